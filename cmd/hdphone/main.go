@@ -1,0 +1,151 @@
+// Command hdphone emulates AudioCodes 400HD IP phones.
+//
+//	hdphone demo                 the embedded lab and one phone of each model
+//	hdphone run [flags]          one phone (terminal UI, or --headless)
+//	hdphone fleet -f fleet.yaml  many phones running scenarios
+//	hdphone lab [flags]          the embedded DHCP, provisioning and SIP servers
+//	hdphone cfg ...              configuration files: defaults, validate, diff, delta, encrypt
+//	hdphone img ...              firmware images: pack, inspect
+//	hdphone version
+//
+// This is the composition root: the only place that picks concrete backends.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+)
+
+// command is one subcommand.
+type command struct {
+	summary string
+	run     func(ctx context.Context, env *env, args []string) error
+}
+
+// env is what every subcommand gets: its output streams and logging.
+type env struct {
+	stdout, stderr io.Writer
+	level          *slog.LevelVar
+	log            *slog.Logger
+}
+
+// errUsage makes main print the command's usage and exit 2.
+var errUsage = errors.New("usage")
+
+// exitError carries a specific exit status (e.g. 1 for a failed validation).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e exitError) Error() string { return e.err.Error() }
+func (e exitError) Unwrap() error { return e.err }
+
+func commands() map[string]command {
+	return map[string]command{
+		"demo":    {"run the embedded lab and one phone of each model through a visible story", runDemo},
+		"run":     {"run one phone (headless or with the terminal UI)", runPhone},
+		"fleet":   {"run a fleet of phones from a fleet file", runFleet},
+		"lab":     {"run the embedded DHCP, provisioning and SIP servers", runLab},
+		"cfg":     {"configuration files: defaults, validate, diff, delta, encrypt", runCfg},
+		"img":     {"firmware images: pack, inspect", runImg},
+		"version": {"print the version", runVersion},
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: hdphone <command> [flags]")
+	fmt.Fprintln(w, "\ncommands:")
+	cmds := commands()
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-8s %s\n", n, cmds[n].summary)
+	}
+}
+
+func main() {
+	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func realMain(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, ok := commands()[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "hdphone: unknown command %q\n", args[0])
+		usage(stderr)
+		return 2
+	}
+	level := new(slog.LevelVar)
+	level.Set(slog.LevelWarn)
+	e := &env{stdout: stdout, stderr: stderr, level: level,
+		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := cmd.run(ctx, e, args[1:])
+	var ee exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	case errors.As(err, &ee):
+		fmt.Fprintf(stderr, "hdphone %s: %v\n", args[0], ee.err)
+		return ee.code
+	default:
+		fmt.Fprintf(stderr, "hdphone %s: %v\n", args[0], err)
+		return 1
+	}
+}
+
+// newFlags returns a flag set that prints to the command's stderr and
+// understands -v (info) and -vv (debug) logging.
+func newFlags(e *env, name, synopsis string) (*flag.FlagSet, *int) {
+	fs := flag.NewFlagSet("hdphone "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "usage: hdphone %s %s\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	verbose := fs.Int("v", 0, "log verbosity: 1 info, 2 debug")
+	return fs, verbose
+}
+
+func (e *env) setVerbosity(v int) {
+	switch {
+	case v >= 2:
+		e.level.Set(slog.LevelDebug)
+	case v == 1:
+		e.level.Set(slog.LevelInfo)
+	}
+}
+
+// parseFlags parses args and maps flag errors to errUsage.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	return nil
+}

@@ -1,0 +1,302 @@
+package device
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/hdphone/hdphone/config"
+)
+
+// StageFunc performs one boot stage. It runs on a worker goroutine of the
+// current power cycle and reaches the phone only through b. Returning nil moves
+// the boot on; an error wrapping ErrReboot restarts the phone; any other error
+// is reported (EventStageFailed) and the boot moves on, so a stage that must
+// not be skipped retries by itself until ctx ends.
+type StageFunc func(ctx context.Context, b *Boot) error
+
+// Boot is a stage's handle on its phone for one power cycle. Its methods are
+// safe to call from any goroutine of the cycle; after the cycle ends they
+// return ErrPoweredOff and change nothing.
+type Boot struct {
+	p *Phone
+	c *cycle
+}
+
+// Context is cancelled when the power cycle ends.
+func (b *Boot) Context() context.Context { return b.c.ctx }
+
+// Phone returns the phone being booted (for its MAC, model, flash, clock and
+// logger).
+func (b *Boot) Phone() *Phone { return b.p }
+
+func (b *Boot) do(f func(*state)) error {
+	err := b.p.do(b.c.ctx, func(s *state) {
+		if s.cycle == b.c && !b.c.ending {
+			f(s)
+		}
+	})
+	if err != nil && b.c.ctx.Err() != nil {
+		return ErrPoweredOff
+	}
+	return err
+}
+
+// Snapshot returns the phone's current state.
+func (b *Boot) Snapshot() State { return b.p.Snapshot() }
+
+// Config returns the current configuration. Treat it as read-only; Clone it
+// to make changes.
+func (b *Boot) Config() *config.Config { return b.p.Snapshot().Config }
+
+// Status sets the boot screen text ("Acquiring IP…"); "" clears it.
+func (b *Boot) Status(text string) error {
+	return b.do(func(s *state) {
+		if s.Status == text {
+			return
+		}
+		s.Status = text
+		b.p.emit(Event{Kind: EventStatus, Stage: s.Stage, Text: text})
+	})
+}
+
+// Notify shows a notification until Clear is called with the same text.
+func (b *Boot) Notify(text string) error {
+	return b.do(func(s *state) {
+		if s.HasNotification(text) {
+			return
+		}
+		s.Notifications = append(s.Notifications, Notification{Text: text, Since: b.p.clk.Now()})
+		b.p.log.Warn("notification", "text", text)
+		b.p.emit(Event{Kind: EventNotification, Stage: s.Stage, Text: text})
+	})
+}
+
+// Clear removes a notification.
+func (b *Boot) Clear(text string) error {
+	return b.do(func(s *state) {
+		i := slices.IndexFunc(s.Notifications, func(n Notification) bool { return n.Text == text })
+		if i < 0 {
+			return
+		}
+		s.Notifications = slices.Delete(slices.Clone(s.Notifications), i, i+1)
+		b.p.emit(Event{Kind: EventNotificationEnd, Stage: s.Stage, Text: text})
+	})
+}
+
+// Log records a noteworthy step as an event and in the log.
+func (b *Boot) Log(text string) error {
+	return b.do(func(s *state) {
+		b.p.log.Info(text, "stage", string(s.Stage))
+		b.p.emit(Event{Kind: EventLog, Stage: s.Stage, Text: text})
+	})
+}
+
+// SetNetwork records the phone's IP configuration.
+func (b *Boot) SetNetwork(n Network) error {
+	n = n.Clone()
+	return b.do(func(s *state) { s.Network = n })
+}
+
+// SetFirmware records a newly burnt firmware version; it runs after the next
+// reboot.
+func (b *Boot) SetFirmware(version string) error {
+	if err := b.p.cfg.Flash.Write(RecordFirmware, []byte(version+"\n")); err != nil {
+		return fmt.Errorf("device: record firmware: %w", err)
+	}
+	return nil
+}
+
+// ApplyConfig makes next the phone's configuration, keeps it in flash and
+// reports whether a changed parameter needs a reboot. source names where it
+// came from (a URL or "web").
+func (b *Boot) ApplyConfig(source string, next *config.Config) (reboot bool, err error) {
+	var buf bytes.Buffer
+	if err := config.Format(&buf, next); err != nil {
+		return false, fmt.Errorf("device: format configuration: %w", err)
+	}
+	err = b.do(func(s *state) {
+		changes := config.Diff(s.Config, next)
+		reboot = config.NeedsReboot(changes)
+		if err = b.p.cfg.Flash.Write(RecordConfig, buf.Bytes()); err != nil {
+			err = fmt.Errorf("device: store configuration: %w", err)
+			return
+		}
+		s.Config = next.Clone()
+		b.p.log.Info("configuration applied", "source", source, "changes", len(changes), "reboot", reboot)
+		b.p.emit(Event{Kind: EventConfigApplied, Stage: s.Stage, Text: fmt.Sprintf("%s (%d changes)", source, len(changes))})
+	})
+	return reboot, err
+}
+
+// RejectConfig reports a configuration that was not applied.
+func (b *Boot) RejectConfig(source string, cause error) error {
+	return b.do(func(s *state) {
+		b.p.log.Warn("configuration rejected", "source", source, "err", cause)
+		b.p.emit(Event{Kind: EventConfigRejected, Stage: s.Stage, Text: source, Err: cause.Error()})
+	})
+}
+
+// Go runs f on a goroutine owned by the power cycle: f must return when ctx
+// is done. Services that outlive the boot (periodic provisioning, registration
+// refresh, lease renewal) run this way.
+func (b *Boot) Go(name string, f func(ctx context.Context)) error {
+	return b.do(func(s *state) {
+		b.c.wg.Add(1)
+		go func() {
+			defer b.c.wg.Done()
+			f(b.c.ctx)
+		}()
+	})
+}
+
+// Reboot restarts the phone (from a service; stages return ErrReboot).
+func (b *Boot) Reboot(reason string) error {
+	return b.do(func(s *state) { b.p.rebootLocked(s, reason) })
+}
+
+// Sleep waits d on the phone's clock, or until the cycle ends.
+func (b *Boot) Sleep(d time.Duration) error {
+	t := b.p.clk.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C():
+		return nil
+	case <-b.c.ctx.Done():
+		return ErrPoweredOff
+	}
+}
+
+// RebootError wraps ErrReboot with the reason.
+func RebootError(reason string) error { return fmt.Errorf("%w: %s", ErrReboot, reason) }
+
+func (b *Boot) enter(st Stage) error {
+	return b.do(func(s *state) { b.p.setStage(s, st) })
+}
+
+// boot runs the stages of one power cycle.
+func (p *Phone) boot(b *Boot) {
+	ctx := b.c.ctx
+	seq := BootStages
+	if _, err := p.cfg.Flash.Read(RecordBurning); err == nil {
+		seq = []Stage{StageRecovery}
+	}
+	for _, st := range seq {
+		if b.enter(st) != nil {
+			return
+		}
+		f := p.stages[st]
+		if f == nil {
+			continue
+		}
+		err := f(ctx, b)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case errors.Is(err, ErrReboot):
+			b.Reboot(err.Error())
+			return
+		case err != nil:
+			b.do(func(s *state) {
+				p.log.Error("stage failed", "stage", string(st), "err", err)
+				p.emit(Event{Kind: EventStageFailed, Stage: st, Err: err.Error()})
+			})
+		}
+	}
+	if seq[0] == StageRecovery {
+		return
+	}
+	b.Status("")
+	b.enter(StageIdle)
+}
+
+// defaultStages are the built-in stage implementations. Stages that need a
+// network subsystem do nothing until one is wired in through Config.Stages.
+func defaultStages() map[Stage]StageFunc {
+	return map[Stage]StageFunc{
+		StageLink:          func(context.Context, *Boot) error { return nil },
+		StageVLAN:          stageVLAN,
+		StageNetwork:       stageStaticNetwork,
+		StageTime:          func(context.Context, *Boot) error { return nil },
+		StageFirmware:      func(context.Context, *Boot) error { return nil },
+		StageConfiguration: func(context.Context, *Boot) error { return nil },
+		StageSignIn:        func(context.Context, *Boot) error { return nil },
+		StageRecovery: func(ctx context.Context, b *Boot) error {
+			b.Status("Recovery mode")
+			<-ctx.Done()
+			return nil
+		},
+	}
+}
+
+// stageVLAN applies a manual VLAN; CDP/LLDP discovery shows its boot texts.
+func stageVLAN(ctx context.Context, b *Boot) error {
+	cfg := b.Config()
+	switch mode := cfg.Get("network/lan/vlan/mode"); mode {
+	case "Manual":
+		return b.Log(fmt.Sprintf("VLAN %d priority %d", cfg.Int("network/lan/vlan/id"), cfg.Int("network/lan/vlan/priority")))
+	case "CDP", "CDP_LLDP":
+		b.Status("Discovering CDP…")
+		if mode == "CDP" {
+			return nil
+		}
+		fallthrough
+	case "LLDP":
+		b.Status("Discovering LLDP…")
+	}
+	return nil
+}
+
+// stageStaticNetwork sets the fixed_ip addresses under network/lan_type=STATIC.
+// DHCP needs a client, which provisioning wires in.
+func stageStaticNetwork(ctx context.Context, b *Boot) error {
+	b.Status("Acquiring IP…")
+	cfg := b.Config()
+	if cfg.Get("network/lan_type") != "STATIC" {
+		return b.Log("no DHCP client wired in; network left unconfigured")
+	}
+	n, err := StaticNetwork(cfg)
+	if err != nil {
+		return err
+	}
+	return b.SetNetwork(n)
+}
+
+// StaticNetwork builds the network from network/lan/fixed_ip/*.
+func StaticNetwork(cfg *config.Config) (Network, error) {
+	var n Network
+	ip, err := netip.ParseAddr(cfg.Get("network/lan/fixed_ip/ip_address"))
+	if err != nil {
+		return n, fmt.Errorf("device: static IP: %w", err)
+	}
+	bits := 24
+	if m, err := netip.ParseAddr(cfg.Get("network/lan/fixed_ip/netmask")); err == nil {
+		bits = maskBits(m)
+	}
+	n.Address = netip.PrefixFrom(ip, bits)
+	n.Gateway, _ = netip.ParseAddr(cfg.Get("network/lan/fixed_ip/gateway"))
+	for _, k := range []string{"network/lan/fixed_ip/primary_dns", "network/lan/fixed_ip/secondary_dns"} {
+		if a, err := netip.ParseAddr(cfg.Get(k)); err == nil {
+			n.DNS = append(n.DNS, a)
+		}
+	}
+	n.DomainName = cfg.Get("network/lan/fixed_ip/domain_name")
+	return n, nil
+}
+
+func maskBits(m netip.Addr) int {
+	bits := 0
+	for _, b := range m.AsSlice() {
+		for i := 7; i >= 0; i-- {
+			if b&(1<<i) == 0 {
+				return bits
+			}
+			bits++
+		}
+	}
+	return bits
+}

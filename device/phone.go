@@ -1,0 +1,422 @@
+package device
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/hdphone/hdphone/clock"
+	"github.com/hdphone/hdphone/config"
+	"github.com/hdphone/hdphone/device/flash"
+	"github.com/hdphone/hdphone/device/model"
+	"github.com/hdphone/hdphone/hw"
+)
+
+// DefaultFirmware is the firmware version a phone runs when its flash holds
+// none.
+const DefaultFirmware = "UC_3.4.8.808"
+
+// Flash records the device keeps.
+const (
+	RecordConfig   = "config.cfg"
+	RecordFirmware = "firmware/version"
+	RecordBurning  = "firmware/burning"
+)
+
+// Config describes a phone to make. The zero value of every optional field
+// works.
+type Config struct {
+	// Model is required.
+	Model *model.Model
+	// MAC is required; AudioCodes MACs start with 00:90:8f.
+	MAC net.HardwareAddr
+	// Flash is the phone's persistent storage; nil gives a memory store.
+	Flash *flash.Store
+	// Catalogue is the parameter catalogue; nil means config.Default().
+	Catalogue *config.Catalogue
+	// Firmware is the version the phone runs when its flash holds none;
+	// "" means DefaultFirmware.
+	Firmware string
+	// Stages replaces the built-in implementation of some boot stages.
+	Stages map[Stage]StageFunc
+	// Clock is the time source; nil means the system clock.
+	Clock clock.Clock
+	// Logger receives the phone's log; nil discards it.
+	Logger *slog.Logger
+}
+
+// Phone is one emulated phone. Create it with New, run it with Run, and drive
+// it with the intent methods (PowerOn, Reboot, ...), which are safe to call
+// from any goroutine.
+type Phone struct {
+	cfg    Config
+	mac    string
+	log    *slog.Logger
+	clk    clock.Clock
+	stages map[Stage]StageFunc
+
+	cmds    chan func(*state)
+	done    chan struct{} // closed when Run returns
+	started atomic.Bool
+	snap    atomic.Pointer[State]
+	hub     hub
+
+	st      state   // owned by the Run goroutine
+	pending []Event // events of the current step, sent after its snapshot
+}
+
+// state is the phone's mutable state; only the Run goroutine touches it.
+type state struct {
+	State
+	cycle *cycle
+	// afterCycle runs once the ending cycle's workers are gone (reboot).
+	afterCycle func(*state)
+}
+
+// cycle is one power cycle: its workers stop when ctx is cancelled.
+type cycle struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	ending bool
+}
+
+// New checks cfg and returns a powered-off phone.
+func New(cfg Config) (*Phone, error) {
+	if cfg.Model == nil {
+		return nil, errors.New("device: Config.Model is required")
+	}
+	if len(cfg.MAC) != 6 {
+		return nil, fmt.Errorf("device: Config.MAC %q is not a 48-bit MAC", cfg.MAC)
+	}
+	if cfg.Flash == nil {
+		cfg.Flash = flash.NewMemory()
+	}
+	if cfg.Catalogue == nil {
+		cfg.Catalogue = config.Default()
+	}
+	if cfg.Firmware == "" {
+		cfg.Firmware = DefaultFirmware
+	}
+	mac := strings.ReplaceAll(cfg.MAC.String(), ":", "")
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	p := &Phone{
+		cfg:    cfg,
+		mac:    mac,
+		log:    log.With("phone", mac, "model", string(cfg.Model.Name)),
+		clk:    clock.OrReal(cfg.Clock),
+		stages: defaultStages(),
+		cmds:   make(chan func(*state)),
+		done:   make(chan struct{}),
+	}
+	for k, f := range cfg.Stages {
+		p.stages[k] = f
+	}
+	p.st.State = State{
+		Model:    cfg.Model.Name,
+		MAC:      mac,
+		Stage:    StageOff,
+		Since:    p.clk.Now(),
+		Firmware: p.readFirmware(),
+		Config:   cfg.Catalogue.New(string(cfg.Model.Name)),
+	}
+	p.publishSnapshot()
+	return p, nil
+}
+
+// MAC returns the phone's MAC as 12 lower-case hex digits.
+func (p *Phone) MAC() string { return p.mac }
+
+// Model returns the phone's model.
+func (p *Phone) Model() *model.Model { return p.cfg.Model }
+
+// Flash returns the phone's persistent storage.
+func (p *Phone) Flash() *flash.Store { return p.cfg.Flash }
+
+// Clock returns the phone's time source.
+func (p *Phone) Clock() clock.Clock { return p.clk }
+
+// Logger returns the phone's logger.
+func (p *Phone) Logger() *slog.Logger { return p.log }
+
+// Snapshot returns the current state. It never blocks.
+func (p *Phone) Snapshot() State { return *p.snap.Load() }
+
+// Subscribe returns a channel of events and a function that ends the
+// subscription. buf is the channel's capacity (0 means 64); events that do not
+// fit are dropped and counted by Dropped.
+func (p *Phone) Subscribe(buf int) (<-chan Event, func()) { return p.hub.subscribe(buf) }
+
+// Dropped counts events lost to slow subscribers.
+func (p *Phone) Dropped() uint64 { return p.hub.dropped.Load() }
+
+// Run owns the phone until ctx is done; then it powers the phone off, waits
+// for its workers and returns ctx.Err(). Run may be called once.
+func (p *Phone) Run(ctx context.Context) error {
+	if !p.started.CompareAndSwap(false, true) {
+		return errors.New("device: Run called twice")
+	}
+	defer close(p.done)
+	for {
+		select {
+		case <-ctx.Done():
+			if c := p.st.cycle; c != nil {
+				c.cancel()
+				c.wg.Wait() // workers never block once their ctx is done
+				p.st.cycle = nil
+				p.st.Power = false
+				p.setStage(&p.st, StageOff)
+				p.emit(Event{Kind: EventPower, Text: "off"})
+				p.publishSnapshot()
+			}
+			return ctx.Err()
+		case f := <-p.cmds:
+			f(&p.st)
+			p.publishSnapshot()
+		}
+	}
+}
+
+// do runs f on the owner goroutine and waits until it has run.
+func (p *Phone) do(ctx context.Context, f func(*state)) error {
+	ran := make(chan struct{})
+	select {
+	case p.cmds <- func(s *state) { f(s); close(ran) }:
+	case <-p.done:
+		return ErrNotRunning
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-ran:
+		return nil
+	case <-p.done:
+		return ErrNotRunning
+	}
+}
+
+// Do runs f on the phone's owner goroutine with read access to the current
+// state, for callers that need a consistent view (tests, the control API).
+func (p *Phone) Do(ctx context.Context, f func(State)) error {
+	return p.do(ctx, func(s *state) { f(s.State) })
+}
+
+// publishSnapshot stores the current state, then sends the events that led
+// to it, so that a subscriber woken by an event always sees its effect.
+func (p *Phone) publishSnapshot() {
+	s := p.st.State
+	s.Notifications = slices.Clone(s.Notifications)
+	s.Network = s.Network.Clone()
+	p.snap.Store(&s)
+	for _, e := range p.pending {
+		p.hub.publish(e)
+	}
+	p.pending = p.pending[:0]
+}
+
+// emit queues an event; the owner goroutine sends it with the next snapshot.
+func (p *Phone) emit(e Event) {
+	if e.At.IsZero() {
+		e.At = p.clk.Now()
+	}
+	e.BootCount = p.st.BootCount
+	p.pending = append(p.pending, e)
+}
+
+func (p *Phone) setStage(s *state, st Stage) {
+	if s.Stage == st {
+		return
+	}
+	s.Stage = st
+	s.Since = p.clk.Now()
+	p.log.Info("stage", "stage", string(st), "boot", s.BootCount)
+	p.emit(Event{Kind: EventStage, Stage: st})
+}
+
+// PowerOption changes how PowerOn starts the phone.
+type PowerOption func(*powerOptions)
+
+type powerOptions struct{ held []hw.Key }
+
+// WithKeysHeld powers on with keys held down; OK+MENU held restores the
+// factory defaults before the boot (manual §8.7.1.1).
+func WithKeysHeld(keys ...hw.Key) PowerOption {
+	return func(o *powerOptions) { o.held = append(o.held, keys...) }
+}
+
+// PowerOn plugs the phone in. It returns once the power cycle has started;
+// watch the events or Snapshot for progress. A phone already on is left alone.
+func (p *Phone) PowerOn(ctx context.Context, opts ...PowerOption) error {
+	var o powerOptions
+	for _, f := range opts {
+		f(&o)
+	}
+	return p.do(ctx, func(s *state) {
+		if s.Power {
+			return
+		}
+		if slices.Contains(o.held, hw.KeyOK) && slices.Contains(o.held, hw.KeyMenu) {
+			p.factoryResetLocked(s, "OK+MENU held at power-on")
+		}
+		p.startCycleLocked(s)
+	})
+}
+
+// PowerOff pulls the plug: workers stop at once and nothing more is written.
+func (p *Phone) PowerOff(ctx context.Context) error {
+	return p.do(ctx, func(s *state) { p.endCycleLocked(s, nil) })
+}
+
+// Reboot restarts the phone, as the Restart menu does.
+func (p *Phone) Reboot(ctx context.Context, reason string) error {
+	return p.do(ctx, func(s *state) { p.rebootLocked(s, reason) })
+}
+
+// FactoryReset restores the factory configuration and restarts the phone.
+func (p *Phone) FactoryReset(ctx context.Context) error {
+	return p.do(ctx, func(s *state) {
+		p.endCycleLocked(s, func(s *state) {
+			p.factoryResetLocked(s, "restore defaults")
+			p.startCycleLocked(s)
+		})
+	})
+}
+
+func (p *Phone) rebootLocked(s *state, reason string) {
+	if !s.Power {
+		return
+	}
+	p.log.Info("reboot", "reason", reason)
+	p.emit(Event{Kind: EventReboot, Text: reason})
+	p.endCycleLocked(s, func(s *state) { p.startCycleLocked(s) })
+}
+
+func (p *Phone) factoryResetLocked(s *state, why string) {
+	p.log.Info("factory reset", "why", why)
+	for _, prefix := range []string{RecordConfig, "history/", "certs/user/", "crash/"} {
+		names, err := p.cfg.Flash.List(prefix)
+		if err != nil {
+			p.log.Error("factory reset: list flash", "err", err)
+			continue
+		}
+		for _, n := range names {
+			if err := p.cfg.Flash.Remove(n); err != nil {
+				p.log.Error("factory reset: remove", "record", n, "err", err)
+			}
+		}
+	}
+	s.Config = p.cfg.Catalogue.New(string(p.cfg.Model.Name))
+	p.emit(Event{Kind: EventFactoryReset, Text: why})
+}
+
+// startCycleLocked begins a power cycle and its boot worker.
+func (p *Phone) startCycleLocked(s *state) {
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &cycle{ctx: ctx, cancel: cancel}
+	s.cycle = c
+	s.Power = true
+	s.BootCount++
+	s.Status = ""
+	s.Notifications = nil
+	s.Network = Network{}
+	s.Firmware = p.readFirmware()
+	s.Config = p.loadConfig(s)
+	p.emit(Event{Kind: EventPower, Text: "on"})
+	b := &Boot{p: p, c: c}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		p.boot(b)
+	}()
+}
+
+// endCycleLocked cancels the running cycle; once its workers are gone, then
+// runs on the owner goroutine (nil: stay off).
+func (p *Phone) endCycleLocked(s *state, then func(*state)) {
+	c := s.cycle
+	if c == nil || c.ending {
+		if c == nil && then != nil {
+			then(s)
+		}
+		return
+	}
+	c.ending = true
+	c.cancel()
+	s.afterCycle = then
+	go func() {
+		c.wg.Wait()
+		// The owner may already be gone (Run returned); then nothing waits.
+		select {
+		case p.cmds <- func(s *state) {
+			if s.cycle != c {
+				return
+			}
+			s.cycle = nil
+			s.Power = false
+			s.Status = ""
+			p.setStage(s, StageOff)
+			p.emit(Event{Kind: EventPower, Text: "off"})
+			if then := s.afterCycle; then != nil {
+				s.afterCycle = nil
+				then(s)
+			}
+		}:
+		case <-p.done:
+		}
+	}()
+}
+
+func (p *Phone) readFirmware() string {
+	b, err := p.cfg.Flash.Read(RecordFirmware)
+	if err != nil || len(bytes.TrimSpace(b)) == 0 {
+		return p.cfg.Firmware
+	}
+	return string(bytes.TrimSpace(b))
+}
+
+// loadConfig returns the configuration kept in flash, or the factory one
+// when flash holds none or a bad one.
+func (p *Phone) loadConfig(s *state) *config.Config {
+	base := p.cfg.Catalogue.New(string(p.cfg.Model.Name))
+	b, err := p.cfg.Flash.Read(RecordConfig)
+	if err != nil {
+		return base
+	}
+	cfg, _, err := base.Apply(RecordConfig, bytes.NewReader(b))
+	if err != nil {
+		p.log.Error("stored configuration rejected; using factory defaults", "err", err)
+		p.emit(Event{Kind: EventConfigRejected, Text: RecordConfig, Err: err.Error()})
+		return base
+	}
+	return cfg
+}
+
+// Wait blocks until cond holds for the phone's state or ctx ends; it checks
+// after every event.
+func (p *Phone) Wait(ctx context.Context, cond func(State) bool) (State, error) {
+	ch, stop := p.Subscribe(256)
+	defer stop()
+	for {
+		if s := p.Snapshot(); cond(s) {
+			return s, nil
+		}
+		select {
+		case <-ctx.Done():
+			return p.Snapshot(), ctx.Err()
+		case _, ok := <-ch:
+			if !ok {
+				return p.Snapshot(), ErrNotRunning
+			}
+		}
+	}
+}

@@ -1,0 +1,187 @@
+package device_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hdphone/hdphone/device"
+	"github.com/hdphone/hdphone/device/flash"
+	"github.com/hdphone/hdphone/device/model"
+	"github.com/hdphone/hdphone/hw"
+)
+
+func newPhone(t *testing.T, fl *flash.Store, stages map[device.Stage]device.StageFunc) (*device.Phone, context.Context) {
+	t.Helper()
+	mac, _ := net.ParseMAC("00:90:8f:00:00:01")
+	p, err := device.New(device.Config{Model: model.MustLookup(model.M450HD), MAC: mac, Flash: fl, Stages: stages})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	return p, ctx
+}
+
+func waitStage(t *testing.T, ctx context.Context, p *device.Phone, st device.Stage, boot int) device.State {
+	t.Helper()
+	s, err := p.Wait(ctx, func(s device.State) bool { return s.Stage == st && s.BootCount >= boot })
+	if err != nil {
+		t.Fatalf("waiting for %s (boot %d): %v; state %s boot %d", st, boot, err, s.Stage, s.BootCount)
+	}
+	return s
+}
+
+func TestBootReachesIdleThroughEveryStage(t *testing.T) {
+	p, ctx := newPhone(t, nil, nil)
+	events, stop := p.Subscribe(256)
+	defer stop()
+	if err := p.PowerOn(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitStage(t, ctx, p, device.StageIdle, 1)
+	var seen []device.Stage
+	for len(seen) == 0 || seen[len(seen)-1] != device.StageIdle {
+		e := <-events
+		if e.Kind == device.EventStage {
+			seen = append(seen, e.Stage)
+		}
+	}
+	want := append(append([]device.Stage{}, device.BootStages...), device.StageIdle)
+	if strings.Join(stagesToStrings(seen), ",") != strings.Join(stagesToStrings(want), ",") {
+		t.Fatalf("stages %v, want %v", seen, want)
+	}
+}
+
+func stagesToStrings(st []device.Stage) []string {
+	out := make([]string, len(st))
+	for i, s := range st {
+		out[i] = string(s)
+	}
+	return out
+}
+
+func TestRebootStartsANewCycle(t *testing.T) {
+	p, ctx := newPhone(t, nil, nil)
+	p.PowerOn(ctx)
+	waitStage(t, ctx, p, device.StageIdle, 1)
+	if err := p.Reboot(ctx, "test"); err != nil {
+		t.Fatal(err)
+	}
+	s := waitStage(t, ctx, p, device.StageIdle, 2)
+	if s.BootCount != 2 || !s.Power {
+		t.Fatalf("after reboot: boot %d power %v", s.BootCount, s.Power)
+	}
+	p.PowerOff(ctx)
+	s, err := p.Wait(ctx, func(s device.State) bool { return !s.Power })
+	if err != nil || s.Stage != device.StageOff {
+		t.Fatalf("power off: %v, stage %s", err, s.Stage)
+	}
+}
+
+func TestConfigurationSurvivesRebootAndFactoryResetClearsIt(t *testing.T) {
+	fl := flash.NewMemory()
+	apply := func(ctx context.Context, b *device.Boot) error {
+		if b.Snapshot().BootCount > 1 {
+			return nil // provision once, like a server that is later gone
+		}
+		cfg := b.Config().Clone()
+		if err := cfg.Set("voip/media/media_port", "6000"); err != nil {
+			return err
+		}
+		_, err := b.ApplyConfig("test", cfg)
+		return err
+	}
+	p, ctx := newPhone(t, fl, map[device.Stage]device.StageFunc{device.StageConfiguration: apply})
+	p.PowerOn(ctx)
+	s := waitStage(t, ctx, p, device.StageIdle, 1)
+	if got := s.Config.Get("voip/media/media_port"); got != "6000" {
+		t.Fatalf("media_port %q after apply", got)
+	}
+	p.PowerOff(ctx)
+	p.Wait(ctx, func(s device.State) bool { return !s.Power })
+	if _, err := fl.Read(device.RecordConfig); err != nil {
+		t.Fatalf("configuration not in flash: %v", err)
+	}
+	// behaviour: MAINT-2 (OK+MENU at power-up restores defaults)
+	p.PowerOn(ctx, device.WithKeysHeld(hw.KeyOK, hw.KeyMenu))
+	s = waitStage(t, ctx, p, device.StageIdle, 2)
+	if got := s.Config.Get("voip/media/media_port"); got != "4000" {
+		t.Fatalf("media_port %q after OK+MENU, want factory 4000", got)
+	}
+}
+
+// behaviour: BOOT-14 (static addressing uses fixed_ip values, no DHCP)
+func TestStaticNetwork(t *testing.T) {
+	fl := flash.NewMemory()
+	fl.Write(device.RecordConfig, []byte("network/lan_type=STATIC\nnetwork/lan/fixed_ip/ip_address=10.1.2.3\nnetwork/lan/fixed_ip/netmask=255.255.0.0\nnetwork/lan/fixed_ip/gateway=10.1.0.1\n"))
+	p, ctx := newPhone(t, fl, nil)
+	p.PowerOn(ctx)
+	s := waitStage(t, ctx, p, device.StageIdle, 1)
+	if got := s.Network.Address.String(); got != "10.1.2.3/16" {
+		t.Fatalf("address %s", got)
+	}
+}
+
+func TestStageFailureIsReportedAndBootGoesOn(t *testing.T) {
+	fail := func(context.Context, *device.Boot) error { return errors.New("no server") }
+	p, ctx := newPhone(t, nil, map[device.Stage]device.StageFunc{device.StageTime: fail})
+	events, stop := p.Subscribe(256)
+	defer stop()
+	p.PowerOn(ctx)
+	waitStage(t, ctx, p, device.StageIdle, 1)
+	for e := range events {
+		if e.Kind == device.EventStageFailed {
+			if e.Stage != device.StageTime || e.Err != "no server" {
+				t.Fatalf("unexpected failure event %v", e)
+			}
+			return
+		}
+	}
+}
+
+func TestStageRebootRequest(t *testing.T) {
+	n := 0
+	fw := func(ctx context.Context, b *device.Boot) error {
+		n++ // only touched by the boot worker, one cycle at a time
+		if n == 1 {
+			return device.RebootError("new firmware")
+		}
+		return nil
+	}
+	p, ctx := newPhone(t, nil, map[device.Stage]device.StageFunc{device.StageFirmware: fw})
+	p.PowerOn(ctx)
+	s := waitStage(t, ctx, p, device.StageIdle, 2)
+	if s.BootCount != 2 {
+		t.Fatalf("boot count %d", s.BootCount)
+	}
+}
+
+func TestRecoveryModeAfterInterruptedBurn(t *testing.T) {
+	fl := flash.NewMemory()
+	fl.Write(device.RecordBurning, []byte("UC_3.4.9.1"))
+	p, ctx := newPhone(t, fl, nil)
+	p.PowerOn(ctx)
+	waitStage(t, ctx, p, device.StageRecovery, 1)
+}
+
+func TestPowerOffWhileStageBlocks(t *testing.T) {
+	block := func(ctx context.Context, b *device.Boot) error { <-ctx.Done(); return ctx.Err() }
+	p, ctx := newPhone(t, nil, map[device.Stage]device.StageFunc{device.StageNetwork: block})
+	p.PowerOn(ctx)
+	waitStage(t, ctx, p, device.StageNetwork, 1)
+	p.PowerOff(ctx)
+	if _, err := p.Wait(ctx, func(s device.State) bool { return !s.Power }); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,107 @@
+package device
+
+import (
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/hdphone/hdphone/config"
+	"github.com/hdphone/hdphone/device/model"
+)
+
+// Stage names a step of the boot sequence, or the phone's settled state.
+type Stage string
+
+// The stages in boot order, then the settled states.
+const (
+	StageOff           Stage = "off"
+	StageLink          Stage = "link"
+	StageVLAN          Stage = "vlan"
+	StageNetwork       Stage = "network"
+	StageTime          Stage = "time"
+	StageFirmware      Stage = "firmware"
+	StageConfiguration Stage = "configuration"
+	StageSignIn        Stage = "sign-in"
+	StageIdle          Stage = "idle"
+	// StageRecovery is entered instead of the normal boot when a firmware
+	// burn was interrupted.
+	StageRecovery Stage = "recovery"
+)
+
+// BootStages lists the stages of a normal boot in order.
+var BootStages = []Stage{StageLink, StageVLAN, StageNetwork, StageTime, StageFirmware,
+	StageConfiguration, StageSignIn}
+
+// Network is the phone's IP configuration and what DHCP told it.
+type Network struct {
+	Interface  string
+	Address    netip.Prefix // address and mask
+	Gateway    netip.Addr
+	DNS        []netip.Addr
+	DomainName string
+	VLAN       int
+	// From DHCP (empty with static addressing).
+	DHCPServer      netip.Addr
+	LeaseTime       time.Duration
+	ProvisioningURL string         // option 160 (or provisioning/url_option_value)
+	TFTPServer      string         // option 66
+	BootFile        string         // option 67
+	NTPServers      []string       // option 42, else 4
+	TimeOffset      *int           // option 2, seconds
+	SIPServers      []string       // option 120
+	VendorInfo      map[int]string // option 43 sub-options
+}
+
+// Clone returns a deep copy.
+func (n Network) Clone() Network {
+	n.DNS = slices.Clone(n.DNS)
+	n.NTPServers = slices.Clone(n.NTPServers)
+	n.SIPServers = slices.Clone(n.SIPServers)
+	if n.VendorInfo != nil {
+		m := make(map[int]string, len(n.VendorInfo))
+		for k, v := range n.VendorInfo {
+			m[k] = v
+		}
+		n.VendorInfo = m
+	}
+	if n.TimeOffset != nil {
+		v := *n.TimeOffset
+		n.TimeOffset = &v
+	}
+	return n
+}
+
+// Notification is a message the phone shows until its cause is fixed, such as
+// "LAN Link failure". While one is shown the ringer LED is red.
+type Notification struct {
+	Text  string
+	Since time.Time
+}
+
+// State is an immutable snapshot of a phone. Slices and the Config must not be
+// modified.
+type State struct {
+	Model    model.Name
+	MAC      string // 12 lower-case hex digits, the form of per-MAC file names
+	Power    bool
+	Stage    Stage
+	Since    time.Time // when Stage was entered
+	Firmware string    // running firmware version, e.g. UC_3.4.8.808
+	// BootCount counts power cycles since the Phone was made.
+	BootCount int
+	// Status is the boot screen text ("Acquiring IP…"), empty when idle.
+	Status        string
+	Notifications []Notification
+	Network       Network
+	Config        *config.Config
+}
+
+// HasNotification reports whether text is among the active notifications.
+func (s State) HasNotification(text string) bool {
+	for _, n := range s.Notifications {
+		if n.Text == text {
+			return true
+		}
+	}
+	return false
+}
