@@ -1,7 +1,6 @@
 package device
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -115,21 +114,10 @@ func (b *Boot) SetFirmware(version string) error {
 // reports whether a changed parameter needs a reboot. source names where it
 // came from (a URL or "web").
 func (b *Boot) ApplyConfig(source string, next *config.Config) (reboot bool, err error) {
-	var buf bytes.Buffer
-	if err := config.Format(&buf, next); err != nil {
-		return false, fmt.Errorf("device: format configuration: %w", err)
+	err2 := b.do(func(s *state) { reboot, err = b.p.storeConfigLocked(s, source, next) })
+	if err2 != nil {
+		return false, err2
 	}
-	err = b.do(func(s *state) {
-		changes := config.Diff(s.Config, next)
-		reboot = config.NeedsReboot(changes)
-		if err = b.p.cfg.Flash.Write(RecordConfig, buf.Bytes()); err != nil {
-			err = fmt.Errorf("device: store configuration: %w", err)
-			return
-		}
-		s.Config = next.Clone()
-		b.p.log.Info("configuration applied", "source", source, "changes", len(changes), "reboot", reboot)
-		b.p.emit(Event{Kind: EventConfigApplied, Stage: s.Stage, Text: fmt.Sprintf("%s (%d changes)", source, len(changes))})
-	})
 	return reboot, err
 }
 

@@ -420,3 +420,52 @@ func (p *Phone) Wait(ctx context.Context, cond func(State) bool) (State, error) 
 		}
 	}
 }
+
+// ErrWrongModel is returned when a configuration file names another model in
+// system/type.
+var ErrWrongModel = errors.New("device: configuration is for another model")
+
+// ApplyConfig loads a configuration file (a whole file or a delta) on top of
+// the running configuration, as the Web page and the console do. The file is
+// checked for this model (system/type) and validated; a bad file changes
+// nothing. On success the configuration is kept in flash; reboot reports
+// whether a changed parameter needs a restart (the caller decides to restart).
+func (p *Phone) ApplyConfig(ctx context.Context, source string, data []byte) (issues []config.Issue, reboot bool, err error) {
+	err = p.do(ctx, func(s *state) {
+		issues, reboot, err = p.applyConfigLocked(s, source, data)
+	})
+	return issues, reboot, err
+}
+
+func (p *Phone) applyConfigLocked(s *state, source string, data []byte) ([]config.Issue, bool, error) {
+	next, issues, err := s.Config.Apply(source, bytes.NewReader(data))
+	if err == nil {
+		if t := next.Get("system/type"); t != "" && !strings.EqualFold(t, string(p.cfg.Model.Name)) {
+			err = fmt.Errorf("%w: system/type=%s, this phone is a %s", ErrWrongModel, t, p.cfg.Model.Name)
+		}
+	}
+	if err != nil {
+		p.log.Warn("configuration rejected", "source", source, "err", err)
+		p.emit(Event{Kind: EventConfigRejected, Stage: s.Stage, Text: source, Err: err.Error()})
+		return issues, false, err
+	}
+	reboot, err := p.storeConfigLocked(s, source, next)
+	return issues, reboot, err
+}
+
+// storeConfigLocked makes next the running configuration and keeps it in flash.
+func (p *Phone) storeConfigLocked(s *state, source string, next *config.Config) (bool, error) {
+	var buf bytes.Buffer
+	if err := config.Format(&buf, next); err != nil {
+		return false, fmt.Errorf("device: format configuration: %w", err)
+	}
+	changes := config.Diff(s.Config, next)
+	reboot := config.NeedsReboot(changes)
+	if err := p.cfg.Flash.Write(RecordConfig, buf.Bytes()); err != nil {
+		return false, fmt.Errorf("device: store configuration: %w", err)
+	}
+	s.Config = next.Clone()
+	p.log.Info("configuration applied", "source", source, "changes", len(changes), "reboot", reboot)
+	p.emit(Event{Kind: EventConfigApplied, Stage: s.Stage, Text: fmt.Sprintf("%s (%d changes)", source, len(changes))})
+	return reboot, nil
+}
