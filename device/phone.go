@@ -217,6 +217,9 @@ func (p *Phone) publishSnapshot() {
 	s := p.st.State
 	s.Notifications = slices.Clone(s.Notifications)
 	s.Network = s.Network.Clone()
+	s.Lines = slices.Clone(s.Lines)
+	s.Calls = slices.Clone(s.Calls)
+	s.Pages = slices.Clone(s.Pages)
 	p.snap.Store(&s)
 	for _, e := range p.pending {
 		p.hub.publish(e)

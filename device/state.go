@@ -94,6 +94,17 @@ type State struct {
 	Notifications []Notification
 	Network       Network
 	Config        *config.Config
+
+	// Lines are the SIP lines and their registrations.
+	Lines []Line
+	// Calls are the phone's calls, oldest first.
+	Calls []Call
+	// MWI is the message-waiting state.
+	MWI MWI
+	// Pages are the multicast pages being sent or received.
+	Pages []Page
+	// OffHook is set while the handset is lifted (or speaker/headset active).
+	OffHook bool
 }
 
 // HasNotification reports whether text is among the active notifications.
