@@ -434,10 +434,14 @@ var ErrWrongModel = errors.New("device: configuration is for another model")
 // nothing. On success the configuration is kept in flash; reboot reports
 // whether a changed parameter needs a restart (the caller decides to restart).
 func (p *Phone) ApplyConfig(ctx context.Context, source string, data []byte) (issues []config.Issue, reboot bool, err error) {
+	var applyErr error
 	err = p.do(ctx, func(s *state) {
-		issues, reboot, err = p.applyConfigLocked(s, source, data)
+		issues, reboot, applyErr = p.applyConfigLocked(s, source, data)
 	})
-	return issues, reboot, err
+	if err != nil {
+		return nil, false, err
+	}
+	return issues, reboot, applyErr
 }
 
 func (p *Phone) applyConfigLocked(s *state, source string, data []byte) ([]config.Issue, bool, error) {
