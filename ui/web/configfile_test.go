@@ -3,11 +3,11 @@ package web_test
 import (
 	"bytes"
 	"context"
-	"sync/atomic"
 	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/hdphone/hdphone/device"
