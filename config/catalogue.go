@@ -1,7 +1,6 @@
 package config
 
 import (
-	"bufio"
 	_ "embed"
 	"fmt"
 	"slices"
@@ -10,10 +9,17 @@ import (
 	"sync"
 )
 
-// catalogueTSV is the built-in catalogue; see the column list in loadTSV.
+// catalogueTSV is the built-in catalogue; see the column list in
+// ParseCatalogue.
 //
 //go:embed catalogue.tsv
 var catalogueTSV string
+
+// models are the phone models the catalogue knows, in the manual's order.
+var models = []string{"445HD", "450HD", "C450HD", "RX50", "HRS"}
+
+// Models returns the model names the catalogue's per-model columns use.
+func Models() []string { return slices.Clone(models) }
 
 // Catalogue is a set of parameters with fast lookup of concrete keys.
 // A Catalogue is immutable and safe for concurrent use.
@@ -41,25 +47,29 @@ func Default() *Catalogue {
 	return defaultCat
 }
 
-// ParseCatalogue reads a catalogue table. Columns, tab-separated, first line a
-// header: key kind type default values range indices models reboot aliases
-// model_defaults value_aliases section description.
+const catalogueColumns = 15
+
+// ParseCatalogue reads a catalogue table: tab-separated, the first line a
+// header, lines starting with # ignored. Columns:
+//
+//	key kind type default values range indices model_indices models reboot
+//	aliases model_defaults value_aliases section description
 //
 //   - values, aliases: '|'-separated
-//   - range: lo..hi (int bounds)
+//   - range: lo..hi (int bounds, lo may be negative)
 //   - indices: comma-separated lo-hi ranges, e.g. 0-11,18-38
+//   - model_indices: ';'-separated model=indices, e.g. RX50=0-5;HRS=0-7
 //   - models: comma-separated model names
 //   - reboot: "yes" or empty
 //   - model_defaults: ';'-separated model=value
-//   - value_aliases: '|'-separated alias=token
+//   - value_aliases: '|'-separated alias=token (the token may be empty)
+//
+// Every default must be accepted by its own parameter.
 func ParseCatalogue(tsv string) (*Catalogue, error) {
 	c := &Catalogue{byKey: map[string]*Param{}, byFold: map[string]*Param{}}
-	sc := bufio.NewScanner(strings.NewReader(tsv))
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	line := 0
-	for sc.Scan() {
-		line++
-		text := sc.Text()
+	for i, text := range strings.Split(tsv, "\n") {
+		line := i + 1
+		text = strings.TrimSuffix(text, "\r")
 		if line == 1 || strings.TrimSpace(text) == "" || strings.HasPrefix(text, "#") {
 			continue
 		}
@@ -71,19 +81,14 @@ func ParseCatalogue(tsv string) (*Catalogue, error) {
 			return nil, fmt.Errorf("config: catalogue line %d: %w", line, err)
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("config: catalogue: %w", err)
-	}
 	return c, nil
 }
-
-const catalogueColumns = 14
 
 func parseRow(f []string) (*Param, error) {
 	if len(f) != catalogueColumns {
 		return nil, fmt.Errorf("want %d columns, got %d", catalogueColumns, len(f))
 	}
-	p := &Param{Key: f[0], Default: f[3], Section: f[12], Description: f[13]}
+	p := &Param{Key: f[0], Default: f[3], Section: f[13], Description: f[14]}
 	var err error
 	if p.Kind, err = ParseKind(f[1]); err != nil {
 		return nil, err
@@ -107,62 +112,101 @@ func parseRow(f []string) (*Param, error) {
 		}
 		p.HasRange = true
 	}
-	if f[6] != "" {
-		for _, r := range strings.Split(f[6], ",") {
-			lo, hi, ok := strings.Cut(r, "-")
-			if !ok {
-				hi = lo
-			}
-			a, err1 := strconv.Atoi(lo)
-			b, err2 := strconv.Atoi(hi)
-			if err1 != nil || err2 != nil || a > b {
-				return nil, fmt.Errorf("indices %q: bad range %q", f[6], r)
-			}
-			p.Indices = append(p.Indices, IndexRange{a, b})
-		}
+	if p.Indices, err = parseIndices(f[6]); err != nil {
+		return nil, err
 	}
 	if p.Indexed() != (len(p.Indices) > 0) {
 		return nil, fmt.Errorf("key %q: {n} and indices must go together", p.Key)
 	}
 	if f[7] != "" {
-		p.Models = strings.Split(f[7], ",")
+		p.ModelIndices = map[string][]IndexRange{}
+		for _, kv := range strings.Split(f[7], ";") {
+			m, r, ok := strings.Cut(kv, "=")
+			if !ok {
+				return nil, fmt.Errorf("model_indices %q: want model=indices", f[7])
+			}
+			if p.ModelIndices[m], err = parseIndices(r); err != nil {
+				return nil, err
+			}
+			for _, x := range p.ModelIndices[m] {
+				if !p.ValidIndex(x.Lo) || !p.ValidIndex(x.Hi) {
+					return nil, fmt.Errorf("model_indices %q: outside indices %q", kv, f[6])
+				}
+			}
+		}
 	}
-	switch f[8] {
+	if f[8] != "" {
+		p.Models = strings.Split(f[8], ",")
+	}
+	switch f[9] {
 	case "yes":
 		p.Reboot = true
 	case "":
 	default:
-		return nil, fmt.Errorf("reboot %q: want yes or empty", f[8])
-	}
-	if f[9] != "" {
-		p.Aliases = strings.Split(f[9], "|")
+		return nil, fmt.Errorf("reboot %q: want yes or empty", f[9])
 	}
 	if f[10] != "" {
+		p.Aliases = strings.Split(f[10], "|")
+	}
+	if f[11] != "" {
 		p.ModelDefaults = map[string]string{}
-		for _, kv := range strings.Split(f[10], ";") {
+		for _, kv := range strings.Split(f[11], ";") {
 			m, v, ok := strings.Cut(kv, "=")
 			if !ok {
-				return nil, fmt.Errorf("model_defaults %q: want model=value", f[10])
+				return nil, fmt.Errorf("model_defaults %q: want model=value", f[11])
 			}
 			p.ModelDefaults[m] = v
 		}
 	}
-	if f[11] != "" {
+	if f[12] != "" {
 		p.ValueAliases = map[string]string{}
-		for _, kv := range strings.Split(f[11], "|") {
+		for _, kv := range strings.Split(f[12], "|") {
 			a, v, ok := strings.Cut(kv, "=")
 			if !ok {
-				return nil, fmt.Errorf("value_aliases %q: want alias=token", f[11])
+				return nil, fmt.Errorf("value_aliases %q: want alias=token", f[12])
 			}
 			p.ValueAliases[strings.ToLower(a)] = v
 		}
 	}
+	if p.normDefault, err = p.Canonical(p.Default); err != nil {
+		return nil, fmt.Errorf("key %q: default %q: %w", p.Key, p.Default, err)
+	}
+	for m, v := range p.ModelDefaults {
+		n, err := p.Canonical(v)
+		if err != nil {
+			return nil, fmt.Errorf("key %q: %s default %q: %w", p.Key, m, v, err)
+		}
+		if p.normModel == nil {
+			p.normModel = map[string]string{}
+		}
+		p.normModel[m] = n
+	}
 	return p, nil
+}
+
+func parseIndices(s string) ([]IndexRange, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var out []IndexRange
+	for _, r := range strings.Split(s, ",") {
+		lo, hi, ok := strings.Cut(r, "-")
+		if !ok {
+			hi = lo
+		}
+		a, err1 := strconv.Atoi(lo)
+		b, err2 := strconv.Atoi(hi)
+		if err1 != nil || err2 != nil || a < 0 || a > b {
+			return nil, fmt.Errorf("indices %q: bad range %q", s, r)
+		}
+		out = append(out, IndexRange{a, b})
+	}
+	return out, nil
 }
 
 func (c *Catalogue) add(p *Param) error {
 	for _, k := range append([]string{p.Key}, p.Aliases...) {
-		if old, dup := c.byKey[k]; dup {
+		if old, dup := c.byFold[strings.ToLower(k)]; dup {
 			return fmt.Errorf("key %q defined twice (also by %q)", k, old.Key)
 		}
 		c.byKey[k] = p
@@ -186,7 +230,8 @@ func (c *Catalogue) Param(key string) (*Param, bool) {
 
 // Resolve finds the parameter a concrete key names, accepting aliases and
 // any letter case, and returns it with the canonical concrete key and the
-// index (-1 for a key without {n}).
+// index (-1 for a key without {n}). An index outside every model's range is
+// ErrBadIndex; a key the catalogue does not know is ErrUnknownKey.
 func (c *Catalogue) Resolve(key string) (p *Param, canonical string, index int, err error) {
 	key = strings.TrimSpace(key)
 	if p := c.find(key); p != nil {
@@ -196,26 +241,42 @@ func (c *Catalogue) Resolve(key string) (p *Param, canonical string, index int, 
 		return p, p.Key, -1, nil
 	}
 	// Try each numeric path segment as the index.
-	segs := strings.Split(key, "/")
-	for i, s := range segs {
-		n, err := strconv.Atoi(s)
-		if err != nil || s == "" || (len(s) > 1 && s[0] == '0') {
-			continue
+	for start := 0; start < len(key); {
+		end := strings.IndexByte(key[start:], '/')
+		if end < 0 {
+			end = len(key)
+		} else {
+			end += start
 		}
-		orig := segs[i]
-		segs[i] = "{n}"
-		pattern := strings.Join(segs, "/")
-		segs[i] = orig
-		p := c.find(pattern)
-		if p == nil {
-			continue
+		seg := key[start:end]
+		if n, ok := indexSegment(seg); ok {
+			pattern := key[:start] + "{n}" + key[end:]
+			if p := c.find(pattern); p != nil {
+				if !p.ValidIndex(n) {
+					return nil, "", 0, fmt.Errorf("%w: %q (index %d)", ErrBadIndex, key, n)
+				}
+				return p, p.KeyAt(n), n, nil
+			}
 		}
-		if !p.ValidIndex(n) {
-			return nil, "", 0, fmt.Errorf("%w: %q (index %d)", ErrBadIndex, key, n)
-		}
-		return p, p.KeyAt(n), n, nil
+		start = end + 1
 	}
 	return nil, "", 0, fmt.Errorf("%w: %q", ErrUnknownKey, key)
+}
+
+// indexSegment parses a path segment as an index: decimal digits without a leading
+// zero (so "01" is a name, not index 1).
+func indexSegment(s string) (int, bool) {
+	if s == "" || len(s) > 6 || (len(s) > 1 && s[0] == '0') {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n, true
 }
 
 func (c *Catalogue) find(k string) *Param {

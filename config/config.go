@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/subtle"
 	"fmt"
 	"maps"
 	"slices"
@@ -12,8 +13,9 @@ import (
 // defaults of its model. Keys are stored in canonical concrete form and values
 // in canonical spelling. Unknown keys from files are kept verbatim in Extra.
 //
-// A Config is not safe for concurrent mutation; the phone's owner goroutine
-// holds it and hands out Clones.
+// The zero Config is not usable; get one from Catalogue.New. A Config is not
+// safe for concurrent mutation; the phone's owner goroutine holds it and
+// hands out Clones.
 type Config struct {
 	cat   *Catalogue
 	model string
@@ -35,7 +37,8 @@ func (c *Config) Clone() *Config {
 }
 
 // Set validates value for key and stores it. The key may be an alias or
-// differ in case; the value is stored in canonical spelling.
+// differ in case; the value is stored in canonical spelling (Param.Canonical).
+// An empty value is stored as an explicit empty value.
 func (c *Config) Set(key, value string) error {
 	p, canon, _, err := c.cat.Resolve(key)
 	if err != nil {
@@ -73,8 +76,8 @@ func (c *Config) Unset(key string) error {
 	return nil
 }
 
-// Lookup returns the effective value of key and whether it was set
-// explicitly (false: the model's default applies).
+// Lookup returns the effective value of key in canonical spelling and
+// whether it was set explicitly (false: the model's default applies).
 func (c *Config) Lookup(key string) (value string, explicit bool, err error) {
 	p, canon, _, err := c.cat.Resolve(key)
 	if err != nil {
@@ -83,10 +86,14 @@ func (c *Config) Lookup(key string) (value string, explicit bool, err error) {
 	if v, ok := c.vals[canon]; ok {
 		return v, true, nil
 	}
-	return p.DefaultFor(c.model), false, nil
+	return p.NormalDefaultFor(c.model), false, nil
 }
 
-// Get returns the effective value of key, or "" for an unknown key.
+// Get returns the effective value of key, or "" for an unknown key. Values
+// are in canonical spelling: the manual's odd printed defaults come back as
+// what they mean (lync/contact_search_t9_enabled gives 1, not Enable), and a
+// plain System password comes back as its MD5 form (use Secret or
+// CheckSecret for credentials).
 func (c *Config) Get(key string) string {
 	v, _, _ := c.Lookup(key)
 	return v
@@ -109,10 +116,51 @@ func (c *Config) Bool(key string) bool {
 	return false
 }
 
-// Explicit returns the explicitly set keys, sorted.
+// Secret returns the plain text of a credential: the value itself when it
+// is plain, decrypted when it is in the {"…"} form. A password kept only as
+// an MD5 digest (a plain System password) cannot be recovered: ErrHashed.
+func (c *Config) Secret(key string) (string, error) {
+	v, _, err := c.Lookup(key)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case IsEncrypted(v):
+		return DecryptSecret(v)
+	case isMD5Form(v):
+		if p, _, _, _ := c.cat.Resolve(key); p != nil && p.Type == TypeHashedPassword {
+			return "", fmt.Errorf("%w: %s", ErrHashed, key)
+		}
+	}
+	return v, nil
+}
+
+// CheckSecret reports whether candidate is the credential stored under key,
+// whichever form it is kept in (plain, encrypted or MD5). The comparison
+// takes the same time whatever the candidate.
+func (c *Config) CheckSecret(key, candidate string) bool {
+	v, _, err := c.Lookup(key)
+	if err != nil {
+		return false
+	}
+	want := v
+	switch {
+	case IsEncrypted(v):
+		if want, err = DecryptSecret(v); err != nil {
+			return false
+		}
+	case isMD5Form(v):
+		if p, _, _, _ := c.cat.Resolve(key); p != nil && p.Type == TypeHashedPassword {
+			want, candidate = v, md5Form(candidate)
+		}
+	}
+	return subtle.ConstantTimeCompare([]byte(want), []byte(candidate)) == 1
+}
+
+// Explicit returns a copy of the explicitly set values.
 func (c *Config) Explicit() map[string]string { return maps.Clone(c.vals) }
 
-// Keys returns the explicitly set canonical keys in a stable order.
+// Keys returns the explicitly set canonical keys in CompareKeys order.
 func (c *Config) Keys() []string {
 	ks := slices.Collect(maps.Keys(c.vals))
 	slices.SortFunc(ks, CompareKeys)
@@ -122,114 +170,18 @@ func (c *Config) Keys() []string {
 // CompareKeys orders keys path segment by segment, numbers numerically, so
 // that functional_key/2 sorts before functional_key/10.
 func CompareKeys(a, b string) int {
-	as, bs := strings.Split(a, "/"), strings.Split(b, "/")
-	for i := 0; i < len(as) && i < len(bs); i++ {
-		if as[i] == bs[i] {
-			continue
-		}
-		an, aerr := strconv.Atoi(as[i])
-		bn, berr := strconv.Atoi(bs[i])
-		if aerr == nil && berr == nil {
-			return an - bn
-		}
-		return strings.Compare(as[i], bs[i])
-	}
-	return len(as) - len(bs)
-}
-
-func parseInt(s string) (int64, error) {
-	s = strings.TrimSpace(s)
-	if len(s) > 2 && (s[:2] == "0x" || s[:2] == "0X") {
-		return strconv.ParseInt(s[2:], 16, 64)
-	}
-	return strconv.ParseInt(s, 10, 64)
-}
-
-// Canonical checks value against the parameter and returns it in canonical
-// spelling (enum tokens as the catalogue spells them, trimmed of spaces).
-func (p *Param) Canonical(value string) (string, error) {
-	v := strings.TrimSpace(value)
-	if a, ok := p.ValueAliases[strings.ToLower(v)]; ok {
-		v = a
-	}
-	if v == "" || v == p.Default {
-		// The empty value means "not set"; the manual's own default is
-		// always acceptable, even when it is an odd literal.
-		return v, nil
-	}
-	switch p.Type {
-	case TypeInt:
-		n, err := parseInt(v)
-		if err != nil {
-			return "", fmt.Errorf("%w: %q is not a number", ErrBadValue, value)
-		}
-		if p.HasRange && (n < p.Min || n > p.Max) {
-			return "", fmt.Errorf("%w: %d is outside %d..%d", ErrBadValue, n, p.Min, p.Max)
-		}
-		if len(p.Values) > 0 && !slices.Contains(p.Values, v) {
-			return "", fmt.Errorf("%w: %q is not one of %s", ErrBadValue, value, strings.Join(p.Values, ", "))
-		}
-		return v, nil
-	case TypeBool01:
-		if v != "0" && v != "1" {
-			return "", fmt.Errorf("%w: %q is not 0 or 1", ErrBadValue, value)
-		}
-		return v, nil
-	case TypeEnum:
-		for _, tok := range p.Values {
-			if strings.EqualFold(tok, v) {
-				return tok, nil
+	for a != "" && b != "" {
+		as, arest, _ := strings.Cut(a, "/")
+		bs, brest, _ := strings.Cut(b, "/")
+		if as != bs {
+			an, aerr := strconv.Atoi(as)
+			bn, berr := strconv.Atoi(bs)
+			if aerr == nil && berr == nil && an != bn {
+				return an - bn
 			}
+			return strings.Compare(as, bs)
 		}
-		if len(p.Values) == 0 {
-			return v, nil
-		}
-		return "", fmt.Errorf("%w: %q is not one of %s", ErrBadValue, value, strings.Join(p.Values, ", "))
-	case TypeIP:
-		if !isIPv4(v) {
-			return "", fmt.Errorf("%w: %q is not an IPv4 address", ErrBadValue, value)
-		}
-		return v, nil
-	case TypeTimeHHMM:
-		h, m, ok := strings.Cut(v, ":")
-		hn, err1 := strconv.Atoi(h)
-		mn, err2 := strconv.Atoi(m)
-		if !ok || err1 != nil || err2 != nil || hn < 0 || hn > 23 || mn < 0 || mn > 59 {
-			return "", fmt.Errorf("%w: %q is not hh:mm", ErrBadValue, value)
-		}
-		return fmt.Sprintf("%02d:%02d", hn, mn), nil
-	case TypeList:
-		if len(p.Values) > 0 {
-			for _, item := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }) {
-				found := false
-				for _, tok := range p.Values {
-					if strings.EqualFold(tok, item) {
-						found = true
-					}
-				}
-				if !found {
-					return "", fmt.Errorf("%w: list item %q is not one of %s", ErrBadValue, item, strings.Join(p.Values, ", "))
-				}
-			}
-		}
-		return v, nil
+		a, b = arest, brest
 	}
-	if strings.ContainsAny(v, "\r\n\x00") {
-		return "", fmt.Errorf("%w: control characters in %q", ErrBadValue, value)
-	}
-	return v, nil
-}
-
-func isIPv4(s string) bool {
-	parts := strings.Split(s, ".")
-	if len(parts) != 4 {
-		return false
-	}
-	for _, p := range parts {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 0 || n > 255 || p == "" || len(p) > 3 {
-			return false
-		}
-	}
-	return true
+	return len(a) - len(b)
 }

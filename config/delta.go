@@ -12,8 +12,10 @@ type Change struct {
 	Param    *Param // nil for a key the catalogue does not know
 }
 
-// Diff lists the keys whose effective values differ between a and b, in key
-// order. Keys set explicitly to their default do not count as changes.
+// Diff lists the keys whose effective values differ between a and b, known
+// keys in CompareKeys order, then unknown ones. Values are compared by
+// meaning (Param.Equal), so a key set explicitly to its default, or to
+// another spelling of the same value, is not a change.
 func Diff(a, b *Config) []Change {
 	keys := map[string]bool{}
 	for k := range a.vals {
@@ -24,9 +26,12 @@ func Diff(a, b *Config) []Change {
 	}
 	var out []Change
 	for _, k := range slices.SortedFunc(maps.Keys(keys), CompareKeys) {
+		p, _, _, err := a.cat.Resolve(k)
+		if err != nil {
+			continue
+		}
 		av, bv := a.Get(k), b.Get(k)
-		if av != bv {
-			p, _, _, _ := a.cat.Resolve(k)
+		if !p.Equal(av, bv) {
 			out = append(out, Change{Key: k, Old: av, New: bv, Param: p})
 		}
 	}
@@ -59,13 +64,13 @@ func NeedsReboot(changes []Change) bool {
 }
 
 // Delta returns a copy of c holding only the explicit values that differ
-// from the model's factory defaults ("display modified configuration fields
-// only").
+// from the model's factory defaults, as the Web page's "display modified
+// configuration fields only" does. Unknown keys are kept.
 func (c *Config) Delta() *Config {
 	d := c.cat.New(c.model)
 	for k, v := range c.vals {
 		p, _, _, err := c.cat.Resolve(k)
-		if err != nil || v == p.DefaultFor(c.model) {
+		if err != nil || p.Equal(v, p.NormalDefaultFor(c.model)) {
 			continue
 		}
 		d.vals[k] = v

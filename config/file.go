@@ -1,12 +1,24 @@
 package config
 
 import (
-	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
+
+// MaxFileSize is the largest configuration file accepted, 4 MiB. A full
+// configuration of every parameter at every index is about 60 KiB, so this
+// leaves room for comments and unknown keys while a runaway download (or a
+// firmware image given by mistake) is refused without reading it into
+// memory.
+const MaxFileSize = 4 << 20
+
+// maxIssues bounds the issues kept for one file, so that 4 MiB of garbage
+// gives a readable report rather than millions of lines.
+const maxIssues = 100
 
 // Severity of an Issue found in a configuration file.
 type Severity uint8
@@ -26,7 +38,8 @@ func (s Severity) String() string {
 	return "error"
 }
 
-// Issue is a problem on one line of a configuration file.
+// Issue is a problem on one line of a configuration file (Line 0: the file
+// as a whole).
 type Issue struct {
 	File     string
 	Line     int
@@ -48,74 +61,154 @@ func (i Issue) Error() string {
 
 func (i Issue) Unwrap() error { return i.Err }
 
-// ErrRejected is wrapped by the error Apply returns when a file holds at
-// least one Error issue; nothing of the file is applied then.
-var ErrRejected = errors.New("config: file rejected")
-
 // Entry is one key=value line.
 type Entry struct {
 	Key, Value string
 	Line       int
 }
 
-// Parse reads key=value lines. It reports syntax problems as Issues and
-// returns an error only when the input cannot be read at all.
+// Parse reads a configuration file: key=value lines, comments starting with
+// ; or #, blank lines, CRLF or LF line ends, an optional UTF-8 byte order
+// mark, spaces around keys and values. A .cfx file is decrypted first
+// (DecodeFile). Lines that are not key=value, and lines holding NUL bytes or
+// invalid UTF-8, are Error issues. Parse returns an error only when the file
+// cannot be read, is larger than MaxFileSize (ErrTooLarge) or is a bad .cfx.
 func Parse(name string, r io.Reader) ([]Entry, []Issue, error) {
-	var entries []Entry
-	var issues []Issue
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	line := 0
-	for sc.Scan() {
-		line++
-		text := strings.TrimSpace(strings.TrimPrefix(sc.Text(), "\uFEFF"))
-		if text == "" || text[0] == ';' || text[0] == '#' {
-			continue
-		}
-		k, v, ok := strings.Cut(text, "=")
-		if !ok || strings.TrimSpace(k) == "" {
-			issues = append(issues, Issue{File: name, Line: line, Severity: Error,
-				Err: fmt.Errorf("%w: want key=value", ErrBadValue)})
-			continue
-		}
-		entries = append(entries, Entry{Key: strings.TrimSpace(k), Value: strings.TrimSpace(v), Line: line})
-	}
-	if err := sc.Err(); err != nil {
-		return nil, nil, fmt.Errorf("config: read %s: %w", name, err)
-	}
-	return entries, issues, nil
-}
-
-// Apply returns a copy of c with the file's values on top. Unknown and
-// repeated keys are reported as warnings. When any line is an Error, the
-// returned error wraps ErrRejected, lists the issues, and c is unchanged.
-func (c *Config) Apply(name string, r io.Reader) (*Config, []Issue, error) {
-	entries, issues, err := Parse(name, r)
+	data, err := readLimited(name, r)
 	if err != nil {
 		return nil, nil, err
 	}
-	next := c.Clone()
-	seen := map[string]int{}
-	for _, e := range entries {
-		p, canon, _, err := c.cat.Resolve(e.Key)
-		if errors.Is(err, ErrUnknownKey) {
-			issues = append(issues, Issue{File: name, Line: e.Line, Key: e.Key, Severity: Warning, Err: err})
-			next.SetExtra(e.Key, e.Value)
+	if data, err = DecodeFile(name, data); err != nil {
+		return nil, nil, err
+	}
+	entries, issues := parseText(name, data)
+	return entries, issues, nil
+}
+
+func readLimited(name string, r io.Reader) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("config: read %s: %w", name, err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("%w: %s is larger than %d bytes", ErrTooLarge, name, MaxFileSize)
+	}
+	return data, nil
+}
+
+var bom = []byte("\xef\xbb\xbf")
+
+func parseText(name string, data []byte) ([]Entry, []Issue) {
+	data = bytes.TrimPrefix(data, bom)
+	entries := make([]Entry, 0, bytes.Count(data, []byte{'\n'})+1)
+	var issues []Issue
+	bad := func(line int, err error) bool {
+		issues = append(issues, Issue{File: name, Line: line, Severity: Error, Err: err})
+		if len(issues) >= maxIssues {
+			issues = append(issues, Issue{File: name, Severity: Error,
+				Err: fmt.Errorf("%w: more than %d problems; stopped reading", ErrSyntax, maxIssues)})
+			return true
+		}
+		return false
+	}
+	for line := 1; len(data) > 0; line++ {
+		var raw []byte
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			raw, data = data[:i], data[i+1:]
+		} else {
+			raw, data = data, nil
+		}
+		if bytes.IndexByte(raw, 0) >= 0 {
+			if bad(line, fmt.Errorf("%w: NUL byte", ErrBinary)) {
+				break
+			}
 			continue
 		}
+		if !utf8.Valid(raw) {
+			if bad(line, fmt.Errorf("%w: invalid UTF-8", ErrBinary)) {
+				break
+			}
+			continue
+		}
+		text := strings.TrimSpace(string(raw))
+		if text == "" || text[0] == ';' || text[0] == '#' {
+			continue
+		}
+		if i := strings.IndexFunc(text, isControl); i >= 0 {
+			if bad(line, fmt.Errorf("%w: control character %q", ErrBinary, text[i])) {
+				break
+			}
+			continue
+		}
+		k, v, ok := strings.Cut(text, "=")
+		k = strings.TrimSpace(k)
+		switch {
+		case !ok:
+			if bad(line, fmt.Errorf("%w: want key=value", ErrSyntax)) {
+				return entries, issues
+			}
+			continue
+		case k == "" || strings.ContainsFunc(k, func(r rune) bool { return r <= ' ' || r == 0x7f }):
+			if bad(line, fmt.Errorf("%w: bad key %q", ErrSyntax, k)) {
+				return entries, issues
+			}
+			continue
+		}
+		entries = append(entries, Entry{Key: k, Value: strings.TrimSpace(v), Line: line})
+	}
+	return entries, issues
+}
+
+// Apply returns a copy of c with the file's values on top; keys the file
+// does not name keep their values (a delta file changes only what it
+// names). Unknown keys are kept in Extra and reported as warnings, and so
+// are repeated keys (the last value wins), parameters of other models and
+// DHCP options (ignored). When any line is an Error (a bad value, bad
+// syntax, binary data) or the file cannot be used at all (too large, a bad
+// .cfx), the returned error wraps ErrRejected, every issue names the file
+// and its line, and the returned Config is c itself, unchanged.
+func (c *Config) Apply(name string, r io.Reader) (*Config, []Issue, error) {
+	entries, issues, err := Parse(name, r)
+	if err != nil {
+		issues = append(issues, Issue{File: name, Severity: Error, Err: err})
+		return c, issues, fmt.Errorf("%w: %w", ErrRejected, err)
+	}
+	next := c.Clone()
+	seen := make(map[string]int, len(entries))
+	warn := func(e Entry, err error) {
+		issues = append(issues, Issue{File: name, Line: e.Line, Key: e.Key, Severity: Warning, Err: err})
+	}
+	for _, e := range entries {
+		p, canon, n, err := c.cat.Resolve(e.Key)
+		if errors.Is(err, ErrUnknownKey) {
+			canon = strings.ToLower(e.Key)
+		}
+		if prev, dup := seen[canon]; dup {
+			warn(e, fmt.Errorf("repeated key (also on line %d); the last value wins", prev))
+		}
+		seen[canon] = e.Line
+		switch {
+		case errors.Is(err, ErrUnknownKey):
+			warn(e, fmt.Errorf("%w; kept but not used", ErrUnknownKey))
+			next.SetExtra(e.Key, e.Value)
+			continue
+		case err != nil:
+			issues = append(issues, Issue{File: name, Line: e.Line, Key: e.Key, Severity: Error, Err: err})
+			continue
+		case p.Kind == KindDHCP:
+			warn(e, errors.New("a DHCP option, not a setting; ignored"))
+			continue
+		case !p.AppliesTo(c.model):
+			warn(e, fmt.Errorf("not used on the %s", c.model))
+		case n >= 0 && !p.ValidIndexFor(c.model, n):
+			warn(e, fmt.Errorf("index %d does not exist on the %s", n, c.model))
+		}
+		v, err := p.Canonical(e.Value)
 		if err != nil {
 			issues = append(issues, Issue{File: name, Line: e.Line, Key: e.Key, Severity: Error, Err: err})
 			continue
 		}
-		if prev, dup := seen[canon]; dup {
-			issues = append(issues, Issue{File: name, Line: e.Line, Key: e.Key, Severity: Warning,
-				Err: fmt.Errorf("repeated key (line %d); the last value wins", prev)})
-		}
-		seen[canon] = e.Line
-		_ = p
-		if err := next.Set(canon, e.Value); err != nil {
-			issues = append(issues, Issue{File: name, Line: e.Line, Key: e.Key, Severity: Error, Err: err})
-		}
+		next.vals[canon] = v
 	}
 	var errs []error
 	for _, is := range issues {
@@ -129,12 +222,18 @@ func (c *Config) Apply(name string, r io.Reader) (*Config, []Issue, error) {
 	return next, issues, nil
 }
 
-// Format writes the explicit values of c (and the unknown keys it keeps) as
-// key=value lines in a stable order.
-func Format(w io.Writer, c *Config) error {
-	bw := bufio.NewWriter(w)
-	for _, k := range c.Keys() {
-		fmt.Fprintf(bw, "%s=%s\n", k, c.vals[k])
+// ApplyBytes is Apply on data already in memory (a download or an upload).
+func (c *Config) ApplyBytes(name string, data []byte) (*Config, []Issue, error) {
+	return c.Apply(name, bytes.NewReader(data))
+}
+
+// Errors returns the Error issues of a list.
+func Errors(issues []Issue) []Issue {
+	var out []Issue
+	for _, is := range issues {
+		if is.Severity == Error {
+			out = append(out, is)
+		}
 	}
-	return bw.Flush()
+	return out
 }
