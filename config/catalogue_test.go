@@ -13,7 +13,7 @@ import (
 // specRow is one row of the manual's parameter table (the FACT columns).
 type specRow struct {
 	key, kind, typ, def, values, rng, indices, models, section, reboot string
-	summary                                                           string // only in the team's copy, empty in testdata
+	summary                                                            string // only in the team's copy, empty in testdata
 }
 
 func readSpec(t *testing.T, path string) []specRow {
