@@ -50,19 +50,18 @@ func Default() *Catalogue {
 const catalogueColumns = 15
 
 // ParseCatalogue reads a catalogue table: tab-separated, the first line a
-// header, lines starting with # ignored. Columns:
+// header, lines starting with # ignored. The columns, in order, are key,
+// kind, type, default, values, range, indices, model_indices, models,
+// reboot, aliases, model_defaults, value_aliases, section and description:
 //
-//		key kind type default values range indices model_indices models reboot
-//		aliases model_defaults value_aliases section description
-//
-//	  - values, aliases: '|'-separated
-//	  - range: lo..hi (int bounds, lo may be negative)
-//	  - indices: comma-separated lo-hi ranges, e.g. 0-11,18-38
-//	  - model_indices: ';'-separated model=indices, e.g. RX50=0-5;HRS=0-7
-//	  - models: comma-separated model names
-//	  - reboot: "yes" or empty
-//	  - model_defaults: ';'-separated model=value
-//	  - value_aliases: '|'-separated alias=token (the token may be empty)
+//   - values, aliases: '|'-separated
+//   - range: lo..hi (int bounds, lo may be negative)
+//   - indices: comma-separated lo-hi ranges, e.g. 0-11,18-38
+//   - model_indices: ';'-separated model=indices, e.g. RX50=0-5;HRS=0-7
+//   - models: comma-separated model names
+//   - reboot: "yes" or empty
+//   - model_defaults: ';'-separated model=value
+//   - value_aliases: '|'-separated alias=token (the token may be empty)
 //
 // Every default must be accepted by its own parameter.
 func ParseCatalogue(tsv string) (*Catalogue, error) {
