@@ -122,25 +122,27 @@ func DefaultCrypto() ([]Crypto, error) {
 }
 
 // Security is the phone's SRTP policy, the value of voip/media/srtp/mode.
-// The names follow the encryption levels of the Microsoft servers the phone
-// is built for (manual §4.8): DoNotSupportEncryption, SupportEncryption,
-// RequireEncryption.
+// Real configuration files write DONOTSUPPORTENCRYPTION (plain RTP, the
+// default); the two other values take the names AudioCodes devices use for
+// their media security behaviour, PREFERABLE and MANDATORY. The Microsoft
+// server encryption levels of the manual (§4.8: SupportEncryption,
+// RequireEncryption) are accepted as aliases.
 type Security uint8
 
 const (
 	// SecurityNone (DONOTSUPPORTENCRYPTION, the default) offers plain
 	// RTP/AVP without keys and refuses offers that require SRTP.
 	SecurityNone Security = iota
-	// SecurityOptional (SUPPORTENCRYPTION) offers RTP/AVP with a=crypto
-	// lines, so the far end may encrypt; it answers with SRTP when the offer
-	// has a usable key and with plain RTP otherwise.
+	// SecurityOptional (PREFERABLE) offers RTP/AVP with a=crypto lines, so
+	// the far end may encrypt; it answers with SRTP when the offer has a
+	// usable key and with plain RTP otherwise.
 	SecurityOptional
-	// SecurityRequired (REQUIREENCRYPTION) offers RTP/SAVP and accepts only
-	// answers and offers with a usable key.
+	// SecurityRequired (MANDATORY) offers RTP/SAVP and accepts only answers
+	// and offers with a usable key.
 	SecurityRequired
 )
 
-var securityNames = [...]string{"DONOTSUPPORTENCRYPTION", "SUPPORTENCRYPTION", "REQUIREENCRYPTION"}
+var securityNames = [...]string{"DONOTSUPPORTENCRYPTION", "PREFERABLE", "MANDATORY"}
 
 func (s Security) String() string {
 	if int(s) < len(securityNames) {
@@ -149,18 +151,18 @@ func (s Security) String() string {
 	return "Security(" + strconv.Itoa(int(s)) + ")"
 }
 
-// ParseSecurity reads a voip/media/srtp/mode value, in any case. Besides the
-// three names it takes the short forms NONE/DISABLE, OPTIONAL/PREFERRED and
-// MANDATORY/REQUIRED that other provisioning systems write, and "" (the
-// default, SecurityNone).
+// ParseSecurity reads a voip/media/srtp/mode value, in any case: the three
+// names, the aliases SUPPORTENCRYPTION/OPTIONAL/PREFERRED and
+// REQUIREENCRYPTION/REQUIRED/MANDATORY, NONE/DISABLE, and "" (the default,
+// SecurityNone).
 func ParseSecurity(v string) (Security, error) {
 	switch strings.ToUpper(strings.TrimSpace(v)) {
 	case "", "DONOTSUPPORTENCRYPTION", "NONE", "DISABLE", "DISABLED", "0":
 		return SecurityNone, nil
-	case "SUPPORTENCRYPTION", "OPTIONAL", "PREFERRED", "PREFERABLE", "1":
+	case "PREFERABLE", "SUPPORTENCRYPTION", "OPTIONAL", "PREFERRED", "1":
 		return SecurityOptional, nil
-	case "REQUIREENCRYPTION", "MANDATORY", "REQUIRED", "2":
+	case "MANDATORY", "REQUIREENCRYPTION", "REQUIRED", "2":
 		return SecurityRequired, nil
 	}
-	return 0, fmt.Errorf("%w: srtp mode %q (want DONOTSUPPORTENCRYPTION, SUPPORTENCRYPTION or REQUIREENCRYPTION)", ErrBadLocal, v)
+	return 0, fmt.Errorf("%w: srtp mode %q (want DONOTSUPPORTENCRYPTION, PREFERABLE or MANDATORY)", ErrBadLocal, v)
 }

@@ -67,7 +67,7 @@ func describe(r Result) string {
 
 // TestAnswerGolden answers real and hand-made offers (baresip and linphone
 // INVITE bodies captured on this bench, a SIPp scenario's, holds, several
-// streams, no common codec, DTLS) under the three SRTP modes and compares
+// streams, no common codec, DTLS) under the three SRTP modes (voip/media/srtp/mode) and compares
 // the result and the answer with testdata/<name>.golden.
 //
 // behaviour: MEDIA-1

@@ -289,6 +289,7 @@ func TestParseSecurity(t *testing.T) {
 		"DONOTSUPPORTENCRYPTION": SecurityNone,
 		"DoNotSupportEncryption": SecurityNone,
 		"SUPPORTENCRYPTION":      SecurityOptional,
+		"Preferable":             SecurityOptional,
 		"RequireEncryption":      SecurityRequired,
 		"mandatory":              SecurityRequired,
 	} {
