@@ -1,0 +1,157 @@
+package fetch
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+func (c *Client) transport(tlsConf *tls.Config) *http.Transport {
+	d := &net.Dialer{Timeout: c.cfg.timeout()}
+	if c.cfg.LocalAddr != "" {
+		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(c.cfg.LocalAddr)}
+	}
+	return &http.Transport{
+		Proxy:                 c.cfg.Proxy.forRequest,
+		DialContext:           d.DialContext,
+		TLSClientConfig:       tlsConf,
+		TLSHandshakeTimeout:   c.cfg.timeout(),
+		ResponseHeaderTimeout: c.cfg.timeout(),
+		MaxIdleConnsPerHost:   2,
+		IdleConnTimeout:       30e9,
+		// The phone's files are already compressed or tiny; asking for gzip
+		// would also break Range byte counting.
+		DisableCompression: true,
+	}
+}
+
+type noFollowKey struct{}
+
+func noFollow(ctx context.Context) bool { v, _ := ctx.Value(noFollowKey{}).(bool); return v }
+
+// Do sends an HTTP or HTTPS request with the Client's TLS policy, proxy and
+// User-Agent, and returns the response without following redirects (the
+// redirect server and the Device Manager keep-alive use it). Errors are typed
+// like Open's, but HTTP status codes are left to the caller.
+func (c *Client) Do(ctx context.Context, req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+		return nil, fmt.Errorf("%w: Do needs http or https, not %q", ErrUnsupportedScheme, req.URL.Scheme)
+	}
+	req = req.WithContext(context.WithValue(ctx, noFollowKey{}, true))
+	if c.cfg.UserAgent != "" {
+		req.Header.Set("User-Agent", c.cfg.UserAgent)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, c.httpErr(ctx, req.URL, err)
+	}
+	return resp, nil
+}
+
+func (c *Client) openHTTP(parent context.Context, u *url.URL, first int64) (io.ReadCloser, error) {
+	// The request has its own context so that Close (and the idle timer)
+	// can drop the connection; errors are judged by the parent's.
+	ctx, cancel := context.WithCancel(parent)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("%w: %w", ErrBadURL, err)
+	}
+	if c.cfg.UserAgent != "" {
+		req.Header.Set("User-Agent", c.cfg.UserAgent)
+	}
+	if first > 0 {
+		req.Header.Set("Range", "bytes=0-"+strconv.FormatInt(first-1, 10))
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		cancel()
+		return nil, c.httpErr(parent, u, err)
+	}
+	size := resp.ContentLength
+	switch {
+	case resp.StatusCode == http.StatusPartialContent && first > 0:
+		size = totalFromContentRange(resp.Header.Get("Content-Range"))
+	case resp.StatusCode == http.StatusOK:
+		// A server that ignores Range sends everything: the body stops
+		// after `first` bytes and Close drops the connection.
+	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
+		resp.Body.Close()
+		cancel()
+		return nil, fmt.Errorf("%w: %s (HTTP %s)", ErrNotFound, redact(u), resp.Status)
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		resp.Body.Close()
+		cancel()
+		return nil, fmt.Errorf("%w: %s (HTTP %s)", ErrDenied, redact(u), resp.Status)
+	default:
+		resp.Body.Close()
+		cancel()
+		return nil, &StatusError{URL: redact(u), Code: resp.StatusCode, Status: resp.Status}
+	}
+	if first == 0 && size > c.cfg.maxSize() {
+		resp.Body.Close()
+		cancel()
+		return nil, fmt.Errorf("%w: %s is %d bytes, limit %d", ErrTooLarge, redact(u), size, c.cfg.maxSize())
+	}
+	rc := &httpBody{resp: resp, cancel: cancel}
+	return c.newBody(rc, size, first, u, cancel, func(err error) error { return c.httpErr(parent, u, err) }), nil
+}
+
+// httpBody closes the response and cancels its request, so that an early
+// Close drops the connection rather than draining it.
+type httpBody struct {
+	resp   *http.Response
+	cancel context.CancelFunc
+}
+
+func (h *httpBody) Read(p []byte) (int, error) { return h.resp.Body.Read(p) }
+
+func (h *httpBody) Close() error {
+	h.cancel()
+	return h.resp.Body.Close()
+}
+
+// totalFromContentRange reads the total of "bytes 0-511/1049088" (-1 if
+// absent or "*").
+func totalFromContentRange(v string) int64 {
+	for i := len(v) - 1; i >= 0; i-- {
+		if v[i] == '/' {
+			n, err := strconv.ParseInt(v[i+1:], 10, 64)
+			if err != nil {
+				return -1
+			}
+			return n
+		}
+	}
+	return -1
+}
+
+// httpErr maps transport errors to the package's errors.
+func (c *Client) httpErr(ctx context.Context, u *url.URL, err error) error {
+	if cerr := ctx.Err(); cerr != nil {
+		if errors.Is(cerr, context.DeadlineExceeded) {
+			return fmt.Errorf("%w: %s: %w", ErrTimeout, redact(u), cerr)
+		}
+		return fmt.Errorf("fetch: %s: %w", redact(u), cerr)
+	}
+	if ce := certError(u.Hostname(), err); ce != nil {
+		return ce
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("%w: %s: %w", ErrTruncated, redact(u), err)
+	}
+	if isTimeout(err) {
+		return fmt.Errorf("%w: %s: %w", ErrTimeout, redact(u), err)
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return fmt.Errorf("fetch: %s: %w", redact(u), err)
+}
