@@ -357,4 +357,3 @@ func TestLocalAddr(t *testing.T) {
 		t.Fatalf("request came from %s", from)
 	}
 }
-
