@@ -34,7 +34,7 @@
 // # Files
 //
 // A .cfg file has one key=value per line. Comments start with ; or #; blank
-// lines, CRLF line ends, a UTF-8 byte order mark and spaces around keys and
+// lines, LF, CRLF or CR line ends, a UTF-8 byte order mark and spaces around keys and
 // values are accepted. [Config.Apply] reports problems as [Issue]s that name
 // the file and line. Unknown keys (kept in Extra), repeated keys (the last
 // wins), parameters of another model and DHCP options are warnings: the rest

@@ -68,7 +68,7 @@ type Entry struct {
 }
 
 // Parse reads a configuration file: key=value lines, comments starting with
-// ; or #, blank lines, CRLF or LF line ends, an optional UTF-8 byte order
+// ; or #, blank lines, LF, CRLF or CR line ends, an optional UTF-8 byte order
 // mark, spaces around keys and values. A .cfx file is decrypted first
 // (DecodeFile). Lines that are not key=value, and lines holding NUL bytes or
 // invalid UTF-8, are Error issues. Parse returns an error only when the file
@@ -112,9 +112,14 @@ func parseText(name string, data []byte) ([]Entry, []Issue) {
 		return false
 	}
 	for line := 1; len(data) > 0; line++ {
+		// Lines end in LF, CRLF or (old Mac files) a lone CR.
 		var raw []byte
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		if i := bytes.IndexAny(data, "\r\n"); i >= 0 {
+			end := data[i]
 			raw, data = data[:i], data[i+1:]
+			if end == '\r' && len(data) > 0 && data[0] == '\n' {
+				data = data[1:]
+			}
 		} else {
 			raw, data = data, nil
 		}

@@ -112,6 +112,7 @@ func TestApplyTextForms(t *testing.T) {
 	tests := map[string]string{
 		"LF":               "voip/line/0/id=42\n",
 		"CRLF":             "voip/line/0/id=42\r\n",
+		"CR (old Mac)":     "; c\rvoip/line/0/id=42\r",
 		"no final newline": "voip/line/0/id=42",
 		"BOM":              "\xef\xbb\xbfvoip/line/0/id=42\n",
 		"BOM and CRLF":     "\xef\xbb\xbf;UC_3.4.8.808\r\nvoip/line/0/id=42\r\n",
