@@ -6,13 +6,30 @@
 // work buffer to buffer with caller-owned memory and return io.ErrShortBuffer
 // when dst is too small, so the media path allocates nothing per frame.
 //
-// This package imports nothing of the project.
+// # Codecs
+//
+// The configuration names of voip/codec/codec_info/{n}/name map as follows:
+//
+//	config name  SDP name  PT  clock  PCM rate  implementation
+//	PCMU         PCMU       0   8000   8000     media/codec/g711 (pure Go)
+//	PCMA         PCMA       8   8000   8000     media/codec/g711 (pure Go)
+//	G722         G722       9   8000  16000     media/codec/g722 (pure Go, bit-exact)
+//	G729         G729      18   8000   8000     media/codec/g729 (cgo, tag bcg729)
+//	SILK_8000    -          -      -      -     none: ErrNotInBuild
+//	SILK_16000   -          -      -      -     none: ErrNotInBuild
+//
+// G.722's RTP clock is 8000 although it samples at 16 kHz (RFC 3551).
+// G.722 runs at 64 kbit/s only, whatever voip/codec/g722_bitrate says, as on
+// the real phones. G.729 exists only in builds with cgo and the build tag
+// bcg729, which links the GPL-3 libbcg729 and so makes the binary GPL-3;
+// Default leaves it out otherwise. No SILK implementation is available to
+// this project (none is packaged for Debian or served as a Go module), so the
+// SILK entries are never offered.
+//
+// Decoders of every codec here also implement Concealer.
+//
+// This package imports nothing of the project outside media/codec.
 package codec
-
-import "errors"
-
-// ErrUnknown is returned by Registry.Lookup for a codec the build lacks.
-var ErrUnknown = errors.New("codec: unknown codec")
 
 // Codec describes one codec and makes its encoders and decoders.
 type Codec interface {
@@ -49,4 +66,11 @@ type Decoder interface {
 // (packet loss concealment); n is the number of samples wanted.
 type Concealer interface {
 	Conceal(dst []int16, n int) (int, error)
+}
+
+// Framer is implemented by codecs that code in blocks: FrameSamples is the
+// smallest number of samples an Encoder accepts (1 for G.711, 2 for G.722,
+// 80 for G.729); a packet's PCM must be a multiple of it.
+type Framer interface {
+	FrameSamples() int
 }
