@@ -18,7 +18,3 @@ func runLab(ctx context.Context, e *env, args []string) error {
 func runCfg(ctx context.Context, e *env, args []string) error {
 	return exitError{2, errors.New("not built yet (issue: configuration)")}
 }
-
-func runImg(ctx context.Context, e *env, args []string) error {
-	return exitError{2, errors.New("not built yet (issue: firmware)")}
-}
