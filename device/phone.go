@@ -191,7 +191,9 @@ func (p *Phone) Run(ctx context.Context) error {
 func (p *Phone) do(ctx context.Context, f func(*state)) error {
 	ran := make(chan struct{})
 	select {
-	case p.cmds <- func(s *state) { f(s); close(ran) }:
+	// Publish before waking the caller, so that an intent's effect is in
+	// the Snapshot the caller reads next.
+	case p.cmds <- func(s *state) { f(s); p.publishSnapshot(); close(ran) }:
 	case <-p.done:
 		return ErrNotRunning
 	case <-ctx.Done():
