@@ -1,0 +1,96 @@
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+)
+
+// realisticFile is a 300-line provisioning file of the kind a PBX generates
+// per phone: a header, two SIP lines, signalling, codecs, function keys,
+// paging groups, network, time and provisioning settings.
+func realisticFile() []byte {
+	var b strings.Builder
+	b.WriteString(";UC_3.4.8.808\r\nsystem/type=450HD\r\n")
+	for n := 0; n < 2; n++ {
+		fmt.Fprintf(&b, "voip/line/%d/enabled=1\r\nvoip/line/%d/id=%d\r\nvoip/line/%d/description=Desk %d \r\n", n, n, 2000+n, n, n)
+		fmt.Fprintf(&b, "voip/line/%d/auth_name=%d\r\nvoip/line/%d/auth_password=%s\r\n", n, 2000+n, n, EncryptSecret("pw"))
+		fmt.Fprintf(&b, "voip/line/%d/line_mode=PRIVATE\r\nvoip/line/%d/do_not_disturb/activated=0\r\n", n, n)
+	}
+	b.WriteString("voip/signalling/sip/proxy_address=pbx.example.com\r\nvoip/signalling/sip/proxy_port=5060\r\n" +
+		"voip/signalling/sip/transport_protocol=TLS\r\nvoip/signalling/sip/registration_expires=600\r\n" +
+		"voip/signalling/sip/use_proxy=1\r\nnetwork/lan_type=DHCP\r\nnetwork/lan/vlan/mode=Manual\r\n" +
+		"network/lan/vlan/id=20\r\nsystem/ntp/enabled=1\r\nsystem/ntp/primary_server_address=pool.ntp.org\r\n" +
+		"system/ntp/gmt_offset=+01:00\r\nprovisioning/method=STATIC\r\nprovisioning/period/type=daily\r\n" +
+		"provisioning/period/daily/time=03:30\r\nprovisioning/configuration/url=https://prov.example.com/<MAC>.cfg\r\n" +
+		"; function keys\r\n")
+	names := []string{"SILK_16000", "G722", "PCMU", "PCMA", "G729"}
+	for n, name := range names {
+		fmt.Fprintf(&b, "voip/codec/codec_info/%d/name=%s\r\nvoip/codec/codec_info/%d/enabled=1\r\nvoip/codec/codec_info/%d/ptime=20\r\n", n, name, n, n)
+	}
+	for n := 0; n < 48; n++ {
+		fmt.Fprintf(&b, "personal_settings/functional_key/%d/type=SPEED_DIAL\r\n", n)
+		fmt.Fprintf(&b, "personal_settings/functional_key/%d/key_label=Colleague %d\r\n", n, n)
+		fmt.Fprintf(&b, "personal_settings/functional_key/%d/speed_dial_number=%d\r\n", n, 3000+n)
+		if n < 20 {
+			fmt.Fprintf(&b, "voip/services/group_paging/group/%d/multicast_addr=224.0.1.%d\r\n", n, n)
+			fmt.Fprintf(&b, "voip/services/group_paging/group/%d/port=%d\r\n", n, 8000+2*n)
+		}
+	}
+	for len(strings.Split(b.String(), "\n")) < 300 {
+		b.WriteString("voip/services/call_waiting/mode=ENABLE\r\n")
+	}
+	return []byte(b.String())
+}
+
+func BenchmarkApply(b *testing.B) {
+	data := realisticFile()
+	base := Default().New("450HD")
+	if _, issues, err := base.ApplyBytes("bench.cfg", data); err != nil || len(Errors(issues)) != 0 {
+		b.Fatal(err, issues)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ReportMetric(float64(bytes.Count(data, []byte("\n"))), "lines")
+	for b.Loop() {
+		if _, _, err := base.ApplyBytes("bench.cfg", data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkFormatAll(b *testing.B) {
+	c := Default().New("450HD")
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := (FormatOptions{All: true}).Format(io.Discard, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkResolveIndexed(b *testing.B) {
+	cat := Default()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, _, err := cat.Resolve("personal_settings/functional_key/31/speed_dial_number"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeCFX(b *testing.B) {
+	cfx, err := EncryptFile(realisticFile())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(cfx)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeFile("bench.cfx", cfx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
