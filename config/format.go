@@ -21,6 +21,10 @@ type FormatOptions struct {
 	// parameters without a default as "key=". Parameters of other models are
 	// left out.
 	All bool
+	// Defaults writes, besides the explicit values, every cfg and local
+	// parameter of the model that has a factory value, as the manual prints
+	// it (All without the "key=" lines).
+	Defaults bool
 	// OmitExtra leaves out the unknown keys kept from files.
 	OmitExtra bool
 }
@@ -39,8 +43,8 @@ func (o FormatOptions) Format(w io.Writer, c *Config) error {
 	if o.Firmware != "" {
 		fmt.Fprintf(bw, ";%s\n", strings.TrimPrefix(o.Firmware, ";"))
 	}
-	if o.All {
-		for _, kv := range c.all() {
+	if o.All || o.Defaults {
+		for _, kv := range c.all(o.All) {
 			writeLine(bw, kv[0], kv[1])
 		}
 	} else {
@@ -65,8 +69,9 @@ func writeLine(w *bufio.Writer, k, v string) {
 }
 
 // all returns every cfg/local key of the model with its explicit value or
-// printed default, in CompareKeys order.
-func (c *Config) all() [][2]string {
+// printed default, in CompareKeys order; keys with neither only when empty
+// is set.
+func (c *Config) all(empty bool) [][2]string {
 	var out [][2]string
 	for _, p := range c.cat.params {
 		if (p.Kind != KindCfg && p.Kind != KindLocal) || !p.AppliesTo(c.model) {
@@ -83,6 +88,9 @@ func (c *Config) all() [][2]string {
 			v, ok := c.vals[k]
 			if !ok {
 				v = p.DefaultFor(c.model)
+				if v == "" && !empty {
+					continue
+				}
 			}
 			out = append(out, [2]string{k, v})
 		}

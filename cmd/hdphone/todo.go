@@ -14,7 +14,3 @@ func runFleet(ctx context.Context, e *env, args []string) error {
 func runLab(ctx context.Context, e *env, args []string) error {
 	return exitError{2, errors.New("not built yet (issue: provisioning and SIP lab)")}
 }
-
-func runCfg(ctx context.Context, e *env, args []string) error {
-	return exitError{2, errors.New("not built yet (issue: configuration)")}
-}
