@@ -34,51 +34,46 @@ func (r role) String() string {
 	return "none"
 }
 
-// Default credentials of the manual (§5.3.1).
-const (
-	defaultAdminName = "admin"
-	defaultUserName  = "user"
-	defaultPassword  = "1234"
-)
+// defaultPassword is the factory password of both accounts (§5.3.1).
+const defaultPassword = "1234"
 
-// credentials are the two accounts' effective names and passwords.
+// credentials checks logins against the two accounts of a configuration.
+// Passwords may be stored plain, encrypted ({"…"}) or, for system/password,
+// MD5-hashed; config.Config.CheckSecret handles every form.
 type credentials struct {
-	adminName, adminPass string
-	userName, userPass   string
-	adminOK, userOK      bool // the account can log in (its values are usable)
+	cfg                 *config.Config
+	adminName, userName string
+	adminOK, userOK     bool // the account can log in (its values are set)
 }
 
 func credentialsOf(cfg *config.Config) credentials {
-	var c credentials
-	c.adminName = cfg.Get("system/user_name")
-	pass, err := secret(cfg, "system/password")
-	c.adminPass = pass
+	c := credentials{cfg: cfg, adminName: cfg.Get("system/user_name"), userName: cfg.Get("system/web_user_name")}
 	// AUTH-3 (an unconfigured pair accepts the Microsoft sign-in password)
 	// needs the sign-in credentials, which the phone does not have yet; an
 	// empty pair therefore cannot log in at all.
-	c.adminOK = c.adminName != "" && pass != "" && err == nil
-	c.userName = cfg.Get("system/web_user_name")
-	upass, err := secret(cfg, "system/web_user_password")
-	c.userPass = upass
-	c.userOK = c.userName != "" && upass != "" && err == nil
+	c.adminOK = c.adminName != "" && cfg.Get("system/password") != ""
+	c.userOK = c.userName != "" && cfg.Get("system/web_user_password") != ""
 	return c
 }
 
 // defaults reports whether an account still has its factory password.
 func (c credentials) defaults() bool {
-	return (c.adminOK && c.adminPass == defaultPassword) || (c.userOK && c.userPass == defaultPassword)
+	return (c.adminOK && c.cfg.CheckSecret("system/password", defaultPassword)) ||
+		(c.userOK && c.cfg.CheckSecret("system/web_user_password", defaultPassword))
 }
 
 // check returns the role that name/password log in as, or roleNone.
 func (c credentials) check(name, password string) role {
-	// Both comparisons always run, in constant time, so timing does not say
-	// which account or which half was wrong.
-	admin := c.adminOK && equal(name, c.adminName) && equal(password, c.adminPass)
-	user := c.userOK && equal(name, c.userName) && equal(password, c.userPass)
+	// Every comparison always runs, in constant time, so timing does not
+	// say which account or which half was wrong.
+	adminName := equal(name, c.adminName)
+	adminPass := c.cfg.CheckSecret("system/password", password)
+	userName := equal(name, c.userName)
+	userPass := c.cfg.CheckSecret("system/web_user_password", password)
 	switch {
-	case admin:
+	case c.adminOK && adminName && adminPass:
 		return roleAdmin
-	case user:
+	case c.userOK && userName && userPass:
 		return roleUser
 	}
 	return roleNone

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hdphone/hdphone/clock/clocktest"
+	"github.com/hdphone/hdphone/config"
 	"github.com/hdphone/hdphone/device/flash"
 	"github.com/hdphone/hdphone/ui/web"
 )
@@ -108,6 +109,17 @@ func TestChangedCredentialsAndNoBanner(t *testing.T) {
 	u := tp.browser(t)
 	mustStatus(t, u.login("user", "1234"), http.StatusUnauthorized)
 	u.mustLogin("user", "letmein")
+}
+
+// Passwords given in the encrypted {"…"} form log in with their plain text.
+func TestEncryptedPasswords(t *testing.T) {
+	tp := startPhone(t, phoneOpts{config: cfgLines(
+		"system/password="+config.EncryptSecret("adm1n"),
+		"system/web_user_password="+config.EncryptSecret("us3r"))})
+	b := tp.browser(t)
+	mustStatus(t, b.login("admin", config.EncryptSecret("adm1n")), http.StatusUnauthorized)
+	b.mustLogin("admin", "adm1n")
+	tp.browser(t).mustLogin("user", "us3r")
 }
 
 func TestCSRFTokenRequired(t *testing.T) {
