@@ -1,0 +1,675 @@
+// Package sipproxy is the lab's SIP registrar and proxy: the server the
+// emulated phones register with and call each other through when no real
+// PBX is around.
+//
+// It behaves like a small real server (Kamailio with a location service):
+// REGISTER with digest authentication (MD5 or SHA-256, qop=auth, nonce
+// reuse with an increasing nonce count, replays refused), 423 Interval Too
+// Brief below MinExpires, a location service, and stateful proxying of
+// INVITE, SUBSCRIBE, REFER, NOTIFY, MESSAGE and OPTIONS to registered
+// contacts with Record-Route, so that the rest of each dialog (ACK, BYE,
+// re-INVITE, PRACK, INFO, NOTIFY) flows through it by loose routing.
+// CANCEL is forwarded downstream. It listens on UDP, and on TCP at the same
+// port when asked.
+//
+// It never imports the phone: it is the world around the phones.
+package sipproxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	sipgosip "github.com/emiago/sipgo/sip"
+)
+
+// Config describes a lab registrar/proxy. The zero value listens on a
+// kernel-chosen UDP port of 127.0.0.1 and lets nobody register.
+type Config struct {
+	// Addr is the listen address; "" means 127.0.0.1:0.
+	Addr string
+	// TCP also listens on TCP at the same port.
+	TCP bool
+	// Domain is the SIP domain and digest realm; "" means the listen IP.
+	Domain string
+	// Users are the accounts; nil means none.
+	Users Users
+	// Algorithm is the digest algorithm: "MD5" (default) or "SHA-256".
+	Algorithm string
+	// AuthCalls challenges INVITE, SUBSCRIBE, REFER and MESSAGE from
+	// registered users with 407, as a PBX does.
+	AuthCalls bool
+	// MinExpires is the shortest registration accepted (423 below it);
+	// zero means 60 s.
+	MinExpires time.Duration
+	// MaxExpires caps registrations; zero means 2 hours.
+	MaxExpires time.Duration
+	// Logger receives the server's log; nil discards it.
+	Logger *slog.Logger
+}
+
+// Binding is a registered contact.
+type Binding struct {
+	User    string
+	Contact string
+	Expires time.Time
+	// Source is where the REGISTER came from, Transport how.
+	Source    string
+	Transport string
+	CallID    string
+	CSeq      uint32
+	UserAgent string
+
+	contact sipgosip.Uri
+}
+
+// Server is a running lab registrar/proxy.
+type Server struct {
+	cfg  Config
+	log  *slog.Logger
+	auth *authenticator
+	ip   net.IP
+	port int
+	udp  net.PacketConn
+	tcp  net.Listener
+
+	sua *sipgo.UserAgent
+	srv *sipgo.Server
+	cli *sipgo.Client
+
+	wg      sync.WaitGroup
+	stopped chan struct{}
+
+	mu       sync.Mutex // guards the following fields
+	bindings map[string][]*Binding
+	stats    Stats
+}
+
+// Stats counts what the server did.
+type Stats struct {
+	Registers, Challenges, Registered, Forwarded int
+}
+
+// New binds the server's sockets.
+func New(cfg Config) (*Server, error) {
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:0"
+	}
+	if cfg.Users == nil {
+		cfg.Users = func(string) (string, bool) { return "", false }
+	}
+	switch strings.ToUpper(cfg.Algorithm) {
+	case "", "MD5":
+		cfg.Algorithm = "MD5"
+	case "SHA-256":
+		cfg.Algorithm = "SHA-256"
+	default:
+		return nil, fmt.Errorf("sipproxy: digest algorithm %q", cfg.Algorithm)
+	}
+	if cfg.MinExpires <= 0 {
+		cfg.MinExpires = 60 * time.Second
+	}
+	if cfg.MaxExpires <= 0 {
+		cfg.MaxExpires = 2 * time.Hour
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "sipproxy"), bindings: map[string][]*Binding{}, stopped: make(chan struct{})}
+	var err error
+	s.udp, err = net.ListenPacket("udp", cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("sipproxy: listen udp: %w", err)
+	}
+	ua := s.udp.LocalAddr().(*net.UDPAddr)
+	s.ip, s.port = ua.IP, ua.Port
+	if cfg.TCP {
+		s.tcp, err = net.Listen("tcp", net.JoinHostPort(s.ip.String(), strconv.Itoa(s.port)))
+		if err != nil {
+			s.udp.Close()
+			return nil, fmt.Errorf("sipproxy: listen tcp: %w", err)
+		}
+	}
+	if s.cfg.Domain == "" {
+		s.cfg.Domain = s.ip.String()
+	}
+	s.auth = newAuthenticator(s.cfg.Domain, cfg.Algorithm, cfg.Users, time.Now)
+	sl := s.log.With("layer", "sipgo")
+	s.sua, err = sipgo.NewUA(
+		sipgo.WithUserAgent("hdphone-lab"),
+		sipgo.WithUserAgentHostname(s.cfg.Domain),
+		sipgo.WithUserAgentTransportLayerOptions(sipgosip.WithTransportLayerLogger(sl)),
+		sipgo.WithUserAgentTransactionLayerOptions(sipgosip.WithTransactionLayerLogger(sl),
+			sipgosip.WithTransactionLayerUnhandledResponseHandler(s.onStrayResponse)),
+	)
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	s.srv, _ = sipgo.NewServer(s.sua, sipgo.WithServerLogger(sl))
+	s.cli, _ = sipgo.NewClient(s.sua, sipgo.WithClientLogger(sl), sipgo.WithClientHostname(s.ip.String()))
+	s.srv.OnRegister(s.onRegister)
+	s.srv.OnAck(s.onAck)
+	s.srv.OnCancel(func(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
+		s.respond(tx, req, 481, "Call/Transaction Does Not Exist")
+	})
+	s.srv.OnPublish(func(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
+		s.respond(tx, req, 489, "Bad Event")
+	})
+	s.srv.OnNoRoute(s.onRequest)
+	return s, nil
+}
+
+// Addr is the UDP address (and TCP, when enabled) the server listens on.
+func (s *Server) Addr() netip.AddrPort {
+	ip, _ := netip.AddrFromSlice(s.ip.To4())
+	return netip.AddrPortFrom(ip, uint16(s.port))
+}
+
+// Domain is the server's SIP domain and realm.
+func (s *Server) Domain() string { return s.cfg.Domain }
+
+// Run serves until ctx ends.
+func (s *Server) Run(ctx context.Context) error {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.srv.ServeUDP(s.udp)
+	}()
+	if s.tcp != nil {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.srv.ServeTCP(s.tcp)
+		}()
+	}
+	<-ctx.Done()
+	close(s.stopped)
+	s.close()
+	s.wg.Wait()
+	return ctx.Err()
+}
+
+func (s *Server) close() {
+	s.udp.Close()
+	if s.tcp != nil {
+		s.tcp.Close()
+	}
+	if s.sua != nil {
+		s.sua.Close()
+	}
+}
+
+// Bindings returns the live bindings of user.
+func (s *Server) Bindings(user string) []Binding {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Binding
+	for _, b := range s.live(user) {
+		out = append(out, *b)
+	}
+	return out
+}
+
+// Stats returns what the server did so far.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.stats
+	st.Registered = 0
+	for u := range s.bindings {
+		if len(s.live(u)) > 0 {
+			st.Registered++
+		}
+	}
+	return st
+}
+
+// live prunes and returns user's unexpired bindings; s.mu is held.
+func (s *Server) live(user string) []*Binding {
+	now := time.Now()
+	bs := s.bindings[user]
+	out := bs[:0]
+	for _, b := range bs {
+		if now.Before(b.Expires) {
+			out = append(out, b)
+		}
+	}
+	if len(out) == 0 {
+		delete(s.bindings, user)
+		return nil
+	}
+	s.bindings[user] = out
+	return out
+}
+
+func (s *Server) respond(tx sipgosip.ServerTransaction, req *sipgosip.Request, code int, reason string, hs ...sipgosip.Header) {
+	res := sipgosip.NewResponseFromRequest(req, code, reason, nil)
+	res.AppendHeader(sipgosip.NewHeader("Server", "hdphone-lab"))
+	for _, h := range hs {
+		res.AppendHeader(h)
+	}
+	if err := tx.Respond(res); err != nil {
+		s.log.Debug("respond failed", "code", code, "err", err)
+	}
+}
+
+// onRegister is the registrar (RFC 3261 §10.3).
+func (s *Server) onRegister(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
+	s.mu.Lock()
+	s.stats.Registers++
+	s.mu.Unlock()
+	to := req.To()
+	if to == nil || req.CallID() == nil || req.CSeq() == nil {
+		s.respond(tx, req, 400, "Bad Request")
+		return
+	}
+	user := to.Address.User
+	res, name := s.auth.check(headerValues(req, "Authorization"), string(req.Method))
+	switch res {
+	case authMissing, authStale:
+		s.mu.Lock()
+		s.stats.Challenges++
+		s.mu.Unlock()
+		s.respond(tx, req, 401, "Unauthorized", sipgosip.NewHeader("WWW-Authenticate", s.auth.challenge(res == authStale)))
+		return
+	case authBad:
+		s.respond(tx, req, 403, "Forbidden")
+		return
+	}
+	if name != user {
+		s.respond(tx, req, 403, "Forbidden") // only your own address of record
+		return
+	}
+	defExp := time.Duration(0)
+	hasDefault := false
+	if h := req.GetHeader("Expires"); h != nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(h.Value())); err == nil && n >= 0 {
+			defExp, hasDefault = time.Duration(n)*time.Second, true
+		}
+	}
+	if !hasDefault {
+		defExp = time.Hour
+	}
+	code, reason, hs := s.bind(req, user, defExp)
+	s.respond(tx, req, code, reason, hs...)
+}
+
+// bind applies a REGISTER's contacts to user's bindings and returns the
+// response to send.
+func (s *Server) bind(req *sipgosip.Request, user string, defExp time.Duration) (int, string, []sipgosip.Header) {
+	contacts := req.GetHeaders("Contact")
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur := s.live(user)
+	for _, h := range contacts {
+		c, ok := h.(*sipgosip.ContactHeader)
+		if !ok {
+			continue
+		}
+		exp := defExp
+		if v, ok := c.Params.Get("expires"); ok {
+			if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+				exp = time.Duration(n) * time.Second
+			}
+		}
+		if c.Address.Wildcard {
+			if exp != 0 || len(contacts) != 1 {
+				return 400, "Invalid Wildcard", nil
+			}
+			cur = nil
+			continue
+		}
+		if exp > 0 && exp < s.cfg.MinExpires {
+			return 423, "Interval Too Brief", []sipgosip.Header{sipgosip.NewHeader("Min-Expires", strconv.Itoa(int(s.cfg.MinExpires/time.Second)))}
+		}
+		exp = min(exp, s.cfg.MaxExpires)
+		key := c.Address.String()
+		kept := cur[:0]
+		for _, b := range cur {
+			if b.Contact != key {
+				kept = append(kept, b)
+			}
+		}
+		cur = kept
+		if exp > 0 {
+			cur = append(cur, &Binding{
+				User: user, Contact: key, contact: *c.Address.Clone(), Expires: now.Add(exp),
+				Source: req.Source(), Transport: req.Transport(), CallID: string(*req.CallID()),
+				CSeq: req.CSeq().SeqNo, UserAgent: headerValue(req, "User-Agent"),
+			})
+		}
+	}
+	if len(cur) == 0 {
+		delete(s.bindings, user)
+	} else {
+		s.bindings[user] = cur
+	}
+	hs := []sipgosip.Header{sipgosip.NewHeader("Date", now.UTC().Format(time.RFC1123))}
+	for _, b := range cur {
+		secs := int(b.Expires.Sub(now).Round(time.Second) / time.Second)
+		hs = append(hs, sipgosip.NewHeader("Contact", "<"+b.Contact+">;expires="+strconv.Itoa(secs)))
+	}
+	return 200, "OK", hs
+}
+
+// onRequest routes every other request.
+func (s *Server) onRequest(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
+	if tx == nil {
+		return
+	}
+	if mf := req.MaxForwards(); mf != nil && mf.Val() == 0 {
+		s.respond(tx, req, 483, "Too Many Hops")
+		return
+	}
+	if req.To() == nil || req.From() == nil || req.CallID() == nil || req.CSeq() == nil {
+		s.respond(tx, req, 400, "Bad Request")
+		return
+	}
+	if route, ok := s.popRoute(req); ok {
+		// Loose routing (RFC 3261 §16.4): the request is in a dialog we
+		// record-routed.
+		s.forward(req, tx, route, false)
+		return
+	}
+	if toTag(req) != "" {
+		s.respond(tx, req, 404, "Not Here") // an in-dialog request that is not ours to route
+		return
+	}
+	user := req.Recipient.User
+	if user == "" {
+		if req.Method == sipgosip.OPTIONS {
+			s.respond(tx, req, 200, "OK", sipgosip.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, SUBSCRIBE, NOTIFY, REFER, INFO, PRACK, MESSAGE"))
+			return
+		}
+		s.respond(tx, req, 404, "Not Found")
+		return
+	}
+	if s.cfg.AuthCalls && req.Method != sipgosip.ACK && req.Method != sipgosip.PRACK && req.Method != sipgosip.BYE {
+		if _, known := s.cfg.Users(req.From().Address.User); known {
+			res, _ := s.auth.check(headerValues(req, "Proxy-Authorization"), string(req.Method))
+			switch res {
+			case authMissing, authStale:
+				s.respond(tx, req, 407, "Proxy Authentication Required", sipgosip.NewHeader("Proxy-Authenticate", s.auth.challenge(res == authStale)))
+				return
+			case authBad:
+				s.respond(tx, req, 403, "Forbidden")
+				return
+			}
+		}
+	}
+	if req.Method == sipgosip.SUBSCRIBE && user == req.From().Address.User && req.Recipient.Host == s.cfg.Domain {
+		// Nobody serves the user's own events here (no voicemail server).
+		s.respond(tx, req, 489, "Bad Event")
+		return
+	}
+	s.mu.Lock()
+	bs := s.live(user)
+	var b *Binding
+	if len(bs) > 0 {
+		b = bs[len(bs)-1]
+	}
+	s.mu.Unlock()
+	if b == nil {
+		if _, known := s.cfg.Users(user); known {
+			s.respond(tx, req, 480, "Temporarily Unavailable")
+		} else {
+			s.respond(tx, req, 404, "Not Found")
+		}
+		return
+	}
+	req = req.Clone()
+	req.Recipient = *b.contact.Clone()
+	rr := req.Method == sipgosip.INVITE || req.Method == sipgosip.SUBSCRIBE || req.Method == sipgosip.REFER
+	s.forward(req, tx, hop{uri: b.contact, binding: b}, rr)
+}
+
+// hop is where a request goes next.
+type hop struct {
+	uri     sipgosip.Uri
+	binding *Binding
+}
+
+// popRoute removes our own Route header and returns the next hop: the next
+// Route, else the Request-URI.
+func (s *Server) popRoute(req *sipgosip.Request) (hop, bool) {
+	r := req.Route()
+	if r == nil || !s.isUs(r.Address) {
+		return hop{}, false
+	}
+	req.RemoveHeader("Route")
+	next := req.Recipient
+	if r2 := req.Route(); r2 != nil {
+		next = r2.Address
+	}
+	return hop{uri: next, binding: s.bindingOf(next)}, true
+}
+
+func (s *Server) isUs(u sipgosip.Uri) bool {
+	port := u.Port
+	if port == 0 {
+		port = 5060
+	}
+	return (u.Host == s.ip.String() || u.Host == s.cfg.Domain) && port == s.port
+}
+
+// bindingOf finds the binding whose contact is uri, so that a request to a
+// TCP phone reuses its connection.
+func (s *Server) bindingOf(uri sipgosip.Uri) *Binding {
+	key := uri.String()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, bs := range s.bindings {
+		for _, b := range bs {
+			if b.Contact == key || (b.contact.Host == uri.Host && b.contact.Port == uri.Port && b.contact.User == uri.User) {
+				return b
+			}
+		}
+	}
+	return nil
+}
+
+// destination is where to send towards h: a registered phone's source
+// (its TCP connection) or the URI's host and port.
+func (s *Server) destination(h hop) (dest, transport string) {
+	transport = "UDP"
+	if tp, ok := h.uri.UriParams.Get("transport"); ok {
+		transport = strings.ToUpper(tp)
+	}
+	if h.binding != nil && h.binding.Transport != "UDP" {
+		return h.binding.Source, h.binding.Transport
+	}
+	port := h.uri.Port
+	if port == 0 {
+		port = 5060
+	}
+	return net.JoinHostPort(h.uri.Host, strconv.Itoa(port)), transport
+}
+
+// forward relays req statefully (RFC 3261 §16.6) and its responses back.
+func (s *Server) forward(req *sipgosip.Request, tx sipgosip.ServerTransaction, h hop, recordRoute bool) {
+	fwd := req.Clone()
+	if mf := fwd.MaxForwards(); mf != nil {
+		mf.Dec()
+	}
+	dest, transport := s.destination(h)
+	if recordRoute {
+		rr := &sipgosip.RecordRouteHeader{Address: sipgosip.Uri{Scheme: "sip", Host: s.ip.String(), Port: s.port,
+			UriParams: sipgosip.HeaderParams{{K: "lr", V: ""}}}}
+		if transport != "UDP" || req.Transport() != "UDP" {
+			rr.Address.UriParams = sipgosip.HeaderParams{{K: "transport", V: strings.ToLower(transport)}, {K: "lr", V: ""}}
+		}
+		fwd.PrependHeader(rr)
+	}
+	via := &sipgosip.ViaHeader{ProtocolName: "SIP", ProtocolVersion: "2.0", Transport: transport,
+		Host: s.ip.String(), Port: s.port, Params: sipgosip.HeaderParams{{K: "branch", V: sipgosip.GenerateBranchN(16)}}}
+	if top := fwd.Via(); top != nil && top.Params.Has("rport") {
+		// RFC 3581: tell the phone where its request really came from.
+		if host, port, err := net.SplitHostPort(req.Source()); err == nil {
+			top.Params.Add("received", host)
+			top.Params.Add("rport", port)
+		}
+	}
+	fwd.PrependHeader(via)
+	fwd.SetDestination(dest)
+	fwd.SetTransport(transport)
+	fwd.Laddr = sipgosip.Addr{IP: s.ip, Port: s.port}
+	if transport != "UDP" {
+		fwd.Laddr = sipgosip.Addr{IP: s.ip}
+	}
+	s.mu.Lock()
+	s.stats.Forwarded++
+	s.mu.Unlock()
+	// The transaction's own timers bound it; the context only covers
+	// connection set-up.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ctr, err := s.cli.TransactionRequest(ctx, fwd, func(*sipgo.Client, *sipgosip.Request) error { return nil })
+	if err != nil {
+		s.log.Debug("forward failed", "dest", dest, "err", err)
+		s.respond(tx, req, 503, "Service Unavailable")
+		return
+	}
+	defer ctr.Terminate()
+	if req.Method == sipgosip.INVITE {
+		tx.OnCancel(func(*sipgosip.Request) { go s.cancelDownstream(fwd) })
+		ctr.OnRetransmission(func(res *sipgosip.Response) { s.relayStateless(req, res) })
+	}
+	for {
+		select {
+		case res := <-ctr.Responses():
+			if res.StatusCode == 100 {
+				continue // hop by hop: we sent our own 100
+			}
+			up := res.Clone()
+			up.RemoveHeader("Via")
+			up.SetDestination(req.Source())
+			up.SetTransport(req.Transport())
+			if err := tx.Respond(up); err != nil {
+				s.log.Debug("relay response failed", "code", res.StatusCode, "err", err)
+			}
+			if !res.IsProvisional() {
+				return
+			}
+		case <-ctr.Done():
+			if !errors.Is(ctr.Err(), sipgosip.ErrTransactionTerminated) {
+				s.respond(tx, req, 408, "Request Timeout")
+			}
+			return
+		case <-s.stopped:
+			return
+		}
+	}
+}
+
+// relayStateless passes a retransmitted 2xx upstream.
+func (s *Server) relayStateless(req *sipgosip.Request, res *sipgosip.Response) {
+	up := res.Clone()
+	up.RemoveHeader("Via")
+	up.SetDestination(req.Source())
+	up.SetTransport(req.Transport())
+	if err := s.srv.WriteResponse(up); err != nil {
+		s.log.Debug("relay 2xx retransmission failed", "err", err)
+	}
+}
+
+// onStrayResponse relays responses that match no transaction (2xx
+// retransmissions after the transaction ended) by their second Via.
+func (s *Server) onStrayResponse(res *sipgosip.Response) {
+	vias := res.GetHeaders("Via")
+	if len(vias) < 2 {
+		return
+	}
+	top, ok := vias[0].(*sipgosip.ViaHeader)
+	if !ok || top.Host != s.ip.String() || top.Port != s.port {
+		return
+	}
+	up := res.Clone()
+	up.RemoveHeader("Via")
+	if err := s.srv.WriteResponse(up); err != nil {
+		s.log.Debug("stray response dropped", "err", err)
+	}
+}
+
+// cancelDownstream forwards a CANCEL for the INVITE fwd we sent.
+func (s *Server) cancelDownstream(fwd *sipgosip.Request) {
+	c := sipgosip.NewRequest(sipgosip.CANCEL, *fwd.Recipient.Clone())
+	if via := fwd.Via(); via != nil {
+		c.AppendHeader(via.Clone())
+	}
+	for _, n := range []string{"From", "To", "Call-ID", "Route"} {
+		sipgosip.CopyHeaders(n, fwd, c)
+	}
+	c.AppendHeader(&sipgosip.CSeqHeader{SeqNo: fwd.CSeq().SeqNo, MethodName: sipgosip.CANCEL})
+	mf := sipgosip.MaxForwardsHeader(70)
+	c.AppendHeader(&mf)
+	c.SetBody(nil)
+	c.SetDestination(fwd.Destination())
+	c.SetTransport(fwd.Transport())
+	c.Laddr = fwd.Laddr
+	ctx, cancel := context.WithTimeout(context.Background(), 32*time.Second)
+	defer cancel()
+	res, err := s.cli.Do(ctx, c, func(*sipgo.Client, *sipgosip.Request) error { return nil })
+	if err != nil {
+		s.log.Debug("CANCEL downstream failed", "err", err)
+		return
+	}
+	_ = res
+}
+
+// onAck forwards the ACK of a 2xx along the record-routed path (ACKs of
+// failures end at their transaction, hop by hop).
+func (s *Server) onAck(req *sipgosip.Request, _ sipgosip.ServerTransaction) {
+	h, ok := s.popRoute(req)
+	if !ok {
+		return
+	}
+	fwd := req.Clone()
+	if mf := fwd.MaxForwards(); mf != nil {
+		mf.Dec()
+	}
+	dest, transport := s.destination(h)
+	fwd.PrependHeader(&sipgosip.ViaHeader{ProtocolName: "SIP", ProtocolVersion: "2.0", Transport: transport,
+		Host: s.ip.String(), Port: s.port, Params: sipgosip.HeaderParams{{K: "branch", V: sipgosip.GenerateBranchN(16)}}})
+	fwd.SetDestination(dest)
+	fwd.SetTransport(transport)
+	fwd.Laddr = sipgosip.Addr{IP: s.ip, Port: s.port}
+	if transport != "UDP" {
+		fwd.Laddr = sipgosip.Addr{IP: s.ip}
+	}
+	if err := s.cli.WriteRequest(fwd, func(*sipgo.Client, *sipgosip.Request) error { return nil }); err != nil {
+		s.log.Debug("ACK forward failed", "err", err)
+	}
+}
+
+func headerValues(m *sipgosip.Request, name string) []string {
+	var out []string
+	for _, h := range m.GetHeaders(name) {
+		out = append(out, h.Value())
+	}
+	return out
+}
+
+func headerValue(m *sipgosip.Request, name string) string {
+	if h := m.GetHeader(name); h != nil {
+		return h.Value()
+	}
+	return ""
+}
+
+func toTag(m *sipgosip.Request) string {
+	if to := m.To(); to != nil {
+		t, _ := to.Params.Get("tag")
+		return t
+	}
+	return ""
+}

@@ -1,0 +1,123 @@
+package sip
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	sipgosip "github.com/emiago/sipgo/sip"
+	"github.com/icholy/digest"
+)
+
+// authCache keeps the last digest challenge of the registrar (401) and of
+// the proxy (407), so that later requests reuse the nonce with an
+// increasing nonce count (RFC 2617 §3.2.2) instead of being challenged
+// again, as a real phone does on registration refreshes.
+type authCache struct {
+	mu    sync.Mutex // guards the following fields
+	www   *cachedChallenge
+	proxy *cachedChallenge
+}
+
+type cachedChallenge struct {
+	chal *digest.Challenge
+	nc   int
+}
+
+// challenge stores the challenge of a 401 or 407 and reports whether the
+// server said the old nonce was stale.
+func (a *authCache) challenge(res *sipgosip.Response) (stale bool) {
+	header := "WWW-Authenticate"
+	if res.StatusCode == 407 {
+		header = "Proxy-Authenticate"
+	}
+	chal := bestChallenge(res.GetHeaders(header))
+	if chal == nil {
+		return false
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	c := &cachedChallenge{chal: chal}
+	if res.StatusCode == 407 {
+		a.proxy = c
+	} else {
+		a.www = c
+	}
+	return chal.Stale
+}
+
+// bestChallenge picks the strongest digest challenge the phone can answer:
+// SHA-256 before MD5 (RFC 8760).
+func bestChallenge(hs []sipgosip.Header) *digest.Challenge {
+	var best *digest.Challenge
+	rank := func(c *digest.Challenge) int {
+		switch strings.ToUpper(c.Algorithm) {
+		case "SHA-256":
+			return 2
+		case "", "MD5":
+			return 1
+		}
+		return 0
+	}
+	for _, h := range hs {
+		c, err := digest.ParseChallenge(h.Value())
+		if err != nil {
+			continue
+		}
+		c.Algorithm = strings.ToUpper(c.Algorithm)
+		if !digest.CanDigest(c) || rank(c) == 0 {
+			continue
+		}
+		if best == nil || rank(c) > rank(best) {
+			best = c
+		}
+	}
+	return best
+}
+
+// authorize adds Authorization and Proxy-Authorization for the cached
+// challenges, each with the next nonce count.
+func (a *authCache) authorize(req *sipgosip.Request, user, password string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.www == nil && a.proxy == nil {
+		return fmt.Errorf("%w: no challenge", ErrAuth)
+	}
+	for _, c := range []struct {
+		cc     *cachedChallenge
+		header string
+	}{{a.www, "Authorization"}, {a.proxy, "Proxy-Authorization"}} {
+		if c.cc == nil {
+			continue
+		}
+		c.cc.nc++
+		cred, err := digest.Digest(c.cc.chal, digest.Options{
+			Method:   string(req.Method),
+			URI:      req.Recipient.String(),
+			Username: user,
+			Password: password,
+			Count:    c.cc.nc,
+		})
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrAuth, err)
+		}
+		for req.RemoveHeader(c.header) {
+		}
+		req.AppendHeader(sipgosip.NewHeader(c.header, cred.String()))
+	}
+	return nil
+}
+
+// has reports whether a registrar challenge is cached.
+func (a *authCache) has() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.www != nil || a.proxy != nil
+}
+
+// forget drops the cached challenges (the credentials were refused).
+func (a *authCache) forget() {
+	a.mu.Lock()
+	a.www, a.proxy = nil, nil
+	a.mu.Unlock()
+}

@@ -1,0 +1,323 @@
+package sip
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	sipgosip "github.com/emiago/sipgo/sip"
+)
+
+// HeaderField is an extra header to send.
+type HeaderField struct {
+	Name, Value string
+}
+
+// InviteOptions tune an outgoing INVITE.
+type InviteOptions struct {
+	// Replaces makes the INVITE replace a dialog at the target (attended
+	// transfer: take it from ReferEvent.Refer.Replaces).
+	Replaces *Replaces
+	// ReferredBy is the Referred-By header of a transferred call.
+	ReferredBy string
+	// Headers are sent as they are.
+	Headers []HeaderField
+}
+
+// Invite places a call to target ("1002", "1002@host", "sip:…") with the
+// integrator's SDP offer. It returns once the INVITE is on its way; the
+// rest arrives as CallProgressEvent, CallAnsweredEvent or CallEndedEvent.
+// Digest challenges (401/407) are answered, 422 gets a longer session
+// interval, and a server that does not answer is replaced by the next
+// target.
+func (u *UA) Invite(ctx context.Context, target string, offer Body, opt InviteOptions) (*Call, error) {
+	if err := u.live(); err != nil {
+		return nil, err
+	}
+	ruri, err := u.parseTarget(target)
+	if err != nil {
+		return nil, err
+	}
+	c := &Call{ua: u, id: newCallID(), dir: Outgoing, ended: make(chan struct{}), created: u.clk.Now()}
+	toURI := *ruri.Clone()
+	toURI.UriParams = nil
+	toURI.Headers = nil
+	c.d = dialog{
+		callID:       c.id,
+		localTag:     newTag(),
+		local:        u.aor,
+		localName:    u.cfg.DisplayName,
+		remote:       toURI,
+		remoteTarget: ruri,
+		localSeq:     1,
+	}
+	c.key = dialogKey(c.id, c.d.localTag)
+	c.localBody = offer
+	if u.cfg.SessionExpires > 0 {
+		c.se = u.cfg.SessionExpires
+	}
+	req := u.newRequest(sipgosip.INVITE, ruri, u.fromHeader(c.d.localTag), &sipgosip.ToHeader{Address: toURI}, c.id, 1)
+	req.AppendHeader(u.contactHeader())
+	req.AppendHeader(sipgosip.NewHeader("Allow", allowMethods))
+	req.AppendHeader(sipgosip.NewHeader("Supported", supportedExtensions))
+	if c.se > 0 {
+		req.AppendHeader(sipgosip.NewHeader("Session-Expires", strconv.Itoa(int(c.se/time.Second))))
+		req.AppendHeader(sipgosip.NewHeader("Min-SE", strconv.Itoa(int(u.cfg.MinSE/time.Second))))
+	}
+	if opt.Replaces != nil {
+		req.AppendHeader(sipgosip.NewHeader("Replaces", opt.Replaces.String()))
+		req.AppendHeader(sipgosip.NewHeader("Require", "replaces"))
+	}
+	if opt.ReferredBy != "" {
+		req.AppendHeader(sipgosip.NewHeader("Referred-By", opt.ReferredBy))
+	}
+	for _, h := range opt.Headers {
+		req.AppendHeader(sipgosip.NewHeader(h.Name, h.Value))
+	}
+	setBody(req, offer)
+	targets, err := u.outTargets(ctx, toProxy, ruri, Server{})
+	if err != nil {
+		return nil, fmt.Errorf("sip: INVITE %s: %w", ruri.String(), err)
+	}
+	u.addDialog(c.key, c)
+	u.spawn(func() { c.runInvite(req, targets) })
+	return c, nil
+}
+
+// runInvite drives the INVITE client transaction(s) of an outgoing call.
+func (c *Call) runInvite(req *sipgosip.Request, targets []Target) {
+	u := c.ua
+	tooSmall := 0
+	for {
+		res, _, err := u.roundTrip(u.runCtx, req, targets, exchangeOpts{
+			provisional: c.onProvisional,
+			sent: func(r *sipgosip.Request, _ sipgosip.ClientTransaction) {
+				c.mu.Lock()
+				c.invite = r.Clone()
+				c.d.localSeq = r.CSeq().SeqNo
+				c.mu.Unlock()
+			},
+		})
+		if err != nil {
+			cause := "failed"
+			if u.runCtx.Err() != nil {
+				cause = "shutdown"
+			} else if strings.Contains(err.Error(), "no response") {
+				cause = "timeout"
+			}
+			c.end(CallEndedEvent{Code: 408, Reason: "Request Timeout", Cause: cause, Err: err})
+			return
+		}
+		switch {
+		case res.StatusCode >= 200 && res.StatusCode < 300:
+			c.onAnswered(req, res)
+			return
+		case res.StatusCode == 422 && tooSmall < 2:
+			// RFC 4028 §7.4: ask again with at least the server's Min-SE.
+			tooSmall++
+			if me, ok := parseExpires(strings.Split(headerValue(res, "Min-SE"), ";")[0]); ok {
+				c.mu.Lock()
+				c.se = max(c.se, me)
+				se := c.se
+				c.mu.Unlock()
+				req.RemoveHeader("Session-Expires")
+				req.RemoveHeader("Min-SE")
+				req.AppendHeader(sipgosip.NewHeader("Session-Expires", strconv.Itoa(int(se/time.Second))))
+				req.AppendHeader(sipgosip.NewHeader("Min-SE", strconv.Itoa(int(se/time.Second))))
+				req.CSeq().SeqNo++
+				continue
+			}
+		}
+		cause := "rejected"
+		c.mu.Lock()
+		if c.cancelWanted && res.StatusCode == 487 {
+			cause = "cancel"
+		}
+		c.mu.Unlock()
+		c.end(CallEndedEvent{Code: res.StatusCode, Reason: res.Reason, Cause: cause,
+			Err: &ResponseError{Method: "INVITE", Code: res.StatusCode, Reason: res.Reason}})
+		return
+	}
+}
+
+// onProvisional takes a 1xx: an early dialog, early media, PRACK for a
+// reliable provisional (RFC 3262), and a CANCEL that was waiting for it.
+func (c *Call) onProvisional(res *sipgosip.Response) {
+	u := c.ua
+	c.mu.Lock()
+	if c.state == CallEnded {
+		c.mu.Unlock()
+		return
+	}
+	c.provisional = true
+	cancelNow := c.cancelWanted && c.invite != nil
+	inv := c.invite
+	if res.StatusCode == 100 {
+		c.mu.Unlock()
+		if cancelNow {
+			u.spawn(func() { c.sendCancel(inv) })
+		}
+		return
+	}
+	if toTag(res) != "" && (c.d.remoteTag == "" || c.d.remoteTag == toTag(res)) {
+		c.d.fromResponse(res, true)
+		if c.state == CallCalling {
+			c.state = CallEarly
+		}
+	}
+	var prack *sipgosip.Request
+	var pd dialog
+	if hasToken(res, "Require", "100rel") {
+		rseq, err := strconv.ParseUint(headerValue(res, "RSeq"), 10, 32)
+		if err == nil && uint32(rseq) > c.rseqSeen && toTag(res) == c.d.remoteTag {
+			c.rseqSeen = uint32(rseq)
+			prack = c.d.request(u, sipgosip.PRACK)
+			prack.AppendHeader(sipgosip.NewHeader("RAck", fmt.Sprintf("%d %d INVITE", rseq, res.CSeq().SeqNo)))
+			prack.SetBody(nil)
+			pd = c.d.clone()
+		} else if err == nil && uint32(rseq) <= c.rseqSeen {
+			c.mu.Unlock()
+			return // a retransmission: its PRACK is on its way
+		}
+	}
+	early := bodyOf(res)
+	if !early.IsZero() {
+		c.remoteBody = early
+	}
+	c.mu.Unlock()
+	if prack != nil {
+		u.spawn(func() {
+			res, err := u.sendInDialog(u.runCtx, &pd, prack, exchangeOpts{})
+			if err != nil || res.StatusCode >= 300 {
+				u.log.Info("PRACK failed", "call", c.id, "err", err)
+			}
+		})
+	}
+	if cancelNow {
+		u.spawn(func() { c.sendCancel(inv) })
+	}
+	u.emit(CallProgressEvent{Call: c, Code: res.StatusCode, Reason: res.Reason, Early: early})
+}
+
+// onAnswered takes the 2xx of an outgoing INVITE: the dialog is confirmed
+// and ACKed; a call the integrator had cancelled meanwhile is hung up.
+func (c *Call) onAnswered(req *sipgosip.Request, res *sipgosip.Response) {
+	u := c.ua
+	c.mu.Lock()
+	if c.state == CallEnded {
+		c.mu.Unlock()
+		return
+	}
+	c.d.fromResponse(res, true)
+	c.state = CallConfirmed
+	ack := c.d.request(u, sipgosip.ACK)
+	ack.CSeq().SeqNo = req.CSeq().SeqNo
+	copyAuth(req, ack)
+	ack.SetBody(nil)
+	c.ack = ack
+	answer := bodyOf(res)
+	if !answer.IsZero() {
+		c.remoteBody = answer
+	}
+	cancelled := c.cancelWanted
+	d := c.d.clone()
+	c.mu.Unlock()
+	if err := u.sendAck(u.runCtx, &d, ack); err != nil {
+		u.log.Warn("ACK failed", "call", c.id, "err", err)
+	}
+	if cancelled {
+		// The 2xx crossed our CANCEL: the call exists, end it properly.
+		u.emit(CallAnsweredEvent{Call: c, Answer: answer})
+		_ = c.Bye(u.runCtx)
+		return
+	}
+	c.sessionTimerFromResponse(res)
+	u.emit(CallAnsweredEvent{Call: c, Answer: answer})
+}
+
+// Cancel abandons an outgoing call that has not been answered (RFC 3261
+// §9.1). If nothing but silence came back yet, the CANCEL goes as soon as a
+// provisional response arrives.
+func (c *Call) Cancel(ctx context.Context) error {
+	if err := c.ua.live(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	if c.dir != Outgoing || c.state >= CallConfirmed {
+		st := c.state
+		c.mu.Unlock()
+		if st == CallEnded {
+			return ErrCallEnded
+		}
+		return fmt.Errorf("%w: CANCEL in state %s", ErrCallState, st)
+	}
+	if c.cancelWanted {
+		c.mu.Unlock()
+		return nil
+	}
+	c.cancelWanted = true
+	inv := c.invite
+	now := c.provisional && inv != nil
+	c.mu.Unlock()
+	if now {
+		return c.sendCancel(inv)
+	}
+	return nil
+}
+
+// sendCancel sends the CANCEL of inv: same Request-URI, Call-ID, From, To,
+// CSeq number and top Via (RFC 3261 §9.1).
+func (c *Call) sendCancel(inv *sipgosip.Request) error {
+	u := c.ua
+	cancel := sipgosip.NewRequest(sipgosip.CANCEL, *inv.Recipient.Clone())
+	if via := inv.Via(); via != nil {
+		cancel.AppendHeader(via.Clone())
+	}
+	for _, name := range []string{"From", "To", "Call-ID", "Route"} {
+		sipgosip.CopyHeaders(name, inv, cancel)
+	}
+	cancel.AppendHeader(&sipgosip.CSeqHeader{SeqNo: inv.CSeq().SeqNo, MethodName: sipgosip.CANCEL})
+	mf := sipgosip.MaxForwardsHeader(70)
+	cancel.AppendHeader(&mf)
+	cancel.SetBody(nil)
+	cancel.SetTransport(inv.Transport())
+	cancel.SetDestination(inv.Destination())
+	ctx, stop := context.WithTimeout(u.runCtx, 32*time.Second)
+	defer stop()
+	res, err := u.transact(ctx, cancel, exchangeOpts{})
+	if err != nil {
+		return fmt.Errorf("sip: CANCEL: %w", err)
+	}
+	if res.StatusCode >= 300 {
+		return &ResponseError{Method: "CANCEL", Code: res.StatusCode, Reason: res.Reason}
+	}
+	return nil
+}
+
+// onStrayResponse takes responses no transaction wants: retransmitted 2xx
+// of an INVITE whose ACK was lost are ACKed again.
+func (u *UA) onStrayResponse(res *sipgosip.Response) {
+	if res.CSeq() == nil || res.CSeq().MethodName != sipgosip.INVITE || !res.IsSuccess() {
+		return
+	}
+	d := u.findDialog(dialogKey(callIDOf(res), fromTag(res)))
+	c, ok := d.(*Call)
+	if !ok {
+		return
+	}
+	c.mu.Lock()
+	ack := c.ack
+	var dd dialog
+	if ack != nil {
+		ack = ack.Clone()
+		dd = c.d.clone()
+	}
+	c.mu.Unlock()
+	if ack != nil && ack.CSeq().SeqNo == res.CSeq().SeqNo {
+		if err := u.sendAck(u.runCtx, &dd, ack); err != nil {
+			u.log.Debug("ACK resend failed", "err", err)
+		}
+	}
+}

@@ -1,0 +1,108 @@
+package sip_test
+
+import (
+	"context"
+	"log/slog"
+	"net/netip"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/hdphone/hdphone/lab/sipproxy"
+	"github.com/hdphone/hdphone/sip"
+	"github.com/hdphone/hdphone/sip/siptest"
+)
+
+// testOffer is a fixed SDP offer: the media layer is not part of these
+// tests, the bytes only have to travel.
+var testOffer = []byte("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n")
+
+var testAnswer = []byte("v=0\r\no=- 2 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40002 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n")
+
+func logLevel() slog.Level {
+	if os.Getenv("SIP_DEBUG") != "" {
+		return slog.LevelDebug
+	}
+	return slog.LevelWarn
+}
+
+// startLab runs a lab registrar/proxy for the test.
+func startLab(t *testing.T, cfg sipproxy.Config) *sipproxy.Server {
+	t.Helper()
+	if cfg.Users == nil {
+		cfg.Users = sipproxy.Numbered(1000, 1999, "pass")
+	}
+	cfg.Logger = siptest.Logger(t, logLevel())
+	s, err := sipproxy.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return s
+}
+
+// phone is a running UA with its event reader.
+type phone struct {
+	*sip.UA
+	ev *siptest.Events
+}
+
+// startUA runs a UA for the test.
+func startUA(t *testing.T, cfg sip.Config) *phone {
+	t.Helper()
+	if cfg.Logger == nil {
+		cfg.Logger = siptest.Logger(t, logLevel()).With("ua", cfg.User)
+	}
+	if cfg.NoResponseTimeout == 0 {
+		cfg.NoResponseTimeout = 2 * time.Second
+	}
+	ua, err := sip.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { ua.Run(ctx); close(done) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Errorf("UA %s did not stop", cfg.User)
+		}
+	})
+	// Run marks the UA running before it returns to the caller's goroutine;
+	// wait until intents are accepted.
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		_, err := ua.Subscribe(context.Background(), sip.SubscribeOptions{})
+		if err == nil || err.Error() != sip.ErrNotRunning.Error() || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return &phone{UA: ua, ev: siptest.NewEvents(t, cfg.User, ua.Events())}
+}
+
+// labUA is the config of user at the lab server.
+func labUA(lab *sipproxy.Server, user string, tr sip.Transport) sip.Config {
+	a := lab.Addr()
+	return sip.Config{
+		User:      user,
+		Password:  sip.Secret("pass" + user),
+		Domain:    lab.Domain(),
+		Registrar: sip.Server{Host: a.Addr().String(), Port: int(a.Port())},
+		Proxy:     sip.Server{Host: a.Addr().String(), Port: int(a.Port())},
+		Transport: tr,
+		LocalAddr: netip.MustParseAddr("127.0.0.1"),
+	}
+}
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}

@@ -1,0 +1,411 @@
+package sip
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emiago/sipgo"
+	sipgosip "github.com/emiago/sipgo/sip"
+
+	"github.com/hdphone/hdphone/clock"
+)
+
+// The methods the phone supports (Table G-2). REGISTER and PUBLISH are
+// send-only, so they are not in Allow.
+const allowMethods = "INVITE, ACK, BYE, CANCEL, REFER, NOTIFY, INFO, OPTIONS, PRACK, SUBSCRIBE"
+
+// The extensions the phone supports: no outbound, precondition or sigcomp
+// (Table G-1 lists them as unsupported).
+const supportedExtensions = "replaces, 100rel, timer"
+
+// SetReadBufferSize sets the size of the buffer each socket reads SIP
+// messages into (sipgo's process-wide TransportBufferReadSize, 32 KiB by
+// default). It dominates the memory of an idle phone: 8 KiB still holds any
+// SIP message a UDP phone receives. Call it once from the composition root
+// before creating any UA; it is not safe to call while UAs run.
+func SetReadBufferSize(n int) {
+	if n < 2048 {
+		n = 2048
+	}
+	if n > 65535 {
+		n = 65535
+	}
+	sipgosip.TransportBufferReadSize = uint16(n)
+}
+
+// UA is one phone's SIP user agent. Create it with New, serve it with Run,
+// read Events, and give it intents (Register, Invite, Subscribe, and the
+// methods of Call, Refer and Subscription) from any goroutine.
+type UA struct {
+	cfg    Config
+	log    *slog.Logger
+	clk    clock.Clock
+	res    Resolver
+	ip     net.IP
+	events chan Event
+	queue  eventQueue
+
+	sua *sipgo.UserAgent
+	srv *sipgo.Server
+	cli *sipgo.Client
+
+	udpConn net.PacketConn
+	tcpLn   net.Listener
+	tlsLn   net.Listener
+	port    int // the port Via and Contact carry for cfg.Transport
+
+	aor     sipgosip.Uri
+	contact sipgosip.ContactHeader
+
+	tlsNames sync.Map // remote IP string -> host name its certificate must match
+
+	runCtx  context.Context
+	stop    context.CancelFunc
+	running atomic.Bool
+	done    chan struct{}
+	wg      sync.WaitGroup // goroutines the UA owns
+
+	auth authCache
+
+	mu       sync.Mutex // guards the following fields
+	dialogs  map[string]dialogUser
+	failed   map[Target]time.Time // targets skipped until then
+	reg      *registration
+	regState RegState
+	mwi      *Subscription
+}
+
+// dialogUser is what owns a dialog: a Call, a Subscription or an
+// out-of-dialog Refer.
+type dialogUser interface {
+	handleRequest(req *sipgosip.Request, tx sipgosip.ServerTransaction)
+}
+
+// New checks the config and binds the UA's socket, so that errors (a taken
+// port, a bad address) show at once and LocalAddr is known before Run.
+func New(cfg Config) (*UA, error) {
+	c, err := cfg.normalize()
+	if err != nil {
+		return nil, err
+	}
+	u := &UA{
+		cfg:     c,
+		log:     c.Logger.With("component", "sip", "user", c.User),
+		clk:     c.Clock,
+		res:     c.Resolver,
+		ip:      net.IP(c.LocalAddr.AsSlice()),
+		events:  make(chan Event),
+		done:    make(chan struct{}),
+		dialogs: map[string]dialogUser{},
+		failed:  map[Target]time.Time{},
+	}
+	if u.res == nil {
+		u.res = &DNSResolver{}
+	}
+	u.regState = RegUnregistered
+	u.queue = eventQueue{out: u.events, done: u.done, wg: &u.wg}
+	u.runCtx, u.stop = context.WithCancel(context.Background())
+
+	clientTLS := &tls.Config{
+		// Verification is done in verifyServer against the configured host
+		// name: sipgo dials resolved addresses, so the name it would check is
+		// the IP.
+		InsecureSkipVerify: true,
+		VerifyConnection:   u.verifyServer,
+	}
+	minV, maxV, err := tlsVersions(c.TLS.Method, c.TLS.Disable)
+	if err != nil {
+		return nil, err
+	}
+	clientTLS.MinVersion, clientTLS.MaxVersion = minV, maxV
+	clientTLS.Certificates = c.TLS.Certificates
+
+	sl := u.log.With("layer", "sipgo")
+	u.sua, err = sipgo.NewUA(
+		sipgo.WithUserAgent(c.UserAgent),
+		sipgo.WithUserAgentHostname(c.Domain),
+		sipgo.WithUserAgenTLSConfig(clientTLS),
+		sipgo.WithUserAgentTransportLayerOptions(sipgosip.WithTransportLayerLogger(sl)),
+		sipgo.WithUserAgentTransactionLayerOptions(
+			sipgosip.WithTransactionLayerLogger(sl),
+			sipgosip.WithTransactionLayerUnhandledResponseHandler(u.onStrayResponse),
+		),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("sip: user agent: %w", err)
+	}
+	u.srv, err = sipgo.NewServer(u.sua, sipgo.WithServerLogger(sl))
+	if err != nil {
+		u.sua.Close()
+		return nil, fmt.Errorf("sip: server: %w", err)
+	}
+	u.cli, err = sipgo.NewClient(u.sua, sipgo.WithClientLogger(sl), sipgo.WithClientHostname(c.LocalAddr.String()))
+	if err != nil {
+		u.sua.Close()
+		return nil, fmt.Errorf("sip: client: %w", err)
+	}
+	if err := u.listen(); err != nil {
+		u.sua.Close()
+		return nil, err
+	}
+	u.aor = sipgosip.Uri{Scheme: "sip", User: c.User, Host: c.Domain}
+	u.contact = sipgosip.ContactHeader{Address: sipgosip.Uri{Scheme: "sip", User: c.User, Host: c.LocalAddr.String(), Port: u.port}}
+	if c.Transport != UDP {
+		u.contact.Address.UriParams = sipgosip.HeaderParams{{K: "transport", V: c.Transport.lower()}}
+	}
+	u.handle()
+	return u, nil
+}
+
+// listen binds the socket of the configured transport on the phone's
+// address: UDP, a TCP listener, or a TLS listener. Outgoing TCP and TLS
+// connections come from the same address and an ephemeral port.
+func (u *UA) listen() error {
+	addr := net.JoinHostPort(u.cfg.LocalAddr.String(), strconv.Itoa(u.cfg.LocalPort))
+	switch u.cfg.Transport {
+	case UDP:
+		c, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return fmt.Errorf("sip: listen udp %s: %w", addr, err)
+		}
+		u.udpConn = c
+		u.port = c.LocalAddr().(*net.UDPAddr).Port
+	case TCP:
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("sip: listen tcp %s: %w", addr, err)
+		}
+		u.tcpLn = l
+		u.port = l.Addr().(*net.TCPAddr).Port
+	case TLS:
+		conf, err := serverTLS(u.cfg.TLS, u.ip)
+		if err != nil {
+			return err
+		}
+		taddr := net.JoinHostPort(u.cfg.LocalAddr.String(), strconv.Itoa(u.cfg.LocalTLSPort))
+		l, err := tls.Listen("tcp", taddr, conf)
+		if err != nil {
+			return fmt.Errorf("sip: listen tls %s: %w", taddr, err)
+		}
+		u.tlsLn = l
+		u.port = l.Addr().(*net.TCPAddr).Port
+	}
+	return nil
+}
+
+// LocalAddr is the address the UA listens on and puts in Via and Contact.
+func (u *UA) LocalAddr() netip.AddrPort {
+	return netip.AddrPortFrom(u.cfg.LocalAddr, uint16(u.port))
+}
+
+// AOR is the address of record, sip:user@domain.
+func (u *UA) AOR() string { return u.aor.String() }
+
+// Transport is the transport the UA uses.
+func (u *UA) Transport() Transport { return u.cfg.Transport }
+
+// Events is the channel every Event arrives on, in order. It is closed when
+// Run returns. The UA never blocks on it: events queue until read.
+func (u *UA) Events() <-chan Event { return u.events }
+
+// RegistrationState is the current registration state.
+func (u *UA) RegistrationState() RegState {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.regState
+}
+
+// Run serves the UA until ctx ends, then closes its sockets, drops its
+// calls and subscriptions without signalling (call Unregister and hang up
+// first for a clean sign-out) and closes Events. It returns ctx's error.
+// Run may be called once.
+func (u *UA) Run(ctx context.Context) error {
+	if !u.running.CompareAndSwap(false, true) {
+		return errors.New("sip: Run called twice")
+	}
+	serve := func(f func() error) {
+		u.wg.Add(1)
+		go func() {
+			defer u.wg.Done()
+			if err := f(); err != nil && u.runCtx.Err() == nil {
+				u.log.Warn("listener stopped", "err", err)
+			}
+		}()
+	}
+	switch {
+	case u.udpConn != nil:
+		serve(func() error { return u.srv.ServeUDP(u.udpConn) })
+	case u.tcpLn != nil:
+		serve(func() error { return u.srv.ServeTCP(u.tcpLn) })
+	case u.tlsLn != nil:
+		serve(func() error { return u.srv.ServeTLS(u.tlsLn) })
+	}
+	select {
+	case <-ctx.Done():
+	case <-u.runCtx.Done():
+	}
+	u.shutdown()
+	return ctx.Err()
+}
+
+// Close stops a running UA (like cancelling Run's context) or releases the
+// sockets of one that never ran.
+func (u *UA) Close() error {
+	if u.running.CompareAndSwap(false, true) {
+		u.shutdown()
+		return nil
+	}
+	u.stop()
+	return nil
+}
+
+func (u *UA) shutdown() {
+	u.stop()
+	u.mu.Lock()
+	if u.reg != nil {
+		u.reg.cancel()
+	}
+	users := make([]dialogUser, 0, len(u.dialogs))
+	for _, d := range u.dialogs {
+		users = append(users, d)
+	}
+	u.mu.Unlock()
+	for _, d := range users {
+		if c, ok := d.(*Call); ok {
+			c.drop()
+		}
+		if s, ok := d.(*Subscription); ok {
+			s.drop()
+		}
+	}
+	if u.udpConn != nil {
+		u.udpConn.Close()
+	}
+	if u.tcpLn != nil {
+		u.tcpLn.Close()
+	}
+	if u.tlsLn != nil {
+		u.tlsLn.Close()
+	}
+	u.sua.Close()
+	close(u.done)
+	u.wg.Wait()
+	close(u.events)
+}
+
+// live reports whether intents can be given.
+func (u *UA) live() error {
+	if !u.running.Load() || u.runCtx.Err() != nil {
+		return ErrNotRunning
+	}
+	return nil
+}
+
+// emit queues an event for the integrator.
+func (u *UA) emit(ev Event) {
+	select {
+	case <-u.done:
+		return
+	default:
+	}
+	u.queue.push(ev)
+}
+
+// go runs f on a goroutine the UA owns and waits for at shutdown.
+func (u *UA) spawn(f func()) {
+	u.wg.Add(1)
+	go func() {
+		defer u.wg.Done()
+		f()
+	}()
+}
+
+// verifyServer checks a TLS server's certificate against the host name the
+// phone was configured with (RFC 5922: the domain, not the SRV target),
+// unless certificate errors are to be ignored.
+func (u *UA) verifyServer(cs tls.ConnectionState) error {
+	if u.cfg.TLS.InsecureSkipVerify {
+		return nil
+	}
+	if len(cs.PeerCertificates) == 0 {
+		return errors.New("sip: TLS server sent no certificate")
+	}
+	name := u.cfg.TLS.ServerName
+	if name == "" {
+		name = cs.ServerName
+		if v, ok := u.tlsNames.Load(cs.ServerName); ok {
+			name = v.(string)
+		}
+	}
+	opts := x509.VerifyOptions{
+		Roots:         u.cfg.TLS.RootCAs,
+		DNSName:       name,
+		Intermediates: x509.NewCertPool(),
+	}
+	for _, c := range cs.PeerCertificates[1:] {
+		opts.Intermediates.AddCert(c)
+	}
+	if _, err := cs.PeerCertificates[0].Verify(opts); err != nil {
+		return fmt.Errorf("sip: TLS server certificate for %s: %w", name, err)
+	}
+	return nil
+}
+
+// Address is a SIP address as shown to the user.
+type Address struct {
+	Display string
+	URI     string
+	User    string
+	Host    string
+}
+
+func addressOf(display string, uri sipgosip.Uri) Address {
+	return Address{Display: display, URI: uri.String(), User: uri.User, Host: uri.Host}
+}
+
+// dialogKey identifies a dialog by Call-ID and the UA's own tag (unique,
+// random), which is enough to match any request or NOTIFY for it.
+func dialogKey(callID, localTag string) string { return callID + "|" + localTag }
+
+func (u *UA) addDialog(key string, d dialogUser) {
+	u.mu.Lock()
+	u.dialogs[key] = d
+	u.mu.Unlock()
+}
+
+func (u *UA) removeDialog(key string, d dialogUser) {
+	u.mu.Lock()
+	if u.dialogs[key] == d {
+		delete(u.dialogs, key)
+	}
+	u.mu.Unlock()
+}
+
+func (u *UA) findDialog(key string) dialogUser {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.dialogs[key]
+}
+
+// Calls returns the calls the UA knows, in no particular order.
+func (u *UA) Calls() []*Call {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	var out []*Call
+	for _, d := range u.dialogs {
+		if c, ok := d.(*Call); ok {
+			out = append(out, c)
+		}
+	}
+	return out
+}
