@@ -7,6 +7,7 @@ import (
 
 	"github.com/hdphone/hdphone/device/model"
 	"github.com/hdphone/hdphone/hw"
+	"github.com/hdphone/hdphone/provisioning/firmware"
 )
 
 // FirmwareVerifier reads a whole uploaded firmware image and returns the
@@ -22,6 +23,20 @@ type FirmwareVerifierFunc func(m model.Name, r io.Reader) (string, error)
 
 // Verify calls f.
 func (f FirmwareVerifierFunc) Verify(m model.Name, r io.Reader) (string, error) { return f(m, r) }
+
+// ImageVerifier verifies images in hdphone's .img format
+// (provisioning/firmware): header, model list, length and SHA-256. It is the
+// FirmwareVerifier a Server uses when Config.Firmware is nil.
+type ImageVerifier struct{}
+
+// Verify implements FirmwareVerifier.
+func (ImageVerifier) Verify(m model.Name, r io.Reader) (string, error) {
+	h, err := firmware.Verify(r, string(m), nil)
+	if err != nil {
+		return "", err
+	}
+	return h.Version, nil
+}
 
 // CallType is the Call History page's Type dropdown.
 type CallType string

@@ -41,8 +41,9 @@ type Config struct {
 	// 256 MiB).
 	MaxConfigSize, MaxFirmwareSize int64
 
+	// Firmware verifies uploaded images; nil means ImageVerifier.
+	Firmware FirmwareVerifier
 	// Hooks; nil ones make their pages say the feature is not available.
-	Firmware   FirmwareVerifier
 	History    CallHistory
 	Tombstones Tombstones
 	Faceplate  Faceplate
@@ -99,6 +100,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxFirmwareSize <= 0 {
 		cfg.MaxFirmwareSize = DefaultMaxFirmwareSize
+	}
+	if cfg.Firmware == nil {
+		cfg.Firmware = ImageVerifier{}
 	}
 	if cfg.HTTPAddr == "" {
 		cfg.HTTPAddr = ":80"

@@ -1,0 +1,478 @@
+package web_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hdphone/hdphone/device"
+	"github.com/hdphone/hdphone/device/model"
+	"github.com/hdphone/hdphone/hw"
+	"github.com/hdphone/hdphone/provisioning/firmware"
+	"github.com/hdphone/hdphone/ui/web"
+)
+
+func image(t testing.TB, version string, models ...string) []byte {
+	t.Helper()
+	payload := bytes.Repeat([]byte("hdphone firmware payload "), 4000)
+	img, err := firmware.Build(models, version, payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// behaviour: FW-1
+// behaviour: WEB-2
+func TestManualFirmwareUpgrade(t *testing.T) {
+	tp := startPhone(t, phoneOpts{cfg: web.Config{MaxFirmwareSize: 1 << 20}})
+	events, stop := tp.phone.Subscribe(256)
+	defer stop()
+	b := tp.browser(t)
+	b.mustLogin("admin", "1234")
+	const page = "/management/manual-update/firmware-upgrade"
+	mustContain(t, b.get(page), `type="file"`, "Submit", device.DefaultFirmware)
+
+	good := image(t, "UC_3.4.9.1", "450HD", "C450HD")
+	corrupt := bytes.Clone(good)
+	corrupt[len(corrupt)-100] ^= 0xff
+	bad := []struct {
+		name, file string
+		data       []byte
+		status     int
+		msg        string
+	}{
+		{"corrupted payload", "450HD.img", corrupt, http.StatusUnprocessableEntity, "corrupt"},
+		{"truncated", "450HD.img", good[:len(good)/2], http.StatusUnprocessableEntity, "truncated"},
+		{"other model", "RX50.img", image(t, "UC_3.4.9.1", "RX50"), http.StatusUnprocessableEntity, "another model"},
+		{"not an image", "450HD.img", []byte("voip/media/media_port=6000\n"), http.StatusUnprocessableEntity, "was refused"},
+		{"not .img", "450HD.bin", good, http.StatusBadRequest, "not a .img file"},
+		{"header only", "big.img", image(t, "UC_9", "450HD")[:512], http.StatusUnprocessableEntity, "refused"},
+	}
+	// A huge image is refused from its length.
+	huge, _ := firmware.Build([]string{"450HD"}, "UC_3.4.9.2", make([]byte, 2<<20))
+	bad = append(bad, struct {
+		name, file string
+		data       []byte
+		status     int
+		msg        string
+	}{"over the limit", "450HD.img", huge, http.StatusRequestEntityTooLarge, "too large"})
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			p := b.upload(page, tt.file, tt.data)
+			mustStatus(t, p, tt.status)
+			mustContain(t, p, tt.msg)
+			if st := tp.phone.Snapshot(); st.BootCount != 1 || st.Firmware != device.DefaultFirmware || st.Stage != device.StageIdle {
+				t.Fatalf("refused image changed the phone: boot %d firmware %s stage %s", st.BootCount, st.Firmware, st.Stage)
+			}
+		})
+	}
+	if _, err := tp.phone.Flash().Read(device.RecordBurning); err == nil {
+		t.Fatal("a refused image left a burn marker")
+	}
+
+	p := b.upload(page, "450HD_3.4.9.1.img", good)
+	mustStatus(t, p, http.StatusOK)
+	mustContain(t, p, "Firmware UC_3.4.9.1 verified", "restarting")
+	st := tp.waitBoot(t, 2)
+	if st.Firmware != "UC_3.4.9.1" {
+		t.Fatalf("firmware %s after upgrade", st.Firmware)
+	}
+	// The screen showed the upgrade while it burnt (FW-1).
+	sawStatus := false
+	for e := range events {
+		if e.Kind == device.EventStatus && strings.Contains(e.Text, "Upgrading firmware UC_3.4.9.1") {
+			sawStatus = true
+		}
+		if e.Kind == device.EventReboot {
+			break
+		}
+	}
+	if !sawStatus {
+		t.Fatal("no upgrade indication on the screen")
+	}
+	mustContain(t, b.get("/status/system-information/release-information"), "UC_3.4.9.1")
+	var prog struct{ Phase, Version string }
+	json.Unmarshal([]byte(b.get(page+"/progress").body), &prog)
+	if prog.Phase != "done" || prog.Version != "UC_3.4.9.1" {
+		t.Fatalf("progress %+v", prog)
+	}
+}
+
+// behaviour: STAT-1
+// behaviour: WEB-9
+func TestNetworkStatus(t *testing.T) {
+	tp := startPhone(t, phoneOpts{config: cfgLines("network/lan_type=STATIC", "network/lan/fixed_ip/ip_address=10.1.2.3",
+		"network/lan/fixed_ip/netmask=255.255.0.0", "network/lan/fixed_ip/gateway=10.1.0.1", "network/lan/fixed_ip/primary_dns=10.1.0.53")})
+	b := tp.browser(t)
+	b.mustLogin("user", "1234")
+	p := b.get("/status/system-status/network-status")
+	mustContain(t, p, "LAN Information", "Port Mode Status", "802.1X Status",
+		"10.1.2.3", "255.255.0.0", "10.1.0.1", "10.1.0.53", "00:90:8F:00:00:01", "STATIC", "PC Port Mode")
+	// The RX50 has no PC port.
+	rx := startPhone(t, phoneOpts{model: model.MRX50, mac: "00:90:8f:00:00:50"})
+	rb := rx.browser(t)
+	rb.mustLogin("admin", "1234")
+	if p := rb.get("/status/system-status/network-status"); strings.Contains(p.body, "PC Port Mode") {
+		t.Fatal("RX50 shows a PC port")
+	}
+}
+
+type fakeVoIP struct{}
+
+func (fakeVoIP) Lines() []web.LineState {
+	return []web.LineState{{Line: 0, ID: "2001", Registered: true, Status: "Registered"}}
+}
+
+func (fakeVoIP) Calls() []web.CallInfo {
+	return []web.CallInfo{{Line: 0, Remote: "sip:2002@pbx", Codec: "G722", Duration: 75 * time.Second, Established: true}}
+}
+
+// behaviour: STAT-2
+// behaviour: WEB-10
+func TestVoIPStatus(t *testing.T) {
+	tp := startPhone(t, phoneOpts{})
+	b := tp.browser(t)
+	b.mustLogin("admin", "1234")
+	p := b.get("/status/system-status/voip-status")
+	mustContain(t, p, "Phone Status", "Line Status", "No line is configured")
+	if strings.Contains(p.body, "Call Information") {
+		t.Fatal("Call Information shown without a call")
+	}
+	tp2 := startPhone(t, phoneOpts{mac: "00:90:8f:00:00:02", cfg: web.Config{VoIP: fakeVoIP{}}})
+	b2 := tp2.browser(t)
+	b2.mustLogin("admin", "1234")
+	mustContain(t, b2.get("/status/system-status/voip-status"), "Line 1 (2001)", "Registered", "Call Information", "sip:2002@pbx", "G722")
+}
+
+// memHistory is an in-memory call log.
+type memHistory struct {
+	mu    sync.Mutex
+	calls []web.Call
+}
+
+func (h *memHistory) Calls(t web.CallType) ([]web.Call, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []web.Call
+	for _, c := range h.calls {
+		if c.Type == t {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func (h *memHistory) DeleteCall(t web.CallType, id string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for i, c := range h.calls {
+		if c.ID == id && c.Type == t {
+			h.calls = append(h.calls[:i], h.calls[i+1:]...)
+			return nil
+		}
+	}
+	return nil
+}
+
+// behaviour: STAT-3
+// behaviour: WEB-11
+func TestCallHistory(t *testing.T) {
+	at := time.Date(2026, 11, 25, 9, 30, 0, 0, time.UTC)
+	h := &memHistory{calls: []web.Call{
+		{ID: "1", Type: web.CallMissed, At: at, Number: "2002", Name: "Alice"},
+		{ID: "2", Type: web.CallReceived, At: at, Number: "2003", Name: "Bob", Duration: 95 * time.Second},
+		{ID: "3", Type: web.CallDialed, At: at, Number: "2004", Duration: 3 * time.Second},
+		{ID: "4", Type: web.CallMissed, At: at, Number: "2005"},
+	}}
+	tp := startPhone(t, phoneOpts{cfg: web.Config{History: h}})
+	b := tp.browser(t)
+	b.mustLogin("user", "1234")
+	const page = "/status/history/call-history"
+	p := b.get(page)
+	mustContain(t, p, "Missed Calls", "Received Calls", "Dialed Numbers", "2002", "Alice", "2005", "2026-11-25 09:30:00")
+	if strings.Contains(p.body, "2003") {
+		t.Fatal("received call listed under Missed Calls")
+	}
+	mustContain(t, b.get(page+"?type=received"), "2003", "Bob", "00:01:35")
+	mustContain(t, b.get(page+"?type=dialed"), "2004")
+	p = b.post(page, url.Values{"type": {"missed"}, "delete": {"1"}})
+	mustContain(t, p, "1 entries deleted", "2005")
+	if strings.Contains(p.body, "Alice") {
+		t.Fatal("deleted entry still listed")
+	}
+	// Without a call log the page says so.
+	tp2 := startPhone(t, phoneOpts{mac: "00:90:8f:00:00:02"})
+	b2 := tp2.browser(t)
+	b2.mustLogin("admin", "1234")
+	mustContain(t, b2.get(page), "not available")
+}
+
+type fakeTombstones struct{}
+
+func (fakeTombstones) Tombstones() (web.Tombstone, error) {
+	return web.Tombstone{Count: 3, Last: time.Date(2026, 11, 24, 23, 59, 1, 0, time.UTC)}, nil
+}
+
+func (fakeTombstones) WriteTombstones(w io.Writer) error {
+	_, err := io.WriteString(w, "tombstone archive")
+	return err
+}
+
+// behaviour: DIAG-5
+// behaviour: WEB-14
+func TestTombstoneDump(t *testing.T) {
+	tp := startPhone(t, phoneOpts{cfg: web.Config{Tombstones: fakeTombstones{}}})
+	b := tp.browser(t)
+	b.mustLogin("admin", "1234")
+	mustContain(t, b.get("/status/diagnostics/tombstone-dump"), "Total tombstones", `id="tombstone-count">3<`, "2026-11-24 23:59:01", "Download")
+	d := b.get("/status/diagnostics/tombstone-dump/download")
+	mustStatus(t, d, http.StatusOK)
+	if d.body != "tombstone archive" || !strings.Contains(d.header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("download %q %q", d.body, d.header.Get("Content-Disposition"))
+	}
+}
+
+// behaviour: STAT-4
+// behaviour: WEB-12
+func TestReleaseAndSystemInformation(t *testing.T) {
+	for _, m := range model.Names() {
+		t.Run(string(m), func(t *testing.T) {
+			tp := startPhone(t, phoneOpts{model: m})
+			b := tp.browser(t)
+			b.mustLogin("user", "1234")
+			rel := b.get("/status/system-information/release-information")
+			sys := b.get("/status/system-information/system-information")
+			mustContain(t, rel, "Phone Model", string(m), device.DefaultFirmware)
+			mustContain(t, sys, string(m), device.DefaultFirmware, "00:90:8F:00:00:01")
+			hrs := m == model.MHRS
+			if strings.Contains(rel.body, "Conference Speaker Device type") != hrs ||
+				strings.Contains(rel.body, "Conference Speaker Device FW version") != hrs ||
+				strings.Contains(sys.body, "Speaker Model Name") != hrs ||
+				strings.Contains(sys.body, "Speaker Firmware Version") != hrs {
+				t.Fatalf("speaker fields shown=%v on the %s", !hrs, m)
+			}
+		})
+	}
+}
+
+// behaviour: DIAG-3
+// behaviour: WEB-13
+func TestSyslogConfig(t *testing.T) {
+	tp := startPhone(t, phoneOpts{})
+	b := tp.browser(t)
+	b.mustLogin("admin", "1234")
+	const page = "/status/diagnostics/syslog-config"
+	mustContain(t, b.get(page), "Log Destination", "system/syslog/component/sip_stack", `value="Local" selected`)
+	// Lightweight syslog: Network with an address and port, components None.
+	p := b.post(page, url.Values{"system/syslog/mode": {"Network"}, "system/syslog/server_address": {"127.0.0.1"}, "system/syslog/server_port": {"5514"}})
+	mustContain(t, p, "3 settings applied")
+	cfg := tp.phone.Snapshot().Config
+	if cfg.Get("system/syslog/mode") != "Network" || cfg.Get("system/syslog/server_address") != "127.0.0.1" || cfg.Get("system/syslog/server_port") != "5514" {
+		t.Fatal("syslog settings not applied")
+	}
+	// Malformed values: nothing applied.
+	for _, form := range []url.Values{
+		{"system/syslog/server_port": {"99999"}, "system/syslog/mode": {"All"}},
+		{"system/syslog/mode": {"Carrier pigeon"}},
+		{"system/syslog/server_address": {"not-an-ip"}},
+		{"system/syslog/server_address": {"1.2.3.4\nsystem/password=x"}},
+	} {
+		p := b.post(page, form)
+		mustStatus(t, p, http.StatusUnprocessableEntity)
+		mustContain(t, p, "nothing was changed")
+	}
+	cfg = tp.phone.Snapshot().Config
+	if cfg.Get("system/syslog/mode") != "Network" || cfg.Get("system/syslog/server_port") != "5514" || !cfg.CheckSecret("system/password", "1234") {
+		t.Fatal("a refused form changed the configuration")
+	}
+	if tp.phone.Snapshot().BootCount != 1 {
+		t.Fatal("syslog change rebooted the phone")
+	}
+}
+
+// behaviour: CFG-6
+// behaviour: CFG-7
+// behaviour: WEB-6
+func TestFunctionAndProgrammableKeys(t *testing.T) {
+	tp := startPhone(t, phoneOpts{config: cfgLines(
+		"personal_settings/functional_key/8/type=SPEED_DIAL",
+		"personal_settings/functional_key/8/key_label=Alice",
+		"personal_settings/functional_key/8/speed_dial_number=2002",
+		"personal_settings/functional_key/9/type=SPEED_DIAL",
+		"personal_settings/functional_key/9/speed_dial_number=2003",
+		"personal_settings/functional_key/2/type=SPEED_DIAL",
+		"personal_settings/functional_key/2/speed_dial_number=2010")})
+	b := tp.browser(t)
+	b.mustLogin("user", "1234")
+	const fk = "/configuration/personal-settings/function-keys"
+	const pk = "/configuration/personal-settings/programmable-keys"
+	mustContain(t, b.get(fk), "Alice", "2002", "Save Function Keys", "Load Function Keys", "Delete All", `type="reset"`)
+	mustContain(t, b.get(pk), "2010", "Save Programmable Keys", "Load Programmable Keys")
+
+	saved := b.get(fk + "/save")
+	if !strings.Contains(saved.header.Get("Content-Disposition"), "function_keys.cfg") ||
+		!strings.Contains(saved.body, "personal_settings/functional_key/8/key_label=Alice\n") ||
+		strings.Contains(saved.body, "functional_key/2/") {
+		t.Fatalf("saved function keys:\n%s", saved.body)
+	}
+	progSaved := b.get(pk + "/save").body
+	if !strings.Contains(progSaved, "personal_settings/functional_key/2/speed_dial_number=2010") || strings.Contains(progSaved, "/8/") {
+		t.Fatalf("saved programmable keys:\n%s", progSaved)
+	}
+
+	// Delete one ticked row.
+	p := b.post(fk, url.Values{"action": {"delete"}, "delete": {"8"}})
+	mustContain(t, p, "1 keys deleted")
+	cfg := tp.phone.Snapshot().Config
+	if cfg.Get("personal_settings/functional_key/8/type") != "EMPTY" || cfg.Get("personal_settings/functional_key/9/type") != "SPEED_DIAL" {
+		t.Fatal("row delete wrong")
+	}
+	// A programmable key cannot be deleted through the function key page.
+	mustStatus(t, b.post(fk, url.Values{"action": {"delete"}, "delete": {"2"}}), http.StatusBadRequest)
+	// Delete All asks first.
+	p = b.post(fk, url.Values{"action": {"deleteall"}})
+	mustContain(t, p, "Delete all keys?", `id="ok"`)
+	if tp.phone.Snapshot().Config.Get("personal_settings/functional_key/9/type") != "SPEED_DIAL" {
+		t.Fatal("Delete All before OK")
+	}
+	b.post(fk, url.Values{"action": {"deleteall-confirm"}})
+	cfg = tp.phone.Snapshot().Config
+	if cfg.Get("personal_settings/functional_key/9/type") != "EMPTY" || cfg.Get("personal_settings/functional_key/2/type") != "SPEED_DIAL" {
+		t.Fatal("Delete All wrong")
+	}
+
+	// Load the saved file back.
+	p = b.upload(fk+"/load", "function_keys.cfg", []byte(saved.body))
+	mustStatus(t, p, http.StatusOK)
+	if got := tp.phone.Snapshot().Config.Get("personal_settings/functional_key/8/key_label"); got != "Alice" {
+		t.Fatalf("label %q after load", got)
+	}
+	// A file touching other settings, or keys of the other page, is refused whole.
+	for _, bad := range []string{
+		"personal_settings/functional_key/9/key_label=Bob\nsystem/password=hacked\n",
+		"personal_settings/functional_key/2/key_label=Prog\n",
+		"personal_settings/functional_key/9/type=NOT_A_TYPE\n",
+		"\x00\x01binary",
+	} {
+		p := b.upload(fk+"/load", "keys.cfg", []byte(bad))
+		if p.status == http.StatusOK {
+			t.Fatalf("load of %q accepted", bad)
+		}
+		mustContain(t, p, "nothing was changed")
+	}
+	cfg = tp.phone.Snapshot().Config
+	if cfg.Get("personal_settings/functional_key/9/key_label") == "Bob" || !cfg.CheckSecret("system/password", "1234") {
+		t.Fatal("a refused key file changed the configuration")
+	}
+
+	// The HRS has no key pages (WEB-6); the RX50 has programmable keys only.
+	hrs := startPhone(t, phoneOpts{model: model.MHRS, mac: "00:90:8f:00:00:0a"})
+	hb := hrs.browser(t)
+	hb.mustLogin("admin", "1234")
+	mustStatus(t, hb.get(fk), http.StatusNotFound)
+	mustStatus(t, hb.get(pk), http.StatusNotFound)
+	if home := hb.get("/configuration/lync-sign-in/sign-in"); strings.Contains(home.body, "Function Keys") || strings.Contains(home.body, "Programmable Keys") {
+		t.Fatal("HRS menu lists key pages")
+	}
+	rx := startPhone(t, phoneOpts{model: model.MRX50, mac: "00:90:8f:00:00:0b"})
+	rb := rx.browser(t)
+	rb.mustLogin("admin", "1234")
+	mustStatus(t, rb.get(fk), http.StatusNotFound)
+	mustContain(t, rb.get(pk), "Programmable Keys")
+}
+
+// behaviour: WEB-8
+func TestLyncSignInPagePresent(t *testing.T) {
+	tp := startPhone(t, phoneOpts{})
+	b := tp.browser(t)
+	b.mustLogin("user", "1234")
+	mustContain(t, b.get("/configuration/lync-sign-in/sign-in"), "Sign in", "Sign In")
+	p := b.post("/configuration/lync-sign-in/sign-in", url.Values{"user": {"a"}})
+	mustStatus(t, p, http.StatusNotImplemented)
+}
+
+// recordingFace is a faceplate that records key presses.
+type recordingFace struct {
+	mu      sync.Mutex
+	pressed []string
+}
+
+func (f *recordingFace) Frame() hw.TextFrame {
+	return hw.TextFrame{Rows: []string{"12:00  Wed 25 Nov", "2001"}, Highlight: 1}
+}
+
+func (f *recordingFace) LEDs() map[hw.LED]hw.LEDState {
+	return map[hw.LED]hw.LEDState{{Kind: hw.LEDRinger}: {Color: hw.Blue, Pattern: hw.FlashSlow}, {Kind: hw.LEDKey, Index: 3}: {Color: hw.Green}}
+}
+
+func (f *recordingFace) Press(k hw.Key, index int) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.pressed = append(f.pressed, fmt.Sprintf("%s/%d", k, index))
+	return nil
+}
+
+func TestFaceplate(t *testing.T) {
+	face := &recordingFace{}
+	tp := startPhone(t, phoneOpts{cfg: web.Config{Faceplate: face}})
+	b := tp.browser(t)
+	b.mustLogin("user", "1234")
+	mustContain(t, b.get("/faceplate"), `data-key="MENU"`, `data-key="PKEY" data-index="7"`)
+	var st struct {
+		Rows      []string
+		Highlight int
+		LEDs      []struct{ LED, Color, Pattern string }
+	}
+	if err := json.Unmarshal([]byte(b.get("/faceplate/state").body), &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Rows[1] != "2001" || st.Highlight != 1 || len(st.LEDs) != 2 || st.LEDs[0].LED != "ringer" || st.LEDs[0].Pattern != "flash-slow" || st.LEDs[1].LED != "key3" {
+		t.Fatalf("state %+v", st)
+	}
+	key := func(body string, token string) int {
+		req, _ := http.NewRequest(http.MethodPost, b.base+"/faceplate/key", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-CSRF-Token", token)
+		return b.do(req).status
+	}
+	if s := key(`{"key":"5"}`, b.csrf); s != http.StatusNoContent {
+		t.Fatalf("press 5: %d", s)
+	}
+	if s := key(`{"key":"PKEY","index":7}`, b.csrf); s != http.StatusNoContent {
+		t.Fatalf("press PKEY7: %d", s)
+	}
+	for body, want := range map[string]int{`{"key":"PKEY","index":48}`: 400, `{"key":"LAUNCH"}`: 400, `{"key":`: 400} {
+		if s := key(body, b.csrf); s != want {
+			t.Fatalf("%s: %d, want %d", body, s, want)
+		}
+	}
+	if s := key(`{"key":"5"}`, "forged"); s != http.StatusForbidden {
+		t.Fatalf("forged token: %d", s)
+	}
+	if strings.Join(face.pressed, ",") != "5/0,PKEY/7" {
+		t.Fatalf("pressed %v", face.pressed)
+	}
+
+	// Without a screen application: the boot status, and keys refused.
+	tp2 := startPhone(t, phoneOpts{mac: "00:90:8f:00:00:02"})
+	b2 := tp2.browser(t)
+	b2.mustLogin("user", "1234")
+	mustContain(t, b2.get("/faceplate/state"), `"rows":["450HD  UC_3.4.8.808","idle"]`)
+	req, _ := http.NewRequest(http.MethodPost, b2.base+"/faceplate/key", strings.NewReader(`{"key":"5"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-CSRF-Token", b2.csrf)
+	if s := b2.do(req).status; s != http.StatusNotImplemented {
+		t.Fatalf("key without screen app: %d", s)
+	}
+}
+
+var _ = errors.New
