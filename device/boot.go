@@ -104,7 +104,7 @@ func (b *Boot) SetNetwork(n Network) error {
 // SetFirmware records a newly burnt firmware version; it runs after the next
 // reboot.
 func (b *Boot) SetFirmware(version string) error {
-	if err := b.p.cfg.Flash.Write(RecordFirmware, []byte(version+"\n")); err != nil {
+	if err := b.p.cfg.Flash.Firmware().SetVersion(version); err != nil {
 		return fmt.Errorf("device: record firmware: %w", err)
 	}
 	return nil
@@ -170,7 +170,7 @@ func (b *Boot) enter(st Stage) error {
 func (p *Phone) boot(b *Boot) {
 	ctx := b.c.ctx
 	seq := BootStages
-	if _, err := p.cfg.Flash.Read(RecordBurning); err == nil {
+	if _, recovery, _ := p.cfg.Flash.Firmware().Recovery(); recovery {
 		seq = []Stage{StageRecovery}
 	}
 	for _, st := range seq {

@@ -23,11 +23,13 @@ import (
 // none.
 const DefaultFirmware = "UC_3.4.8.808"
 
-// Flash records the device keeps.
+// Flash records the device keeps; package flash owns their names.
 const (
-	RecordConfig   = "config.cfg"
-	RecordFirmware = "firmware/version"
-	RecordBurning  = "firmware/burning"
+	RecordConfig = flash.RecordConfig
+	// Deprecated: use Flash().Firmware() (Slot, SetVersion, BeginBurn).
+	RecordFirmware = flash.RecordFirmwareVersion
+	// Deprecated: use Flash().Firmware() (BeginBurn, Recovery).
+	RecordBurning = flash.RecordFirmwareBurning
 )
 
 // Config describes a phone to make. The zero value of every optional field
@@ -308,17 +310,8 @@ func (p *Phone) rebootLocked(s *state, reason string) {
 
 func (p *Phone) factoryResetLocked(s *state, why string) {
 	p.log.Info("factory reset", "why", why)
-	for _, prefix := range []string{RecordConfig, "history/", "certs/user/", "crash/"} {
-		names, err := p.cfg.Flash.List(prefix)
-		if err != nil {
-			p.log.Error("factory reset: list flash", "err", err)
-			continue
-		}
-		for _, n := range names {
-			if err := p.cfg.Flash.Remove(n); err != nil {
-				p.log.Error("factory reset: remove", "record", n, "err", err)
-			}
-		}
+	if err := p.cfg.Flash.FactoryReset(); err != nil {
+		p.log.Error("factory reset: flash", "err", err)
 	}
 	s.Config = p.cfg.Catalogue.New(string(p.cfg.Model.Name))
 	p.emit(Event{Kind: EventFactoryReset, Text: why})
@@ -382,11 +375,7 @@ func (p *Phone) endCycleLocked(s *state, then func(*state)) {
 }
 
 func (p *Phone) readFirmware() string {
-	b, err := p.cfg.Flash.Read(RecordFirmware)
-	if err != nil || len(bytes.TrimSpace(b)) == 0 {
-		return p.cfg.Firmware
-	}
-	return string(bytes.TrimSpace(b))
+	return p.cfg.Flash.Firmware().Version(p.cfg.Firmware)
 }
 
 // loadConfig returns the configuration kept in flash, or the factory one

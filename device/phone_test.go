@@ -169,7 +169,9 @@ func TestStageRebootRequest(t *testing.T) {
 
 func TestRecoveryModeAfterInterruptedBurn(t *testing.T) {
 	fl := flash.NewMemory()
-	fl.Write(device.RecordBurning, []byte("UC_3.4.9.1"))
+	if _, err := fl.Firmware().BeginBurn("UC_3.4.9.1"); err != nil { // never committed: a power cut mid-burn
+		t.Fatal(err)
+	}
 	p, ctx := newPhone(t, fl, nil)
 	p.PowerOn(ctx)
 	waitStage(t, ctx, p, device.StageRecovery, 1)

@@ -6,6 +6,22 @@
 // then renamed over the old one, and the directory is synced, so a power cut
 // at any instant leaves either the old or the new record, never a torn one.
 // NewMemory gives a Store without a directory, for fleets that keep nothing.
+//
+// # Records
+//
+// Raw records are read and written by name (Read, Write, Remove, List). The
+// typed records the phone needs sit on top, each behind a small handle:
+//
+//	config.cfg                  the configuration (RecordConfig)
+//	firmware/version, /image    the firmware slot (Firmware)
+//	firmware/burning            the marker of a burn in progress: recovery mode
+//	history/calls.json          missed, received and dialled calls (History)
+//	certs/...                   CA slots 0-4 and client certificates (Certificates)
+//	crash/...                   crash dumps, "tombstones" (Tombstones)
+//	factory/...                 the factory identity (kept by FactoryReset)
+//
+// FactoryReset erases every record except the firmware slot and the factory
+// identity; a power cut in the middle of it is finished by the next Open.
 package flash
 
 import (
@@ -19,22 +35,42 @@ import (
 	"sync"
 )
 
-// ErrNotFound is returned when a record does not exist. It wraps fs.ErrNotExist.
-var ErrNotFound = fmt.Errorf("flash: record not found: %w", fs.ErrNotExist)
+// Names of the records and record directories the phone keeps.
+const (
+	RecordConfig          = "config.cfg"
+	RecordFirmwareVersion = "firmware/version"
+	RecordFirmwareBurning = "firmware/burning"
+	RecordFirmwareImage   = "firmware/image"
+	RecordHistory         = "history/calls.json"
+	RecordTombstoneIndex  = "crash/index.json"
 
-// ErrBadName is returned for a record name that would leave the store.
-var ErrBadName = errors.New("flash: bad record name")
+	// DirFirmware and DirFactory survive a factory reset.
+	DirFirmware = "firmware/"
+	DirFactory  = "factory/"
+	DirCerts    = "certs/"
+	DirCrash    = "crash/"
+	DirHistory  = "history/"
+
+	// recordResetPending marks a factory reset that has not finished.
+	recordResetPending = "reset-pending"
+)
 
 // Store is a phone's flash. It is safe for concurrent use.
 type Store struct {
 	dir string // "" for a memory store
 
-	mu  sync.Mutex        // guards mem
-	mem map[string][]byte // records of a memory store
+	// rmw serialises the read-modify-write cycles of typed records
+	// (history, crash index) so concurrent updates do not lose each other.
+	rmw sync.Mutex
+
+	mu      sync.Mutex        // guards mem and burning
+	mem     map[string][]byte // records of a memory store
+	burning *Burn             // the open burn, if any
 }
 
 // Open returns the store kept in dir, creating the directory if needed.
-// Temporary files left by an interrupted write are removed.
+// Temporary files left by an interrupted write are removed, and a factory
+// reset that was interrupted is finished.
 func Open(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("flash: %w", err)
@@ -42,6 +78,11 @@ func Open(dir string) (*Store, error) {
 	s := &Store{dir: dir}
 	if err := s.sweep(); err != nil {
 		return nil, err
+	}
+	if _, err := s.Read(recordResetPending); err == nil {
+		if err := s.FactoryReset(); err != nil {
+			return nil, fmt.Errorf("flash: finish interrupted factory reset: %w", err)
+		}
 	}
 	return s, nil
 }
@@ -55,7 +96,7 @@ func (s *Store) Dir() string { return s.dir }
 const tmpSuffix = ".tmp~"
 
 func (s *Store) sweep() error {
-	return filepath.WalkDir(s.dir, func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(s.dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -64,14 +105,20 @@ func (s *Store) sweep() error {
 		}
 		return nil
 	})
+	if err != nil {
+		return fmt.Errorf("flash: sweep: %w", err)
+	}
+	return nil
 }
 
 func checkName(name string) error {
-	if name == "" || strings.HasSuffix(name, tmpSuffix) || !fs.ValidPath(name) {
+	if name == "" || strings.HasSuffix(name, tmpSuffix) || !fs.ValidPath(name) || name == "." {
 		return fmt.Errorf("%w: %q", ErrBadName, name)
 	}
 	return nil
 }
+
+func (s *Store) path(name string) string { return filepath.Join(s.dir, filepath.FromSlash(name)) }
 
 // Read returns the content of record name.
 func (s *Store) Read(name string) ([]byte, error) {
@@ -87,7 +134,7 @@ func (s *Store) Read(name string) ([]byte, error) {
 		}
 		return slices.Clone(b), nil
 	}
-	b, err := os.ReadFile(filepath.Join(s.dir, filepath.FromSlash(name)))
+	b, err := os.ReadFile(s.path(name))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%w: %s", ErrNotFound, name)
 	}
@@ -95,6 +142,27 @@ func (s *Store) Read(name string) ([]byte, error) {
 		return nil, fmt.Errorf("flash: %w", err)
 	}
 	return b, nil
+}
+
+// Exists reports whether record name exists.
+func (s *Store) Exists(name string) (bool, error) {
+	if err := checkName(name); err != nil {
+		return false, err
+	}
+	if s.dir == "" {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		_, ok := s.mem[name]
+		return ok, nil
+	}
+	st, err := os.Stat(s.path(name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("flash: %w", err)
+	}
+	return !st.IsDir(), nil
 }
 
 // Write replaces record name with data atomically.
@@ -108,7 +176,7 @@ func (s *Store) Write(name string, data []byte) error {
 		s.mem[name] = slices.Clone(data)
 		return nil
 	}
-	path := filepath.Join(s.dir, filepath.FromSlash(name))
+	path := s.path(name)
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("flash: %w", err)
@@ -153,20 +221,41 @@ func syncDir(dir string) error {
 	return nil
 }
 
-// Remove deletes record name; a missing record is not an error.
+// Remove deletes record name; a missing record is not an error. The removal
+// is synced, so a power cut after Remove returns cannot bring it back.
 func (s *Store) Remove(name string) error {
 	if err := checkName(name); err != nil {
 		return err
 	}
+	return s.removeAll([]string{name})
+}
+
+// removeAll deletes records, then syncs each directory once.
+func (s *Store) removeAll(names []string) error {
 	if s.dir == "" {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		delete(s.mem, name)
+		for _, n := range names {
+			delete(s.mem, n)
+		}
 		return nil
 	}
-	err := os.Remove(filepath.Join(s.dir, filepath.FromSlash(name)))
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("flash: %w", err)
+	dirs := map[string]bool{}
+	for _, n := range names {
+		p := s.path(n)
+		err := os.Remove(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("flash: remove %s: %w", n, err)
+		}
+		dirs[filepath.Dir(p)] = true
+	}
+	for d := range dirs {
+		if err := syncDir(d); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -208,4 +297,31 @@ func (s *Store) List(prefix string) ([]string, error) {
 	}
 	slices.Sort(out)
 	return out, nil
+}
+
+// FactoryReset erases the configuration, call history, user certificates,
+// crash dumps and every other record, keeping only the firmware slot
+// (firmware/) and the factory identity (factory/). A marker written first
+// makes the reset survive a power cut: Open finishes it.
+func (s *Store) FactoryReset() error {
+	s.rmw.Lock()
+	defer s.rmw.Unlock()
+	if err := s.Write(recordResetPending, nil); err != nil {
+		return err
+	}
+	names, err := s.List("")
+	if err != nil {
+		return err
+	}
+	var doomed []string
+	for _, n := range names {
+		if n == recordResetPending || strings.HasPrefix(n, DirFirmware) || strings.HasPrefix(n, DirFactory) {
+			continue
+		}
+		doomed = append(doomed, n)
+	}
+	if err := s.removeAll(doomed); err != nil {
+		return err
+	}
+	return s.removeAll([]string{recordResetPending})
 }
