@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 )
 
 // catalogueTSV is the built-in catalogue; see the column list in
@@ -88,6 +90,9 @@ func parseRow(f []string) (*Param, error) {
 		return nil, fmt.Errorf("want %d columns, got %d", catalogueColumns, len(f))
 	}
 	p := &Param{Key: f[0], Default: f[3], Section: f[13], Description: f[14]}
+	if !validKey(p.Key) {
+		return nil, fmt.Errorf("key %q: empty, or holds spaces, '=' or control characters", p.Key)
+	}
 	var err error
 	if p.Kind, err = ParseKind(f[1]); err != nil {
 		return nil, err
@@ -146,6 +151,11 @@ func parseRow(f []string) (*Param, error) {
 	}
 	if f[10] != "" {
 		p.Aliases = strings.Split(f[10], "|")
+		for _, a := range p.Aliases {
+			if !validKey(a) || strings.Contains(a, "{n}") != p.Indexed() {
+				return nil, fmt.Errorf("alias %q of %q: not a key of the same shape", a, p.Key)
+			}
+		}
 	}
 	if f[11] != "" {
 		p.ModelDefaults = map[string]string{}
@@ -181,6 +191,13 @@ func parseRow(f []string) (*Param, error) {
 		p.normModel[m] = n
 	}
 	return p, nil
+}
+
+// validKey reports whether k can appear on the left of a key=value line.
+func validKey(k string) bool {
+	return k != "" && utf8.ValidString(k) && !strings.ContainsFunc(k, func(r rune) bool {
+		return r <= ' ' || r == '=' || r == 0x7f || unicode.IsSpace(r)
+	}) && k[0] != ';' && k[0] != '#'
 }
 
 func parseIndices(s string) ([]IndexRange, error) {

@@ -151,3 +151,34 @@ func FuzzCanonical(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseCatalogue: a malformed table is an error, never a panic, and
+// every parameter of an accepted table takes its own default.
+func FuzzParseCatalogue(f *testing.F) {
+	lines := bytes.Split([]byte(catalogueTSV), []byte("\n"))
+	header := string(lines[0]) + "\n"
+	for _, l := range lines[1:40] {
+		f.Add(header + string(l) + "\n")
+	}
+	f.Add(header + "a/{n}/b\tcfg\tint\t5\t\t0..9\t0-3\tRX50=0-1\t\t\t\t\t\t1\td.\n")
+	f.Fuzz(func(t *testing.T, tsv string) {
+		cat, err := ParseCatalogue(tsv)
+		if err != nil {
+			return
+		}
+		for _, p := range cat.Params() {
+			for _, m := range allModels {
+				c := cat.New(m)
+				if d := p.DefaultFor(m); d != "" && p.Kind != KindDHCP {
+					k := p.Key
+					if p.Indexed() {
+						k = p.KeyAt(p.AllIndices()[0])
+					}
+					if err := c.Set(k, d); err != nil {
+						t.Fatalf("%s: own default %q rejected: %v", k, d, err)
+					}
+				}
+			}
+		}
+	})
+}
