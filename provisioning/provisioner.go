@@ -185,7 +185,9 @@ func (p *Provisioner) checkConfig(url string, data []byte, running *config.Confi
 	if err != nil {
 		return ConfigResult{URL: url}, fmt.Errorf("provisioning: configuration %s: %w", url, err)
 	}
-	entries, _, err := config.Parse(name, bytes.NewReader(text))
+	// Parse and Apply recognise a .cfx themselves: they get the file as
+	// downloaded, under its own name.
+	entries, _, err := config.Parse(name, bytes.NewReader(data))
 	if err != nil {
 		return ConfigResult{URL: url}, fmt.Errorf("provisioning: configuration %s: %w", url, err)
 	}
@@ -195,7 +197,7 @@ func (p *Provisioner) checkConfig(url string, data []byte, running *config.Confi
 				ErrWrongModel, url, e.Value, p.cfg.Identity.Model, e.Line)
 		}
 	}
-	next, issues, err := running.Apply(name, bytes.NewReader(text))
+	next, issues, err := running.Apply(name, bytes.NewReader(data))
 	res := ConfigResult{URL: url, Text: text, Issues: issues}
 	if err != nil {
 		return res, fmt.Errorf("provisioning: configuration %s: %w", url, err)
