@@ -1,0 +1,388 @@
+package testpeer
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// KamailioConfig describes a Kamailio registrar/proxy for a test.
+type KamailioConfig struct {
+	// Users maps user to password; nil means 1001..1010 with password
+	// pass<user>.
+	Users map[string]string
+	// UserRange, when Last > 0, adds users First..Last with password
+	// pass<user> (for fleet benchmarks).
+	UserRange struct{ First, Last int }
+	// CallAuth challenges INVITE, SUBSCRIBE, REFER, MESSAGE… from local
+	// users with 407, as a PBX does.
+	CallAuth bool
+	// RequireClientCert makes the TLS listener demand and verify a client
+	// certificate (mutual TLS).
+	RequireClientCert bool
+	// Children is the number of UDP and TCP worker processes; 0 means 2.
+	Children int
+	// SharedMemMB is Kamailio's shared memory; 0 means 64.
+	SharedMemMB int
+}
+
+// Kamailio is a running Kamailio 5 registrar and proxy on 127.0.0.1: UDP
+// and TCP on one port, TLS on another, digest users in a db_text table,
+// usrloc in memory, record-routing proxy between registered users. The
+// traps of the test bench are avoided: no alias for the bare IP (every test
+// UA lives on 127.0.0.1 too), GRUU off, fix_nated_register only for TCP and
+// TLS (connection reuse).
+type Kamailio struct {
+	*Process
+	// Domain is the SIP domain Kamailio is authoritative for ("sip.test",
+	// an alias): phones use it in their addresses, and Host and the ports
+	// as proxy and registrar.
+	Domain  string
+	Host    string
+	Port    int // UDP and TCP
+	TLSPort int
+	// CAFile is the PEM of the test CA that signed the server certificate
+	// (SAN 127.0.0.1, localhost, sip.test) and the client certificate.
+	CAFile string
+	// ClientCert is a client certificate the CA signed.
+	ClientCert tls.Certificate
+	ctl        string
+}
+
+// StartKamailio starts Kamailio with its state in a temporary directory,
+// on free ports, and waits until it listens.
+func StartKamailio(t testing.TB, cfg KamailioConfig) *Kamailio {
+	t.Helper()
+	bins := Need(t, "kamailio", "kamcmd")
+	mods, _ := filepath.Glob("/usr/lib/*/kamailio/modules/tls.so")
+	if len(mods) == 0 {
+		Unavailable(t, "kamailio TLS module (kamailio-tls-modules) is not installed")
+	}
+	mpath := filepath.Dir(mods[0])
+	dir := t.TempDir()
+	k := &Kamailio{Domain: "sip.test", Host: "127.0.0.1", ctl: filepath.Join(dir, "kamailio_ctl")}
+	k.Port = FreePort(t, "udp")
+	for {
+		k.TLSPort = FreePort(t, "tcp")
+		if k.TLSPort != k.Port {
+			break
+		}
+	}
+	pki := makeTestPKI(t, dir)
+	k.CAFile = pki.caFile
+	k.ClientCert = pki.client
+
+	users := cfg.Users
+	if users == nil && cfg.UserRange.Last == 0 {
+		users = map[string]string{}
+		for u := 1001; u <= 1010; u++ {
+			users[strconv.Itoa(u)] = "pass" + strconv.Itoa(u)
+		}
+	}
+	writeKamailioDB(t, dir, k.Host, users, cfg.UserRange.First, cfg.UserRange.Last)
+	verify := "no"
+	if cfg.RequireClientCert {
+		verify = "yes"
+	}
+	WriteFile(t, filepath.Join(dir, "tls.cfg"), fmt.Sprintf(`[server:default]
+method = TLSv1.2+
+verify_certificate = %[1]s
+require_certificate = %[1]s
+private_key = %[2]s
+certificate = %[3]s
+ca_list = %[4]s
+
+[client:default]
+method = TLSv1.2+
+verify_certificate = no
+require_certificate = no
+`, verify, pki.serverKey, pki.serverCert, pki.caFile))
+	children := cfg.Children
+	if children == 0 {
+		children = 2
+	}
+	conf := filepath.Join(dir, "kamailio.cfg")
+	WriteFile(t, conf, kamailioConfig(k, dir, mpath, cfg.CallAuth, children))
+	if out, err := runQuiet(bins[0], "-c", "-f", conf); err != nil {
+		t.Fatalf("testpeer: kamailio config check: %v\n%s", err, out)
+	}
+	mem := cfg.SharedMemMB
+	if mem == 0 {
+		mem = 64
+	}
+	k.Process = Start(t, "kamailio", dir, bins[0], "-DD", "-E", "-f", conf, "-Y", dir, "-m", strconv.Itoa(mem), "-M", "8")
+	if err := k.WaitTCP(net.JoinHostPort(k.Host, strconv.Itoa(k.TLSPort)), 15*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.WaitUDPBound(net.JoinHostPort(k.Host, strconv.Itoa(k.Port)), 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// Addr is host:port of the UDP/TCP listener.
+func (k *Kamailio) Addr() string { return net.JoinHostPort(k.Host, strconv.Itoa(k.Port)) }
+
+// TLSAddr is host:port of the TLS listener.
+func (k *Kamailio) TLSAddr() string { return net.JoinHostPort(k.Host, strconv.Itoa(k.TLSPort)) }
+
+// CAPool returns the test CA as a certificate pool.
+func (k *Kamailio) CAPool(t testing.TB) *x509.CertPool {
+	t.Helper()
+	b, err := os.ReadFile(k.CAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := x509.NewCertPool()
+	p.AppendCertsFromPEM(b)
+	return p
+}
+
+// Contacts returns the contacts Kamailio's location service holds for
+// user (from kamcmd ul.dump).
+func (k *Kamailio) Contacts(t testing.TB, user string) []string {
+	t.Helper()
+	out, err := runQuiet("kamcmd", "-s", "unix:"+k.ctl, "ul.dump")
+	if err != nil {
+		t.Fatalf("testpeer: kamcmd ul.dump: %v\n%s", err, out)
+	}
+	var contacts []string
+	inAOR := false
+	for _, line := range strings.Split(out, "\n") {
+		l := strings.TrimSpace(line)
+		if strings.HasPrefix(l, "AoR:") {
+			inAOR = strings.TrimSpace(strings.TrimPrefix(l, "AoR:")) == user
+			continue
+		}
+		if inAOR && strings.HasPrefix(l, "Address:") {
+			contacts = append(contacts, strings.TrimSpace(strings.TrimPrefix(l, "Address:")))
+		}
+	}
+	return contacts
+}
+
+// RegisteredCount returns how many AoRs are registered.
+func (k *Kamailio) RegisteredCount(t testing.TB) int {
+	t.Helper()
+	out, err := runQuiet("kamcmd", "-s", "unix:"+k.ctl, "ul.dump", "brief")
+	if err != nil {
+		t.Fatalf("testpeer: kamcmd ul.dump: %v\n%s", err, out)
+	}
+	return strings.Count(out, "AoR:")
+}
+
+func runQuiet(argv ...string) (string, error) {
+	p, err := LookPath(argv[0])
+	if err != nil {
+		return "", err
+	}
+	out, err := exec.Command(p, argv[1:]...).CombinedOutput()
+	return string(out), err
+}
+
+func writeKamailioDB(t testing.TB, dir, domain string, users map[string]string, first, last int) {
+	t.Helper()
+	db := filepath.Join(dir, "db")
+	WriteFile(t, filepath.Join(db, "version"), "id(int,auto) table_name(string) table_version(int) \n0:version:1\n0:subscriber:7\n")
+	var b strings.Builder
+	b.WriteString("id(int,auto) username(string) domain(string) password(string) ha1(string) ha1b(string) \n")
+	names := make([]string, 0, len(users))
+	for u := range users {
+		names = append(names, u)
+	}
+	sort.Strings(names)
+	id := 0
+	for _, u := range names {
+		id++
+		fmt.Fprintf(&b, "%d:%s:%s:%s:x:x\n", id, u, domain, users[u])
+	}
+	if last > 0 {
+		for u := first; u <= last; u++ {
+			id++
+			fmt.Fprintf(&b, "%d:%d:%s:pass%d:x:x\n", id, u, domain, u)
+		}
+	}
+	WriteFile(t, filepath.Join(db, "subscriber"), b.String())
+}
+
+func kamailioConfig(k *Kamailio, dir, mpath string, callAuth bool, children int) string {
+	def := ""
+	if callAuth {
+		def = "#!define WITH_CALLAUTH"
+	}
+	return fmt.Sprintf(`#!KAMAILIO
+%[1]s
+debug=2
+log_stderror=yes
+children=%[8]d
+tcp_children=%[8]d
+auto_aliases=no
+alias=%[9]s
+listen=udp:%[2]s:%[3]d
+listen=tcp:%[2]s:%[3]d
+listen=tls:%[2]s:%[4]d
+enable_tls=yes
+tcp_accept_aliases=yes
+mpath="%[5]s/"
+
+loadmodule "tm.so"
+loadmodule "tmx.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "pv.so"
+loadmodule "maxfwd.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
+loadmodule "textops.so"
+loadmodule "siputils.so"
+loadmodule "xlog.so"
+loadmodule "sanity.so"
+loadmodule "nathelper.so"
+loadmodule "db_text.so"
+loadmodule "auth.so"
+loadmodule "auth_db.so"
+loadmodule "tls.so"
+loadmodule "ctl.so"
+loadmodule "kex.so"
+loadmodule "corex.so"
+
+modparam("ctl", "binrpc", "unix:%[6]s")
+modparam("tls", "config", "%[7]s/tls.cfg")
+modparam("usrloc", "db_mode", 0)
+modparam("registrar", "received_avp", "$avp(RECEIVED)")
+modparam("registrar", "gruu_enabled", 0)
+modparam("nathelper", "received_avp", "$avp(RECEIVED)")
+modparam("auth_db", "db_url", "text://%[7]s/db")
+modparam("auth_db", "calculate_ha1", yes)
+modparam("auth_db", "password_column", "password")
+modparam("auth_db", "use_domain", 0)
+modparam("auth_db", "load_credentials", "")
+
+request_route {
+	if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
+	if (!sanity_check("17895", "7")) exit;
+	force_rport();
+	if (is_method("OPTIONS") && uri==myself && $rU==$null) { sl_send_reply("200", "Keepalive"); exit; }
+	if (has_totag()) {
+		if (loose_route()) { route(RELAY); exit; }
+		if (is_method("ACK")) { if (t_check_trans()) route(RELAY); exit; }
+		sl_send_reply("404", "Not here"); exit;
+	}
+	if (is_method("CANCEL")) { if (t_check_trans()) route(RELAY); exit; }
+	if (!is_method("ACK")) { if (t_precheck_trans()) { t_check_trans(); exit; } t_check_trans(); }
+	if (is_method("REGISTER")) {
+		if (!auth_check("$fd", "subscriber", "1")) { auth_challenge("$fd", "0"); exit; }
+		consume_credentials();
+		if ($pr != "udp") fix_nated_register();
+		if (!save("location")) sl_reply_error();
+		exit;
+	}
+#!ifdef WITH_CALLAUTH
+	if (!is_method("ACK|PRACK|BYE") && from_uri==myself) {
+		if (!auth_check("$fd", "subscriber", "1")) { auth_challenge("$fd", "0"); exit; }
+		consume_credentials();
+	}
+#!endif
+	if (is_method("INVITE|SUBSCRIBE|REFER")) record_route();
+	if (uri!=myself) { sl_send_reply("403", "Relaying denied"); exit; }
+	if (is_method("SUBSCRIBE|PUBLISH") && $rU==$fU) { sl_send_reply("489", "Bad Event"); exit; }
+	if (!lookup("location")) { sl_send_reply("404", "Not Found"); exit; }
+	route(RELAY);
+}
+
+route[RELAY] {
+	if (!t_relay()) sl_reply_error();
+	exit;
+}
+`, def, k.Host, k.Port, k.TLSPort, mpath, k.ctl, dir, children, k.Domain)
+}
+
+// testPKI is a CA with a server and a client certificate, as PEM files.
+type testPKI struct {
+	caFile, serverCert, serverKey string
+	client                        tls.Certificate
+}
+
+// makeTestPKI makes a throw-away CA in dir: the server certificate names
+// 127.0.0.1, localhost and sip.test.
+func makeTestPKI(t testing.TB, dir string) testPKI {
+	t.Helper()
+	newKey := func() *ecdsa.PrivateKey {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	caKey := newKey()
+	caTmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "hdphone test CA"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(caDER)
+	issue := func(serial int64, cn string, usage x509.ExtKeyUsage, dns []string, ips []net.IP) ([]byte, *ecdsa.PrivateKey) {
+		k := newKey()
+		tmpl := &x509.Certificate{
+			SerialNumber: big.NewInt(serial),
+			Subject:      pkix.Name{CommonName: cn},
+			NotBefore:    time.Now().Add(-time.Hour),
+			NotAfter:     time.Now().Add(24 * time.Hour),
+			KeyUsage:     x509.KeyUsageDigitalSignature,
+			ExtKeyUsage:  []x509.ExtKeyUsage{usage},
+			DNSNames:     dns,
+			IPAddresses:  ips,
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &k.PublicKey, caKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return der, k
+	}
+	srvDER, srvKey := issue(2, "sip.test", x509.ExtKeyUsageServerAuth, []string{"localhost", "sip.test"}, []net.IP{net.ParseIP("127.0.0.1")})
+	cliDER, cliKey := issue(3, "phone", x509.ExtKeyUsageClientAuth, nil, nil)
+	pemCert := func(der []byte) []byte { return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}) }
+	pemKey := func(k *ecdsa.PrivateKey) []byte {
+		b, err := x509.MarshalECPrivateKey(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: b})
+	}
+	p := testPKI{
+		caFile:     filepath.Join(dir, "ca.crt"),
+		serverCert: filepath.Join(dir, "server.crt"),
+		serverKey:  filepath.Join(dir, "server.key"),
+	}
+	WriteFile(t, p.caFile, string(pemCert(caDER)))
+	WriteFile(t, p.serverCert, string(pemCert(srvDER)))
+	WriteFile(t, p.serverKey, string(pemKey(srvKey)))
+	p.client, err = tls.X509KeyPair(pemCert(cliDER), pemKey(cliKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

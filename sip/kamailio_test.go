@@ -1,0 +1,124 @@
+package sip_test
+
+import (
+	"bytes"
+	"crypto/tls"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/hdphone/hdphone/internal/testpeer"
+	"github.com/hdphone/hdphone/sip"
+	"github.com/hdphone/hdphone/sip/siptest"
+)
+
+// kamUA is the config of user at Kamailio over tr.
+func kamUA(t *testing.T, k *testpeer.Kamailio, user string, tr sip.Transport) sip.Config {
+	port := k.Port
+	if tr == sip.TLS {
+		port = k.TLSPort
+	}
+	cfg := sip.Config{
+		User:      user,
+		Password:  sip.Secret("pass" + user),
+		Domain:    k.Domain,
+		Registrar: sip.Server{Host: k.Host, Port: port},
+		Proxy:     sip.Server{Host: k.Host, Port: port},
+		Transport: tr,
+	}
+	if tr == sip.TLS {
+		cfg.TLS.RootCAs = k.CAPool(t)
+		cfg.TLS.Certificates = []tls.Certificate{k.ClientCert}
+	}
+	return cfg
+}
+
+// behaviour: SIP-9
+func TestRegisterAtKamailio(t *testing.T) {
+	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{})
+	for _, tr := range []sip.Transport{sip.UDP, sip.TCP, sip.TLS} {
+		t.Run(string(tr), func(t *testing.T) {
+			p := startUA(t, kamUA(t, k, "1001", tr))
+			if err := p.Register(ctxT(t)); err != nil {
+				t.Fatal(err)
+			}
+			ev := siptest.WaitMatch(p.ev, func(e sip.RegistrationEvent) bool { return e.State == sip.RegRegistered })
+			if ev.Code != 200 {
+				t.Fatalf("registered %+v", ev)
+			}
+			cs := k.Contacts(t, "1001")
+			want := p.LocalAddr().String()
+			found := false
+			for _, c := range cs {
+				if strings.Contains(c, want) {
+					found = true
+				}
+			}
+			if !found {
+				t.Fatalf("kamailio contacts %v lack %s", cs, want)
+			}
+			if err := p.Unregister(ctxT(t)); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range k.Contacts(t, "1001") {
+				if strings.Contains(c, want) {
+					t.Fatalf("contact %s still registered after unregister", c)
+				}
+			}
+		})
+	}
+}
+
+func TestRegisterWrongPasswordAtKamailio(t *testing.T) {
+	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{})
+	cfg := kamUA(t, k, "1002", sip.UDP)
+	cfg.Password = "nope"
+	p := startUA(t, cfg)
+	err := p.Register(ctxT(t))
+	if !errors.Is(err, sip.ErrAuth) {
+		t.Fatalf("Register = %v, want an auth failure", err)
+	}
+	ev := siptest.WaitMatch(p.ev, func(e sip.RegistrationEvent) bool { return e.State == sip.RegFailed })
+	if ev.Code != 401 && ev.Code != 403 {
+		t.Fatalf("failure %+v", ev)
+	}
+}
+
+func TestCallsThroughKamailio(t *testing.T) {
+	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true})
+	for _, tr := range []sip.Transport{sip.UDP, sip.TCP, sip.TLS} {
+		t.Run(string(tr), func(t *testing.T) {
+			a := startUA(t, kamUA(t, k, "1003", tr))
+			b := startUA(t, kamUA(t, k, "1004", tr))
+			for _, p := range []*phone{a, b} {
+				if err := p.Register(ctxT(t)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			call, err := a.Invite(ctxT(t), "1004", sip.SDP(testOffer), sip.InviteOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := siptest.Wait[sip.IncomingCallEvent](b.ev)
+			if !bytes.Equal(in.Offer.Data, testOffer) {
+				t.Fatalf("offer %q", in.Offer.Data)
+			}
+			in.Call.Ring(ctxT(t), sip.Body{})
+			siptest.WaitMatch(a.ev, func(e sip.CallProgressEvent) bool { return e.Code == 180 })
+			if err := in.Call.Answer(ctxT(t), sip.SDP(testAnswer)); err != nil {
+				t.Fatal(err)
+			}
+			ans := siptest.Wait[sip.CallAnsweredEvent](a.ev)
+			if !bytes.Equal(ans.Answer.Data, testAnswer) {
+				t.Fatalf("answer %q", ans.Answer.Data)
+			}
+			siptest.Wait[sip.CallConfirmedEvent](b.ev)
+			if err := in.Call.Hangup(ctxT(t)); err != nil {
+				t.Fatal(err)
+			}
+			if end := siptest.Wait[sip.CallEndedEvent](a.ev); end.Call != call || end.Cause != "bye" {
+				t.Fatalf("ended %+v", end)
+			}
+		})
+	}
+}
