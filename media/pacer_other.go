@@ -1,0 +1,5 @@
+//go:build !linux
+
+package media
+
+func newOSSleeper() (sleeper, bool) { return nil, false }
