@@ -206,11 +206,11 @@ func (j *jitterBuffer) setJitter(jitter time.Duration) {
 type playoutStep uint8
 
 const (
-	stepPacket  playoutStep = iota // decode/play *pkt
-	stepConceal                    // a packet is lost: conceal one packet's time
-	stepUnderrun                   // the buffer ran dry in speech: conceal, not a loss
-	stepSilence                    // nothing to play (buffering, silence)
-	stepCN                         // comfort noise at the last level
+	stepPacket   playoutStep = iota // decode/play *pkt
+	stepConceal                     // a packet is lost: conceal one packet's time
+	stepUnderrun                    // the buffer ran dry in speech: conceal, not a loss
+	stepSilence                     // nothing to play (buffering, silence)
+	stepCN                          // comfort noise at the last level
 )
 
 // nextStep decides the next piece of audio, frame is the playout frame

@@ -134,9 +134,9 @@ type params struct {
 	frameSamples int    // PCM samples per sent packet at the codec rate
 	tsStep       uint32 // timestamp units per sent packet
 	sendTicks    uint64
-	playRate     int // PCM rate of the playout (and of the Sink)
-	recvClock    int // RTP clock of the received audio
-	srcRate      int // PCM rate of the Source
+	playRate     int  // PCM rate of the playout (and of the Sink)
+	recvClock    int  // RTP clock of the received audio
+	srcRate      int  // PCM rate of the Source
 	plc          bool // the receive codec conceals losses
 }
 
