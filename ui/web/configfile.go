@@ -77,6 +77,65 @@ func (s *Server) configFile(w http.ResponseWriter, r *http.Request, c *reqctx) {
 	s.renderPage(w, c, "configfile", http.StatusOK, "", "", configFileData{Modified: mod, Text: string(text)})
 }
 
+// configEdit applies the settings changed in the Configuration File page's
+// text pane (§2.2.5.4: "In the Configuration File, change the … parameter
+// value"). Only lines whose value differs from the running configuration
+// are applied, through the phone's validation; a bad line changes nothing.
+// The phone restarts only when a changed parameter needs it.
+func (s *Server) configEdit(w http.ResponseWriter, r *http.Request, c *reqctx) {
+	text := r.PostForm.Get("config")
+	show := func(status int, msg, errMsg string) {
+		st := s.phone.Snapshot()
+		s.renderPage(w, c, "configfile", status, msg, errMsg, configFileData{Text: string(configText(st.Config, st.Firmware, false))})
+	}
+	entries, issues, err := config.Parse("configuration file", strings.NewReader(text))
+	if err == nil {
+		for _, is := range issues {
+			if is.Severity == config.Error {
+				err = is
+				break
+			}
+		}
+	}
+	if err != nil {
+		show(http.StatusUnprocessableEntity, "", "Not applied; nothing was changed: "+err.Error())
+		return
+	}
+	cfg := c.state.Config
+	var changed strings.Builder
+	n := 0
+	for _, e := range entries {
+		_, canon, _, err := cfg.Catalogue().Resolve(e.Key)
+		if err != nil {
+			show(http.StatusUnprocessableEntity, "", fmt.Sprintf("Not applied; nothing was changed: line %d: %v", e.Line, err))
+			return
+		}
+		if canon == "system/type" || cfg.Get(canon) == e.Value {
+			continue
+		}
+		fmt.Fprintf(&changed, "%s=%s\n", canon, e.Value)
+		n++
+	}
+	if n == 0 {
+		show(http.StatusOK, "Nothing was changed.", "")
+		return
+	}
+	_, reboot, err := s.phone.ApplyConfig(r.Context(), "web:configuration-file", []byte(changed.String()))
+	if err != nil {
+		show(http.StatusUnprocessableEntity, "", "Not applied; nothing was changed: "+strings.ReplaceAll(err.Error(), "\n", "; "))
+		return
+	}
+	msg := fmt.Sprintf("%d settings changed.", n)
+	if reboot {
+		if err := s.phone.Reboot(r.Context(), "configuration changed from the Web"); err != nil {
+			show(http.StatusInternalServerError, "", "Applied, but the restart failed: "+err.Error())
+			return
+		}
+		msg += " The phone is restarting for them to take effect."
+	}
+	show(http.StatusOK, msg, "")
+}
+
 func (s *Server) configSave(w http.ResponseWriter, r *http.Request, c *reqctx) {
 	mod := r.URL.Query().Get("modified") == "1"
 	text := configText(c.state.Config, c.state.Firmware, mod)

@@ -253,3 +253,38 @@ func TestCheckNow(t *testing.T) {
 	mustStatus(t, p, http.StatusNotImplemented)
 	mustContain(t, p, "not available")
 }
+
+// The Configuration File page's text pane changes settings (§2.2.5.4).
+// behaviour: CFG-8
+func TestEditConfigurationFileText(t *testing.T) {
+	tp := startPhone(t, phoneOpts{})
+	b := tp.browser(t)
+	b.mustLogin("admin", "1234")
+	const page = "/management/manual-update/configuration-file"
+	text := b.get(page + "/save").body
+	mustContain(t, b.post(page, url.Values{"config": {text}}), "Nothing was changed")
+
+	edited := strings.Replace(text, "voip/media/media_port=4000\n", "voip/media/media_port=6010\n", 1)
+	p := b.post(page, url.Values{"config": {edited}})
+	mustContain(t, p, "1 settings changed.")
+	st := tp.phone.Snapshot()
+	if st.Config.Get("voip/media/media_port") != "6010" || st.BootCount != 1 {
+		t.Fatalf("port %s boot %d", st.Config.Get("voip/media/media_port"), st.BootCount)
+	}
+	// Only the changed line became explicit: the delta is that one line.
+	if got := cfgKeyLines(b.get(page + "/save?modified=1").body); strings.Join(got, ",") != "voip/media/media_port=6010" {
+		t.Fatalf("delta after edit %q", got)
+	}
+	// A bad line refuses the whole text.
+	bad := strings.Replace(edited, "voip/media/media_port=6010\n", "voip/media/media_port=6020\nnetwork/lan/vlan/id=x\n", 1)
+	p = b.post(page, url.Values{"config": {bad}})
+	mustStatus(t, p, http.StatusUnprocessableEntity)
+	mustContain(t, p, "nothing was changed")
+	if tp.phone.Snapshot().Config.Get("voip/media/media_port") != "6010" {
+		t.Fatal("refused text applied")
+	}
+	// A setting that needs a restart restarts the phone.
+	p = b.post(page, url.Values{"config": {"system/ac_http_proxy_ip=10.0.0.1\n"}})
+	mustContain(t, p, "The phone is restarting")
+	tp.waitBoot(t, 2)
+}

@@ -76,7 +76,7 @@ func (s *Server) menu() []*page {
 			}},
 		{tab: tabConfiguration, group: lync, label: "Sign in", path: "/configuration/lync-sign-in/sign-in", get: s.signIn, post: s.signInPost},
 		{tab: tabManagement, group: manual, label: "Configuration File", path: "/management/manual-update/configuration-file", admin: true,
-			get: s.configFile,
+			get: s.configFile, post: s.configEdit,
 			sub: map[string]handlerFunc{
 				"GET /management/manual-update/configuration-file/save":  s.configSave,
 				"GET /management/manual-update/configuration-file/load":  s.configLoadForm,
@@ -204,7 +204,7 @@ func (s *Server) csrfOK(r *http.Request, sess session) bool {
 		tok := r.URL.Query().Get("csrf")
 		return tok != "" && equal(tok, sess.csrf)
 	}
-	r.Body = http.MaxBytesReader(nil, r.Body, 64<<10)
+	r.Body = http.MaxBytesReader(nil, r.Body, 2<<20) // the Configuration File text pane
 	if err := r.ParseForm(); err != nil {
 		return false
 	}
