@@ -180,8 +180,12 @@ func (c *Config) Apply(name string, r io.Reader) (*Config, []Issue, error) {
 	}
 	next := c.Clone()
 	seen := make(map[string]int, len(entries))
+	il := issueList{list: issues}
 	warn := func(e Entry, err error) {
-		issues = append(issues, Issue{File: name, Line: e.Line, Key: e.Key, Severity: Warning, Err: err})
+		il.add(Issue{File: name, Line: e.Line, Key: e.Key, Severity: Warning, Err: err})
+	}
+	fail := func(e Entry, err error) {
+		il.add(Issue{File: name, Line: e.Line, Key: e.Key, Severity: Error, Err: err})
 	}
 	for _, e := range entries {
 		p, canon, n, err := c.cat.Resolve(e.Key)
@@ -198,7 +202,7 @@ func (c *Config) Apply(name string, r io.Reader) (*Config, []Issue, error) {
 			next.SetExtra(e.Key, e.Value)
 			continue
 		case err != nil:
-			issues = append(issues, Issue{File: name, Line: e.Line, Key: e.Key, Severity: Error, Err: err})
+			fail(e, err)
 			continue
 		case p.Kind == KindDHCP:
 			warn(e, errors.New("a DHCP option, not a setting; ignored"))
@@ -210,21 +214,50 @@ func (c *Config) Apply(name string, r io.Reader) (*Config, []Issue, error) {
 		}
 		v, err := p.Canonical(e.Value)
 		if err != nil {
-			issues = append(issues, Issue{File: name, Line: e.Line, Key: e.Key, Severity: Error, Err: err})
+			fail(e, err)
 			continue
 		}
 		next.vals[canon] = v
 	}
-	var errs []error
-	for _, is := range issues {
-		if is.Severity == Error {
-			errs = append(errs, is)
+	issues = il.done(name)
+	if errs := Errors(issues); len(errs) > 0 {
+		joined := make([]error, len(errs))
+		for i, is := range errs {
+			joined[i] = is
 		}
-	}
-	if len(errs) > 0 {
-		return c, issues, fmt.Errorf("%w: %w", ErrRejected, errors.Join(errs...))
+		return c, issues, fmt.Errorf("%w: %w", ErrRejected, errors.Join(joined...))
 	}
 	return next, issues, nil
+}
+
+// issueList collects a file's issues and keeps the first maxIssues, so that
+// a huge bad file gives a readable report.
+type issueList struct {
+	list                []Issue
+	dropped, droppedErr int
+}
+
+func (l *issueList) add(is Issue) {
+	if len(l.list) < maxIssues {
+		l.list = append(l.list, is)
+		return
+	}
+	l.dropped++
+	if is.Severity == Error {
+		l.droppedErr++
+	}
+}
+
+func (l *issueList) done(name string) []Issue {
+	if l.dropped > 0 {
+		sev := Warning
+		if l.droppedErr > 0 {
+			sev = Error
+		}
+		l.list = append(l.list, Issue{File: name, Severity: sev,
+			Err: fmt.Errorf("%d more problems (%d of them errors) not listed", l.dropped, l.droppedErr)})
+	}
+	return l.list
 }
 
 // ApplyBytes is Apply on data already in memory (a download or an upload).

@@ -331,3 +331,18 @@ func TestDiffComparesMeaning(t *testing.T) {
 		t.Errorf("delta of defaults spelled differently: %v", d.Explicit())
 	}
 }
+
+// Many bad values, or many unknown keys, give a bounded list of issues that
+// still says how many more there were.
+func TestApplyBoundsValueIssues(t *testing.T) {
+	bad := strings.Repeat("network/lan/vlan/id=x\n", 5000)
+	_, issues, err := Default().New("").Apply("v.cfg", strings.NewReader(bad))
+	if !errors.Is(err, ErrRejected) || len(issues) != maxIssues+1 || !strings.Contains(issues[maxIssues].Error(), "more problems (4950 of them errors)") {
+		t.Fatalf("%d issues, err %v, last %v", len(issues), err != nil, issues[len(issues)-1])
+	}
+	unknown := strings.Repeat("a/b/c=1\n", 5000)
+	_, issues, err = Default().New("").Apply("u.cfg", strings.NewReader(unknown))
+	if err != nil || len(issues) != maxIssues+1 || issues[maxIssues].Severity != Warning {
+		t.Fatalf("%d issues, err %v", len(issues), err)
+	}
+}
