@@ -136,6 +136,13 @@ func TestCfgValidate(t *testing.T) {
 		!strings.Contains(out, "field-generic-sip.cfg:2: error: system/type: the file is for a 450HD, not a 445HD") {
 		t.Errorf("wrong model: exit %d\n%s", code, out)
 	}
+	huge := filepath.Join(dir, "huge.cfg")
+	if err := os.WriteFile(huge, bytes.Repeat([]byte("voip/line/0/id=1\n"), 400000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := cfgCmd(t, "validate", huge); code != 1 || !strings.Contains(errs, "larger than") {
+		t.Errorf("huge file: exit %d %s", code, errs)
+	}
 	if code, _, _ := cfgCmd(t, "validate", filepath.Join(dir, "missing.cfg")); code != 1 {
 		t.Errorf("missing file: exit %d", code)
 	}
