@@ -218,8 +218,8 @@ func TestClassesAndHosts(t *testing.T) {
 
 func TestBadConfigAndInput(t *testing.T) {
 	for name, cfg := range map[string]dhcpserver.Config{
-		"pool end before start": {PoolStart: netip.MustParseAddr("127.0.0.9"), PoolEnd: netip.MustParseAddr("127.0.0.1")},
-		"label too long":        {Options: dhcpserver.Options{SIPServerNames: []string{string(make([]byte, 70)) + ".x"}}},
+		"pool end before start":   {PoolStart: netip.MustParseAddr("127.0.0.9"), PoolEnd: netip.MustParseAddr("127.0.0.1")},
+		"label too long":          {Options: dhcpserver.Options{SIPServerNames: []string{string(make([]byte, 70)) + ".x"}}},
 		"no server id on 0.0.0.0": {Addr: "0.0.0.0:0"},
 		"prefix length 33":        {PrefixLen: 33},
 	} {
