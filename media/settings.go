@@ -1,0 +1,244 @@
+package media
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hdphone/hdphone/config"
+	"github.com/hdphone/hdphone/media/codec"
+	"github.com/hdphone/hdphone/media/sdp"
+)
+
+// Configuration keys the media engine reads.
+const (
+	keyPort        = "voip/media/media_port"
+	keyTOS         = "voip/media/media_tos"
+	keySRTP        = "voip/media/srtp/mode"
+	keyXR          = "voip/rtcp_xr/vq_statistics/mode"
+	keyDTMFLevel   = "voip/audio/gain/dtmf_tone_signal_level"
+	keyMicrophone  = "voip/audio/microphone/enable"
+	keyCodecName   = "voip/codec/codec_info/%d/name"
+	keyCodecOn     = "voip/codec/codec_info/%d/enabled"
+	keyCodecPtime  = "voip/codec/codec_info/%d/ptime"
+	keyRecOn       = "voip/packet_recording/enabled"
+	keyRecRTP      = "voip/packet_recording/rtp_recording/enabled"
+	keyRecIP       = "voip/packet_recording/remote_ip"
+	keyRecPort     = "voip/packet_recording/remote_port"
+	keyPagingOn    = "voip/services/group_paging/enabled"
+	keyPagingCodec = "voip/services/group_paging/codec"
+	keyPagingEnd   = "voip/services/group_paging/end_income_paging_timeout"
+	keyBargeIn     = "voip/services/group_paging/allow_barge_in/enabled"
+	keyGroupOn     = "voip/services/group_paging/group/%d/activated"
+	keyGroupAddr   = "voip/services/group_paging/group/%d/multicast_addr"
+	keyGroupPort   = "voip/services/group_paging/group/%d/port"
+	keyGroupName   = "voip/services/group_paging/group/%d/name"
+	codecEntries   = 5  // codec_info 0-4
+	pagingGroups   = 48 // group/{n}: the function keys 0-47
+)
+
+// CodecEntry is one row of the voip/codec/codec_info priority list.
+type CodecEntry struct {
+	Name    string // SILK_8000, SILK_16000, G722, PCMA, PCMU, G729
+	Enabled bool
+	Ptime   int
+}
+
+// PagingGroup is one paging key's group (voip/services/group_paging/group/{n}).
+type PagingGroup struct {
+	Key       int // the function key index n
+	Activated bool
+	Group     netip.AddrPort
+	Name      string
+}
+
+// Paging is the phone's paging configuration.
+type Paging struct {
+	Enabled      bool
+	Codec        string // group_paging/codec, e.g. G722_8000
+	EndTimeout   time.Duration
+	AllowBargeIn bool
+	Groups       []PagingGroup // activated groups only
+}
+
+// Settings are the media parameters of a configuration, read once per
+// configuration change by the device.
+type Settings struct {
+	PortBase   int
+	TOS        int // the DS byte as configured (0 is a real 0)
+	XR         XRMode
+	DTMFLevel  int
+	Microphone bool // false: calls send silence
+	Security   sdp.Security
+	Codecs     []CodecEntry // the five entries, index order
+	Recording  Recording
+	Paging     Paging
+}
+
+// SettingsFromConfig reads the media parameters. Values it cannot use are
+// reported (one error per key, wrapping ErrBadConfig) and replaced by their
+// defaults, so a bad value never takes media down.
+func SettingsFromConfig(c *config.Config) (Settings, []error) {
+	var errs []error
+	bad := func(key, val string, why string) {
+		errs = append(errs, fmt.Errorf("%w: %s=%q: %s", ErrBadConfig, key, val, why))
+	}
+	s := Settings{PortBase: DefaultPortBase, TOS: DefaultTOS, DTMFLevel: DefaultDTMFLevel, Microphone: true}
+
+	if v := c.Get(keyPort); v != "" {
+		if n, err := strconv.Atoi(strings.TrimSpace(v)); err != nil || n < 1024 || n > 65534 {
+			bad(keyPort, v, "want a port 1024-65534")
+		} else {
+			s.PortBase = n
+		}
+	}
+	if v := c.Get(keyTOS); v != "" {
+		if n, err := parseIntAnyBase(v); err != nil || n < 0 || n > 255 {
+			bad(keyTOS, v, "want 0-255 in decimal or 0x hex")
+		} else {
+			s.TOS = n
+		}
+	}
+	var err error
+	if s.XR, err = ParseXRMode(c.Get(keyXR)); err != nil {
+		bad(keyXR, c.Get(keyXR), "want DISABLE, EVENTS_ONLY or REMOTE_AND_EVENTS")
+	}
+	if v := c.Get(keyDTMFLevel); v != "" {
+		if n, err := strconv.Atoi(strings.TrimSpace(v)); err != nil || n < minDTMFLevel || n > maxDTMFLevel {
+			bad(keyDTMFLevel, v, "want 1-32")
+		} else {
+			s.DTMFLevel = n
+		}
+	}
+	if v := c.Get(keyMicrophone); v != "" {
+		s.Microphone = c.Bool(keyMicrophone)
+	}
+	srtpMode := c.Get(keySRTP)
+	if srtpMode == "" {
+		srtpMode = c.Extra()[keySRTP]
+	}
+	if s.Security, err = sdp.ParseSecurity(srtpMode); err != nil {
+		bad(keySRTP, srtpMode, "want DONOTSUPPORTENCRYPTION, PREFERABLE or MANDATORY")
+	}
+
+	for i := range codecEntries {
+		e := CodecEntry{
+			Name:    strings.TrimSpace(c.Get(fmt.Sprintf(keyCodecName, i))),
+			Enabled: c.Bool(fmt.Sprintf(keyCodecOn, i)),
+			Ptime:   sdp.DefaultPtime,
+		}
+		if v := c.Get(fmt.Sprintf(keyCodecPtime, i)); v != "" {
+			if n, err := strconv.Atoi(strings.TrimSpace(v)); err != nil || n < 10 || n > 120 || n%10 != 0 {
+				bad(fmt.Sprintf(keyCodecPtime, i), v, "want 10-120 ms in steps of 10")
+			} else {
+				e.Ptime = n
+			}
+		}
+		s.Codecs = append(s.Codecs, e)
+	}
+
+	s.Recording = Recording{Enabled: c.Bool(keyRecOn), RTP: c.Bool(keyRecRTP)}
+	port := DefaultRecordingPort
+	if v := c.Get(keyRecPort); v != "" {
+		if n, err := strconv.Atoi(strings.TrimSpace(v)); err != nil || n < 1024 || n > 65535 {
+			bad(keyRecPort, v, "want 1024-65535")
+		} else {
+			port = n
+		}
+	}
+	if v := strings.TrimSpace(c.Get(keyRecIP)); v != "" {
+		if a, err := netip.ParseAddr(v); err != nil {
+			bad(keyRecIP, v, "want an IP address")
+		} else {
+			s.Recording.Remote = netip.AddrPortFrom(a, uint16(port))
+		}
+	}
+
+	p := &s.Paging
+	p.Enabled = c.Bool(keyPagingOn)
+	p.AllowBargeIn = c.Bool(keyBargeIn)
+	p.Codec = strings.TrimSpace(c.Get(keyPagingCodec))
+	if p.Codec == "" {
+		p.Codec = DefaultPagingCodec
+	}
+	p.EndTimeout = DefaultPageEndTimeout
+	if v := c.Get(keyPagingEnd); v != "" {
+		if n, err := strconv.Atoi(strings.TrimSpace(v)); err != nil || n < 0 || n > 600000 {
+			bad(keyPagingEnd, v, "want milliseconds")
+		} else if n > 0 {
+			p.EndTimeout = time.Duration(n) * time.Millisecond
+		}
+	}
+	for n := range pagingGroups {
+		if !c.Bool(fmt.Sprintf(keyGroupOn, n)) {
+			continue
+		}
+		g := PagingGroup{Key: n, Activated: true, Name: c.Get(fmt.Sprintf(keyGroupName, n))}
+		addrKey, portKey := fmt.Sprintf(keyGroupAddr, n), fmt.Sprintf(keyGroupPort, n)
+		a, err := netip.ParseAddr(strings.TrimSpace(c.Get(addrKey)))
+		if err != nil || !a.Is4() || !a.IsMulticast() {
+			bad(addrKey, c.Get(addrKey), "want an IPv4 multicast address")
+			continue
+		}
+		pt, err := strconv.Atoi(strings.TrimSpace(c.Get(portKey)))
+		if err != nil || pt < 1 || pt > 65535 {
+			bad(portKey, c.Get(portKey), "want a port")
+			continue
+		}
+		g.Group = netip.AddrPortFrom(a, uint16(pt))
+		p.Groups = append(p.Groups, g)
+	}
+	return s, errs
+}
+
+func parseIntAnyBase(v string) (int, error) {
+	v = strings.TrimSpace(v)
+	if len(v) > 2 && (v[:2] == "0x" || v[:2] == "0X") {
+		n, err := strconv.ParseInt(v[2:], 16, 32)
+		return int(n), err
+	}
+	n, err := strconv.ParseInt(v, 10, 32)
+	return int(n), err
+}
+
+// EngineConfig is the engine configuration for a phone at addr.
+func (s Settings) EngineConfig(addr netip.Addr) Config {
+	tos := s.TOS
+	if tos == 0 {
+		tos = NoTOS
+	}
+	return Config{Addr: addr, PortBase: s.PortBase, TOS: tos, XR: s.XR, DTMFLevel: s.DTMFLevel}
+}
+
+// OfferCodecs turns the priority list into the SDP codecs to offer: enabled
+// entries in index order, only those the registry really has, each with its
+// ptime. Entries it leaves out (SILK, G.729 without bcg729, unknown names)
+// are reported, one error each.
+func (s Settings) OfferCodecs(reg *codec.Registry) ([]sdp.Codec, []error) {
+	var out []sdp.Codec
+	var skipped []error
+	seen := map[codec.Codec]bool{}
+	for i, e := range s.Codecs {
+		if !e.Enabled || e.Name == "" {
+			continue
+		}
+		c, err := reg.ByConfigName(e.Name)
+		if err != nil {
+			skipped = append(skipped, fmt.Errorf("codec_info/%d: %w", i, err))
+			continue
+		}
+		if seen[c] {
+			continue
+		}
+		seen[c] = true
+		out = append(out, sdp.FromCodec(c, e.Ptime))
+	}
+	return out, skipped
+}
+
+// PagingCodec finds the paging codec in the registry.
+func (s Settings) PagingCodec(reg *codec.Registry) (codec.Codec, error) {
+	return reg.ByConfigName(s.Paging.Codec)
+}
