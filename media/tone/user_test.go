@@ -83,7 +83,7 @@ func TestUserDefinedTonesReplaceCountry(t *testing.T) {
 func TestUserTonesIgnoredWhenDisabled(t *testing.T) {
 	p, errs := tone.Select(settings(map[string]string{
 		"voip/regional_settings/selected_country": "France",
-		cpt + "0/enabled": "1", cpt + "0/name": "Dial Tone", cpt + "0/frequency_a": "700",
+		cpt + "0/enabled":                         "1", cpt + "0/name": "Dial Tone", cpt + "0/frequency_a": "700",
 	}))
 	if len(errs) != 0 || p.UserDefined() || p.Country() != "France" {
 		t.Fatalf("plan %v user=%v errs %v", p.Country(), p.UserDefined(), errs)
@@ -111,8 +111,8 @@ func TestUserToneValidation(t *testing.T) {
 	add("1", "name", "Busy Tone", "frequency_a", "400", "frequency_a_level", "64") // level above 63
 	add("2", "name", "Ringback Tone", "frequency_a", "400", "cadence", "3")        // no such cadence
 	add("3", "name", "Hold Tone", "frequency_a", "400", "cadence", "1")            // cadence without on time
-	add("4", "name", "Confirmation Tone", "frequency_a", "abc")                   // not a number
-	add("5", "name", "Congestion Tone")                                           // no frequency
+	add("4", "name", "Confirmation Tone", "frequency_a", "abc")                    // not a number
+	add("5", "name", "Congestion Tone")                                            // no frequency
 	add("6", "name", "Call Waiting Tone", "frequency_b", "3000", "cadence", "2", "tone_on_0", "10")
 	p, errs := tone.Select(settings(base))
 	if len(errs) != 7 {
