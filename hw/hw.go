@@ -141,7 +141,8 @@ const (
 	Press Action = iota + 1
 	Release
 	// LongPress is sent once while a key stays down past the backend's
-	// long-press threshold, before its Release.
+	// long-press threshold, before its Release. The hook switch never
+	// long-presses: a lifted handset is a state, not a gesture.
 	LongPress
 )
 
@@ -172,8 +173,9 @@ func (e Event) String() string {
 	return fmt.Sprintf("%s %s", e.Key, e.Action)
 }
 
-// Keypad delivers key and hook events. The channel is closed when the
-// backend is closed. A slow reader may lose events; backends never block.
+// Keypad delivers key and hook events, in the order they happened, on the
+// same channel at every call. The channel is closed when the backend is
+// closed. A slow reader may lose events; backends never block.
 type Keypad interface {
 	Events() <-chan Event
 }
@@ -301,7 +303,8 @@ type Geometry struct {
 }
 
 // TextFrame is a whole screen of text. Rows has Geometry.Rows entries; a row
-// longer than Geometry.Cols runes is cut by the backend.
+// longer than Geometry.Cols runes is cut by the backend, and rows past
+// Geometry.Rows are dropped: a frame is never refused for its size.
 type TextFrame struct {
 	Rows []string
 	// Highlight is the row shown inverted (the selected menu line), or -1.
@@ -339,7 +342,9 @@ type Framebuffer interface {
 }
 
 // Board is a whole faceplate: keys, LEDs and screen. Close makes the backend
-// inert (LEDs dark, screen blank) and closes the event channel.
+// inert (LEDs dark, screen blank) and closes the event channel; afterwards
+// SetLED and ShowText return ErrClosed, and a second Close does no harm.
+// The conformance suite in hw/hwtest checks these contracts.
 type Board interface {
 	Keypad
 	LEDs
