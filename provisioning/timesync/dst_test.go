@@ -117,7 +117,6 @@ func TestDSTDayOfWeekMatchesZoneDatabase(t *testing.T) {
 	}
 }
 
-
 // behaviour: TIME-2
 func TestFormats(t *testing.T) {
 	at := func(h, m int) time.Time { return time.Date(2024, 2, 22, h, m, 0, 0, time.UTC) }
