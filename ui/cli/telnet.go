@@ -53,7 +53,7 @@ const (
 const maxSB = 64
 
 // decode returns the data bytes of in (CR LF, CR NUL and lone LF become
-// CR, the Enter key), the replies to send, and any window sizes reported
+// CR, the Enter key; other NULs are dropped), the replies to send, and any window sizes reported
 // (width, height pairs).
 func (d *telnetDecoder) decode(in []byte) (data, replies []byte, sizes [][2]int) {
 	for _, c := range in {
@@ -63,7 +63,8 @@ func (d *telnetDecoder) decode(in []byte) (data, replies []byte, sizes [][2]int)
 				d.state = tsIAC
 				continue
 			}
-			if d.lastCR && (c == '\n' || c == 0) {
+			if c == 0 || (d.lastCR && c == '\n') {
+				// NUL is the NVT's no-operation; CR LF and CR NUL are one Enter.
 				d.lastCR = false
 				continue
 			}

@@ -29,6 +29,9 @@ func Split(line string) ([]string, error) {
 				return nil, fmt.Errorf("%w: backslash at end of line", ErrSyntax)
 			}
 			i++
+			if line[i] < 0x20 || line[i] == 0x7f {
+				return nil, fmt.Errorf("%w: control character %#02x", ErrSyntax, line[i])
+			}
 			cur.WriteByte(line[i])
 			inWord = true
 		case c == '"':

@@ -40,7 +40,7 @@ type phoneOpts struct {
 	config string     // initial configuration file in flash
 }
 
-func startPhone(t *testing.T, o phoneOpts) *testPhone {
+func startPhone(t testing.TB, o phoneOpts) *testPhone {
 	t.Helper()
 	if o.model == "" {
 		o.model = model.M450HD
@@ -96,7 +96,7 @@ func startPhone(t *testing.T, o phoneOpts) *testPhone {
 }
 
 // waitBoot waits until the phone is idle in power cycle n.
-func (tp *testPhone) waitBoot(t *testing.T, n int) device.State {
+func (tp *testPhone) waitBoot(t testing.TB, n int) device.State {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(tp.ctx, 10*time.Second)
 	defer cancel()
@@ -107,7 +107,7 @@ func (tp *testPhone) waitBoot(t *testing.T, n int) device.State {
 	return st
 }
 
-func (tp *testPhone) apply(t *testing.T, cfg string) {
+func (tp *testPhone) apply(t testing.TB, cfg string) {
 	t.Helper()
 	if _, _, err := tp.phone.ApplyConfig(tp.ctx, "test", []byte(cfg)); err != nil {
 		t.Fatal(err)
@@ -116,17 +116,17 @@ func (tp *testPhone) apply(t *testing.T, cfg string) {
 
 // browser is an HTTP client with cookies, as a browser would be.
 type browser struct {
-	t    *testing.T
+	t    testing.TB
 	c    *http.Client
 	base string
 	csrf string
 }
 
-func (tp *testPhone) browser(t *testing.T) *browser {
+func (tp *testPhone) browser(t testing.TB) *browser {
 	return newBrowser(t, tp.base)
 }
 
-func newBrowser(t *testing.T, base string) *browser {
+func newBrowser(t testing.TB, base string) *browser {
 	jar, _ := cookiejar.New(nil)
 	return &browser{t: t, base: base, c: &http.Client{
 		Jar:     jar,
@@ -218,7 +218,7 @@ func (b *browser) mustLogin(user, pass string) {
 	}
 }
 
-func mustContain(t *testing.T, p page, want ...string) {
+func mustContain(t testing.TB, p page, want ...string) {
 	t.Helper()
 	for _, w := range want {
 		if !strings.Contains(p.body, w) {
@@ -227,7 +227,7 @@ func mustContain(t *testing.T, p page, want ...string) {
 	}
 }
 
-func mustStatus(t *testing.T, p page, want int) {
+func mustStatus(t testing.TB, p page, want int) {
 	t.Helper()
 	if p.status != want {
 		t.Fatalf("status %d, want %d:\n%s", p.status, want, p.body)

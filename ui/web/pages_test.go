@@ -16,6 +16,7 @@ import (
 	"github.com/hdphone/hdphone/device"
 	"github.com/hdphone/hdphone/device/model"
 	"github.com/hdphone/hdphone/hw"
+	"github.com/hdphone/hdphone/hw/virtual"
 	"github.com/hdphone/hdphone/provisioning/firmware"
 	"github.com/hdphone/hdphone/ui/web"
 )
@@ -476,3 +477,38 @@ func TestFaceplate(t *testing.T) {
 }
 
 var _ = errors.New
+
+// boardFace shows a virtual board (hw/virtual) on the faceplate page, as
+// cmd wires the in-memory board of a headless phone.
+type boardFace struct{ *virtual.Board }
+
+func (f boardFace) Press(k hw.Key, index int) error {
+	return f.Tap(virtual.Button{Key: k, Index: index})
+}
+
+func TestFaceplateOnVirtualBoard(t *testing.T) {
+	board := virtual.New(model.MustLookup(model.M450HD).Screen)
+	defer board.Close()
+	tp := startPhone(t, phoneOpts{cfg: web.Config{Faceplate: boardFace{board}}})
+	b := tp.browser(t)
+	b.mustLogin("user", "1234")
+	board.ShowText(hw.TextFrame{Rows: []string{"Welcome", "2001"}, Highlight: -1, Backlight: 20})
+	board.SetLED(hw.LED{Kind: hw.LEDRinger}, hw.LEDState{Color: hw.Red})
+	mustContain(t, b.get("/faceplate/state"), `"Welcome"`, `"2001"`, `{"led":"ringer","color":"red","pattern":"steady"}`)
+	req, _ := http.NewRequest(http.MethodPost, b.base+"/faceplate/key", strings.NewReader(`{"key":"PKEY","index":3}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-CSRF-Token", b.csrf)
+	mustStatus(t, b.do(req), http.StatusNoContent)
+	var got []string
+	for len(got) < 2 {
+		select {
+		case e := <-board.Events():
+			got = append(got, e.String())
+		case <-time.After(5 * time.Second):
+			t.Fatalf("key events %v", got)
+		}
+	}
+	if got[0] != "PKEY3 press" || got[1] != "PKEY3 release" {
+		t.Fatalf("key events %v", got)
+	}
+}
