@@ -151,6 +151,7 @@ type tftpSend struct {
 	blksize int
 	timeout time.Duration
 	out     []byte
+	in      [1024]byte // receive buffer for ACKs and errors
 	sent    int64
 }
 
@@ -166,7 +167,7 @@ func (c clientError) Error() string {
 // Duplicate ACKs of earlier blocks are ignored, not answered, so that a
 // delayed ACK cannot double the traffic (RFC 1123 §4.2.3.1).
 func (t *tftpSend) await(block uint16) error {
-	buf := make([]byte, 1024)
+	buf := t.in[:]
 	for try := 0; try <= t.s.tftpRetries(); try++ {
 		if _, err := t.conn.WriteToUDP(t.out, t.peer); err != nil {
 			return err

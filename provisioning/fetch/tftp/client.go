@@ -76,7 +76,9 @@ func (c *Client) Get(ctx context.Context, addr, filename string) (*Transfer, err
 		return nil, fmt.Errorf("tftp: %w", err)
 	}
 	t := &Transfer{c: c, conn: conn, server: raddr, blksize: DefaultBlockSize, size: -1,
-		buf: make([]byte, MaxBlockSize+4+1)}
+		// One byte more than the largest DATA we accept, so that an
+		// oversized block shows as such rather than being cut to size.
+		buf: make([]byte, max(c.blockSize(), DefaultBlockSize)+4+1)}
 	// The context ends the transfer by expiring the socket's deadline, which
 	// wakes any blocked read.
 	t.stop = context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
@@ -99,6 +101,7 @@ type Transfer struct {
 	size    int64 // tsize from the OACK, or -1
 
 	buf      []byte
+	blockBuf []byte // holds the current block; pending slices into it
 	pending  []byte // unread bytes of the current block
 	block    uint16 // number of the block in pending (or last acknowledged)
 	acked    bool   // whether block has been acknowledged
@@ -267,7 +270,8 @@ func (t *Transfer) take(p *Packet) error {
 	t.block = p.Block
 	t.acked = false
 	// Copy: the receive buffer is reused for the next datagram.
-	t.pending = append(t.pending[:0], p.Data...)
+	t.blockBuf = append(t.blockBuf[:0], p.Data...)
+	t.pending = t.blockBuf
 	if len(p.Data) < t.blksize {
 		// The final block: acknowledge at once so the server can finish
 		// (RFC 1350 §6), even if the reader stops here.
