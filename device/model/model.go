@@ -57,6 +57,19 @@ type Capabilities struct {
 	SSH             bool // SSH management console
 	AdminSignInOnly bool // sign-in only through MENU > Admin by default (RX50)
 	JabraSpeaker    bool // an attached conference speaker reported on status pages (HRS)
+	// WebKeyPages: the Web UI has Function Keys and Programmable Keys pages
+	// (not on HRS, manual App. D).
+	WebKeyPages bool
+	// KeysInMenu: the programmable keys are reached through the Menu softkey
+	// > Keys instead of sitting beside the screen, so they have no LEDs
+	// (RX50, manual 3.3.1.2).
+	KeysInMenu bool
+	// PairSoftkey: a Pair softkey for Device Duo / MTR pairing while signed
+	// out (RX50, manual 4.13.4.1).
+	PairSoftkey bool
+	// TeamsNativeSwitch: can switch to the Teams-native (Android) firmware
+	// (C450HD, manual App. F).
+	TeamsNativeSwitch bool
 }
 
 // Model is one phone model. Values returned by Lookup are shared; do not
@@ -73,8 +86,9 @@ type Model struct {
 	Expansion []KeyRange
 	// HardKeys are the fixed keys on the faceplate, dial pad included.
 	HardKeys []hw.Key
-	// LEDs lists the fixed LEDs; every programmable and function key also
-	// has an hw.LEDKey LED.
+	// LEDs lists the fixed LEDs; every programmable, function and expansion
+	// key also has an hw.LEDKey LED, except keys reached through a menu
+	// (Caps.KeysInMenu). FaceplateLEDs lists them all.
 	LEDs []hw.LEDKind
 	Caps Capabilities
 	// Softkeys is the number of softkeys under the screen.
@@ -112,7 +126,7 @@ var models = []*Model{
 		LEDs:         deskLEDs,
 		Softkeys:     4,
 		Caps: Capabilities{Paging: true, BToE: true, BossAdmin: true, PCPort: true, Handset: true,
-			Sidecar: true, SSH: true},
+			Sidecar: true, SSH: true, WebKeyPages: true},
 	},
 	{
 		Name:         M450HD,
@@ -124,7 +138,7 @@ var models = []*Model{
 		LEDs:         deskLEDs,
 		Softkeys:     4,
 		Caps: Capabilities{Paging: true, BToE: true, BossAdmin: true, PCPort: true, Handset: true,
-			ExpansionModule: true, Theme: true, SSH: true},
+			ExpansionModule: true, Theme: true, SSH: true, WebKeyPages: true},
 	},
 	{
 		Name:         MC450HD,
@@ -136,7 +150,8 @@ var models = []*Model{
 		LEDs:         deskLEDs,
 		Softkeys:     4,
 		Caps: Capabilities{Paging: true, BToE: true, BossAdmin: true, PCPort: true, Handset: true,
-			ExpansionModule: true, ScreenSaver: true, Touch: true, Theme: true, SSH: true},
+			ExpansionModule: true, ScreenSaver: true, Touch: true, Theme: true, SSH: true, WebKeyPages: true,
+			TeamsNativeSwitch: true},
 	},
 	{
 		Name:         MRX50,
@@ -147,7 +162,9 @@ var models = []*Model{
 			hw.KeyVolumeUp, hw.KeyVolumeDown}),
 		LEDs:     []hw.LEDKind{hw.LEDRinger, hw.LEDMute},
 		Softkeys: 4,
-		Caps:     Capabilities{Paging: true, AdminSignInOnly: true},
+		// Boss/Admin is excluded only on the HRS (manual 4.14), so the RX50 has it.
+		Caps: Capabilities{Paging: true, BossAdmin: true, AdminSignInOnly: true, WebKeyPages: true,
+			KeysInMenu: true, PairSoftkey: true},
 	},
 	{
 		Name:         MHRS,
@@ -234,14 +251,19 @@ func (k KeyKind) String() string {
 	return "none"
 }
 
-// KeyAt classifies cfg index n and returns its 1-based position as printed
-// on the phone (programmable key 1-8, function key 1-33, expansion key 1-40).
+// KeyAt classifies cfg index n and returns its 1-based number as the phone
+// and its Web pages show it: 445HD programmable keys 1-6 and sidecar keys
+// 1-33; 450HD/C450HD/HRS keys 1-8 beside the screen, and expansion-module
+// keys 9-48, numbered on from them (manual 3.3.1.2); RX50 keys 1-6.
 func (m *Model) KeyAt(n int) (KeyKind, int) {
 	for _, g := range []struct {
 		kind   KeyKind
 		ranges []KeyRange
 	}{{ProgrammableKey, m.Programmable}, {FunctionKey, m.Function}, {ExpansionKey, m.Expansion}} {
 		pos := 0
+		if g.kind == ExpansionKey {
+			pos = countKeys(m.Programmable)
+		}
 		for _, r := range g.ranges {
 			if r.Contains(n) {
 				return g.kind, pos + n - r.First + 1
@@ -250,4 +272,30 @@ func (m *Model) KeyAt(n int) (KeyKind, int) {
 		}
 	}
 	return NoKey, 0
+}
+
+func countKeys(rs []KeyRange) int {
+	n := 0
+	for _, r := range rs {
+		n += r.Len()
+	}
+	return n
+}
+
+// FaceplateLEDs lists every LED of the model: the fixed LEDs, then the LED
+// of each programmable, function and expansion key (the optional expansion
+// module's included), in KeyIndices order. It is what a hardware backend of
+// this model must support (for example virtual.Config.LEDs).
+func (m *Model) FaceplateLEDs() []hw.LED {
+	out := make([]hw.LED, 0, len(m.LEDs)+48)
+	for _, k := range m.LEDs {
+		out = append(out, hw.LED{Kind: k})
+	}
+	if m.Caps.KeysInMenu {
+		return out
+	}
+	for _, n := range m.KeyIndices() {
+		out = append(out, hw.LED{Kind: hw.LEDKey, Index: n})
+	}
+	return out
 }
