@@ -46,6 +46,12 @@ func (j *firmwareJob) finish(phase, version, err string) {
 	j.running, j.phase, j.version, j.err = false, phase, version, err
 }
 
+func (j *firmwareJob) setPhase(phase, version string) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.phase, j.version = phase, version
+}
+
 func (j *firmwareJob) snapshot() firmwareProgress {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -97,23 +103,31 @@ func (s *Server) firmwareUpload(w http.ResponseWriter, r *http.Request, c *reqct
 	}
 	s.log.Info("firmware upload", "file", name)
 	body := countingReader{r: io.LimitReader(part, s.cfg.MaxFirmwareSize+1), n: &s.fw.received}
-	version, err := s.cfg.Firmware.Verify(s.phone.Model().Name, body)
-	if err == nil && s.fw.received.Load() > s.cfg.MaxFirmwareSize {
-		err = fmt.Errorf("%w: the limit is %d bytes", ErrTooLarge, s.cfg.MaxFirmwareSize)
-	}
-	if err != nil {
-		if tooLarge(err) {
+	refuse := func(version string, err error) {
+		if tooLarge(err) || s.fw.received.Load() > s.cfg.MaxFirmwareSize {
 			err = fmt.Errorf("%w: the limit is %d bytes", ErrTooLarge, s.cfg.MaxFirmwareSize)
 		}
-		s.fw.finish("failed", "", err.Error())
+		s.fw.finish("failed", version, err.Error())
 		s.log.Warn("firmware image refused", "file", name, "err", err)
 		s.renderPage(w, c, "firmware", uploadStatus(err), "",
 			"The firmware image "+name+" was refused; nothing was burnt and the phone keeps running "+c.state.Firmware+". ("+err.Error()+")", data)
+	}
+	version, copyRest, err := s.cfg.Firmware.Open(s.phone.Model().Name, body)
+	if err != nil {
+		refuse("", err)
 		return
 	}
-	if err := s.phone.InstallFirmware(r.Context(), version); err != nil {
-		s.fw.finish("failed", version, err.Error())
-		s.renderPage(w, c, "firmware", http.StatusInternalServerError, "", "The image is good but burning failed: "+err.Error(), data)
+	s.fw.setPhase("burning", version)
+	if err := s.phone.BurnFirmware(r.Context(), version, func(dst io.Writer) error {
+		if err := copyRest(dst); err != nil {
+			return err
+		}
+		if s.fw.received.Load() > s.cfg.MaxFirmwareSize {
+			return ErrTooLarge
+		}
+		return nil
+	}); err != nil {
+		refuse(version, err)
 		return
 	}
 	s.fw.finish("done", version, "")

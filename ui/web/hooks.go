@@ -1,7 +1,9 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"time"
 
@@ -10,32 +12,37 @@ import (
 	"github.com/hdphone/hdphone/provisioning/firmware"
 )
 
-// FirmwareVerifier reads a whole uploaded firmware image and returns the
-// version it carries once the image is intact and meant for model m. It
-// returns an error for a corrupted, truncated or other-model image; nothing is
-// burnt then.
+// FirmwareVerifier checks uploaded firmware images. Open reads the image's
+// header from r and checks that it is meant for model m; it returns the
+// version the image carries and copyRest, which streams the whole image's
+// payload into dst while verifying it and returns nil only when the image is
+// intact (length and hash). Nothing is burnt unless both succeed.
 type FirmwareVerifier interface {
-	Verify(m model.Name, r io.Reader) (version string, err error)
+	Open(m model.Name, r io.Reader) (version string, copyRest func(dst io.Writer) error, err error)
 }
-
-// FirmwareVerifierFunc adapts a function to FirmwareVerifier.
-type FirmwareVerifierFunc func(m model.Name, r io.Reader) (string, error)
-
-// Verify calls f.
-func (f FirmwareVerifierFunc) Verify(m model.Name, r io.Reader) (string, error) { return f(m, r) }
 
 // ImageVerifier verifies images in hdphone's .img format
 // (provisioning/firmware): header, model list, length and SHA-256. It is the
 // FirmwareVerifier a Server uses when Config.Firmware is nil.
 type ImageVerifier struct{}
 
-// Verify implements FirmwareVerifier.
-func (ImageVerifier) Verify(m model.Name, r io.Reader) (string, error) {
-	h, err := firmware.Verify(r, string(m), nil)
-	if err != nil {
-		return "", err
+// Open implements FirmwareVerifier.
+func (ImageVerifier) Open(m model.Name, r io.Reader) (string, func(io.Writer) error, error) {
+	head := make([]byte, firmware.HeaderSize)
+	if n, err := io.ReadFull(r, head); err != nil {
+		return "", nil, fmt.Errorf("%w: %d bytes, shorter than an image header", firmware.ErrNotImage, n)
 	}
-	return h.Version, nil
+	h, err := firmware.ParseHeader(head)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := h.Check(string(m)); err != nil {
+		return "", nil, err
+	}
+	return h.Version, func(dst io.Writer) error {
+		_, err := firmware.Verify(io.MultiReader(bytes.NewReader(head), r), string(m), dst)
+		return err
+	}, nil
 }
 
 // CallType is the Call History page's Type dropdown.

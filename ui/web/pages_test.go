@@ -76,8 +76,11 @@ func TestManualFirmwareUpgrade(t *testing.T) {
 			}
 		})
 	}
-	if _, err := tp.phone.Flash().Read(device.RecordBurning); err == nil {
-		t.Fatal("a refused image left a burn marker")
+	if _, recovery, _ := tp.phone.Flash().Firmware().Recovery(); recovery {
+		t.Fatal("a refused image left the recovery marker")
+	}
+	if _, err := tp.phone.Flash().Firmware().Slot(); err == nil {
+		t.Fatal("a refused image reached the firmware slot")
 	}
 
 	p := b.upload(page, "450HD_3.4.9.1.img", good)
@@ -86,6 +89,11 @@ func TestManualFirmwareUpgrade(t *testing.T) {
 	st := tp.waitBoot(t, 2)
 	if st.Firmware != "UC_3.4.9.1" {
 		t.Fatalf("firmware %s after upgrade", st.Firmware)
+	}
+	// The slot holds the verified payload.
+	slot, err := tp.phone.Flash().Firmware().Slot()
+	if err != nil || slot.Version != "UC_3.4.9.1" || slot.Size != int64(len(good)-firmware.HeaderSize) || !slot.HasImage() {
+		t.Fatalf("slot %+v, %v", slot, err)
 	}
 	// The screen showed the upgrade while it burnt (FW-1).
 	sawStatus := false
