@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/hdphone/hdphone/internal/testpeer"
 	"github.com/hdphone/hdphone/provisioning/fetch"
+	"github.com/hdphone/hdphone/provisioning/fetch/tftp"
 	"github.com/hdphone/hdphone/provisioning/firmware"
 )
 
@@ -211,7 +213,7 @@ func TestTFTPHPAClientAgainstLab(t *testing.T) {
 	if got, _ := os.ReadFile(out); !bytes.Equal(got, img) {
 		t.Fatalf("tftp-hpa got %d bytes, want %d", len(got), len(img))
 	}
-	// With blksize and tsize.
+	// A file in a model directory (the Static DNS layout).
 	out2 := filepath.Join(dir, "got2.img")
 	testpeer.Run(t, ctx, false, bins[0], "-m", "binary", "-v", host, port, "-c", "get", "450HD/450HD.img", out2)
 	if got, _ := os.ReadFile(out2); !bytes.Equal(got, img) {
@@ -288,5 +290,54 @@ func BenchmarkLabHeaderCheck(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// A raw client that loses an ACK: the server sends the block again after its
+// time-out, and a duplicate ACK of an older block gets no answer.
+func TestTFTPServerRetransmits(t *testing.T) {
+	data := bytes.Repeat([]byte("x"), 1000)
+	s, _ := start(t, Config{Files: map[string][]byte{"f.bin": data}})
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	srv, _ := net.ResolveUDPAddr("udp4", s.TFTPAddr())
+	conn.WriteToUDP(tftp.Packet{Op: tftp.OpRRQ, Filename: "f.bin", Mode: "octet"}.Append(nil), srv)
+	buf := make([]byte, 2048)
+	recv := func(d time.Duration) (tftp.Packet, *net.UDPAddr, bool) {
+		conn.SetReadDeadline(time.Now().Add(d))
+		n, from, err := conn.ReadFromUDP(buf)
+		if err != nil {
+			return tftp.Packet{}, nil, false
+		}
+		p, _ := tftp.Parse(buf[:n])
+		return p, from, true
+	}
+	p, tid, ok := recv(2 * time.Second)
+	if !ok || p.Op != tftp.OpDATA || p.Block != 1 || len(p.Data) != 512 {
+		t.Fatalf("first packet %+v", p)
+	}
+	// No ACK: the same block again after the 300 ms time-out.
+	start := time.Now()
+	p, _, ok = recv(2 * time.Second)
+	if !ok || p.Op != tftp.OpDATA || p.Block != 1 {
+		t.Fatalf("no retransmission: %+v", p)
+	}
+	t.Logf("retransmitted after %v", time.Since(start))
+	conn.WriteToUDP(tftp.Packet{Op: tftp.OpACK, Block: 1}.Append(nil), tid)
+	p, _, _ = recv(2 * time.Second)
+	if p.Op != tftp.OpDATA || p.Block != 2 || len(p.Data) != 1000-512 {
+		t.Fatalf("second block %+v", p)
+	}
+	// A late duplicate ACK 1 must not make the server resend block 2 early.
+	conn.WriteToUDP(tftp.Packet{Op: tftp.OpACK, Block: 1}.Append(nil), tid)
+	if p, _, ok := recv(100 * time.Millisecond); ok {
+		t.Fatalf("answer to a duplicate ACK: %+v", p)
+	}
+	conn.WriteToUDP(tftp.Packet{Op: tftp.OpACK, Block: 2}.Append(nil), tid)
+	if e := lastEntry(t, s, "f.bin"); e.Outcome != Complete || e.Sent != 1000 {
+		t.Fatalf("%+v", e)
 	}
 }
