@@ -85,18 +85,27 @@ func newKillPlan(t *testing.T, full int) killPlan {
 		seed, _ = strconv.ParseUint(v, 10, 64)
 	}
 	t.Logf("seed %d (set %s to replay)", seed, seedEnv)
-	kills := full
-	if emulated(argv) || testing.Short() {
-		kills = max(full/10, 10)
-	}
+	return killPlan{argv: argv, rng: rand.New(rand.NewPCG(seed, 0x5eed)), kills: scaled(t, full)}
+}
+
+// scaled is how many rounds a fault-injection test whose full run has
+// full rounds does: full natively; a fortieth under an emulator, where
+// every process start costs a third of a second, or with -short;
+// HDPHONE_FLASH_KILLS=n sets the records test to n kills and the others in
+// proportion.
+func scaled(t *testing.T, full int) int {
+	t.Helper()
 	if v := os.Getenv(killsEnv); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
 			t.Fatalf("%s=%q", killsEnv, v)
 		}
-		kills = max(n*full/1000, 1)
+		return max(n*full/1000, 1)
 	}
-	return killPlan{argv: argv, rng: rand.New(rand.NewPCG(seed, 0x5eed)), kills: kills}
+	if argv, err := writerCommand(); (err == nil && emulated(argv)) || testing.Short() {
+		return max(full/40, 5)
+	}
+	return full
 }
 
 // instant picks when the next kill comes, counted from the writer's

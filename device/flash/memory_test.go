@@ -58,7 +58,7 @@ func TestMemoryStoreCutAtRandomInstants(t *testing.T) {
 		}
 	}()
 	rng := rand.New(rand.NewPCG(3, 4))
-	for k := range 1000 {
+	for k := range scaled(t, 1000) {
 		time.Sleep(time.Duration(rng.Int64N(int64(200 * time.Microsecond))))
 		for i, name := range testRecords {
 			floor := acked[i].Load()
