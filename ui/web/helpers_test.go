@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"fmt"
 	"io"
 	"mime/multipart"
 	"net"
@@ -236,4 +235,3 @@ func mustStatus(t testing.TB, p page, want int) {
 
 func cfgLines(lines ...string) string { return strings.Join(lines, "\n") + "\n" }
 
-var _ = fmt.Sprintf

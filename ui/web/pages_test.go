@@ -1,9 +1,9 @@
 package web_test
 
 import (
+	"archive/tar"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hdphone/hdphone/device"
+	"github.com/hdphone/hdphone/device/flash"
 	"github.com/hdphone/hdphone/device/model"
 	"github.com/hdphone/hdphone/hw"
 	"github.com/hdphone/hdphone/hw/virtual"
@@ -162,47 +163,27 @@ func TestVoIPStatus(t *testing.T) {
 	mustContain(t, b2.get("/status/system-status/voip-status"), "Line 1 (2001)", "Registered", "Call Information", "sip:2002@pbx", "G722")
 }
 
-// memHistory is an in-memory call log.
-type memHistory struct {
-	mu    sync.Mutex
-	calls []web.Call
-}
-
-func (h *memHistory) Calls(t web.CallType) ([]web.Call, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	var out []web.Call
-	for _, c := range h.calls {
-		if c.Type == t {
-			out = append(out, c)
-		}
-	}
-	return out, nil
-}
-
-func (h *memHistory) DeleteCall(t web.CallType, id string) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for i, c := range h.calls {
-		if c.ID == id && c.Type == t {
-			h.calls = append(h.calls[:i], h.calls[i+1:]...)
-			return nil
-		}
-	}
-	return nil
-}
-
 // behaviour: STAT-3
 // behaviour: WEB-11
 func TestCallHistory(t *testing.T) {
+	tp := startPhone(t, phoneOpts{})
+	h := tp.phone.Flash().History()
 	at := time.Date(2026, 11, 25, 9, 30, 0, 0, time.UTC)
-	h := &memHistory{calls: []web.Call{
-		{ID: "1", Type: web.CallMissed, At: at, Number: "2002", Name: "Alice"},
-		{ID: "2", Type: web.CallReceived, At: at, Number: "2003", Name: "Bob", Duration: 95 * time.Second},
-		{ID: "3", Type: web.CallDialed, At: at, Number: "2004", Duration: 3 * time.Second},
-		{ID: "4", Type: web.CallMissed, At: at, Number: "2005"},
-	}}
-	tp := startPhone(t, phoneOpts{cfg: web.Config{History: h}})
+	var alice flash.Call
+	for _, c := range []flash.Call{
+		{Kind: flash.Missed, Time: at, Number: "2002", Name: "Alice"},
+		{Kind: flash.Received, Time: at, Number: "2003", Name: "Bob", Duration: 95 * time.Second},
+		{Kind: flash.Dialed, Time: at, Number: "2004", Duration: 3 * time.Second},
+		{Kind: flash.Missed, Time: at.Add(time.Minute), Number: "2005"},
+	} {
+		got, err := h.Add(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Name == "Alice" {
+			alice = got
+		}
+	}
 	b := tp.browser(t)
 	b.mustLogin("user", "1234")
 	const page = "/status/history/call-history"
@@ -211,42 +192,59 @@ func TestCallHistory(t *testing.T) {
 	if strings.Contains(p.body, "2003") {
 		t.Fatal("received call listed under Missed Calls")
 	}
+	if strings.Index(p.body, "2005") > strings.Index(p.body, "2002") {
+		t.Fatal("missed calls not newest first")
+	}
 	mustContain(t, b.get(page+"?type=received"), "2003", "Bob", "00:01:35")
 	mustContain(t, b.get(page+"?type=dialed"), "2004")
-	p = b.post(page, url.Values{"type": {"missed"}, "delete": {"1"}})
+	// An entry of another list is not deleted through this list.
+	b.post(page, url.Values{"type": {"received"}, "delete": {fmt.Sprint(alice.ID)}})
+	if calls, _ := h.List(flash.Missed); len(calls) != 2 {
+		t.Fatal("deleted a missed call through the received list")
+	}
+	p = b.post(page, url.Values{"type": {"missed"}, "delete": {fmt.Sprint(alice.ID)}})
 	mustContain(t, p, "1 entries deleted", "2005")
 	if strings.Contains(p.body, "Alice") {
 		t.Fatal("deleted entry still listed")
 	}
-	// Without a call log the page says so.
-	tp2 := startPhone(t, phoneOpts{mac: "00:90:8f:00:00:02"})
-	b2 := tp2.browser(t)
-	b2.mustLogin("admin", "1234")
-	mustContain(t, b2.get(page), "not available")
-}
-
-type fakeTombstones struct{}
-
-func (fakeTombstones) Tombstones() (web.Tombstone, error) {
-	return web.Tombstone{Count: 3, Last: time.Date(2026, 11, 24, 23, 59, 1, 0, time.UTC)}, nil
-}
-
-func (fakeTombstones) WriteTombstones(w io.Writer) error {
-	_, err := io.WriteString(w, "tombstone archive")
-	return err
+	if calls, _ := h.List(flash.Missed); len(calls) != 1 || calls[0].Number != "2005" {
+		t.Fatalf("flash after delete: %+v", calls)
+	}
+	mustStatus(t, b.post(page, url.Values{"type": {"missed"}, "delete": {"x"}}), http.StatusInternalServerError)
 }
 
 // behaviour: DIAG-5
 // behaviour: WEB-14
 func TestTombstoneDump(t *testing.T) {
-	tp := startPhone(t, phoneOpts{cfg: web.Config{Tombstones: fakeTombstones{}}})
+	tp := startPhone(t, phoneOpts{})
 	b := tp.browser(t)
 	b.mustLogin("admin", "1234")
-	mustContain(t, b.get("/status/diagnostics/tombstone-dump"), "Total tombstones", `id="tombstone-count">3<`, "2026-11-24 23:59:01", "Download")
-	d := b.get("/status/diagnostics/tombstone-dump/download")
+	const page = "/status/diagnostics/tombstone-dump"
+	mustContain(t, b.get(page), "Total tombstones", `id="tombstone-count">0<`)
+	dumps := tp.phone.Flash().Tombstones()
+	for i, at := range []time.Time{time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC), time.Date(2026, 11, 24, 23, 59, 1, 0, time.UTC)} {
+		if _, err := dumps.Record(at, "voip_task", []byte(fmt.Sprintf("crash %d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustContain(t, b.get(page), `id="tombstone-count">2<`, "2026-11-24 23:59:01", "Download")
+	d := b.get(page + "/download")
 	mustStatus(t, d, http.StatusOK)
-	if d.body != "tombstone archive" || !strings.Contains(d.header.Get("Content-Disposition"), "attachment") {
-		t.Fatalf("download %q %q", d.body, d.header.Get("Content-Disposition"))
+	if !strings.Contains(d.header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("Content-Disposition %q", d.header.Get("Content-Disposition"))
+	}
+	tr := tar.NewReader(strings.NewReader(d.body))
+	var names []string
+	for {
+		hdr, err := tr.Next()
+		if err != nil {
+			break
+		}
+		body, _ := io.ReadAll(tr)
+		names = append(names, hdr.Name+"="+string(body))
+	}
+	if len(names) != 2 || !strings.Contains(strings.Join(names, ","), "crash 1") {
+		t.Fatalf("archive holds %v", names)
 	}
 }
 
@@ -484,7 +482,6 @@ func TestFaceplate(t *testing.T) {
 	}
 }
 
-var _ = errors.New
 
 // boardFace shows a virtual board (hw/virtual) on the faceplate page, as
 // cmd wires the in-memory board of a headless phone.

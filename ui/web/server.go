@@ -43,12 +43,16 @@ type Config struct {
 
 	// Firmware verifies uploaded images; nil means ImageVerifier.
 	Firmware FirmwareVerifier
-	// Hooks; nil ones make their pages say the feature is not available.
+	// History and Tombstones back the Call History and Tombstone Dump
+	// pages; nil means the phone's flash (FlashHistory, FlashTombstones).
 	History    CallHistory
 	Tombstones Tombstones
-	Faceplate  Faceplate
-	VoIP       VoIP
-	CheckNow   CheckNowFunc
+	// Faceplate shows the screen and takes keys; nil shows the boot status
+	// and takes no keys.
+	Faceplate Faceplate
+	// VoIP and CheckNow: nil makes their pages say they are not available.
+	VoIP     VoIP
+	CheckNow CheckNowFunc
 }
 
 // Defaults of the Config fields.
@@ -103,6 +107,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Firmware == nil {
 		cfg.Firmware = ImageVerifier{}
+	}
+	if cfg.History == nil {
+		cfg.History = FlashHistory{History: cfg.Phone.Flash().History()}
+	}
+	if cfg.Tombstones == nil {
+		cfg.Tombstones = FlashTombstones{Dumps: cfg.Phone.Flash().Tombstones()}
 	}
 	if cfg.HTTPAddr == "" {
 		cfg.HTTPAddr = ":80"
