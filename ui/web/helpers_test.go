@@ -234,4 +234,3 @@ func mustStatus(t testing.TB, p page, want int) {
 }
 
 func cfgLines(lines ...string) string { return strings.Join(lines, "\n") + "\n" }
-

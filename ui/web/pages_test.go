@@ -482,7 +482,6 @@ func TestFaceplate(t *testing.T) {
 	}
 }
 
-
 // boardFace shows a virtual board (hw/virtual) on the faceplate page, as
 // cmd wires the in-memory board of a headless phone.
 type boardFace struct{ *virtual.Board }
