@@ -100,6 +100,9 @@ type Call struct {
 	referring bool
 	referN    int
 	endErr    error
+	// cause, when set, names why the call ends whatever ends it (a call
+	// replaced by another one is ended by BYE or CANCEL).
+	cause string
 }
 
 // pendingOffer is a re-INVITE from the far end waiting for the
@@ -175,6 +178,9 @@ func (c *Call) end(ev CallEndedEvent) {
 	}
 	c.state = CallEnded
 	c.endErr = ev.Err
+	if c.cause != "" {
+		ev.Cause = c.cause
+	}
 	if c.stTimer != nil {
 		c.stTimer.Stop()
 	}

@@ -305,6 +305,7 @@ func (c *Call) endReplaced() {
 	u := c.ua
 	c.mu.Lock()
 	st, dir := c.state, c.dir
+	c.cause = "replaced"
 	c.mu.Unlock()
 	var err error
 	switch {

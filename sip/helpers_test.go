@@ -106,3 +106,15 @@ func ctxT(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+// acceptOffers makes p answer every re-INVITE it skips while waiting (peers
+// put calls on hold before a transfer) with a fixed answer.
+func (p *phone) acceptOffers(t *testing.T) {
+	p.ev.Auto = func(ev sip.Event) {
+		if o, ok := ev.(sip.OfferEvent); ok {
+			if err := o.Call.AcceptOffer(context.Background(), sip.SDP(testAnswer)); err != nil {
+				t.Errorf("accept offer: %v", err)
+			}
+		}
+	}
+}

@@ -19,6 +19,9 @@ type Events struct {
 	ch   <-chan sip.Event
 	// Timeout bounds each Wait; zero means 10 s.
 	Timeout time.Duration
+	// Auto, when set, sees every event a Wait skips; it may act on it (for
+	// example accept re-INVITE offers a peer sends to put a call on hold).
+	Auto func(sip.Event)
 }
 
 // NewEvents reads ch (a UA's Events()) and names it in failures.
@@ -65,7 +68,10 @@ func WaitFor[T sip.Event](e *Events, match func(T) bool) (T, error) {
 			if v, ok := ev.(T); ok && match(v) {
 				return v, nil
 			}
-			e.t.Logf("%s: skipped %T %+v", e.name, ev, ev)
+			if e.Auto != nil {
+				e.Auto(ev)
+			}
+			e.t.Logf("%s: skipped %T", e.name, ev)
 		case <-deadline.C:
 			return zero, fmt.Errorf("%s: no %T within %s", e.name, zero, timeout)
 		}
