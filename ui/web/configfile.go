@@ -161,7 +161,7 @@ type configResult struct {
 // that is not a configuration file, is for another model or holds a bad
 // line changes nothing.
 func (s *Server) configLoad(w http.ResponseWriter, r *http.Request, c *reqctx) {
-	part, name, err := openUpload(w, r, "file", s.cfg.MaxConfigSize, ".cfg")
+	part, name, err := openUpload(w, r, "file", s.cfg.MaxConfigSize, ".cfg", ".cfx")
 	if err != nil {
 		s.renderPage(w, c, "configload", uploadStatus(err), "", uploadMessage(err), nil)
 		return
@@ -174,6 +174,8 @@ func (s *Server) configLoad(w http.ResponseWriter, r *http.Request, c *reqctx) {
 	res := configResult{Name: name}
 	entries, _, perr := config.Parse(name, bytes.NewReader(data))
 	switch {
+	case config.IsCFX(data):
+		// An encrypted .cfx: Parse decrypted it (a corrupted one is perr).
 	case !isText(data):
 		err = fmt.Errorf("%w: %s is not a configuration file (binary content)", ErrBadUpload, name)
 	case perr != nil:

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/hdphone/hdphone/config"
 	"github.com/hdphone/hdphone/device"
 	"github.com/hdphone/hdphone/ui/web"
 )
@@ -114,7 +115,8 @@ func TestLoadConfigurationFileBadInput(t *testing.T) {
 		status     int
 		msg        string
 	}{
-		{"not a cfg name", "notes.txt", []byte("voip/media/media_port=6000\n"), http.StatusBadRequest, "not a .cfg file"},
+		{"corrupted cfx", "x.cfx", append(cfxHeader(t), 1, 2, 3, 4, 5, 6, 7, 8, 9), http.StatusUnprocessableEntity, "keeps its configuration"},
+		{"not a cfg name", "notes.txt", []byte("voip/media/media_port=6000\n"), http.StatusBadRequest, "not a .cfg or .cfx file"},
 		{"binary garbage", "garbage.cfg", []byte("\x7fELF\x02\x01\x01\x00\x00\x00voip/media/media_port=6000\n"), http.StatusBadRequest, "not a configuration file"},
 		{"invalid UTF-8", "latin.cfg", []byte("voip/media/media_port=6\xff00\n"), http.StatusBadRequest, "not a configuration file"},
 		{"no key=value", "empty.cfg", []byte("; only a comment\n\n"), http.StatusBadRequest, "no key=value lines"},
@@ -141,6 +143,31 @@ func TestLoadConfigurationFileBadInput(t *testing.T) {
 	after, _ := tp.phone.Flash().List("")
 	if strings.Join(before, ",") != strings.Join(after, ",") {
 		t.Fatalf("bad uploads wrote flash records: %v → %v", before, after)
+	}
+}
+
+func cfxHeader(t *testing.T) []byte {
+	b, err := config.EncryptFile([]byte("voip/media/media_port=6000\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b[:8]
+}
+
+// An encrypted .cfx file loads like the .cfg it holds.
+// behaviour: CFG-4
+func TestLoadEncryptedConfigurationFile(t *testing.T) {
+	tp := startPhone(t, phoneOpts{})
+	b := tp.browser(t)
+	b.mustLogin("admin", "1234")
+	cfx, err := config.EncryptFile([]byte("voip/media/media_port=6030\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := b.upload("/management/manual-update/configuration-file/load", "Conf.cfx", cfx)
+	mustStatus(t, p, http.StatusOK)
+	if st := tp.waitBoot(t, 2); st.Config.Get("voip/media/media_port") != "6030" {
+		t.Fatal("cfx not applied")
 	}
 }
 

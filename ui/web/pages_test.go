@@ -271,7 +271,6 @@ func TestReleaseAndSystemInformation(t *testing.T) {
 	}
 }
 
-// behaviour: DIAG-3
 // behaviour: WEB-13
 func TestSyslogConfig(t *testing.T) {
 	tp := startPhone(t, phoneOpts{})
