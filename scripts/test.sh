@@ -31,7 +31,7 @@ CGO_ENABLED=0 GOOS=linux GOARCH=arm GOARM=7 go build ./...
 step "ARM tests under qemu-user-static"
 # Packages whose tests need no peers, root or network namespaces.
 ARM_PKGS=(./clock/... ./config/... ./device/... ./hw/...)
-for p in media/codec media/sdp media/tone; do
+for p in media/codec media/sdp media/tone media/audio; do
 	[ -d "$p" ] && ARM_PKGS+=("./$p/...")
 done
 # Every process start costs ~0.3 s under qemu: the flash fault-injection tests
