@@ -24,6 +24,9 @@ var (
 	ErrBadBundle = errors.New("provisioning: bad ring-tone bundle")
 	// ErrBadCertificate: a downloaded certificate or key that is not usable.
 	ErrBadCertificate = errors.New("provisioning: bad certificate")
+	// ErrBadMusicOnHold: a music-on-hold file that is too large or not an
+	// accepted WAV.
+	ErrBadMusicOnHold = errors.New("provisioning: bad music-on-hold file")
 	// ErrBadRedirect: a redirect server answer without a usable URL.
 	ErrBadRedirect = errors.New("provisioning: bad redirect answer")
 )

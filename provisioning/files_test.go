@@ -282,3 +282,24 @@ func TestFetchCertificates(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// behaviour: PROV-10
+func TestFetchMusicOnHold(t *testing.T) {
+	small := wav(1, 16000, 16, 1)
+	big := append(wav(7, 8000, 8, 1), make([]byte, 300<<10)...)
+	s := lab(t, map[string][]byte{"moh.wav": small, "big.wav": big, "stereo.wav": wav(1, 16000, 16, 2)})
+	p := provisioner(t, phone)
+	ctx := context.Background()
+	tone, ok, err := p.FetchMusicOnHold(ctx, settings(t, "lync/moh/url", "tftp://"+s.TFTPAddr()+"/moh.wav"), "")
+	if err != nil || !ok || tone.Format != "pcm16/16000" || !bytes.Equal(tone.Data, small) {
+		t.Fatalf("%+v %v %v", tone.Format, ok, err)
+	}
+	for _, bad := range []string{"big.wav", "stereo.wav"} {
+		if _, _, err := p.FetchMusicOnHold(ctx, settings(t, "lync/moh/url", "tftp://"+s.TFTPAddr()+"/"+bad), ""); !errors.Is(err, ErrBadMusicOnHold) {
+			t.Errorf("%s: %v", bad, err)
+		}
+	}
+	if _, ok, _ := p.FetchMusicOnHold(ctx, settings(t), ""); ok {
+		t.Error("fetched without lync/moh/url")
+	}
+}
