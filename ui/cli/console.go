@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/hdphone/hdphone/device"
+	"github.com/hdphone/hdphone/device/flash"
 )
 
 // Config describes a management console. Phone is required; the zero value
@@ -294,7 +295,7 @@ func (c *Console) serveTelnet(ctx context.Context, conn net.Conn) {
 
 // RecordSSHHostKey is the flash record of the SSH host key (OpenSSH PEM).
 // It is part of the phone's identity: a factory reset keeps it.
-const RecordSSHHostKey = "certs/ssh/host_ed25519_key"
+const RecordSSHHostKey = flash.DirFactory + "ssh_host_ed25519_key"
 
 func (c *Console) sshConfig() (*ssh.ServerConfig, error) {
 	c.mu.Lock()

@@ -324,6 +324,15 @@ func TestSSHChangesAParameter(t *testing.T) {
 	if err != nil || !bytes.Equal(signer.PublicKey().Marshal(), hostKey.Marshal()) {
 		t.Fatalf("served host key differs from flash (%v)", err)
 	}
+	// A factory reset keeps the host key (it turns SSH off again).
+	if err := tp.phone.FactoryReset(tp.ctx); err != nil {
+		t.Fatal(err)
+	}
+	tp.waitBoot(t, 2)
+	waitAddr(t, tp.console.SSHAddr, false)
+	if again, err := fl.Read(cli.RecordSSHHostKey); err != nil || !bytes.Equal(again, stored) {
+		t.Fatalf("host key changed by a factory reset (%v)", err)
+	}
 }
 
 // behaviour: AUTH-5

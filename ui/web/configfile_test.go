@@ -257,6 +257,10 @@ func TestRestoreDefaultsAsksFirst(t *testing.T) {
 	}
 	// Every session ended with the restore.
 	mustStatus(t, b.get("/home"), http.StatusSeeOther)
+	// The phone's HTTPS certificate is part of its identity: it stays.
+	if _, err := tp.phone.Flash().Read(web.RecordHTTPSCert); err != nil {
+		t.Fatalf("HTTPS certificate gone after restore: %v", err)
+	}
 }
 
 // behaviour: WEB-3

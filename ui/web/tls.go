@@ -19,7 +19,7 @@ import (
 
 // RecordHTTPSCert is the flash record holding the Web server's certificate
 // and key (PEM). It is part of the phone's identity: a factory reset keeps it.
-const RecordHTTPSCert = "certs/web/https.pem"
+const RecordHTTPSCert = flash.DirFactory + "web_https.pem"
 
 // loadOrMakeCert returns the phone's HTTPS certificate, making and storing a
 // self-signed one the first time. A damaged record is replaced.
