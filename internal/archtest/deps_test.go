@@ -120,6 +120,7 @@ var rules = []rule{
 	{in("device"), in("ui", "fleet", "lab"), "device runs with no screen and knows nothing of its fronts"},
 	{in("device"), backends, "device never imports a hardware or audio backend"},
 	{in("lab"), in("device", "ui", "fleet"), "lab is the world around the phones and must behave like real servers"},
+	{in("diag"), in("sip", "media", "device", "ui", "fleet", "lab"), "diag services (syslog) take config and clock; the device wires them in"},
 	{and(in("ui"), not(in("ui/web", "ui/cli"))), in("sip", "media", "provisioning", "lab", "fleet"), "ui renders device state and turns keys into device intents"},
 	{and(in("ui"), not(in("ui/web", "ui/cli"))), backends, "ui uses the hw contracts, never a backend"},
 	{and(project, not(in("cmd", "fleet")), not(isTestSupport)), backends, "backends are wired in cmd (fleets use the in-memory board)"},
