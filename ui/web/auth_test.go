@@ -25,6 +25,7 @@ var adminPages = []string{
 	"/management/administration/restore-defaults",
 	"/status/diagnostics/syslog-config",
 	"/status/diagnostics/tombstone-dump",
+	"/configuration/security/certificate-signing-request",
 }
 
 var userPages = []string{

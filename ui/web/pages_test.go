@@ -3,11 +3,17 @@ package web_test
 import (
 	"archive/tar"
 	"bytes"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +24,7 @@ import (
 	"github.com/hdphone/hdphone/device/model"
 	"github.com/hdphone/hdphone/hw"
 	"github.com/hdphone/hdphone/hw/virtual"
+	"github.com/hdphone/hdphone/internal/testpeer"
 	"github.com/hdphone/hdphone/provisioning/firmware"
 	"github.com/hdphone/hdphone/ui/web"
 )
@@ -514,4 +521,55 @@ func TestFaceplateOnVirtualBoard(t *testing.T) {
 	if got[0] != "PKEY3 press" || got[1] != "PKEY3 release" {
 		t.Fatalf("key events %v", got)
 	}
+}
+
+// behaviour: WEB-7
+func TestCertificateSigningRequest(t *testing.T) {
+	tp := startPhone(t, phoneOpts{mac: "00:90:8f:ab:cd:ef"})
+	b := tp.browser(t)
+	b.mustLogin("admin", "1234")
+	const page = "/configuration/security/certificate-signing-request"
+	mustContain(t, b.get(page), "Generate Certificate Signing Request", `value="00908fabcdef"`)
+	mustStatus(t, b.get(page+"/save"), http.StatusNotFound)
+	mustStatus(t, b.post(page, url.Values{"c": {"USA"}}), http.StatusUnprocessableEntity)
+	p := b.post(page, url.Values{"cn": {"phone-17.example.com"}, "o": {"Example Corp"}, "c": {"fr"}})
+	mustContain(t, p, "Certificate signing request generated", "Save Certificate Signing Request")
+	csr := b.get(page + "/save")
+	mustStatus(t, csr, http.StatusOK)
+	if !strings.Contains(csr.header.Get("Content-Disposition"), "00908fabcdef.csr") {
+		t.Fatalf("Content-Disposition %q", csr.header.Get("Content-Disposition"))
+	}
+	blk, _ := pem.Decode([]byte(csr.body))
+	if blk == nil || blk.Type != "CERTIFICATE REQUEST" {
+		t.Fatalf("not a PEM request: %q", csr.body)
+	}
+	req, err := x509.ParseCertificateRequest(blk.Bytes)
+	if err != nil || req.CheckSignature() != nil {
+		t.Fatalf("request: %v", err)
+	}
+	if req.Subject.CommonName != "phone-17.example.com" || req.Subject.Country[0] != "FR" || req.Subject.Organization[0] != "Example Corp" {
+		t.Fatalf("subject %s", req.Subject)
+	}
+	// The key kept in flash is the request's key.
+	kb, err := tp.phone.Flash().Read(web.RecordCSRKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kblk, _ := pem.Decode(kb)
+	key, err := x509.ParsePKCS8PrivateKey(kblk.Bytes)
+	if err != nil || !key.(*rsa.PrivateKey).PublicKey.Equal(req.PublicKey) {
+		t.Fatalf("flash key does not match the request (%v)", err)
+	}
+	// openssl, an independent implementation, verifies the request too.
+	openssl := testpeer.Need(t, "openssl")[0]
+	path := filepath.Join(t.TempDir(), "phone.csr")
+	os.WriteFile(path, []byte(csr.body), 0o644)
+	out, err := exec.Command(openssl, "req", "-in", path, "-noout", "-verify", "-subject").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "phone-17.example.com") || !strings.Contains(strings.ToLower(string(out)), "verif") {
+		t.Fatalf("openssl req -verify: %v\n%s", err, out)
+	}
+	// The user account cannot make requests.
+	u := tp.browser(t)
+	u.mustLogin("user", "1234")
+	mustStatus(t, u.get(page), http.StatusForbidden)
 }
