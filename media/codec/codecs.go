@@ -1,6 +1,8 @@
 package codec
 
 import (
+	"io"
+
 	"github.com/hdphone/hdphone/media/codec/g711"
 	"github.com/hdphone/hdphone/media/codec/g722"
 	"github.com/hdphone/hdphone/media/codec/g729"
@@ -67,7 +69,7 @@ func (d *g722Decoder) Decode(dst []int16, payload []byte) (int, error) {
 
 func (d *g722Decoder) Conceal(dst []int16, n int) (int, error) {
 	if len(dst) < n {
-		return 0, errShortBuffer
+		return 0, io.ErrShortBuffer
 	}
 	return d.plc.Conceal(dst[:n])
 }

@@ -2,15 +2,11 @@ package codec
 
 import (
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 )
 
-var (
-	errShortBuffer = io.ErrShortBuffer
-	g729NotInBuild = fmt.Errorf("codec: G729: %w (build with cgo and -tags bcg729, which makes the binary GPL-3)", ErrNotInBuild)
-)
+var g729NotInBuild = fmt.Errorf("codec: G729: %w (build with cgo and -tags bcg729, which makes the binary GPL-3)", ErrNotInBuild)
 
 // ConfigNames are the values voip/codec/codec_info/{n}/name accepts, in the
 // manual's order.
