@@ -285,7 +285,7 @@ func TestKilledWriterNeverTearsARecord(t *testing.T) {
 	for _, f := range floor {
 		total += f
 	}
-	t.Logf("%d kills in %v: %d record versions written; %d kills cut a write in progress, %d found a version written but not reported, %d came before the first write",
+	t.Logf("%d kills in %v: %d record versions written; %d kills cut a write in progress, %d found a version written but not reported, %d ended before reporting any write",
 		plan.kills, time.Since(start).Round(time.Millisecond), total, landedMidWrite, unreported, quiet)
 	if landedMidWrite == 0 {
 		t.Errorf("no kill landed during a write: the test did not exercise what it claims")
