@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hdphone/hdphone/internal/testpeer"
+	"github.com/hdphone/hdphone/ui/web"
 )
 
 func benchGet(b *testing.B, c *http.Client, url string) {
@@ -76,4 +77,16 @@ func BenchmarkStaticVersusNginx(b *testing.B) {
 	b.ReportMetric(float64(tOurs.Nanoseconds())/float64(n), "hdphone-ns/req")
 	b.ReportMetric(float64(tTheirs.Nanoseconds())/float64(n), "nginx-ns/req")
 	b.ReportMetric(float64(tOurs)/float64(tTheirs), "hdphone/nginx")
+}
+
+// BenchmarkNewServer reports what one more phone's Web server costs (a
+// fleet runs one per phone): memory per New, listeners not included.
+func BenchmarkNewServer(b *testing.B) {
+	tp := startPhone(b, phoneOpts{})
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := web.New(web.Config{Phone: tp.phone}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -28,6 +29,10 @@ var funcs = template.FuncMap{
 		return fmt.Sprintf("%02d:%02d:%02d", int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60)
 	},
 }
+
+// sharedPages parses the templates once per process: a fleet runs
+// thousands of phones, and parsed templates are safe to share.
+var sharedPages = sync.OnceValues(parsePages)
 
 func parsePages() (pageSet, error) {
 	names, err := templateFS.ReadDir("templates")

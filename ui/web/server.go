@@ -75,7 +75,7 @@ type Server struct {
 	sessions sessions
 	lock     lockout
 	pages    pageSet
-	handler  http.Handler
+	handler  func() http.Handler // the routes, built on first use
 	fw       firmwareJob
 
 	mu       sync.Mutex // guards the listeners
@@ -136,18 +136,19 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.sessions = sessions{m: map[string]*session{}, idle: cfg.SessionIdle, clk: clk}
 	s.lock = lockout{fails: map[string]*failures{}, max: cfg.MaxLoginFailures, dur: cfg.Lockout, clk: clk}
-	pages, err := parsePages()
+	pages, err := sharedPages()
 	if err != nil {
 		return nil, err
 	}
 	s.pages = pages
-	s.handler = s.routes()
+	// A fleet's idle phones never see a request: build the routes then.
+	s.handler = sync.OnceValue(s.routes)
 	return s, nil
 }
 
 // Handler returns the Web interface as an http.Handler (the same one the
 // listeners serve).
-func (s *Server) Handler() http.Handler { return s.handler }
+func (s *Server) Handler() http.Handler { return s.handler() }
 
 // Listen binds the listeners (and makes or loads the HTTPS certificate).
 func (s *Server) Listen() error {
@@ -224,7 +225,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		return errors.New("web: Serve before Listen (or both listeners off)")
 	}
 	srv := &http.Server{
-		Handler:           s.handler,
+		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.handler().ServeHTTP(w, r) }),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       60 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
