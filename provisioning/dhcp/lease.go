@@ -75,6 +75,24 @@ func (l *Lease) TimeServersPreferred() []netip.Addr {
 	return slices.Clone(l.TimeServers)
 }
 
+// TextOptions returns the text options the provisioning decision reads,
+// decoded (dnsmasq's trailing NUL and surrounding spaces removed), keyed by
+// option number: the URL option, 66, 67, and every other site-specific
+// option (128-254) that is text, since provisioning/url_option_value may
+// name any of them.
+func (l *Lease) TextOptions() map[int]string {
+	out := map[int]string{}
+	for code, raw := range l.Raw {
+		if code != OptTFTPServer && code != OptBootFile && code != l.URLOption && code < 128 {
+			continue
+		}
+		if s, err := DecodeString(raw); err == nil {
+			out[int(code)] = s
+		}
+	}
+	return out
+}
+
 // Clone returns a deep copy.
 func (l *Lease) Clone() *Lease {
 	c := *l

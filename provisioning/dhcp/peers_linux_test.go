@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hdphone/hdphone/config"
 	"github.com/hdphone/hdphone/internal/testpeer"
+	"github.com/hdphone/hdphone/provisioning"
 	"github.com/hdphone/hdphone/provisioning/dhcp"
 )
 
@@ -221,7 +223,13 @@ func TestRawDORAAgainstDnsmasq(t *testing.T) {
 	}
 
 	// Renew (unicast to the server, which answers to the leased address: the
-	// client's ARP agent must answer for it) and rebind (broadcast).
+	// client's ARP agent must answer for it) and rebind (broadcast), as
+	// tcpdump on the lab bridge sees them.
+	tcpdump := testpeer.Need(t, "tcpdump")[0]
+	capture := testpeer.StartCmd(t, "tcpdump", t.TempDir(), lab.ns.Command(tcpdump, "-l", "-n", "-e", "-i", "br0", "-c", "2", "udp dst port 67"))
+	if err := capture.WaitOutput("listening on br0", 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
 	renewed, err := c450.Renew(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -235,6 +243,15 @@ func TestRawDORAAgainstDnsmasq(t *testing.T) {
 	}
 	if rebound.Address != l.Address {
 		t.Fatalf("rebound to %v", rebound.Address)
+	}
+	ip := l.Address.Addr().String()
+	for _, want := range []string{
+		p450.mac.String() + " > " + lab.brMAC(t).String() + ", ethertype IPv4 (0x0800), length 342: " + ip + ".68 > 10.0.0.1.67",
+		p450.mac.String() + " > ff:ff:ff:ff:ff:ff, ethertype IPv4 (0x0800), length 342: " + ip + ".68 > 255.255.255.255.67",
+	} {
+		if err := capture.WaitOutput(want, 3*time.Second); err != nil {
+			t.Errorf("renew/rebind on the wire: %v", err)
+		}
 	}
 	err = dm.WaitFor(3*time.Second, func() error {
 		if n := strings.Count(dm.Output(), "DHCPACK(br0) "+l.Address.Addr().String()); n != 3 {
@@ -490,5 +507,46 @@ func TestRawLeaseLifeAgainstISC(t *testing.T) {
 	again := expect(dhcp.EventBound)
 	if !netip.MustParsePrefix("10.0.0.0/24").Contains(again.Lease.Address.Addr()) {
 		t.Fatalf("bound again to %v", again.Lease.Address)
+	}
+}
+
+// behaviour: BOOT-4
+// behaviour: BOOT-5
+// From dnsmasq's options to the provisioning decision: with 160 and 66/67
+// the 160 URL is used; with 66 alone (NUL-terminated, as dnsmasq sends it)
+// the phone fetches <model>.img over TFTP from the option-66 server.
+func TestRawOptionsToProvisioningSource(t *testing.T) {
+	t.Parallel()
+	testpeer.NeedRoot(t)
+	lab := newLab(t)
+	both, only66 := lab.phone(t, 1), lab.phone(t, 2)
+	testpeer.StartDnsmasq(t, lab.ns, "br0",
+		"dhcp-range=10.0.0.100,10.0.0.199,255.255.255.0,2m",
+		"dhcp-host="+only66.mac.String()+",set:only66",
+		`dhcp-option-force=tag:!only66,160,"http://10.0.0.1/450HD.img;450HD_<MAC>.cfg"`,
+		`dhcp-option-force=66,"10.0.0.1"`,
+		`dhcp-option-force=tag:!only66,67,"other.img"`,
+	)
+	cfg := config.Default().New("450HD")
+	for _, tt := range []struct {
+		p        *phone
+		firmware string
+		origin   provisioning.Origin
+	}{
+		{both, "http://10.0.0.1/450HD.img", provisioning.FromDHCPURL},
+		{only66, "tftp://10.0.0.1/450HD.img", provisioning.FromDHCPTFTP},
+	} {
+		l, err := tt.p.client(t, dhcp.Config{Model: "450HD"}).Acquire(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, err := provisioning.Decide(cfg, provisioning.Identity{Model: "450HD", MAC: tt.p.mac.String()},
+			provisioning.DHCP{Options: l.TextOptions()})
+		if err != nil {
+			t.Fatalf("%v: decide from %v: %v", tt.p.mac, l.TextOptions(), err)
+		}
+		if src.Firmware != tt.firmware || src.Origin != tt.origin {
+			t.Errorf("%v: firmware %q from %v, want %q from %v", tt.p.mac, src.Firmware, src.Origin, tt.firmware, tt.origin)
+		}
 	}
 }
