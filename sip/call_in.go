@@ -234,8 +234,10 @@ func (c *Call) onPrack(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
 		u.respond(tx, u.reply(req, 481, "Call/Transaction Does Not Exist", nil))
 		return
 	}
-	close(w)
+	// Answer the PRACK before releasing a waiting 2xx, so that the far end
+	// sees them in that order.
 	u.respond(tx, u.reply(req, 200, "OK", nil))
+	close(w)
 }
 
 // Answer accepts an incoming call with the integrator's SDP (the answer to

@@ -1,11 +1,13 @@
 package sip_test
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hdphone/hdphone/clock/clocktest"
 	"github.com/hdphone/hdphone/internal/testpeer"
 	"github.com/hdphone/hdphone/sip"
 	"github.com/hdphone/hdphone/sip/siptest"
@@ -73,4 +75,171 @@ func TestReliableProvisionalToSIPp(t *testing.T) {
 		t.Fatalf("180 not reliable:\n%s", ringing)
 	}
 	_ = strconv.Itoa
+}
+
+// waitDeadline waits until the fake clock's next timer is due after t0+d
+// (a component re-armed its timer).
+func waitDeadline(t *testing.T, clk *clocktest.Fake, after time.Time) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if next, ok := clk.NextDeadline(); ok && next.After(after) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no timer armed after %s", after)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestSessionTimerRefreshWithSIPp(t *testing.T) {
+	s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uas-session-refresh.xml")})
+	start := time.Now()
+	clk := clocktest.New(start)
+	cfg := directUA(t, "1001", s.Addr())
+	cfg.Clock = clk
+	cfg.SessionExpires = 90 * time.Second
+	p := startUA(t, cfg)
+	call, err := p.Invite(ctxT(t), "sip:sipp@"+s.Addr(), sip.SDP(testOffer), sip.InviteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	siptest.WaitMatch(p.ev, func(e sip.CallAnsweredEvent) bool { return e.Call == call })
+	// The phone is the refresher: half the interval later it re-INVITEs.
+	clk.Advance(46 * time.Second)
+	waitDeadline(t, clk, start.Add(60*time.Second)) // re-armed from the refresh's 2xx
+	if err := call.Hangup(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Wait(t, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSessionTimerExpiryWithSIPp(t *testing.T) {
+	s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uas-session-expiry.xml")})
+	clk := clocktest.New(time.Now())
+	cfg := directUA(t, "1001", s.Addr())
+	cfg.Clock = clk
+	p := startUA(t, cfg)
+	call, err := p.Invite(ctxT(t), "sip:sipp@"+s.Addr(), sip.SDP(testOffer), sip.InviteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	siptest.WaitMatch(p.ev, func(e sip.CallAnsweredEvent) bool { return e.Call == call })
+	// The far end refreshes and never does: the phone sends BYE at
+	// 90 - min(32, 90/3) = 60 s.
+	clk.Advance(59 * time.Second)
+	if call.State() != sip.CallConfirmed {
+		t.Fatalf("call %s before the session expired", call.State())
+	}
+	clk.Advance(2 * time.Second)
+	end := siptest.WaitMatch(p.ev, func(e sip.CallEndedEvent) bool { return e.Call == call })
+	if end.Cause != "session-expired" {
+		t.Fatalf("ended %+v", end)
+	}
+	if err := s.Wait(t, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMWIWithSIPpVoicemail(t *testing.T) {
+	s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uas-mwi.xml")})
+	p := startUA(t, directUA(t, "1001", "127.0.0.1:9"))
+	vm, _ := sip.ParseServer(s.Addr())
+	sub, err := p.Subscribe(ctxT(t), sip.SubscribeOptions{Event: "message-summary", Target: "1001", Server: vm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := siptest.Wait[sip.NotifyEvent](p.ev)
+	if n.Sub != sub || n.Err != nil || n.MessageSummary == nil {
+		t.Fatalf("notify %+v", n)
+	}
+	ms := n.MessageSummary
+	want := sip.MessageCounts{New: 2, Old: 8, NewUrgent: 0, OldUrgent: 2}
+	if !ms.Waiting || ms.Voice != want || !strings.HasPrefix(ms.Account, "sip:vm@") {
+		t.Fatalf("summary %+v", ms)
+	}
+	if err := sub.Unsubscribe(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	end := siptest.WaitMatch(p.ev, func(e sip.SubscriptionEvent) bool { return e.State == "terminated" })
+	if end.Sub != sub {
+		t.Fatalf("ended %+v", end)
+	}
+	if err := s.Wait(t, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// behaviour: SIP-2
+// behaviour: SIP-3
+// behaviour: SIP-4
+func TestOptionsAndSendOnlyMethodsWithSIPp(t *testing.T) {
+	p := startUA(t, directUA(t, "1001", "127.0.0.1:9"))
+	s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uac-options.xml"), Remote: p.LocalAddr().String(), Service: "1001"})
+	if err := s.Wait(t, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRegisterIntervalTooBriefWithSIPp(t *testing.T) {
+	s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uas-registrar-423.xml")})
+	p := startUA(t, directUA(t, "1001", s.Addr()))
+	if err := p.Register(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	ev := siptest.WaitMatch(p.ev, func(e sip.RegistrationEvent) bool { return e.State == sip.RegRegistered })
+	if ev.Expires != 7200*time.Second {
+		t.Fatalf("registered for %s, want the registrar's Min-Expires", ev.Expires)
+	}
+	if err := s.Wait(t, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRegistrarFailureAndRecoveryWithSIPp(t *testing.T) {
+	s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uas-registrar-503.xml")})
+	clk := clocktest.New(time.Now())
+	cfg := directUA(t, "1001", s.Addr())
+	cfg.Clock = clk
+	p := startUA(t, cfg)
+	err := p.Register(ctxT(t))
+	var re *sip.ResponseError
+	if !errors.As(err, &re) || re.Code != 503 {
+		t.Fatalf("first registration = %v, want 503", err)
+	}
+	fail := siptest.WaitMatch(p.ev, func(e sip.RegistrationEvent) bool { return e.State == sip.RegFailed })
+	if fail.Retry != 30*time.Second {
+		t.Fatalf("retry in %s", fail.Retry)
+	}
+	clk.Advance(31 * time.Second)
+	siptest.WaitMatch(p.ev, func(e sip.RegistrationEvent) bool { return e.State == sip.RegRegistered })
+	if err := s.Wait(t, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestInfoDTMFWithSIPp(t *testing.T) {
+	s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uas-info-dtmf.xml")})
+	p := startUA(t, directUA(t, "1001", s.Addr()))
+	call, err := p.Invite(ctxT(t), "sip:sipp@"+s.Addr(), sip.SDP(testOffer), sip.InviteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	siptest.WaitMatch(p.ev, func(e sip.CallAnsweredEvent) bool { return e.Call == call })
+	if err := call.SendDTMF(ctxT(t), '5', 160*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	d := siptest.Wait[sip.DTMFEvent](p.ev)
+	if d.Digit != '#' || d.Duration != 250*time.Millisecond || d.Call != call {
+		t.Fatalf("dtmf %+v", d)
+	}
+	if err := call.Hangup(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Wait(t, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -43,6 +43,8 @@ type Subscription struct {
 	expires time.Duration
 	timer   clock.Timer
 	ended   bool
+	// unsubscribing: Unsubscribe sent Expires 0, the final NOTIFY is due.
+	unsubscribing bool
 }
 
 // Event is the subscription's event package.
@@ -141,7 +143,7 @@ func (s *Subscription) send(ctx context.Context, expires time.Duration, initial 
 	}
 	st := s.state
 	s.mu.Unlock()
-	if expires > 0 && granted > 0 {
+	if expires > 0 && granted > 0 && !s.isUnsubscribing() {
 		s.schedule(granted)
 	}
 	if initial {
@@ -175,17 +177,27 @@ func (s *Subscription) schedule(granted time.Duration) {
 	})
 }
 
-// Unsubscribe ends the subscription (SUBSCRIBE with Expires 0).
+// Unsubscribe ends the subscription (SUBSCRIBE with Expires 0). The
+// notifier's final NOTIFY is still accepted; the subscription is reported
+// terminated when it arrives, or after 32 s without it (RFC 6665 §4.1.2.3).
 func (s *Subscription) Unsubscribe(ctx context.Context) error {
 	s.mu.Lock()
-	if s.ended {
+	if s.ended || s.unsubscribing {
 		s.mu.Unlock()
 		return ErrSubscription
 	}
+	s.unsubscribing = true
+	if s.timer != nil {
+		s.timer.Stop()
+	}
 	s.mu.Unlock()
 	err := s.send(ctx, 0, false)
-	s.terminate(0, "", nil)
-	return err
+	if err != nil {
+		s.terminate(responseCode(err), "", err)
+		return err
+	}
+	time.AfterFunc(32*time.Second, func() { s.terminate(0, "unsubscribed", nil) })
+	return nil
 }
 
 // terminate ends the subscription once and reports it.
@@ -213,6 +225,12 @@ func (s *Subscription) terminate(code int, reason string, err error) {
 	if restart {
 		u.spawn(u.subscribeMWI) // the voicemail subscription is kept up
 	}
+}
+
+func (s *Subscription) isUnsubscribing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.unsubscribing
 }
 
 func (s *Subscription) drop() {
