@@ -96,6 +96,10 @@ type Config struct {
 	// delay; 0 means 40 ms and 300 ms.
 	MinDelay time.Duration
 	MaxDelay time.Duration
+	// ReportInterval is the mean time between RTCP reports and between
+	// voice-quality computations; 0 means 5 s (the manual's interval and
+	// RFC 3550's minimum). Tests shorten it.
+	ReportInterval time.Duration
 	// CNAME is the RTCP canonical name; "" makes one from Addr.
 	CNAME string
 	// GoTimer makes the pacer sleep on the Go runtime's timers instead of an
@@ -171,6 +175,9 @@ func NewEngine(cfg Config) (*Engine, error) {
 	}
 	if !cfg.Addr.IsValid() {
 		cfg.Addr = netip.IPv4Unspecified()
+	}
+	if cfg.ReportInterval <= 0 {
+		cfg.ReportInterval = defaultReportInterval
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -303,18 +310,21 @@ func (e *Engine) Close() error {
 	return nil
 }
 
-// addStream registers a stream with the pacer and returns its phase.
-func (e *Engine) addStream(s paced, c closer) (uint64, error) {
+// addStream gives a stream its phase and registers it with the pacer.
+func (e *Engine) addStream(s paced, c closer) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
-		return 0, ErrClosed
+		return ErrClosed
 	}
+	e.phase++
+	// Set before the pacer can see the stream (the list is published with
+	// an atomic store).
+	s.setPhase(e.phase % uint64(frameTicks))
 	e.streams = append(e.streams, s)
 	e.members[c] = struct{}{}
 	e.publishLocked()
-	e.phase++
-	return e.phase % uint64(frameTicks), nil
+	return nil
 }
 
 func (e *Engine) removeStream(s paced, c closer) {

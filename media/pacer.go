@@ -28,6 +28,9 @@ type paced interface {
 	// pace is called on every tick with the tick number (which the stream
 	// offsets by its phase) and the engine clock's time.
 	pace(now time.Time, tick uint64)
+	// setPhase spreads streams over the ticks of a frame; it is called once,
+	// before the first pace.
+	setPhase(phase uint64)
 }
 
 // sleeper waits for absolute deadlines on a monotonic clock, in

@@ -13,12 +13,11 @@ import (
 )
 
 const (
-	// rtcpInterval is the mean time between RTCP reports (RFC 3550's
-	// minimum), randomised by ±10% so phones started together drift apart.
-	rtcpInterval = 5 * time.Second
-	// qualityInterval is how often voice-quality metrics are computed
-	// (manual §3.4.16.4: every 5 s).
-	qualityInterval = 5 * time.Second
+	// defaultReportInterval is the mean time between RTCP reports (RFC
+	// 3550's minimum; they are randomised by ±10% so phones started together
+	// drift apart) and how often voice-quality metrics are computed (manual
+	// §3.4.16.4: every 5 s).
+	defaultReportInterval = 5 * time.Second
 	// xrUnavailable is the RFC 3611 value of a metric that is not measured.
 	xrUnavailable = 127
 )
@@ -42,18 +41,19 @@ func ntpMid(t time.Time) uint32 { return uint32(ntpTime(t) >> 16) }
 // pacer only.
 func (s *Session) maybeReport(p *params, now time.Time) {
 	t := &s.tx
+	interval := s.e.cfg.ReportInterval
 	if t.rtcpDue.IsZero() {
 		// The first report goes out early so RTT and the far end's view
 		// are known soon (RFC 3550 allows half the interval at start).
-		t.rtcpDue = now.Add(jittered(rtcpInterval / 2))
-		t.qualDue = now.Add(qualityInterval)
+		t.rtcpDue = now.Add(jittered(interval / 2))
+		t.qualDue = now.Add(interval)
 	}
 	if !now.Before(t.rtcpDue) {
 		s.sendRTCP(p, now, false)
-		t.rtcpDue = now.Add(jittered(rtcpInterval))
+		t.rtcpDue = now.Add(jittered(interval))
 	}
 	if s.e.cfg.XR != XRDisable && !now.Before(t.qualDue) {
-		t.qualDue = now.Add(qualityInterval)
+		t.qualDue = now.Add(interval)
 		s.rmu.Lock()
 		m, q := s.metricsLocked(p)
 		s.rmu.Unlock()

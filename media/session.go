@@ -157,6 +157,8 @@ type txState struct {
 	sealed   []byte
 	hdr      rtp.Header
 	lastSend time.Time // real time of the last send
+	lastTick uint64
+	haveTick bool
 	dtmf     dtmfSender
 	silent   int  // consecutive silent frames
 	inDTX    bool // sending comfort noise instead of audio
@@ -262,8 +264,7 @@ func (e *Engine) newSession(cfg SessionConfig, mode sessionMode, rtpc, rtcpc *ne
 
 // register starts the readers and joins the pacer.
 func (s *Session) register() error {
-	phase, err := s.e.addStream(s, s)
-	if err != nil {
+	if err := s.e.addStream(s, s); err != nil {
 		s.rtpConn.Close()
 		if s.rtcpConn != nil {
 			s.rtcpConn.Close()
@@ -273,7 +274,6 @@ func (s *Session) register() error {
 		}
 		return err
 	}
-	s.phase = phase
 	s.wg.Add(1)
 	go s.readRTP()
 	if s.rtcpConn != nil {
@@ -282,6 +282,8 @@ func (s *Session) register() error {
 	}
 	return nil
 }
+
+func (s *Session) setPhase(p uint64) { s.phase = p }
 
 // LocalAddr is the RTP address to put in SDP (its IP is the engine's
 // address, which may be unspecified: SDP then needs the phone's own).
@@ -493,7 +495,7 @@ func (s *Session) pace(now time.Time, tick uint64) {
 		s.playout(p, now)
 	}
 	if p.send != nil && p.sendTicks > 0 && t%p.sendTicks == 0 {
-		s.send(p, now)
+		s.send(p, now, tick)
 	}
 	if s.mode == modeCall {
 		s.maybeReport(p, now)
@@ -512,7 +514,7 @@ func (s *Session) destination(p *params) netip.AddrPort {
 }
 
 // send builds and sends one packet time of the stream.
-func (s *Session) send(p *params, now time.Time) {
+func (s *Session) send(p *params, now time.Time, tick uint64) {
 	t := &s.tx
 	if t.p != p {
 		if t.p == nil || t.p.send != p.send {
@@ -527,6 +529,14 @@ func (s *Session) send(p *params, now time.Time) {
 	if s.muted.Load() {
 		clear(pcm)
 	}
+	// The timestamp follows media time, also across ticks the pacer
+	// skipped after a stall.
+	if t.haveTick {
+		if gap := (tick - t.lastTick) / p.sendTicks; gap > 1 {
+			t.ts += uint32(gap-1) * p.tsStep
+		}
+	}
+	t.lastTick, t.haveTick = tick, true
 	ts := t.ts
 	t.ts += p.tsStep
 	t.tsAt = now
