@@ -267,12 +267,21 @@ func (c *Client) Release(ctx context.Context) error {
 	return nil
 }
 
+// exchange sends msg to dest and waits for a matching reply. A failure on
+// a link that has meanwhile lost its carrier is reported as ErrLinkDown (the
+// kernel's view of the carrier lags a pulled cable).
 func (c *Client) exchange(ctx context.Context, dest *net.UDPAddr, msg *dhcpv4.DHCPv4, match nclient4.Matcher) (*dhcpv4.DHCPv4, error) {
 	reply, err := c.nc.SendAndRead(ctx, dest, msg, match)
+	if err == nil {
+		return reply, nil
+	}
+	if lerr := c.link.carrier(); lerr != nil && ctx.Err() == nil {
+		return nil, lerr
+	}
 	if errors.Is(err, nclient4.ErrNoResponse) {
 		return nil, fmt.Errorf("%w (%s to %s)", ErrNoAnswer, msg.MessageType(), dest)
 	}
-	return reply, err
+	return nil, err
 }
 
 func (c *Client) decode(ack *dhcpv4.DHCPv4) (*Lease, error) {

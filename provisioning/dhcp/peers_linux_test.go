@@ -71,6 +71,19 @@ func (l *lab) brMAC(t *testing.T) net.HardwareAddr {
 	return mac
 }
 
+// waitCarrier waits until the kernel reports the phone's link state:
+// carrier changes reach the interface flags asynchronously.
+func (p *phone) waitCarrier(t *testing.T, up bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		out := p.ns.MustRun(t, "ip", "link", "show", "eth0")
+		if strings.Contains(out, "NO-CARRIER") != up && strings.Contains(out, "LOWER_UP") == up {
+			return
+		}
+	}
+	t.Fatalf("eth0 never reported carrier %v", up)
+}
+
 // client opens a raw-mode client inside the phone's namespace.
 func (p *phone) client(t *testing.T, cfg dhcp.Config) *dhcp.Client {
 	t.Helper()
@@ -245,12 +258,15 @@ func TestRawDORAAgainstDnsmasq(t *testing.T) {
 		t.Fatalf("rebound to %v", rebound.Address)
 	}
 	ip := l.Address.Addr().String()
+	for deadline := time.Now().Add(5 * time.Second); !capture.Exited() && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond) // tcpdump -c 2 exits after both packets
+	}
 	for _, want := range []string{
 		p450.mac.String() + " > " + lab.brMAC(t).String() + ", ethertype IPv4 (0x0800), length 342: " + ip + ".68 > 10.0.0.1.67",
 		p450.mac.String() + " > ff:ff:ff:ff:ff:ff, ethertype IPv4 (0x0800), length 342: " + ip + ".68 > 255.255.255.255.67",
 	} {
-		if err := capture.WaitOutput(want, 3*time.Second); err != nil {
-			t.Errorf("renew/rebind on the wire: %v", err)
+		if !strings.Contains(capture.Output(), want) {
+			t.Errorf("tcpdump did not see %q:\n%s", want, capture.Output())
 		}
 	}
 	err = dm.WaitFor(3*time.Second, func() error {
@@ -339,6 +355,7 @@ func TestRawLinkDown(t *testing.T) {
 	c := p.client(t, dhcp.Config{Model: "450HD", LinkPoll: 50 * time.Millisecond, RetryWait: 100 * time.Millisecond})
 
 	lab.ns.MustRun(t, "ip", "link", "set", p.tap, "down") // the cable is pulled at the switch
+	p.waitCarrier(t, false)
 	_, err := c.Acquire(context.Background())
 	if !errors.Is(err, dhcp.ErrLinkDown) || dhcp.Notification(err) != "LAN Link failure" {
 		t.Fatalf("Acquire without carrier = %v", err)
