@@ -26,6 +26,7 @@ var adminPages = []string{
 	"/status/diagnostics/syslog-config",
 	"/status/diagnostics/tombstone-dump",
 	"/configuration/security/certificate-signing-request",
+	"/status/diagnostics/monitoring",
 }
 
 var userPages = []string{

@@ -573,3 +573,18 @@ func TestCertificateSigningRequest(t *testing.T) {
 	u.mustLogin("user", "1234")
 	mustStatus(t, u.get(page), http.StatusForbidden)
 }
+
+// behaviour: WEB-15
+func TestMonitoringTraceroute(t *testing.T) {
+	tp := startPhone(t, phoneOpts{})
+	b := tp.browser(t)
+	b.mustLogin("admin", "1234")
+	const page = "/status/diagnostics/monitoring"
+	mustContain(t, b.get(page), "Destination", ">Go</button>")
+	p := b.post(page, url.Values{"destination": {"127.0.0.1"}})
+	mustStatus(t, p, http.StatusOK)
+	mustContain(t, p, "Traceroute to 127.0.0.1", "<td>1</td><td>127.0.0.1</td>", " ms</td>")
+	for _, bad := range []string{"", "a b", "no-such-host.invalid", "::1"} {
+		mustStatus(t, b.post(page, url.Values{"destination": {bad}}), http.StatusUnprocessableEntity)
+	}
+}

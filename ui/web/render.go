@@ -24,6 +24,7 @@ var funcs = template.FuncMap{
 		}
 		return t.Format("2006-01-02 15:04:05")
 	},
+	"ms": func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) },
 	"dur": func(d time.Duration) string {
 		d = d.Round(time.Second)
 		return fmt.Sprintf("%02d:%02d:%02d", int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60)

@@ -100,6 +100,7 @@ func (s *Server) menu() []*page {
 		{tab: tabStatus, group: diag, label: "Syslog Config", path: "/status/diagnostics/syslog-config", admin: true, get: s.syslogPage, post: s.syslogPost},
 		{tab: tabStatus, group: diag, label: "Tombstone Dump", path: "/status/diagnostics/tombstone-dump", admin: true, get: s.tombstonePage,
 			sub: map[string]handlerFunc{"GET /status/diagnostics/tombstone-dump/download": s.tombstoneDownload}},
+		{tab: tabStatus, group: diag, label: "Monitoring", path: "/status/diagnostics/monitoring", admin: true, get: s.monitorPage, post: s.monitorGo},
 		{tab: tabStatus, group: info, label: "Release Information", path: "/status/system-information/release-information", get: s.releaseInfo},
 		{tab: tabStatus, group: info, label: "System Information", path: "/status/system-information/system-information", get: s.systemInfo},
 		{tab: tabStatus, group: "Faceplate", label: "Live Faceplate", path: "/faceplate", get: s.faceplatePage,
