@@ -40,6 +40,18 @@ func StartNginx(t testing.TB, o NginxOptions) *Nginx {
 	root := filepath.Join(state, "root")
 	os.MkdirAll(root, 0o755)
 	n := &Nginx{Root: root, accessLog: filepath.Join(state, "access.log")}
+	n.Process = startOnFreePort(t, func() (*Process, error) {
+		conf := n.config(t, o, state, root)
+		confPath := filepath.Join(state, "nginx.conf")
+		WriteFile(t, confPath, conf)
+		p := Start(t, "nginx", state, bins[0], "-e", filepath.Join(state, "error.log"), "-p", state, "-c", confPath)
+		return p, p.WaitTCP(n.HTTP, 5*time.Second)
+	})
+	return n
+}
+
+// config picks free ports and writes nginx's configuration.
+func (n *Nginx) config(t testing.TB, o NginxOptions, state, root string) string {
 	n.HTTP = "127.0.0.1:" + strconv.Itoa(FreePort(t, "tcp"))
 	listen := "listen " + n.HTTP + ";\n"
 	tlsConf := ""
@@ -59,7 +71,7 @@ func StartNginx(t testing.TB, o NginxOptions) *Nginx {
     }
 `, n.MTLS, o.ClientCA.CertFile, root)
 	}
-	conf := fmt.Sprintf(`daemon off;
+	return fmt.Sprintf(`daemon off;
 master_process on;
 worker_processes 1;
 user root;
@@ -82,14 +94,6 @@ http {
     }
 %[5]s}
 `, state, tlsConf, listen, root, mtls)
-	confPath := filepath.Join(state, "nginx.conf")
-	WriteFile(t, confPath, conf)
-	p := Start(t, "nginx", state, bins[0], "-e", filepath.Join(state, "error.log"), "-p", state, "-c", confPath)
-	if err := p.WaitTCP(n.HTTP, 5*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	n.Process = p
-	return n
 }
 
 // AccessLog returns the access log so far, one request a line:

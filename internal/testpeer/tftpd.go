@@ -1,6 +1,8 @@
 package testpeer
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"testing"
@@ -23,12 +25,39 @@ func StartTFTPD(t testing.TB) *TFTPD {
 	bins := Need(t, "in.tftpd")
 	NeedRoot(t)
 	root := worldReadableDir(t, "tftpd-root")
-	addr := "127.0.0.1:" + strconv.Itoa(FreePort(t, "udp"))
-	p := Start(t, "tftpd-hpa", root, bins[0], "-L", "-a", addr, "-s", "-u", "nobody", root)
-	if err := p.WaitUDPBound(addr, 5*time.Second); err != nil {
-		t.Fatal(err)
-	}
+	var addr string
+	p := startOnFreePort(t, func() (*Process, error) {
+		addr = "127.0.0.1:" + strconv.Itoa(FreePort(t, "udp"))
+		p := Start(t, "tftpd-hpa", root, bins[0], "-L", "-a", addr, "-s", "-u", "nobody", root)
+		return p, p.WaitUDPBound(addr, 5*time.Second)
+	})
 	return &TFTPD{Process: p, Root: root, Addr: addr}
+}
+
+// startOnFreePort starts a peer on ports chosen by FreePort, trying again
+// (up to three times) when the peer dies at once: another test may have
+// taken the port between FreePort and the peer's bind.
+func startOnFreePort(t testing.TB, start func() (*Process, error)) *Process {
+	t.Helper()
+	var err error
+	for range 3 {
+		var p *Process
+		p, err = start()
+		if err == nil {
+			// A peer that lost the race for its port exits at once.
+			time.Sleep(50 * time.Millisecond)
+			if !p.Exited() {
+				return p
+			}
+			err = fmt.Errorf("%w: %s: %s", ErrExited, p.Name, p.Output())
+		}
+		if !errors.Is(err, ErrExited) {
+			t.Fatal(err)
+		}
+		p.Stop()
+	}
+	t.Fatal(err)
+	return nil
 }
 
 // worldReadableDir makes a directory outside the test's private temporary

@@ -41,8 +41,11 @@ func StartVsftpd(t testing.TB) *Vsftpd {
 	empty := filepath.Join(state, "empty")
 	os.MkdirAll(root, 0o755)
 	os.MkdirAll(empty, 0o755)
-	v := &Vsftpd{Root: root, Addr: "127.0.0.1:" + strconv.Itoa(FreePort(t, "tcp")), log: filepath.Join(state, "xferlog")}
-	conf := fmt.Sprintf(`listen=YES
+	v := &Vsftpd{Root: root, log: filepath.Join(state, "xferlog")}
+	v.Process = startOnFreePort(t, func() (*Process, error) {
+		port := strconv.Itoa(FreePort(t, "tcp"))
+		v.Addr = "127.0.0.1:" + port
+		conf := fmt.Sprintf(`listen=YES
 listen_ipv6=NO
 listen_address=127.0.0.1
 listen_port=%s
@@ -63,14 +66,12 @@ xferlog_file=%s
 vsftpd_log_file=%s
 dual_log_enable=YES
 log_ftp_protocol=YES
-`, v.Addr[strings.LastIndexByte(v.Addr, ':')+1:], empty, root, root, v.log, filepath.Join(state, "vsftpd.log"))
-	confPath := filepath.Join(state, "vsftpd.conf")
-	WriteFile(t, confPath, conf)
-	p := Start(t, "vsftpd", state, bins[0], confPath)
-	if err := p.WaitTCP(v.Addr, 5*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	v.Process = p
+`, port, empty, root, root, v.log, filepath.Join(state, "vsftpd.log"))
+		confPath := filepath.Join(state, "vsftpd.conf")
+		WriteFile(t, confPath, conf)
+		p := Start(t, "vsftpd", state, bins[0], confPath)
+		return p, p.WaitTCP(v.Addr, 5*time.Second)
+	})
 	return v
 }
 
