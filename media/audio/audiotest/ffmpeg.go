@@ -27,6 +27,13 @@ func FFmpeg(t testing.TB, args ...string) {
 // time it).
 func RunFFmpeg(t testing.TB, args ...string) error {
 	t.Helper()
+	_, err := runFFmpeg(t, args...)
+	return err
+}
+
+// runFFmpeg runs ffmpeg and returns the CPU time (user and system) it used.
+func runFFmpeg(t testing.TB, args ...string) (time.Duration, error) {
+	t.Helper()
 	bin := testpeer.Need(t, "ffmpeg")[0]
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -35,9 +42,9 @@ func RunFFmpeg(t testing.TB, args ...string) error {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return &ffmpegError{args: argv, err: err, out: out.String()}
+		return 0, &ffmpegError{args: argv, err: err, out: out.String()}
 	}
-	return nil
+	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil
 }
 
 type ffmpegError struct {
@@ -112,34 +119,59 @@ func WriteBytes(t testing.TB, dir, name string, b []byte) string {
 	return p
 }
 
-// FFmpegFrameCost estimates ffmpeg's wall time per frame for a job: it runs
-// long (an input of frames frames) and short (a one-frame input) five times
-// each and divides the difference of the fastest runs by frames-1, which
-// removes process start-up. The result includes ffmpeg's file reading,
-// demuxing and muxing, as a user of the program would see it.
-func FFmpegFrameCost(tb testing.TB, frames int, long, short []string) (time.Duration, error) {
+// Cost is what ffmpeg spends per frame of a job.
+type Cost struct {
+	Wall time.Duration // elapsed time
+	CPU  time.Duration // user and system CPU time (steadier on a busy machine)
+}
+
+// FFmpegFrameCost estimates ffmpeg's cost per frame for a job: it runs long
+// (an input of frames frames) and short (a one-frame input) five times each
+// and divides the difference of the fastest runs by frames-1, which removes
+// process start-up. The result includes ffmpeg's file reading, demuxing and
+// muxing, as a user of the program would see it.
+func FFmpegFrameCost(tb testing.TB, frames int, long, short []string) (Cost, error) {
 	tb.Helper()
-	best := func(args []string) (time.Duration, error) {
-		var min time.Duration
+	best := func(args []string) (Cost, error) {
+		var c Cost
 		for i := range 5 {
 			start := time.Now()
-			if err := RunFFmpeg(tb, args...); err != nil {
-				return 0, err
+			cpu, err := runFFmpeg(tb, args...)
+			if err != nil {
+				return Cost{}, err
 			}
-			if d := time.Since(start); i == 0 || d < min {
-				min = d
+			wall := time.Since(start)
+			if i == 0 || wall < c.Wall {
+				c.Wall = wall
+			}
+			if i == 0 || cpu < c.CPU {
+				c.CPU = cpu
 			}
 		}
-		return min, nil
+		return c, nil
 	}
 	l, err := best(long)
 	if err != nil {
-		return 0, err
+		return Cost{}, err
 	}
 	s, err := best(short)
 	if err != nil {
-		return 0, err
+		return Cost{}, err
 	}
-	tb.Logf("ffmpeg: %d frames %v, one frame %v", frames, l, s)
-	return max(l-s, 0) / time.Duration(frames-1), nil
+	tb.Logf("ffmpeg: %d frames %+v, one frame %+v", frames, l, s)
+	n := time.Duration(frames - 1)
+	return Cost{Wall: max(l.Wall-s.Wall, 0) / n, CPU: max(l.CPU-s.CPU, 0) / n}, nil
+}
+
+// ReportVsFFmpeg reports, after a b.Loop over frames frames, our time per
+// frame beside ffmpeg's (wall and CPU) and the ratios ffmpeg/ours (above 1:
+// we are faster). Our side is wall time of a single goroutine, so on an
+// idle machine it equals CPU time.
+func ReportVsFFmpeg(b *testing.B, frames int, ff Cost) {
+	ours := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / float64(frames)
+	b.ReportMetric(ours, "ns/frame")
+	b.ReportMetric(float64(ff.Wall.Nanoseconds()), "ffmpeg-wall-ns/frame")
+	b.ReportMetric(float64(ff.CPU.Nanoseconds()), "ffmpeg-cpu-ns/frame")
+	b.ReportMetric(float64(ff.Wall.Nanoseconds())/ours, "ffmpeg-wall/ours")
+	b.ReportMetric(float64(ff.CPU.Nanoseconds())/ours, "ffmpeg-cpu/ours")
 }

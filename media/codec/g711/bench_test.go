@@ -93,7 +93,7 @@ func BenchmarkVsFFmpeg(b *testing.B) {
 			for b.Loop() {
 				law.law.Encode(dst, pcm)
 			}
-			report(b, frames, ff.Nanoseconds())
+			audiotest.ReportVsFFmpeg(b, frames, ff)
 		})
 		b.Run("decode-"+law.law.String(), func(b *testing.B) {
 			args := func(in string) []string {
@@ -108,14 +108,7 @@ func BenchmarkVsFFmpeg(b *testing.B) {
 			for b.Loop() {
 				law.law.Decode(dst, code)
 			}
-			report(b, frames, ff.Nanoseconds())
+			audiotest.ReportVsFFmpeg(b, frames, ff)
 		})
 	}
-}
-
-func report(b *testing.B, frames int, ffNs int64) {
-	ours := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / float64(frames)
-	b.ReportMetric(ours, "ns/frame")
-	b.ReportMetric(float64(ffNs), "ffmpeg-ns/frame")
-	b.ReportMetric(float64(ffNs)/ours, "ffmpeg/ours")
 }

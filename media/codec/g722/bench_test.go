@@ -59,10 +59,7 @@ func BenchmarkEncodeVsFFmpeg(b *testing.B) {
 	for b.Loop() {
 		enc.Encode(dst, pcm)
 	}
-	ours := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / frames
-	b.ReportMetric(ours, "ns/frame")
-	b.ReportMetric(float64(ff.Nanoseconds()), "ffmpeg-ns/frame")
-	b.ReportMetric(float64(ff.Nanoseconds())/ours, "ffmpeg/ours")
+	audiotest.ReportVsFFmpeg(b, frames, ff)
 }
 
 // BenchmarkDecodeVsFFmpeg is the decoding counterpart.
@@ -87,8 +84,5 @@ func BenchmarkDecodeVsFFmpeg(b *testing.B) {
 	for b.Loop() {
 		dec.Decode(dst, code)
 	}
-	ours := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / frames
-	b.ReportMetric(ours, "ns/frame")
-	b.ReportMetric(float64(ff.Nanoseconds()), "ffmpeg-ns/frame")
-	b.ReportMetric(float64(ff.Nanoseconds())/ours, "ffmpeg/ours")
+	audiotest.ReportVsFFmpeg(b, frames, ff)
 }
