@@ -75,36 +75,33 @@ func bestChallenge(hs []sipgosip.Header) *digest.Challenge {
 	return best
 }
 
-// authorize adds Authorization and Proxy-Authorization for the cached
-// challenges, each with the next nonce count.
-func (a *authCache) authorize(req *sipgosip.Request, user, password string) error {
+// authorize answers the cached challenge of kind (401: the registrar's,
+// Authorization; 407: the proxy's, Proxy-Authorization) with the next
+// nonce count. Credentials for the other kind already in req stay.
+func (a *authCache) authorize(req *sipgosip.Request, kind int, user, password string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.www == nil && a.proxy == nil {
+	cc, header := a.www, "Authorization"
+	if kind == 407 {
+		cc, header = a.proxy, "Proxy-Authorization"
+	}
+	if cc == nil {
 		return fmt.Errorf("%w: no challenge", ErrAuth)
 	}
-	for _, c := range []struct {
-		cc     *cachedChallenge
-		header string
-	}{{a.www, "Authorization"}, {a.proxy, "Proxy-Authorization"}} {
-		if c.cc == nil {
-			continue
-		}
-		c.cc.nc++
-		cred, err := digest.Digest(c.cc.chal, digest.Options{
-			Method:   string(req.Method),
-			URI:      req.Recipient.String(),
-			Username: user,
-			Password: password,
-			Count:    c.cc.nc,
-		})
-		if err != nil {
-			return fmt.Errorf("%w: %w", ErrAuth, err)
-		}
-		for req.RemoveHeader(c.header) {
-		}
-		req.AppendHeader(sipgosip.NewHeader(c.header, cred.String()))
+	cc.nc++
+	cred, err := digest.Digest(cc.chal, digest.Options{
+		Method:   string(req.Method),
+		URI:      req.Recipient.String(),
+		Username: user,
+		Password: password,
+		Count:    cc.nc,
+	})
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrAuth, err)
 	}
+	for req.RemoveHeader(header) {
+	}
+	req.AppendHeader(sipgosip.NewHeader(header, cred.String()))
 	return nil
 }
 
@@ -112,7 +109,7 @@ func (a *authCache) authorize(req *sipgosip.Request, user, password string) erro
 func (a *authCache) has() bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.www != nil || a.proxy != nil
+	return a.www != nil
 }
 
 // forget drops the cached challenges (the credentials were refused).

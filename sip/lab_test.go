@@ -3,8 +3,11 @@ package sip_test
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/hdphone/hdphone/clock/clocktest"
 	"github.com/hdphone/hdphone/lab/sipproxy"
 	"github.com/hdphone/hdphone/sip"
 	"github.com/hdphone/hdphone/sip/siptest"
@@ -88,4 +91,208 @@ func TestCallThroughLab(t *testing.T) {
 	if end.Cause != "bye" {
 		t.Fatalf("ended %+v", end)
 	}
+}
+
+// registeredAt starts a UA for user at the lab and registers it.
+func registeredAt(t *testing.T, lab *sipproxy.Server, user string) *phone {
+	t.Helper()
+	p := startUA(t, labUA(lab, user, sip.UDP))
+	if err := p.Register(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// The refresh reuses the registrar's nonce with the next nonce count: the
+// lab refuses a repeated count and would challenge a foreign nonce, so one
+// challenge for two registrations proves it.
+func TestRefreshReusesNonce(t *testing.T) {
+	for _, alg := range []string{"MD5", "SHA-256"} {
+		t.Run(alg, func(t *testing.T) {
+			lab := startLab(t, sipproxy.Config{Algorithm: alg})
+			start := time.Now()
+			clk := clocktest.New(start)
+			cfg := labUA(lab, "1001", sip.UDP)
+			cfg.Clock = clk
+			cfg.RegisterExpires = 600 * time.Second
+			p := startUA(t, cfg)
+			if err := p.Register(ctxT(t)); err != nil {
+				t.Fatal(err)
+			}
+			siptest.WaitMatch(p.ev, func(e sip.RegistrationEvent) bool { return e.State == sip.RegRegistered })
+			waitDeadline(t, clk, start)
+			clk.Advance(301 * time.Second) // refresh at half the granted 600 s
+			ev := siptest.WaitMatch(p.ev, func(e sip.RegistrationEvent) bool { return e.State == sip.RegRegistered })
+			if ev.Expires != 600*time.Second {
+				t.Fatalf("refreshed %+v", ev)
+			}
+			if st := lab.Stats(); st.Challenges != 1 || st.Registers != 3 {
+				t.Fatalf("lab saw %+v, want 1 challenge in 3 REGISTERs", st)
+			}
+		})
+	}
+}
+
+// behaviour: CALL-1
+func TestRejectAndCancelThroughLab(t *testing.T) {
+	lab := startLab(t, sipproxy.Config{AuthCalls: true})
+	a := registeredAt(t, lab, "1001")
+	bcfg := labUA(lab, "1002", sip.UDP)
+	bcfg.RejectCode = 603 // voip/services/reject_code=CODE_603
+	b := startUA(t, bcfg)
+	if err := b.Register(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	c := registeredAt(t, lab, "1003")
+	cases := []struct {
+		name   string
+		callee *phone
+		code   int // 0: the callee's reject_code
+		want   int
+	}{
+		{"busy here (Busy on Busy)", c, 486, 486},
+		{"reject_code 603", b, 0, 603},
+		{"reject_code default 486", c, 0, 486},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			call, err := a.Invite(ctxT(t), tc.callee.AOR(), sip.SDP(testOffer), sip.InviteOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := siptest.Wait[sip.IncomingCallEvent](tc.callee.ev)
+			if err := in.Call.Reject(ctxT(t), tc.code, ""); err != nil {
+				t.Fatal(err)
+			}
+			end := siptest.WaitMatch(a.ev, func(e sip.CallEndedEvent) bool { return e.Call == call })
+			if end.Code != tc.want || end.Cause != "rejected" {
+				t.Fatalf("caller saw %+v, want %d", end, tc.want)
+			}
+		})
+	}
+	t.Run("cancel", func(t *testing.T) {
+		call, err := a.Invite(ctxT(t), "1003", sip.SDP(testOffer), sip.InviteOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := siptest.Wait[sip.IncomingCallEvent](c.ev)
+		in.Call.Ring(ctxT(t), sip.Body{})
+		siptest.WaitMatch(a.ev, func(e sip.CallProgressEvent) bool { return e.Call == call && e.Code == 180 })
+		if err := call.Cancel(ctxT(t)); err != nil {
+			t.Fatal(err)
+		}
+		if end := siptest.WaitMatch(c.ev, func(e sip.CallEndedEvent) bool { return e.Call == in.Call }); end.Cause != "cancel" {
+			t.Fatalf("callee saw %+v", end)
+		}
+		if end := siptest.WaitMatch(a.ev, func(e sip.CallEndedEvent) bool { return e.Call == call }); end.Code != 487 || end.Cause != "cancel" {
+			t.Fatalf("caller saw %+v", end)
+		}
+	})
+}
+
+func TestHoldResumeThroughLab(t *testing.T) {
+	lab := startLab(t, sipproxy.Config{})
+	a := registeredAt(t, lab, "1001")
+	b := registeredAt(t, lab, "1002")
+	call, err := a.Invite(ctxT(t), "1002", sip.SDP(testOffer), sip.InviteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := answer(t, b)
+	siptest.WaitMatch(a.ev, func(e sip.CallAnsweredEvent) bool { return e.Call == call })
+	for _, dir := range []string{"sendonly", "sendrecv"} {
+		offer := bytes.Replace(testOffer, []byte("a=sendrecv"), []byte("a="+dir), 1)
+		answerSDP := bytes.Replace(testAnswer, []byte("a=sendrecv"), []byte("a="+map[string]string{"sendonly": "recvonly", "sendrecv": "sendrecv"}[dir]), 1)
+		done := make(chan error, 1)
+		var got sip.Body
+		go func() {
+			var err error
+			got, err = call.Reinvite(ctxT(t), sip.SDP(offer))
+			done <- err
+		}()
+		o := siptest.Wait[sip.OfferEvent](b.ev)
+		if o.Call != in.Call || !bytes.Equal(o.Offer.Data, offer) {
+			t.Fatalf("offer %+v", o)
+		}
+		if err := o.Call.AcceptOffer(ctxT(t), sip.SDP(answerSDP)); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Data, answerSDP) {
+			t.Fatalf("%s: answer %q", dir, got.Data)
+		}
+	}
+	call.Hangup(ctxT(t))
+}
+
+// behaviour: XFER-1
+func TestBlindTransferThroughLab(t *testing.T) {
+	lab := startLab(t, sipproxy.Config{})
+	a := registeredAt(t, lab, "1001")
+	b := registeredAt(t, lab, "1002")
+	c := registeredAt(t, lab, "1003")
+	call, err := a.Invite(ctxT(t), "1002", sip.SDP(testOffer), sip.InviteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer(t, b)
+	siptest.WaitMatch(a.ev, func(e sip.CallAnsweredEvent) bool { return e.Call == call })
+	if err := call.Refer(ctxT(t), "1003"); err != nil {
+		t.Fatal(err)
+	}
+	ref := siptest.Wait[sip.ReferEvent](b.ev)
+	if ref.Refer.Replaces != nil || !strings.HasPrefix(ref.Refer.Target, "sip:1003@") || !strings.Contains(ref.Refer.ReferredBy, "1001") {
+		t.Fatalf("refer %+v", ref.Refer)
+	}
+	nc, err := b.Invite(ctxT(t), ref.Refer.Target, sip.SDP(testOffer), sip.InviteOptions{ReferredBy: ref.Refer.ReferredBy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := answer(t, c)
+	if !strings.Contains(in.ReferredBy, "1001") {
+		t.Errorf("Referred-By %q", in.ReferredBy)
+	}
+	siptest.WaitMatch(b.ev, func(e sip.CallAnsweredEvent) bool { return e.Call == nc })
+	if err := ref.Refer.Notify(ctxT(t), 200, ""); err != nil {
+		t.Fatal(err)
+	}
+	prog := siptest.WaitMatch(a.ev, func(e sip.ReferProgressEvent) bool { return e.Final })
+	if prog.Code != 200 {
+		t.Fatalf("progress %+v", prog)
+	}
+}
+
+// behaviour: SIP-10
+func TestOutboundProxyCarriesEveryRequest(t *testing.T) {
+	lab := startLab(t, sipproxy.Config{Domain: "hosted.example"})
+	obp := sip.Server{Host: lab.Addr().Addr().String(), Port: int(lab.Addr().Port())}
+	mk := func(user string) sip.Config {
+		return sip.Config{
+			User: user, Password: sip.Secret("pass" + user),
+			Domain: "hosted.example", // not resolvable: only the proxy can route
+			// A registrar that does not exist: with the outbound proxy on,
+			// REGISTER goes to the proxy anyway.
+			Registrar:     sip.Server{Host: "127.0.0.1", Port: 9},
+			OutboundProxy: obp,
+		}
+	}
+	a := startUA(t, mk("1001"))
+	b := startUA(t, mk("1002"))
+	for _, p := range []*phone{a, b} {
+		if err := p.Register(ctxT(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	call, err := a.Invite(ctxT(t), "1002", sip.SDP(testOffer), sip.InviteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer(t, b)
+	siptest.WaitMatch(a.ev, func(e sip.CallAnsweredEvent) bool { return e.Call == call })
+	if err := call.Hangup(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	siptest.WaitMatch(b.ev, func(e sip.CallEndedEvent) bool { return e.Cause == "bye" })
 }

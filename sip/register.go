@@ -194,7 +194,7 @@ func (u *UA) sendRegister(r *registration, expires time.Duration, remove bool) (
 	req.SetBody(nil)
 	if u.auth.has() {
 		// Reuse the registrar's nonce with the next nonce count.
-		_ = u.auth.authorize(req, u.cfg.AuthName, string(u.cfg.Password))
+		_ = u.auth.authorize(req, 401, u.cfg.AuthName, string(u.cfg.Password))
 	}
 	targets, err := u.outTargets(r.ctx, toRegistrar, ruri, Server{})
 	if err != nil {

@@ -74,8 +74,11 @@ func (r *DNSResolver) Resolve(ctx context.Context, s Server, t Transport) ([]Tar
 	found := false
 	for _, name := range names {
 		recs, extra, err := r.query(ctx, name, dns.TypeSRV)
-		if err != nil && !errors.Is(err, errNXDomain) {
-			return nil, err
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			continue // no SRV here (or a server that will not say): next step
 		}
 		srvs := make([]*dns.SRV, 0, len(recs))
 		for _, rr := range recs {
@@ -117,9 +120,11 @@ func (r *DNSResolver) Resolve(ctx context.Context, s Server, t Transport) ([]Tar
 func (r *DNSResolver) srvNames(ctx context.Context, host string, t Transport) ([]string, error) {
 	service := map[Transport]string{UDP: "SIP+D2U", TCP: "SIP+D2T", TLS: "SIPS+D2T"}[t]
 	recs, _, err := r.query(ctx, host, dns.TypeNAPTR)
-	if err != nil && !errors.Is(err, errNXDomain) {
+	if err != nil && ctx.Err() != nil {
 		return nil, err
 	}
+	// A failed NAPTR query (refused, no such record) means "no NAPTR": RFC
+	// 3263 §4.1 goes on with SRV.
 	var naptrs []*dns.NAPTR
 	for _, rr := range recs {
 		n, ok := rr.(*dns.NAPTR)

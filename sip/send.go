@@ -231,7 +231,7 @@ func (u *UA) roundTrip(ctx context.Context, req *sipgosip.Request, targets []Tar
 			// the credentials are wrong.
 			stale := u.auth.challenge(res)
 			if n := authTries[res.StatusCode]; n < 1 || (stale && n < 3) {
-				if err := u.auth.authorize(req, u.cfg.AuthName, string(u.cfg.Password)); err == nil {
+				if err := u.auth.authorize(req, res.StatusCode, u.cfg.AuthName, string(u.cfg.Password)); err == nil {
 					authTries[res.StatusCode]++
 					req.CSeq().SeqNo++
 					continue
