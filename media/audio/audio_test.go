@@ -309,3 +309,22 @@ func equal(a, b []int16) bool {
 	}
 	return true
 }
+
+// What did this phone hear: a tone and some digits, asked of the recorder.
+func TestRecorderHeard(t *testing.T) {
+	r := &audio.Recorder{Rate: 16000}
+	us, _ := tone.Country("USA")
+	ring, _ := tone.Render(us.Tone(tone.Ringback), 16000, time.Second)
+	r.WritePCM(ring)
+	for _, k := range "42" {
+		d, _ := tone.DTMF(byte(k), 80*time.Millisecond, 80*time.Millisecond, -8, -6)
+		p, _ := tone.Render(d, 16000, 160*time.Millisecond)
+		r.WritePCM(p)
+	}
+	if l := r.Level(440); l < -25 {
+		t.Errorf("ringback 440 Hz at %.1f dBm0", l)
+	}
+	if d, err := r.Digits(); d != "42" || err != nil {
+		t.Errorf("Digits = %q, %v", d, err)
+	}
+}

@@ -1,13 +1,17 @@
 package audio
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/hdphone/hdphone/media/tone"
+)
 
 // Recorder is a Sink that keeps what it is given, so tests can ask what a
 // phone heard. It is safe to write from the media pacer while another
 // goroutine reads. Limit (samples) bounds memory; when reached, the oldest
 // audio is dropped. The zero value keeps everything.
 type Recorder struct {
-	Rate  int // informational: the rate of what is written
+	Rate  int // the rate of what is written, for Level and Digits (0 = 8000)
 	Limit int
 
 	mu      sync.Mutex // guards the following fields
@@ -68,4 +72,23 @@ func (r *Recorder) Close() error {
 	defer r.mu.Unlock()
 	r.closed = true
 	return nil
+}
+
+// Level returns the level in dBm0 at which the recording holds a tone of
+// freq Hz (tone.Level over everything kept). Rate must be set.
+func (r *Recorder) Level(freq float64) float64 {
+	return tone.Level(r.Samples(), r.rate(), freq)
+}
+
+// Digits returns the DTMF digits heard in the recording. Rate must be set
+// (8000 or 16000).
+func (r *Recorder) Digits() (string, error) {
+	return tone.DetectDTMF(r.Samples(), r.rate())
+}
+
+func (r *Recorder) rate() int {
+	if r.Rate == 0 {
+		return 8000
+	}
+	return r.Rate
 }
