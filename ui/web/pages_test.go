@@ -164,6 +164,8 @@ func TestVoIPStatus(t *testing.T) {
 	if strings.Contains(p.body, "Call Information") {
 		t.Fatal("Call Information shown without a call")
 	}
+	tp.apply(t, "voip/line/0/id=2001\nvoip/line/0/enabled=1\n")
+	mustContain(t, b.get("/status/system-status/voip-status"), "Line 1 (2001)")
 	tp2 := startPhone(t, phoneOpts{mac: "00:90:8f:00:00:02", cfg: web.Config{VoIP: fakeVoIP{}}})
 	b2 := tp2.browser(t)
 	b2.mustLogin("admin", "1234")

@@ -50,8 +50,10 @@ type Config struct {
 	// Faceplate shows the screen and takes keys; nil shows the boot status
 	// and takes no keys.
 	Faceplate Faceplate
-	// VoIP and CheckNow: nil makes their pages say they are not available.
-	VoIP     VoIP
+	// VoIP overrides the line and call state the VoIP Status page reads
+	// from the phone's state; nil: the phone's state.
+	VoIP VoIP
+	// CheckNow backs Automatic Update > Check Now; nil: not available.
 	CheckNow CheckNowFunc
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hdphone/hdphone/config"
+	"github.com/hdphone/hdphone/device"
 	"github.com/hdphone/hdphone/device/model"
 )
 
@@ -131,35 +132,78 @@ func (s *Server) voipStatus(w http.ResponseWriter, r *http.Request, c *reqctx) {
 	}
 	d := sectionsData{Sections: []sectionData{{"Phone Status", phone}}}
 	var lines []row
+	var calls []CallInfo
 	if s.cfg.VoIP != nil {
 		for _, l := range s.cfg.VoIP.Lines() {
 			lines = append(lines, row{fmt.Sprintf("Line %d (%s)", l.Line+1, orNone(l.ID)), l.Status})
 		}
+		calls = s.cfg.VoIP.Calls()
 	} else {
-		for n := 0; n < 6; n++ {
-			id, _, err := cfg.Lookup(fmt.Sprintf("voip/line/%d/id", n))
-			if err != nil || id == "" {
-				continue
-			}
-			lines = append(lines, row{fmt.Sprintf("Line %d (%s)", n+1, id), "Not registered (no SIP service is wired into this phone)"})
-		}
+		lines, calls = voipFromState(st, s.clk.Now())
 	}
 	if len(lines) == 0 {
 		lines = []row{{"Lines", "No line is configured"}}
 	}
 	d.Sections = append(d.Sections, sectionData{"Line Status", lines})
-	if s.cfg.VoIP != nil {
-		for _, call := range s.cfg.VoIP.Calls() {
-			if !call.Established {
-				continue
-			}
-			d.Sections = append(d.Sections, sectionData{"Call Information", []row{
-				{"Line", strconv.Itoa(call.Line + 1)}, {"Remote", call.Remote}, {"Codec", call.Codec},
-				{"Duration", call.Duration.Round(time.Second).String()}, {"Packets", call.Packets},
-			}})
+	// Call Information is shown only while a call is established (STAT-2).
+	for _, call := range calls {
+		if !call.Established {
+			continue
 		}
+		d.Sections = append(d.Sections, sectionData{"Call Information", []row{
+			{"Line", strconv.Itoa(call.Line + 1)}, {"Remote", call.Remote}, {"Codec", orNone(call.Codec)},
+			{"Duration", call.Duration.Round(time.Second).String()}, {"Packets", orNone(call.Packets)},
+		}})
 	}
 	s.renderPage(w, c, "sections", http.StatusOK, "", "", d)
+}
+
+// voipFromState reads line registrations and established calls from the
+// phone's state.
+func voipFromState(st device.State, now time.Time) ([]row, []CallInfo) {
+	var lines []row
+	for _, l := range st.Lines {
+		if l.State == device.RegDisabled && l.ID == "" {
+			continue
+		}
+		status := map[device.RegState]string{
+			device.RegDisabled: "Disabled", device.RegRegistering: "Registering",
+			device.RegRegistered: "Registered", device.RegFailed: "Registration failed",
+		}[l.State]
+		if l.Registrar != "" && l.State == device.RegRegistered {
+			status += " at " + l.Registrar
+		}
+		if l.Reason != "" {
+			status += " (" + l.Reason + ")"
+		}
+		lines = append(lines, row{fmt.Sprintf("Line %d (%s)", l.Index+1, orNone(l.ID)), status})
+	}
+	if len(st.Lines) == 0 {
+		// No SIP service reports lines: show the configured ones.
+		for n := 0; n < 16; n++ {
+			id, _, err := st.Config.Lookup(fmt.Sprintf("voip/line/%d/id", n))
+			if err != nil {
+				break
+			}
+			if id != "" {
+				lines = append(lines, row{fmt.Sprintf("Line %d (%s)", n+1, id), "Not registered"})
+			}
+		}
+	}
+	var calls []CallInfo
+	for _, c := range st.Calls {
+		est := c.State == device.CallConnected || c.State == device.CallHeld
+		remote := c.RemoteURI
+		if c.RemoteName != "" {
+			remote = c.RemoteName + " <" + c.RemoteURI + ">"
+		}
+		var dur time.Duration
+		if !c.Answered.IsZero() {
+			dur = now.Sub(c.Answered)
+		}
+		calls = append(calls, CallInfo{Line: c.Line, Remote: remote, Codec: c.Codec, Duration: dur, Established: est})
+	}
+	return lines, calls
 }
 
 type historyData struct {
