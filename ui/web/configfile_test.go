@@ -73,7 +73,6 @@ func cfgKeyLines(s string) []string {
 }
 
 // behaviour: CFG-3
-// behaviour: MAINT-3
 func TestLoadConfigurationFileAppliesAndRestarts(t *testing.T) {
 	src := startPhone(t, phoneOpts{mac: "00:90:8f:00:00:01"})
 	src.apply(t, "voip/media/media_port=6000\n")
@@ -154,8 +153,8 @@ func cfxHeader(t *testing.T) []byte {
 	return b[:8]
 }
 
-// An encrypted .cfx file loads like the .cfg it holds.
-// behaviour: CFG-4
+// An encrypted .cfx file loads like the .cfg it holds (CFG-4 is about a
+// .cfx configuration URL; this is the Web upload of one).
 func TestLoadEncryptedConfigurationFile(t *testing.T) {
 	tp := startPhone(t, phoneOpts{})
 	b := tp.browser(t)
