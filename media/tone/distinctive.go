@@ -106,3 +106,29 @@ func alertTokens(v string) []string {
 	}
 	return out
 }
+
+// RingGain turns lync/delegate/boss/{n}/distinRingSignalLevel (-32 silent
+// … 6 loudest, 0 the normal level) into a gain in dB for the ring tone, or
+// silent. Values outside the range are clamped to it.
+func RingGain(level int) (gainDB float64, silent bool) {
+	level = min(max(level, -32), 6)
+	if level == -32 {
+		return 0, true
+	}
+	return float64(level), false
+}
+
+// Scaled returns t with every level raised by gainDB (negative lowers it).
+func Scaled(t Tone, gainDB float64) Tone {
+	steps := make([]Step, len(t.Steps))
+	for i, s := range t.Steps {
+		for k := range s.Level {
+			if s.Level[k] > Mute {
+				s.Level[k] += gainDB
+			}
+		}
+		steps[i] = s
+	}
+	t.Steps = steps
+	return t
+}
