@@ -53,7 +53,8 @@ type Settings struct {
 	Resync     time.Duration
 	TimeFormat TimeFormat
 	// DateFormat is system/ntp/date_display_format as a pattern of
-	// YYYY, YY, MMM, MM, DDD and DD (see FormatDate).
+	// YYYY, YY, MMM, MM, DDD and DD (see FormatDate); the named values
+	// AMERICAN (MM/DD/YYYY) and EUROPEAN (DD/MM/YYYY) are translated.
 	DateFormat string
 }
 
@@ -93,7 +94,7 @@ func Resolve(cfg *config.Config, d DHCP) (Settings, error) {
 		s.ServersSource = FromDHCP
 	case cfg.Bool("system/ntp/enabled"):
 		for _, k := range []string{"system/ntp/primary_server_address", "system/ntp/secondary_server_address"} {
-			if v := strings.TrimSpace(cfg.Get(k)); v != "" {
+			if v := strings.TrimSpace(cfg.Get(k)); !noServer(v) {
 				s.Servers = append(s.Servers, v)
 			}
 		}
@@ -129,13 +130,32 @@ func Resolve(cfg *config.Config, d DHCP) (Settings, error) {
 	}
 	s.DateFormat = DefaultDateFormat
 	if v := strings.TrimSpace(cfg.Get("system/ntp/date_display_format")); v != "" {
-		if err := checkDateFormat(v); err != nil {
+		if named, ok := dateStyles[strings.ToUpper(v)]; ok {
+			s.DateFormat = named
+		} else if err := checkDateFormat(v); err != nil {
 			errs = append(errs, fmt.Errorf("system/ntp/date_display_format: %w", err))
 		} else {
 			s.DateFormat = v
 		}
 	}
 	return s, errors.Join(errs...)
+}
+
+// dateStyles are the named values of system/ntp/date_display_format that
+// real provisioning files use.
+var dateStyles = map[string]string{
+	"AMERICAN": "MM/DD/YYYY",
+	"EUROPEAN": "DD/MM/YYYY",
+}
+
+// noServer reports a server address that means "none": empty, or the
+// "Disable" real configuration files write for an unused secondary.
+func noServer(v string) bool {
+	switch strings.ToLower(v) {
+	case "", "disable", "disabled", "none", "0.0.0.0":
+		return true
+	}
+	return false
 }
 
 // maxOffset bounds a zone offset: the time-zone list runs from GMT-12:00 to

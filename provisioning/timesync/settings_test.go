@@ -107,6 +107,50 @@ func TestResolveResyncAndFormats(t *testing.T) {
 	if s.Resync != 12*time.Hour {
 		t.Fatalf("0 d 0 h resync = %v, want the 12 h default", s.Resync)
 	}
+	// A field file's time section (an Australian deployment's): the secondary
+	// written as "Disable", the format in upper case, a named date style.
+	s, err = timesync.Resolve(cfgWith(t,
+		"system/ntp/enabled", "1",
+		"network/lan/dhcp/ntp/gmt_offset/enabled", "0",
+		"system/ntp/gmt_offset", "+10:00",
+		"system/ntp/primary_server_address", "pool.ntp.org",
+		"system/ntp/secondary_server_address", "Disable",
+		"system/ntp/sync_time/hours", "1",
+		"system/ntp/date_display_format", "EUROPEAN",
+		"system/ntp/time_display_format", "24HOUR",
+	), timesync.DHCP{TimeOffset: dur(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(s.Servers, []string{"pool.ntp.org"}) || s.Offset != 10*time.Hour || s.Resync != time.Hour ||
+		s.DateFormat != "DD/MM/YYYY" || s.TimeFormat != timesync.Format24Hour {
+		t.Fatalf("field file settings %+v", s)
+	}
+	s, err = timesync.Resolve(cfgWith(t, "system/ntp/date_display_format", "AMERICAN"), timesync.DHCP{})
+	if err != nil || s.DateFormat != "MM/DD/YYYY" {
+		t.Fatalf("AMERICAN: %q, %v", s.DateFormat, err)
+	}
+	if _, err = timesync.Resolve(cfgWith(t, "system/ntp/date_display_format", "LUNAR"), timesync.DHCP{}); !errors.Is(err, timesync.ErrBadSetting) {
+		t.Fatalf("unknown date style: %v", err)
+	}
+}
+
+// behaviour: TIME-3
+// The manual's example writes the end date under system/ntp/daylight_saving/.
+func TestDSTAliasPrefix(t *testing.T) {
+	s, err := timesync.Resolve(cfgWith(t,
+		"system/daylight_saving/activate", "ENABLE", "system/daylight_saving/mode", "FIXED",
+		"system/daylight_saving/start_date/month", "2", "system/daylight_saving/start_date/day", "22",
+		"system/daylight_saving/start_date/hour", "14", "system/daylight_saving/start_date/minute", "30",
+		"system/ntp/daylight_saving/end_date/month", "7", "system/ntp/daylight_saving/end_date/day", "16",
+		"system/ntp/daylight_saving/end_date/hour", "22", "system/ntp/daylight_saving/end_date/minute", "15",
+	), timesync.DHCP{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := s.DST.End; !s.DST.Enabled || e.Month != time.July || e.Day != 16 || e.Hour != 22 || e.Minute != 15 {
+		t.Fatalf("DST %+v", s.DST)
+	}
 }
 
 // Bad values are reported, replaced by defaults, and do not stop the rest.
