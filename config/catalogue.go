@@ -158,11 +158,24 @@ func parseRow(f []string) (*Param, error) {
 		}
 	}
 	if f[11] != "" {
-		p.ModelDefaults = map[string]string{}
 		for _, kv := range strings.Split(f[11], ";") {
 			m, v, ok := strings.Cut(kv, "=")
 			if !ok {
-				return nil, fmt.Errorf("model_defaults %q: want model=value", f[11])
+				return nil, fmt.Errorf("model_defaults %q: want model=value or [n]=value", f[11])
+			}
+			if idx, isIndex := strings.CutPrefix(m, "["); isIndex {
+				n, err := strconv.Atoi(strings.TrimSuffix(idx, "]"))
+				if err != nil || !strings.HasSuffix(idx, "]") || !p.Indexed() {
+					return nil, fmt.Errorf("model_defaults %q: bad index default %q", f[11], m)
+				}
+				if p.IndexDefaults == nil {
+					p.IndexDefaults = map[int]string{}
+				}
+				p.IndexDefaults[n] = v
+				continue
+			}
+			if p.ModelDefaults == nil {
+				p.ModelDefaults = map[string]string{}
 			}
 			p.ModelDefaults[m] = v
 		}
@@ -189,6 +202,16 @@ func parseRow(f []string) (*Param, error) {
 			p.normModel = map[string]string{}
 		}
 		p.normModel[m] = n
+	}
+	for i, v := range p.IndexDefaults {
+		n, err := p.Canonical(v)
+		if err != nil {
+			return nil, fmt.Errorf("key %q: default at [%d] %q: %w", p.Key, i, v, err)
+		}
+		if p.normIndex == nil {
+			p.normIndex = map[int]string{}
+		}
+		p.normIndex[i] = n
 	}
 	return p, nil
 }

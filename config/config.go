@@ -79,14 +79,14 @@ func (c *Config) Unset(key string) error {
 // Lookup returns the effective value of key in canonical spelling and
 // whether it was set explicitly (false: the model's default applies).
 func (c *Config) Lookup(key string) (value string, explicit bool, err error) {
-	p, canon, _, err := c.cat.Resolve(key)
+	p, canon, n, err := c.cat.Resolve(key)
 	if err != nil {
 		return "", false, err
 	}
 	if v, ok := c.vals[canon]; ok {
 		return v, true, nil
 	}
-	return p.NormalDefaultFor(c.model), false, nil
+	return p.NormalDefaultAt(c.model, n), false, nil
 }
 
 // Get returns the effective value of key, or "" for an unknown key. Values

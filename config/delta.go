@@ -69,8 +69,8 @@ func NeedsReboot(changes []Change) bool {
 func (c *Config) Delta() *Config {
 	d := c.cat.New(c.model)
 	for k, v := range c.vals {
-		p, _, _, err := c.cat.Resolve(k)
-		if err != nil || p.Equal(v, p.NormalDefaultFor(c.model)) {
+		p, _, n, err := c.cat.Resolve(k)
+		if err != nil || p.Equal(v, p.NormalDefaultAt(c.model, n)) {
 			continue
 		}
 		d.vals[k] = v

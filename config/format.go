@@ -77,17 +77,18 @@ func (c *Config) all(empty bool) [][2]string {
 		if (p.Kind != KindCfg && p.Kind != KindLocal) || !p.AppliesTo(c.model) {
 			continue
 		}
-		keys := []string{p.Key}
+		keys, idx := []string{p.Key}, []int{-1}
 		if p.Indexed() {
-			keys = keys[:0]
+			keys, idx = keys[:0], idx[:0]
 			for _, n := range p.AllIndicesFor(c.model) {
 				keys = append(keys, p.KeyAt(n))
+				idx = append(idx, n)
 			}
 		}
-		for _, k := range keys {
+		for i, k := range keys {
 			v, ok := c.vals[k]
 			if !ok {
-				v = p.DefaultFor(c.model)
+				v = p.DefaultAt(c.model, idx[i])
 				if v == "" && !empty {
 					continue
 				}

@@ -103,6 +103,11 @@ type Param struct {
 	Default string
 	// ModelDefaults overrides Default for some models (model name → value).
 	ModelDefaults map[string]string
+	// IndexDefaults overrides Default at some indices of an indexed key
+	// (the factory codec list differs slot by slot). ModelDefaults still
+	// win over them. In the catalogue they are written [n]=value in the
+	// model_defaults column.
+	IndexDefaults map[int]string
 	// Values are the allowed tokens of an enum (or of a list's items).
 	Values []string
 	// ValueAliases maps other spellings (compared case-insensitively) to a
@@ -132,6 +137,7 @@ type Param struct {
 	// computed once when the catalogue loads.
 	normDefault string
 	normModel   map[string]string
+	normIndex   map[int]string
 }
 
 // Indexed reports whether the key holds {n}.
@@ -204,6 +210,34 @@ func (p *Param) DefaultFor(m string) string {
 		}
 	}
 	return p.Default
+}
+
+// DefaultAt returns the factory value of index n (-1 for a key without an
+// index) on model m as the manual prints it.
+func (p *Param) DefaultAt(m string, n int) string {
+	for k, v := range p.ModelDefaults {
+		if strings.EqualFold(k, m) {
+			return v
+		}
+	}
+	if v, ok := p.IndexDefaults[n]; ok {
+		return v
+	}
+	return p.Default
+}
+
+// NormalDefaultAt is DefaultAt in canonical spelling: what Config.Get returns
+// for a key that is not set.
+func (p *Param) NormalDefaultAt(m string, n int) string {
+	for k, v := range p.normModel {
+		if strings.EqualFold(k, m) {
+			return v
+		}
+	}
+	if v, ok := p.normIndex[n]; ok {
+		return v
+	}
+	return p.normDefault
 }
 
 // NormalDefaultFor returns the factory value on model m in canonical spelling:

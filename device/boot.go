@@ -65,26 +65,30 @@ func (b *Boot) Status(text string) error {
 
 // Notify shows a notification until Clear is called with the same text.
 func (b *Boot) Notify(text string) error {
-	return b.do(func(s *state) {
-		if s.HasNotification(text) {
-			return
-		}
-		s.Notifications = append(s.Notifications, Notification{Text: text, Since: b.p.clk.Now()})
-		b.p.log.Warn("notification", "text", text)
-		b.p.emit(Event{Kind: EventNotification, Stage: s.Stage, Text: text})
-	})
+	return b.do(func(s *state) { b.p.addNote(s, text) })
 }
 
 // Clear removes a notification.
 func (b *Boot) Clear(text string) error {
-	return b.do(func(s *state) {
-		i := slices.IndexFunc(s.Notifications, func(n Notification) bool { return n.Text == text })
-		if i < 0 {
-			return
-		}
-		s.Notifications = slices.Delete(slices.Clone(s.Notifications), i, i+1)
-		b.p.emit(Event{Kind: EventNotificationEnd, Stage: s.Stage, Text: text})
-	})
+	return b.do(func(s *state) { b.p.clearNote(s, text) })
+}
+
+func (p *Phone) addNote(s *state, text string) {
+	if s.HasNotification(text) {
+		return
+	}
+	s.Notifications = append(s.Notifications, Notification{Text: text, Since: p.clk.Now()})
+	p.log.Warn("notification", "text", text)
+	p.emit(Event{Kind: EventNotification, Stage: s.Stage, Text: text})
+}
+
+func (p *Phone) clearNote(s *state, text string) {
+	i := slices.IndexFunc(s.Notifications, func(n Notification) bool { return n.Text == text })
+	if i < 0 {
+		return
+	}
+	s.Notifications = slices.Delete(slices.Clone(s.Notifications), i, i+1)
+	p.emit(Event{Kind: EventNotificationEnd, Stage: s.Stage, Text: text})
 }
 
 // Log records a noteworthy step as an event and in the log.

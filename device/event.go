@@ -22,7 +22,11 @@ const (
 	EventConfigRejected  EventKind = "config-rejected"  // Err says why
 	EventReboot          EventKind = "reboot"           // Text gives the reason
 	EventFactoryReset    EventKind = "factory-reset"
-	EventLog             EventKind = "log" // a noteworthy step, Text says what
+	EventLog             EventKind = "log"          // a noteworthy step, Text says what
+	EventRegistration    EventKind = "registration" // a line's registration changed
+	EventCall            EventKind = "call"         // a call changed state; Text: "<id> <state> <number> (why)"
+	EventDTMF            EventKind = "dtmf"         // a digit sent or received
+	EventMWI             EventKind = "mwi"          // message-waiting indication changed
 )
 
 // Event is something that happened to a phone.

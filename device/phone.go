@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	"github.com/hdphone/hdphone/device/flash"
 	"github.com/hdphone/hdphone/device/model"
 	"github.com/hdphone/hdphone/hw"
+	"github.com/hdphone/hdphone/media/codec"
 )
 
 // DefaultFirmware is the firmware version a phone runs when its flash holds
@@ -52,6 +54,17 @@ type Config struct {
 	Clock clock.Clock
 	// Logger receives the phone's log; nil discards it.
 	Logger *slog.Logger
+	// Addr is the phone's IP address when no network stage gives one (fleets
+	// give every phone its own 127.x.y.z); the zero Addr means 127.0.0.1.
+	Addr netip.Addr
+	// Audio gives calls their microphone and speaker; nil sends silence and
+	// discards what is received.
+	Audio AudioFunc
+	// Codecs are the codecs this build offers; nil means codec.Default().
+	Codecs *codec.Registry
+	// MediaPorts overrides voip/media/media_port as the first RTP port;
+	// media.PortAny lets the kernel choose (many phones on one address).
+	MediaPorts int
 }
 
 // Phone is one emulated phone. Create it with New, run it with Run, and drive
@@ -77,7 +90,12 @@ type Phone struct {
 // state is the phone's mutable state; only the Run goroutine touches it.
 type state struct {
 	State
-	cycle *cycle
+	calls calls
+	// media is the cycle's media engine, nil until the SignIn stage.
+	media *phoneMedia
+	// signInDone is closed by the first registration outcome.
+	signInDone chan struct{}
+	cycle      *cycle
 	// afterCycle runs once the ending cycle's workers are gone (reboot).
 	afterCycle func(*state)
 }
@@ -107,6 +125,9 @@ func New(cfg Config) (*Phone, error) {
 	if cfg.Firmware == "" {
 		cfg.Firmware = DefaultFirmware
 	}
+	if cfg.Codecs == nil {
+		cfg.Codecs = codec.Default()
+	}
 	mac := strings.ReplaceAll(cfg.MAC.String(), ":", "")
 	log := cfg.Logger
 	if log == nil {
@@ -121,6 +142,7 @@ func New(cfg Config) (*Phone, error) {
 		cmds:   make(chan func(*state)),
 		done:   make(chan struct{}),
 	}
+	p.stages[StageSignIn] = p.stageSignIn
 	for k, f := range cfg.Stages {
 		p.stages[k] = f
 	}
@@ -327,6 +349,11 @@ func (p *Phone) startCycleLocked(s *state) {
 	s.Status = ""
 	s.Notifications = nil
 	s.Network = Network{}
+	s.calls = calls{}
+	s.media = nil
+	s.Lines, s.Calls, s.Pages = nil, nil, nil
+	s.MWI = MWI{}
+	p.syncCalls(s)
 	s.Firmware = p.readFirmware()
 	s.Config = p.loadConfig(s)
 	p.emit(Event{Kind: EventPower, Text: "on"})

@@ -103,8 +103,11 @@ type State struct {
 	MWI MWI
 	// Pages are the multicast pages being sent or received.
 	Pages []Page
-	// OffHook is set while the handset is lifted (or speaker/headset active).
+	// OffHook is set while an audio device is active (handset lifted,
+	// speaker or headset on).
 	OffHook bool
+	// Audio is the active audio device.
+	Audio AudioDevice
 }
 
 // HasNotification reports whether text is among the active notifications.

@@ -67,7 +67,9 @@ func TestCfgDefaultsAll(t *testing.T) {
 		if p.Indexed() {
 			keys = nil
 			for _, n := range p.AllIndices() {
-				keys = append(keys, p.KeyAt(n))
+				if _, own := p.IndexDefaults[n]; !own { // a priority list's own slots
+					keys = append(keys, p.KeyAt(n))
+				}
 			}
 		}
 		for _, k := range keys {

@@ -22,6 +22,8 @@ import (
 	"os/signal"
 	"sort"
 	"syscall"
+
+	"github.com/hdphone/hdphone/sip"
 )
 
 // command is one subcommand.
@@ -79,7 +81,16 @@ func main() {
 	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// setProcessKnobs sets the SIP stack's process-wide settings, once, before
+// any phone runs: large UDP messages as real stacks send them, and a small
+// read buffer per phone socket so that fleets stay small.
+func setProcessKnobs() {
+	sip.SetMaxUDPMessage(65507)
+	sip.SetReadBufferSize(8192)
+}
+
 func realMain(args []string, stdout, stderr io.Writer) int {
+	setProcessKnobs()
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stderr)
 		if len(args) == 0 {

@@ -1,0 +1,144 @@
+package device
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/hdphone/hdphone/media"
+	"github.com/hdphone/hdphone/media/codec"
+	"github.com/hdphone/hdphone/media/sdp"
+)
+
+// callMedia is a call's audio as the call manager drives it: SDP in and out,
+// DTMF, mute, and the negotiated result.
+type callMedia interface {
+	// Offer returns an SDP offer (hold: sendonly).
+	Offer(hold bool) ([]byte, error)
+	// Answer negotiates the far end's offer and returns the answer.
+	Answer(offer []byte, hold bool) ([]byte, error)
+	// Accept applies the far end's answer to the last offer.
+	Accept(answer []byte) error
+	// Codec is the negotiated codec's SDP name, "" before negotiation.
+	Codec() string
+	// RemoteHeld reports whether the far end's last SDP holds the call.
+	RemoteHeld() bool
+	// SendDTMF sends one RFC 4733 digit; an error means it was not
+	// negotiated (the caller falls back to SIP INFO).
+	SendDTMF(digit rune, d time.Duration) error
+	SetMute(on bool)
+	Close()
+}
+
+// AudioRate is the sample rate of the phone's own audio path (microphone,
+// speaker): wideband, as an HD phone's; the media engine converts to and from
+// each codec's rate.
+const AudioRate = 16000
+
+// AudioFunc gives a call its microphone and speaker: the PCM the phone sends
+// and where what it receives goes, both at AudioRate. Either may be nil
+// (silence; discard).
+type AudioFunc func(call Call) (media.Source, media.Sink)
+
+// phoneMedia is the media engine of one power cycle and what calls need to
+// make sessions on it.
+type phoneMedia struct {
+	engine   *media.Engine
+	settings media.Settings
+	codecs   []sdp.Codec
+	registry *codec.Registry
+}
+
+// sessionMedia is a call's media over an engine session.
+type sessionMedia struct {
+	sess   *media.Session
+	local  sdp.Local
+	result sdp.Result
+	nego   bool
+}
+
+// newMedia makes the media of call r on the cycle's engine.
+func (p *Phone) newMedia(s *state, r *callRec) (callMedia, error) {
+	pm := s.media
+	if pm == nil {
+		return nil, errNoMedia
+	}
+	if len(pm.codecs) == 0 {
+		return nil, fmt.Errorf("device: no enabled codec that this build supports")
+	}
+	cfg := media.SessionConfig{Codecs: pm.registry.Codecs(), Name: r.view.ID, AudioRate: AudioRate,
+		Muted: !pm.settings.Microphone || s.calls.muted}
+	if p.cfg.Audio != nil {
+		cfg.Source, cfg.Sink = p.cfg.Audio(r.view)
+	}
+	sess, err := pm.engine.NewSession(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("device: media session: %w", err)
+	}
+	local := sdp.Local{
+		Addr:     sess.LocalAddr().Addr(),
+		Port:     int(sess.LocalAddr().Port()),
+		RTCPPort: int(sess.LocalRTCP().Port()),
+		Codecs:   pm.codecs,
+		Security: pm.settings.Security,
+	}
+	if local.Security != sdp.SecurityNone {
+		if local.Crypto, err = sdp.DefaultCrypto(); err != nil {
+			sess.Close()
+			return nil, fmt.Errorf("device: SRTP keys: %w", err)
+		}
+	}
+	return &sessionMedia{sess: sess, local: local}, nil
+}
+
+func direction(hold bool) sdp.Direction {
+	if hold {
+		return sdp.SendOnly
+	}
+	return sdp.SendRecv
+}
+
+func (m *sessionMedia) Offer(hold bool) ([]byte, error) {
+	m.local.Direction = direction(hold)
+	m.local.Origin.Version++
+	return sdp.Offer(m.local)
+}
+
+func (m *sessionMedia) Answer(offer []byte, hold bool) ([]byte, error) {
+	m.local.Direction = direction(hold)
+	m.local.Origin.Version++
+	ans, res, err := sdp.Answer(m.local, offer)
+	if err != nil {
+		return nil, err
+	}
+	return ans, m.start(res)
+}
+
+func (m *sessionMedia) Accept(answer []byte) error {
+	res, err := sdp.Negotiate(m.local, answer)
+	if err != nil {
+		return err
+	}
+	return m.start(res)
+}
+
+func (m *sessionMedia) start(res sdp.Result) error {
+	m.result, m.nego = res, true
+	return m.sess.Start(res)
+}
+
+func (m *sessionMedia) Codec() string {
+	if !m.nego {
+		return ""
+	}
+	return m.result.Codec.Name
+}
+
+// RemoteHeld: the negotiated direction is the phone's own, so a far end that
+// holds leaves the phone receive-only or inactive.
+func (m *sessionMedia) RemoteHeld() bool {
+	return m.nego && (m.result.Direction == sdp.RecvOnly || m.result.Direction == sdp.Inactive)
+}
+
+func (m *sessionMedia) SendDTMF(d rune, dur time.Duration) error { return m.sess.SendDTMF(d, dur) }
+func (m *sessionMedia) SetMute(on bool)                          { m.sess.SetMuted(on) }
+func (m *sessionMedia) Close()                                   { m.sess.Close() }

@@ -1,0 +1,729 @@
+package device
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/hdphone/hdphone/device/dialing"
+	"github.com/hdphone/hdphone/sip"
+)
+
+// The SIP half of the call manager: intents become requests on the line's
+// user agent, and the agent's events come back to the owner goroutine.
+// Requests that wait on the network run on cycle goroutines (async) and post
+// their outcome back, so the owner never blocks.
+
+// sipLine is a SIP line: its user agent and the calls it knows.
+type sipLine struct {
+	index int
+	ua    *sip.UA
+	// bySIP maps the agent's calls to the phone's; orphans keeps events for
+	// an outgoing call whose Invite has not returned yet.
+	bySIP   map[*sip.Call]*callRec
+	orphans map[*sip.Call][]sip.Event
+}
+
+// sipLeg is a call's SIP dialog.
+type sipLeg struct {
+	call *sip.Call
+	// offer is the far end's SDP of an incoming call, answered on Answer.
+	offer []byte
+	// replaces is the call an incoming INVITE with Replaces takes over.
+	replaces *callRec
+	// refer is a transfer this call carries out for the far end (we are
+	// the transferee), reported back with NOTIFYs.
+	refer *sip.Refer
+}
+
+// pumpSIP forwards the agent's events to the owner goroutine until ctx ends.
+func (p *Phone) pumpSIP(ctx context.Context, l *sipLine) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-l.ua.Events():
+			if !ok {
+				return
+			}
+			p.post(ctx, func(s *state) { p.onSIP(s, l, ev) })
+		}
+	}
+}
+
+func (p *Phone) onSIP(s *state, l *sipLine, ev sip.Event) {
+	p.log.Debug("sip event", "type", fmt.Sprintf("%T", ev))
+	switch e := ev.(type) {
+	case sip.RegistrationEvent:
+		p.onRegistration(s, l, e)
+	case sip.IncomingCallEvent:
+		p.onIncoming(s, l, e)
+	case sip.NotifyEvent:
+		p.onNotify(s, e)
+	case sip.ReferEvent:
+		if e.Call == nil {
+			p.transfereeLocked(s, l, nil, e.Refer)
+			return
+		}
+		if r := p.recOf(l, e.Call, ev); r != nil {
+			p.transfereeLocked(s, l, r, e.Refer)
+		}
+	default:
+		call := callOf(ev)
+		if call == nil {
+			return
+		}
+		r := p.recOf(l, call, ev)
+		if r == nil {
+			return
+		}
+		p.onCallEvent(s, r, ev)
+	}
+}
+
+// callOf returns the call an event is about.
+func callOf(ev sip.Event) *sip.Call {
+	switch e := ev.(type) {
+	case sip.CallProgressEvent:
+		return e.Call
+	case sip.CallAnsweredEvent:
+		return e.Call
+	case sip.CallConfirmedEvent:
+		return e.Call
+	case sip.CallEndedEvent:
+		return e.Call
+	case sip.OfferEvent:
+		return e.Call
+	case sip.ReferProgressEvent:
+		return e.Call
+	case sip.DTMFEvent:
+		return e.Call
+	}
+	return nil
+}
+
+// recOf finds the phone's call for an agent's call, keeping the event for
+// later when the call's Invite has not returned yet.
+func (p *Phone) recOf(l *sipLine, c *sip.Call, ev sip.Event) *callRec {
+	if r := l.bySIP[c]; r != nil {
+		return r
+	}
+	if c.Direction() == sip.Outgoing {
+		l.orphans[c] = append(l.orphans[c], ev)
+	}
+	return nil
+}
+
+func (p *Phone) onRegistration(s *state, l *sipLine, e sip.RegistrationEvent) {
+	ln := p.lineLocked(s, l.index)
+	prev := ln.State
+	switch e.State {
+	case sip.RegRegistered:
+		ln.State = RegRegistered
+		ln.Expires = p.clk.Now().Add(e.Expires)
+		ln.Reason = ""
+	case sip.RegRegistering:
+		if ln.State != RegRegistered {
+			ln.State = RegRegistering
+		}
+	case sip.RegFailed:
+		ln.State = RegFailed
+		ln.Reason = regReason(e)
+	case sip.RegUnregistered, sip.RegUnregistering:
+		ln.State = RegDisabled
+	}
+	ln.Registrar = e.Server
+	if l.index == 0 {
+		p.registrationNotes(s, e)
+	}
+	if ln.State != prev || e.State == sip.RegFailed {
+		text := fmt.Sprintf("line %d %s", l.index, ln.State)
+		if ln.Reason != "" {
+			text += " (" + ln.Reason + ")"
+		}
+		p.emit(Event{Kind: EventRegistration, Stage: s.Stage, Text: text})
+	}
+}
+
+func regReason(e sip.RegistrationEvent) string {
+	switch {
+	case e.Code != 0:
+		return fmt.Sprintf("%d %s", e.Code, e.Reason)
+	case e.Err != nil:
+		return e.Err.Error()
+	}
+	return "failed"
+}
+
+// lineLocked returns the published record of line i, adding it if needed.
+func (p *Phone) lineLocked(s *state, i int) *Line {
+	for k := range s.Lines {
+		if s.Lines[k].Index == i {
+			return &s.Lines[k]
+		}
+	}
+	s.Lines = append(s.Lines, Line{Index: i, State: RegDisabled})
+	return &s.Lines[len(s.Lines)-1]
+}
+
+func (p *Phone) onNotify(s *state, e sip.NotifyEvent) {
+	if ms := e.MessageSummary; ms != nil {
+		s.MWI.Waiting = ms.Waiting
+		s.MWI.New, s.MWI.Old = ms.Voice.New, ms.Voice.Old
+		s.MWI.LastChanged = p.clk.Now()
+		p.emit(Event{Kind: EventMWI, Stage: s.Stage, Text: fmt.Sprintf("waiting=%v new=%d old=%d", ms.Waiting, ms.Voice.New, ms.Voice.Old)})
+	}
+}
+
+// --- outgoing ---
+
+func (p *Phone) inviteLocked(s *state, r *callRec) {
+	l := s.calls.line
+	m, err := p.newMedia(s, r)
+	if err != nil {
+		p.setCallState(s, r, CallEnded, "media: "+err.Error())
+		return
+	}
+	r.media = m
+	offer, err := m.Offer(false)
+	if err != nil {
+		p.setCallState(s, r, CallEnded, "media: "+err.Error())
+		return
+	}
+	number := r.view.Number
+	opts := sip.InviteOptions{}
+	if r.consultFor == "" && r.leg != nil && r.leg.refer != nil {
+		opts.Replaces, opts.ReferredBy = r.leg.refer.Replaces, r.leg.refer.ReferredBy
+	}
+	p.async(s, func(ctx context.Context) {
+		c, err := l.ua.Invite(ctx, number, sip.SDP(offer), opts)
+		p.post(ctx, func(s *state) {
+			if err != nil {
+				p.setCallState(s, r, CallEnded, err.Error())
+				return
+			}
+			if r.view.State == CallEnded {
+				// Hung up while the INVITE was on its way.
+				p.async(s, func(ctx context.Context) { c.Hangup(ctx) })
+				return
+			}
+			if r.leg == nil {
+				r.leg = &sipLeg{}
+			}
+			r.leg.call = c
+			r.view.RemoteURI = c.Remote().URI
+			l.bySIP[c] = r
+			for _, ev := range l.orphans[c] {
+				p.onCallEvent(s, r, ev)
+			}
+			delete(l.orphans, c)
+		})
+	})
+}
+
+// onCallEvent applies an agent event to one of the phone's calls.
+func (p *Phone) onCallEvent(s *state, r *callRec, ev sip.Event) {
+	switch e := ev.(type) {
+	case sip.CallProgressEvent:
+		if r.view.State == CallCalling {
+			p.setCallState(s, r, CallRinging, fmt.Sprintf("%d %s", e.Code, e.Reason))
+		}
+		if !e.Early.IsZero() && r.media != nil {
+			if err := r.media.Accept(e.Early.Data); err != nil {
+				p.log.Warn("early media", "err", err)
+			}
+		}
+		p.reportReferProgress(s, r, 180, "Ringing", false)
+	case sip.CallAnsweredEvent:
+		if r.media != nil {
+			if err := r.media.Accept(e.Answer.Data); err != nil {
+				p.log.Warn("answer SDP refused; hanging up", "err", err)
+				p.hangupLocked(s, r)
+				return
+			}
+			r.view.Codec = r.media.Codec()
+		}
+		p.setCallState(s, r, CallConnected, "")
+		p.reportReferProgress(s, r, 200, "OK", true)
+		p.afterAnswer(s, r)
+	case sip.CallConfirmedEvent:
+		if !e.Body.IsZero() && r.media != nil {
+			if err := r.media.Accept(e.Body.Data); err != nil {
+				p.log.Warn("ACK SDP", "err", err)
+			}
+		}
+	case sip.CallEndedEvent:
+		why := e.Cause
+		if e.Code != 0 {
+			why = fmt.Sprintf("%d %s", e.Code, e.Reason)
+			p.reportReferProgress(s, r, e.Code, e.Reason, true)
+		} else {
+			p.reportReferProgress(s, r, 487, "Request Terminated", true)
+		}
+		if e.Cause == "bye" {
+			why = "remote hangup"
+		}
+		if s.calls.line != nil && r.leg != nil {
+			delete(s.calls.line.bySIP, r.leg.call)
+		}
+		p.setCallState(s, r, CallEnded, why)
+		p.afterCallEnded(s)
+	case sip.OfferEvent:
+		p.onReoffer(s, r, e)
+	case sip.ReferProgressEvent:
+		r.view.Transfer = fmt.Sprintf("transfer: %d %s", e.Code, e.Reason)
+		p.emit(Event{Kind: EventCall, Stage: s.Stage, Text: r.view.ID + " " + r.view.Transfer})
+		if e.Final && e.Code >= 200 && e.Code < 300 {
+			// The transfer worked: this phone leaves the call.
+			p.hangupLocked(s, r)
+		}
+		p.syncCalls(s)
+	case sip.DTMFEvent:
+		p.emit(Event{Kind: EventDTMF, Stage: s.Stage, Text: fmt.Sprintf("%s %c", r.view.ID, e.Digit)})
+	}
+}
+
+// afterAnswer starts what follows an answer: the rest of a pause-dialing
+// string.
+func (p *Phone) afterAnswer(s *state, r *callRec) {
+	if len(r.postDial) == 0 {
+		return
+	}
+	steps := r.postDial
+	r.postDial = nil
+	var at time.Duration
+	t := pauseTiming(s)
+	for _, st := range steps {
+		at += st.Pause
+		if st.Keys == "" {
+			continue
+		}
+		keys := st.Keys
+		p.after(s, at, func(s *state) {
+			if r.view.State == CallConnected {
+				p.sendDTMFLocked(s, r, keys)
+			}
+		})
+		at += dialing.Duration([]dialing.Step{{Keys: keys}}, t)
+	}
+}
+
+// afterCallEnded puts the phone back on hook when nothing is left.
+func (p *Phone) afterCallEnded(s *state) {
+	if len(s.calls.live()) == 0 && s.calls.audio == AudioSpeaker {
+		s.calls.audio = AudioNone
+		s.calls.muted = false
+	}
+	p.syncCalls(s)
+}
+
+// --- incoming ---
+
+func (p *Phone) onIncoming(s *state, l *sipLine, e sip.IncomingCallEvent) {
+	lineCalls := 0
+	for _, r := range s.calls.live() {
+		if r.view.Line == l.index {
+			lineCalls++
+		}
+	}
+	auto := strings.Contains(strings.ToLower(e.AlertInfo), "auto") ||
+		strings.Contains(strings.ToLower(e.AlertInfo), "answer-after=0")
+	dec := DecideIncoming(s.Config, IncomingContext{Line: l.index, LineCalls: lineCalls,
+		Busy: s.calls.busy(), AutoAnswerRequested: auto})
+	if e.Replaces != nil {
+		// Attended transfer: the new call takes over an existing one.
+		if old := l.bySIP[e.Replaces]; old != nil {
+			dec = IncomingDecision{Action: AutoAnswer, Reason: "replaces " + old.view.ID}
+		}
+	}
+	c := e.Call
+	number := e.From.URI
+	if u := userOf(number); u != "" {
+		number = u
+	}
+	switch dec.Action {
+	case Reject:
+		p.emit(Event{Kind: EventCall, Stage: s.Stage, Text: fmt.Sprintf("incoming %s rejected %d (%s)", number, dec.Code, dec.Reason)})
+		p.async(s, func(ctx context.Context) { c.Reject(ctx, dec.Code, "") })
+		return
+	case Forward:
+		p.emit(Event{Kind: EventCall, Stage: s.Stage, Text: fmt.Sprintf("incoming %s forwarded to %s", number, dec.Target)})
+		p.async(s, func(ctx context.Context) { c.Redirect(ctx, dec.Target) })
+		return
+	}
+	r := p.newCall(s, Incoming)
+	r.view.Line = l.index
+	r.view.Number = number
+	r.view.RemoteURI = e.From.URI
+	r.view.RemoteName = e.From.Display
+	r.view.Waiting = dec.Action == PresentWaiting
+	r.view.Discreet = auto
+	r.leg = &sipLeg{call: c, offer: e.Offer.Data}
+	if e.Replaces != nil {
+		r.leg.replaces = l.bySIP[e.Replaces]
+	}
+	l.bySIP[c] = r
+	p.setCallState(s, r, CallIncoming, dec.Reason)
+	if dec.Action == AutoAnswer {
+		p.answerLocked(s, r)
+		return
+	}
+	p.async(s, func(ctx context.Context) { c.Ring(ctx, sip.Body{}) })
+	if dec.ForwardAfter > 0 {
+		r.forwardTo = dec.Target
+		r.timer = p.after(s, dec.ForwardAfter, func(s *state) {
+			if r.view.State == CallIncoming {
+				p.async(s, func(ctx context.Context) { c.Redirect(ctx, r.forwardTo) })
+			}
+		})
+	}
+}
+
+func userOf(uri string) string {
+	u := strings.TrimPrefix(strings.TrimPrefix(uri, "sips:"), "sip:")
+	if i := strings.IndexAny(u, "@;>"); i >= 0 && u[i] == '@' {
+		return u[:i]
+	}
+	return ""
+}
+
+// answerLocked answers an incoming call (Answer softkey, off-hook, auto answer).
+func (p *Phone) answerLocked(s *state, r *callRec) {
+	if r.view.State != CallIncoming || r.leg == nil {
+		return
+	}
+	p.stopTimer(r)
+	// Answering a waiting call holds the one in progress.
+	if cur := s.calls.byState(CallConnected); cur != nil && cur != r {
+		p.holdLocked(s, cur)
+	}
+	if s.calls.audio == AudioNone && !r.view.Discreet {
+		dev := AudioSpeaker
+		if s.Config.Get("voip/answer_device") == "HEADSET" {
+			dev = AudioHeadset
+		}
+		s.calls.audio = dev
+	}
+	m, err := p.newMedia(s, r)
+	if err != nil {
+		p.rejectLocked(s, r, 488)
+		return
+	}
+	r.media = m
+	var answer []byte
+	if len(r.leg.offer) > 0 {
+		if answer, err = m.Answer(r.leg.offer, false); err != nil {
+			p.log.Warn("incoming offer not acceptable", "err", err)
+			p.rejectLocked(s, r, 488)
+			return
+		}
+		r.view.Codec = m.Codec()
+	} else if answer, err = m.Offer(false); err != nil {
+		p.rejectLocked(s, r, 500)
+		return
+	}
+	c := r.leg.call
+	replaced := r.leg.replaces
+	p.setCallState(s, r, CallConnected, "")
+	p.async(s, func(ctx context.Context) {
+		err := c.Answer(ctx, sip.SDP(answer))
+		p.post(ctx, func(s *state) {
+			if err != nil && r.view.State != CallEnded {
+				p.setCallState(s, r, CallEnded, "answer: "+err.Error())
+				return
+			}
+			if replaced != nil && replaced.view.State != CallEnded {
+				p.hangupLocked(s, replaced)
+			}
+		})
+	})
+}
+
+func (p *Phone) rejectLocked(s *state, r *callRec, code int) {
+	if r.view.State != CallIncoming || r.leg == nil {
+		return
+	}
+	if code == 0 {
+		code = RejectCode(s.Config)
+	}
+	c := r.leg.call
+	p.async(s, func(ctx context.Context) { c.Reject(ctx, code, "") })
+	p.setCallState(s, r, CallEnded, fmt.Sprintf("rejected %d", code))
+	p.afterCallEnded(s)
+}
+
+// hangupLocked ends a call in whatever state it is.
+func (p *Phone) hangupLocked(s *state, r *callRec) {
+	switch {
+	case r.view.State == CallEnded:
+		return
+	case r.view.State == CallIncoming:
+		p.rejectLocked(s, r, 0)
+		return
+	case r.leg != nil && r.leg.call != nil:
+		c := r.leg.call
+		p.async(s, func(ctx context.Context) { c.Hangup(ctx) })
+	}
+	p.setCallState(s, r, CallEnded, "hangup")
+	p.afterCallEnded(s)
+}
+
+// --- mid-call ---
+
+func (p *Phone) holdLocked(s *state, r *callRec) { p.reinviteLocked(s, r, true) }
+
+func (p *Phone) resumeLocked(s *state, r *callRec) {
+	// Only one call talks at a time: resuming holds the other.
+	if cur := s.calls.byState(CallConnected); cur != nil && cur != r {
+		p.holdLocked(s, cur)
+	}
+	p.reinviteLocked(s, r, false)
+}
+
+func (p *Phone) reinviteLocked(s *state, r *callRec, hold bool) {
+	if r.leg == nil || r.leg.call == nil || r.media == nil {
+		return
+	}
+	if hold && r.view.State != CallConnected || !hold && r.view.State != CallHeld {
+		return
+	}
+	want := CallHeld
+	if !hold {
+		want = CallConnected
+	}
+	// The screen shows the new state at once, as the phone does; the
+	// re-INVITE follows, one at a time per dialog (RFC 3261 §14.1).
+	p.setCallState(s, r, want, "")
+	r.wantHold = hold
+	if !r.reinviting {
+		p.sendReinvite(s, r)
+	}
+}
+
+// sendReinvite offers the media direction the call wants and, when the
+// transaction ends, offers again if the wish changed meanwhile. A 491
+// (glare) is retried after a short random wait.
+func (p *Phone) sendReinvite(s *state, r *callRec) {
+	hold := r.wantHold
+	offer, err := r.media.Offer(hold)
+	if err != nil {
+		p.log.Warn("re-INVITE offer", "err", err)
+		return
+	}
+	r.reinviting = true
+	c, m := r.leg.call, r.media
+	p.async(s, func(ctx context.Context) {
+		answer, err := c.Reinvite(ctx, sip.SDP(offer))
+		p.post(ctx, func(s *state) {
+			r.reinviting = false
+			if r.view.State == CallEnded {
+				return
+			}
+			switch {
+			case err != nil && responseCode(err) == 491:
+				retry := time.Duration(2100+rand.IntN(1900)) * time.Millisecond
+				p.after(s, retry, func(s *state) {
+					if !r.reinviting && r.view.State != CallEnded {
+						p.sendReinvite(s, r)
+					}
+				})
+				return
+			case err != nil:
+				p.log.Warn("re-INVITE failed", "hold", hold, "err", err)
+			default:
+				if err := m.Accept(answer.Data); err != nil {
+					p.log.Warn("re-INVITE answer", "err", err)
+				}
+			}
+			if r.wantHold != hold {
+				p.sendReinvite(s, r)
+			}
+		})
+	})
+}
+
+// responseCode digs a SIP status out of an agent error, 0 if none.
+func responseCode(err error) int {
+	var re *sip.ResponseError
+	if errors.As(err, &re) {
+		return re.Code
+	}
+	return 0
+}
+
+// onReoffer answers a re-INVITE from the far end (it holds or resumes us).
+func (p *Phone) onReoffer(s *state, r *callRec, e sip.OfferEvent) {
+	c := e.Call
+	if r.media == nil {
+		p.async(s, func(ctx context.Context) { c.RejectOffer(ctx, 488) })
+		return
+	}
+	held := r.view.State == CallHeld
+	var body []byte
+	var err error
+	if e.Offer.IsZero() {
+		body, err = r.media.Offer(held)
+	} else {
+		body, err = r.media.Answer(e.Offer.Data, held)
+	}
+	if err != nil {
+		p.log.Warn("re-INVITE from the far end refused", "call", r.view.ID, "err", err)
+		p.async(s, func(ctx context.Context) { c.RejectOffer(ctx, 488) })
+		return
+	}
+	if held := r.media.RemoteHeld(); held != r.view.RemoteHeld {
+		r.view.RemoteHeld = held
+		what := "remote-resumed"
+		if held {
+			what = "remote-held"
+		}
+		p.emit(Event{Kind: EventCall, Stage: s.Stage, Text: r.view.ID + " " + what})
+	}
+	p.syncCalls(s)
+	p.async(s, func(ctx context.Context) { c.AcceptOffer(ctx, sip.SDP(body)) })
+}
+
+func (p *Phone) sendDTMFLocked(s *state, r *callRec, keys string) {
+	if r.view.State != CallConnected {
+		return
+	}
+	m := r.media
+	var c *sip.Call
+	if r.leg != nil {
+		c = r.leg.call
+	}
+	dur := pauseTiming(s).Digit
+	gap := pauseTiming(s).Gap
+	p.async(s, func(ctx context.Context) {
+		for i, k := range keys {
+			if i > 0 {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(gap):
+				}
+			}
+			// RFC 4733 in the media when negotiated, else SIP INFO.
+			if m != nil && m.SendDTMF(k, dur) == nil {
+				continue
+			}
+			if c != nil {
+				c.SendDTMF(ctx, k, dur)
+			}
+		}
+	})
+	p.emit(Event{Kind: EventDTMF, Stage: s.Stage, Text: fmt.Sprintf("%s sent %s", r.view.ID, keys)})
+}
+
+// --- transfer ---
+
+// transferLocked starts a transfer of call r to target.
+func (p *Phone) transferLocked(s *state, r *callRec, target string, kind TransferKind) error {
+	if r.leg == nil || r.leg.call == nil || (r.view.State != CallConnected && r.view.State != CallHeld) {
+		return fmt.Errorf("%w: call %s cannot be transferred now", ErrBadIntent, r.view.ID)
+	}
+	if kind == Blind {
+		r.view.Transfer = "blind to " + target
+		c := r.leg.call
+		p.async(s, func(ctx context.Context) {
+			err := c.Refer(ctx, target)
+			p.post(ctx, func(s *state) {
+				if err != nil {
+					r.view.Transfer = "transfer failed: " + err.Error()
+					p.syncCalls(s)
+				}
+			})
+		})
+		p.syncCalls(s)
+		return nil
+	}
+	// Consultative: hold the call and dial the target.
+	p.holdLocked(s, r)
+	c := p.newCall(s, Outgoing)
+	c.consultFor = r.view.ID
+	c.view.Number = target
+	r.view.Transfer = "consulting " + target
+	p.placeLocked(s, c)
+	return nil
+}
+
+// completeTransferLocked hands the held call over to the consulted party.
+func (p *Phone) completeTransferLocked(s *state) error {
+	var consult *callRec
+	for _, x := range s.calls.live() {
+		if x.consultFor != "" {
+			consult = x
+		}
+	}
+	if consult == nil {
+		return fmt.Errorf("%w: no transfer in progress", ErrBadIntent)
+	}
+	orig := s.calls.find(consult.consultFor)
+	if orig == nil || orig.view.State == CallEnded || orig.leg == nil || orig.leg.call == nil {
+		return fmt.Errorf("%w: the call to transfer is gone", ErrBadIntent)
+	}
+	if !CanCompleteTransfer(s.Config, consult.view.State) {
+		return fmt.Errorf("%w: wait until %s answers (semi-attended transfer is off)", ErrBadIntent, consult.view.Number)
+	}
+	oc := orig.leg.call
+	if consult.view.State != CallConnected && consult.view.State != CallHeld {
+		// Semi-attended: the target still rings; drop the consultation and
+		// hand the call over blind.
+		target := consult.view.Number
+		p.hangupLocked(s, consult)
+		orig.view.Transfer = "semi-attended to " + target
+		p.async(s, func(ctx context.Context) { oc.Refer(ctx, target) })
+		p.syncCalls(s)
+		return nil
+	}
+	cc := consult.leg.call
+	orig.view.Transfer = "attended to " + consult.view.Number
+	p.async(s, func(ctx context.Context) {
+		err := oc.ReferReplaces(ctx, cc)
+		p.post(ctx, func(s *state) {
+			if err != nil {
+				orig.view.Transfer = "transfer failed: " + err.Error()
+				p.syncCalls(s)
+			}
+		})
+	})
+	p.syncCalls(s)
+	return nil
+}
+
+// transfereeLocked carries out a REFER from the far end: call the target
+// (replacing a dialog there for an attended transfer) and report progress.
+func (p *Phone) transfereeLocked(s *state, l *sipLine, from *callRec, ref *sip.Refer) {
+	r := p.newCall(s, Outgoing)
+	r.view.Number = ref.Target
+	if u := userOf(ref.Target); u != "" {
+		r.view.Number = u
+	}
+	r.leg = &sipLeg{refer: ref}
+	if from != nil {
+		r.view.Transfer = "transferred by " + from.view.Number
+	}
+	p.emit(Event{Kind: EventCall, Stage: s.Stage, Text: fmt.Sprintf("%s transfer requested to %s", r.view.ID, ref.Target)})
+	if from != nil && from.view.State == CallConnected {
+		p.holdLocked(s, from)
+	}
+	p.placeLocked(s, r)
+}
+
+// reportReferProgress sends a transferor the NOTIFY for a call this phone
+// places on its behalf.
+func (p *Phone) reportReferProgress(s *state, r *callRec, code int, reason string, final bool) {
+	if r.leg == nil || r.leg.refer == nil {
+		return
+	}
+	ref := r.leg.refer
+	if final {
+		r.leg.refer = nil
+	}
+	p.async(s, func(ctx context.Context) { ref.Notify(ctx, code, reason) })
+}
+
+var errNoMedia = errors.New("device: no media for this call")

@@ -1,0 +1,220 @@
+package device_test
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hdphone/hdphone/device"
+	"github.com/hdphone/hdphone/device/flash"
+	"github.com/hdphone/hdphone/device/model"
+	"github.com/hdphone/hdphone/lab/sipproxy"
+	"github.com/hdphone/hdphone/media"
+	"github.com/hdphone/hdphone/media/mediatest"
+)
+
+// labPhone is a phone registered at a lab proxy, with a tone as its
+// microphone and a recorder as its speaker.
+type labPhone struct {
+	*device.Phone
+	user string
+	freq float64
+
+	mu  sync.Mutex
+	rec map[string]*mediatest.Recorder // by call ID
+}
+
+func (lp *labPhone) heard(callID string) []int16 {
+	lp.mu.Lock()
+	defer lp.mu.Unlock()
+	if r := lp.rec[callID]; r != nil {
+		return r.PCM()
+	}
+	return nil
+}
+
+func startProxy(t *testing.T) *sipproxy.Server {
+	t.Helper()
+	srv, err := sipproxy.New(sipproxy.Config{Domain: "lab.test", Users: sipproxy.Numbered(1001, 1099, "pass"), AuthCalls: true, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { srv.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return srv
+}
+
+func newLabPhone(t *testing.T, srv *sipproxy.Server, user string, freq float64, extra ...string) *labPhone {
+	t.Helper()
+	n := user[len(user)-2:]
+	mac, _ := net.ParseMAC("00:90:8f:10:00:" + n)
+	addr := randomLoopback()
+	fl := flash.NewMemory()
+	cfg := []string{
+		"voip/line/0/enabled=1",
+		"voip/line/0/id=" + user,
+		"voip/line/0/auth_name=" + user,
+		"voip/line/0/auth_password=pass" + user,
+		"voip/signalling/sip/use_proxy=1",
+		"voip/signalling/sip/proxy_address=" + srv.Addr().Addr().String(),
+		fmt.Sprintf("voip/signalling/sip/proxy_port=%d", srv.Addr().Port()),
+		"voip/signalling/sip/proxy_gateway=lab.test",
+	}
+	cfg = append(cfg, extra...)
+	if err := fl.Write(device.RecordConfig, []byte(strings.Join(cfg, "\n")+"\n")); err != nil {
+		t.Fatal(err)
+	}
+	lp := &labPhone{user: user, freq: freq, rec: map[string]*mediatest.Recorder{}}
+	p, err := device.New(device.Config{
+		Model: model.MustLookup(model.M450HD), MAC: mac, Flash: fl, Addr: addr, MediaPorts: media.PortAny,
+		Logger: testLogger(t),
+		Audio: func(c device.Call) (media.Source, media.Sink) {
+			rec := &mediatest.Recorder{}
+			lp.mu.Lock()
+			lp.rec[c.ID] = rec
+			lp.mu.Unlock()
+			return mediatest.NewSine(freq, 8000, device.AudioRate), rec
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lp.Phone = p
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	if err := p.PowerOn(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return lp
+}
+
+func waitFor(t *testing.T, p *device.Phone, what string, cond func(device.State) bool) device.State {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	s, err := p.Wait(ctx, cond)
+	if err != nil {
+		t.Fatalf("waiting for %s: %v\nstate: stage=%s lines=%+v calls=%+v notes=%v", what, err, s.Stage, s.Lines, s.Calls, s.Notifications)
+	}
+	return s
+}
+
+func registered(s device.State) bool {
+	return len(s.Lines) > 0 && s.Lines[0].State == device.RegRegistered
+}
+
+func callIn(s device.State, st device.CallState) *device.Call {
+	for i := range s.Calls {
+		if s.Calls[i].State == st {
+			return &s.Calls[i]
+		}
+	}
+	return nil
+}
+
+func hears(pcm []int16, freq float64) float64 {
+	if len(pcm) > device.AudioRate/2 {
+		pcm = pcm[len(pcm)-device.AudioRate/2:] // the last half second
+	}
+	return mediatest.ToneShare(pcm, device.AudioRate, freq)
+}
+
+// behaviour: SIP-1
+// behaviour: MEDIA-1
+func TestTwoPhonesCallThroughTheLabProxy(t *testing.T) {
+	srv := startProxy(t)
+	a := newLabPhone(t, srv, "1001", 1000)
+	b := newLabPhone(t, srv, "1002", 600)
+	waitFor(t, a.Phone, "A registered", registered)
+	waitFor(t, b.Phone, "B registered", registered)
+	ctx := context.Background()
+
+	id, err := a.Dial(ctx, "1002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb := waitFor(t, b.Phone, "B ringing", func(s device.State) bool { return callIn(s, device.CallIncoming) != nil })
+	in := callIn(sb, device.CallIncoming)
+	if in.Number != "1001" {
+		t.Errorf("B sees caller %q, want 1001", in.Number)
+	}
+	waitFor(t, a.Phone, "A hears ringback", func(s device.State) bool { return callIn(s, device.CallRinging) != nil })
+	if err := b.Answer(ctx, in.ID); err != nil {
+		t.Fatal(err)
+	}
+	sa := waitFor(t, a.Phone, "A connected", func(s device.State) bool { return callIn(s, device.CallConnected) != nil })
+	if c := callIn(sa, device.CallConnected); c.ID != id || c.Codec == "" {
+		t.Errorf("A's call %+v", c)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	if share := hears(a.heard(id), 600); share < 0.5 {
+		t.Errorf("A hears 600 Hz at %.2f of its power; want the far end's tone", share)
+	}
+	if share := hears(b.heard(in.ID), 1000); share < 0.5 {
+		t.Errorf("B hears 1000 Hz at %.2f of its power; want the far end's tone", share)
+	}
+
+	// Hold and resume by re-INVITE: the far end sees it.
+	if err := a.Hold(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, b.Phone, "B sees remote hold", func(s device.State) bool {
+		c := callIn(s, device.CallConnected)
+		return c != nil && c.RemoteHeld
+	})
+	if err := a.Resume(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, b.Phone, "B sees resume", func(s device.State) bool {
+		c := callIn(s, device.CallConnected)
+		return c != nil && !c.RemoteHeld
+	})
+
+	if err := b.Hangup(ctx, in.ID); err != nil {
+		t.Fatal(err)
+	}
+	sa = waitFor(t, a.Phone, "A's call ended", func(s device.State) bool { return callIn(s, device.CallEnded) != nil })
+	if c := callIn(sa, device.CallEnded); c.EndReason != "remote hangup" {
+		t.Errorf("end reason %q", c.EndReason)
+	}
+	dialed, err := a.Flash().History().List(flash.Dialed)
+	if err != nil || len(dialed) != 1 || dialed[0].Number != "1002" {
+		t.Errorf("A's dialed list %+v %v", dialed, err)
+	}
+	received, _ := b.Flash().History().List(flash.Received)
+	if len(received) != 1 || received[0].Number != "1001" || received[0].Duration < time.Second {
+		t.Errorf("B's received list %+v", received)
+	}
+}
+
+func testLogger(t *testing.T) *slog.Logger {
+	if !testing.Verbose() {
+		return nil
+	}
+	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// randomLoopback returns an address of 127/8 unlikely to be used by another
+// test running at the same time (all of 127/8 routes to lo with no set-up).
+func randomLoopback() netip.Addr {
+	var b [3]byte
+	rand.Read(b[:])
+	return netip.AddrFrom4([4]byte{127, 64 + b[0]%128, b[1], 1 + b[2]%250})
+}

@@ -1,0 +1,172 @@
+package device
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/hdphone/hdphone/config"
+	"github.com/hdphone/hdphone/media"
+	"github.com/hdphone/hdphone/sip"
+)
+
+// Registration notifications (the manual's Table 2-9 strings a generic SIP
+// line can hit). While one is shown the ringer LED is red and calls are
+// refused.
+const (
+	NoteBadCredentials = "Invalid address, username or password"
+	// NoteNoServer is "Failed to connect <domain> server" with the domain
+	// filled in.
+	NoteNoServer = "Failed to connect %s server"
+)
+
+// signInWait bounds how long the SignIn stage waits for the first
+// registration outcome before the phone goes idle anyway (registration
+// carries on in the background).
+const signInWait = 10 * time.Second
+
+// stageSignIn brings up line 0 when it is configured: a user agent on the
+// phone's address, its event pump, and registration.
+func (p *Phone) stageSignIn(ctx context.Context, b *Boot) error {
+	cfg := b.Config()
+	if cfg.Get("voip/line/0/id") == "" || (cfg.Get("voip/line/0/enabled") != "" && !cfg.Bool("voip/line/0/enabled")) {
+		return b.Log("no SIP line configured")
+	}
+	sc, err := sip.ConfigFrom(cfg)
+	if err != nil {
+		b.Notify(fmt.Sprintf(NoteNoServer, cfg.Get("voip/signalling/sip/proxy_gateway")))
+		return fmt.Errorf("device: SIP configuration: %w", err)
+	}
+	if pw, err := cfg.Secret("voip/line/0/auth_password"); err == nil {
+		sc.Password = sip.Secret(pw)
+	}
+	snap := b.Snapshot()
+	addr := p.address(snap)
+	if err := p.startMedia(b, cfg, addr); err != nil {
+		return err
+	}
+	sc.LocalAddr = addr
+	sc.UserAgent = UserAgent(p.cfg.Model.Name, snap.Firmware)
+	sc.DHCPServers = snap.Network.SIPServers
+	sc.Clock = p.cfg.Clock
+	sc.Logger = p.log.With("component", "sip")
+	ua, err := sip.New(sc)
+	if err != nil {
+		return fmt.Errorf("device: SIP user agent: %w", err)
+	}
+	l := &sipLine{index: 0, ua: ua, bySIP: map[*sip.Call]*callRec{}, orphans: map[*sip.Call][]sip.Event{}}
+	// The first registration outcome ends the stage.
+	outcome := make(chan struct{})
+	if err := b.do(func(s *state) {
+		s.calls.line = l
+		ln := p.lineLocked(s, 0)
+		ln.ID = sc.User
+		ln.Display = cfg.Get("voip/line/0/extension_display")
+		if ln.Display == "" {
+			ln.Display = sc.User
+		}
+		ln.State = RegRegistering
+		s.signInDone = outcome
+	}); err != nil {
+		ua.Close()
+		return err
+	}
+	b.Go("sip", func(ctx context.Context) {
+		if err := ua.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			p.log.Warn("SIP user agent stopped", "err", err)
+		}
+	})
+	b.Go("sip-events", func(ctx context.Context) { p.pumpSIP(ctx, l) })
+	// The agent accepts intents once Run has started on its goroutine.
+	err = ua.Register(ctx)
+	for i := 0; errors.Is(err, sip.ErrNotRunning) && i < 200 && ctx.Err() == nil; i++ {
+		time.Sleep(5 * time.Millisecond)
+		err = ua.Register(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("device: register: %w", err)
+	}
+	t := p.clk.NewTimer(signInWait)
+	defer t.Stop()
+	select {
+	case <-outcome:
+	case <-t.C():
+		b.Log("registration still in progress")
+	case <-ctx.Done():
+	}
+	return nil
+}
+
+// address is the phone's own IP: the network stage's, else the one the
+// fleet gave it, else loopback.
+func (p *Phone) address(s State) netip.Addr {
+	if s.Network.Address.IsValid() {
+		return s.Network.Address.Addr()
+	}
+	if p.cfg.Addr.IsValid() {
+		return p.cfg.Addr
+	}
+	return netip.AddrFrom4([4]byte{127, 0, 0, 1})
+}
+
+// registrationNotes keeps the screen notifications in step with line 0's
+// registration: bad credentials and unreachable servers are shown until a
+// registration succeeds.
+func (p *Phone) registrationNotes(s *state, e sip.RegistrationEvent) {
+	domain := s.Config.Get("voip/signalling/sip/proxy_gateway")
+	if domain == "" {
+		domain = s.Config.Get("voip/signalling/sip/proxy_address")
+	}
+	noServer := fmt.Sprintf(NoteNoServer, domain)
+	switch {
+	case e.State == sip.RegRegistered:
+		p.clearNote(s, NoteBadCredentials)
+		p.clearNote(s, noServer)
+	case e.State == sip.RegFailed && (e.Code == 401 || e.Code == 403 || e.Code == 407):
+		p.addNote(s, NoteBadCredentials)
+	case e.State == sip.RegFailed && (e.Code == 0 || e.Code == 408 || e.Code >= 500):
+		p.addNote(s, noServer)
+	}
+	if e.State == sip.RegRegistered || e.State == sip.RegFailed {
+		if s.signInDone != nil {
+			close(s.signInDone)
+			s.signInDone = nil
+		}
+	}
+}
+
+// startMedia makes the cycle's media engine from the configuration and runs
+// its pacer as a service of the cycle.
+func (p *Phone) startMedia(b *Boot, cfg *config.Config, addr netip.Addr) error {
+	settings, errs := media.SettingsFromConfig(cfg)
+	for _, err := range errs {
+		p.log.Warn("media setting ignored", "err", err)
+	}
+	ec := settings.EngineConfig(addr)
+	ec.Clock = p.cfg.Clock
+	ec.Logger = p.log.With("component", "media")
+	if p.cfg.MediaPorts != 0 {
+		ec.PortBase = p.cfg.MediaPorts
+	}
+	engine, err := media.NewEngine(ec)
+	if err != nil {
+		return fmt.Errorf("device: media engine: %w", err)
+	}
+	codecs, skipped := settings.OfferCodecs(p.cfg.Codecs)
+	for _, err := range skipped {
+		p.log.Info("codec not offered", "err", err)
+	}
+	pm := &phoneMedia{engine: engine, settings: settings, codecs: codecs, registry: p.cfg.Codecs}
+	if err := b.do(func(s *state) { s.media = pm }); err != nil {
+		engine.Close()
+		return err
+	}
+	return b.Go("media", func(ctx context.Context) {
+		if err := engine.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			p.log.Warn("media engine stopped", "err", err)
+		}
+		engine.Close()
+	})
+}
