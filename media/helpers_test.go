@@ -129,16 +129,27 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 	}
 }
 
-// heard checks that the last window of what rec recorded is the tone.
+// heard checks that the tone dominates the last second of what rec
+// recorded: at least 70% of its 100 ms blocks are mostly that tone (a CPU
+// starved test machine may cause the odd concealed frame; silence, noise or
+// another frequency fail).
 func heard(t testing.TB, who string, rec *mediatest.Recorder, rate int, freq float64) {
 	t.Helper()
 	pcm := rec.PCM()
-	win := rate / 2 // the last 500 ms
-	if len(pcm) < win {
+	if len(pcm) < rate/2 {
 		t.Fatalf("%s recorded only %d samples", who, len(pcm))
 	}
-	pcm = pcm[len(pcm)-win:]
-	if share := mediatest.ToneShare(pcm, rate, freq); share < 0.8 {
-		t.Errorf("%s: %.0f Hz is %.2f of the power heard (rms %.0f), want > 0.8", who, freq, share, mediatest.RMS(pcm))
+	pcm = pcm[max(0, len(pcm)-rate):]
+	block := rate / 10
+	good, blocks := 0, 0
+	for i := 0; i+block <= len(pcm); i += block {
+		blocks++
+		if mediatest.ToneShare(pcm[i:i+block], rate, freq) > 0.8 {
+			good++
+		}
+	}
+	if good*10 < blocks*7 {
+		t.Errorf("%s: %.0f Hz dominates %d of %d blocks of 100 ms (share over all %.2f, rms %.0f), want 70%%",
+			who, freq, good, blocks, mediatest.ToneShare(pcm, rate, freq), mediatest.RMS(pcm))
 	}
 }
