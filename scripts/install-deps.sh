@@ -16,7 +16,7 @@ PACKAGES=(
 	kamailio kamailio-tls-modules sip-tester baresip baresip-core linphone-cli sox
 	chrony rsyslog slapd ldap-utils tcpdump socat bsdutils tmux
 	qemu-user-static ffmpeg libspandsp-dev libbcg729-dev portaudio19-dev gcc
-	chromium
+	chromium nftables
 )
 
 missing=()
