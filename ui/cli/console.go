@@ -48,6 +48,11 @@ type Console struct {
 
 	mu      sync.Mutex // guards sshConf
 	sshConf *ssh.ServerConfig
+
+	// The subscription is taken in New, so that "show log" has every event
+	// from the moment the console exists; Run consumes and ends it.
+	sub   <-chan device.Event
+	unsub func()
 }
 
 // service is one listener and its sessions.
@@ -60,7 +65,9 @@ type service struct {
 	wg    sync.WaitGroup // the accept loop and the sessions
 }
 
-// New checks cfg and returns a Console; Run serves it.
+// New checks cfg and returns a Console; Run serves it. The console starts
+// recording the phone's events at once; call Run (or the recording stays
+// subscribed).
 func New(cfg Config) (*Console, error) {
 	if cfg.Phone == nil {
 		return nil, ErrNoPhone
@@ -84,6 +91,7 @@ func New(cfg Config) (*Console, error) {
 		ssh:    service{name: "ssh", addr: cfg.SSHAddr, conns: map[net.Conn]struct{}{}},
 	}
 	c.engine = &Engine{Phone: cfg.Phone, LoadURL: cfg.LoadURL, Provision: cfg.Provision, Log: c.events}
+	c.sub, c.unsub = cfg.Phone.Subscribe(256)
 	return c, nil
 }
 
@@ -108,8 +116,8 @@ func (s *service) boundAddr() net.Addr {
 // Run records the phone's events and keeps each service's listener open
 // exactly while the phone is on and its switch is 1, until ctx is done.
 func (c *Console) Run(ctx context.Context) error {
-	events, stop := c.phone.Subscribe(256)
-	defer stop()
+	events := c.sub
+	defer c.unsub()
 	c.reconcile(ctx)
 	defer func() {
 		c.telnet.close()
