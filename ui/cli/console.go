@@ -10,6 +10,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/term"
@@ -29,11 +30,17 @@ type Config struct {
 	// LoadURL and Provision back the "load" and "provision" commands.
 	LoadURL   func(ctx context.Context, url string) error
 	Provision func(ctx context.Context) error
+	// IdleTimeout ends a session that sends nothing for that long (0
+	// means 10 minutes).
+	IdleTimeout time.Duration
 	// LogSize is how many phone events "show log" keeps (0 means 200).
 	LogSize int
 	// Logger receives the console's log; nil discards it.
 	Logger *slog.Logger
 }
+
+// DefaultIdleTimeout ends silent sessions.
+const DefaultIdleTimeout = 10 * time.Minute
 
 // Console serves the command engine over Telnet and SSH while the phone's
 // configuration enables them.
@@ -77,6 +84,9 @@ func New(cfg Config) (*Console, error) {
 	}
 	if cfg.SSHAddr == "" {
 		cfg.SSHAddr = ":22"
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -174,7 +184,7 @@ func (s *service) set(ctx context.Context, c *Console, on bool, serve func(conte
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			s.accept(ctx, ln, serve)
+			s.accept(ctx, ln, c.cfg.IdleTimeout, serve)
 		}()
 	case !on && s.ln != nil:
 		c.log.Info("service off", "service", s.name)
@@ -182,7 +192,7 @@ func (s *service) set(ctx context.Context, c *Console, on bool, serve func(conte
 	}
 }
 
-func (s *service) accept(ctx context.Context, ln net.Listener, serve func(context.Context, net.Conn)) {
+func (s *service) accept(ctx context.Context, ln net.Listener, idle time.Duration, serve func(context.Context, net.Conn)) {
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
@@ -194,6 +204,7 @@ func (s *service) accept(ctx context.Context, ln net.Listener, serve func(contex
 			conn.Close()
 			return
 		}
+		conn = idleConn{Conn: conn, idle: idle}
 		s.conns[conn] = struct{}{}
 		s.wg.Add(1)
 		s.mu.Unlock()
@@ -225,6 +236,17 @@ func (s *service) closeLocked() {
 	for conn := range s.conns {
 		conn.Close()
 	}
+}
+
+// idleConn ends a connection that reads nothing for idle.
+type idleConn struct {
+	net.Conn
+	idle time.Duration
+}
+
+func (c idleConn) Read(p []byte) (int, error) {
+	c.Conn.SetReadDeadline(time.Now().Add(c.idle))
+	return c.Conn.Read(p)
 }
 
 // checkAdmin reports whether name/password are the administrator pair

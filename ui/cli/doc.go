@@ -9,7 +9,8 @@
 // listener as its switch changes, with no reboot; turning a service off also
 // ends its open sessions. Both log in with the administrator pair
 // system/user_name and system/password (parameters_notes item 39, AUTH-4);
-// three wrong passwords end the connection.
+// three wrong passwords end the connection, and so does silence for
+// Config.IdleTimeout (default 10 minutes).
 //
 // Telnet negotiation (RFC 854, 857, 858, 1073) is written here: the phone
 // offers WILL ECHO and WILL SUPPRESS-GO-AHEAD, asks DO NAWS for the window

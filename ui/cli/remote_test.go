@@ -3,7 +3,9 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -13,6 +15,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/hdphone/hdphone/device"
 	"github.com/hdphone/hdphone/device/flash"
 	"github.com/hdphone/hdphone/device/model"
 	"github.com/hdphone/hdphone/internal/testpeer"
@@ -385,4 +388,30 @@ func (s *syncBuf) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.b.Reset()
+}
+
+func TestIdleSessionEnds(t *testing.T) {
+	fl := flash.NewMemory()
+	fl.Write(device.RecordConfig, []byte("management/telnet/enabled=1\n"))
+	mac, _ := net.ParseMAC("00:90:8f:00:00:01")
+	p, _ := device.New(device.Config{Model: model.MustLookup(model.M450HD), MAC: mac, Flash: fl})
+	c, _ := cli.New(cli.Config{Phone: p, TelnetAddr: "127.0.0.1:0", SSHAddr: "127.0.0.1:0", IdleTimeout: 200 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 2)
+	go func() { done <- p.Run(ctx) }()
+	go func() { done <- c.Run(ctx) }()
+	defer func() { cancel(); <-done; <-done }()
+	p.PowerOn(ctx)
+	addr := waitAddr(t, c.TelnetAddr, true).String()
+	tc := dialTelnet(t, addr)
+	tc.readUntil("Username: ")
+	tc.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		if _, err := tc.conn.Read(make([]byte, 64)); err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Fatal("idle session still open after 5 s")
+			}
+			break
+		}
+	}
 }
