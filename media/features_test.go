@@ -323,8 +323,8 @@ func TestPaging(t *testing.T) {
 			t.Fatalf("listener %d: no page end", i)
 		}
 	}
-	if st := outsider.l.Stats(); st.PacketsReceived != 0 {
-		t.Errorf("listener of another group received %d packets", st.PacketsReceived)
+	if st := outsider.l.Stats(); st.PacketsReceived != 0 || outsider.rec.Len() != 0 {
+		t.Errorf("listener of another group received %d packets and played %d samples", st.PacketsReceived, outsider.rec.Len())
 	}
 	select {
 	case ev := <-outsider.l.Events():

@@ -905,6 +905,12 @@ func (s *Session) playout(p *params, now time.Time) {
 	}
 	need := rate * int(playFrame/time.Millisecond) / 1000
 	s.rmu.Lock()
+	if s.mode == modePageListen && !s.rx.pageActive {
+		// Between pages the listener plays nothing (the speaker is the
+		// device's for other things).
+		s.rmu.Unlock()
+		return
+	}
 	s.jb.setJitter(s.rx.jitter.duration(max(p.recvClock, 1)))
 	for len(pl.fifo) < need {
 		step, pkt := s.jb.nextStep(now, playFrame)
