@@ -90,10 +90,11 @@ func BenchmarkVsFFmpeg(b *testing.B) {
 			}
 			dst := make([]byte, len(pcm))
 			b.ReportAllocs()
+			cpu0 := audiotest.CPUTime()
 			for b.Loop() {
 				law.law.Encode(dst, pcm)
 			}
-			audiotest.ReportVsFFmpeg(b, frames, ff)
+			audiotest.ReportVsFFmpeg(b, frames, ff, audiotest.CPUTime()-cpu0)
 		})
 		b.Run("decode-"+law.law.String(), func(b *testing.B) {
 			args := func(in string) []string {
@@ -105,10 +106,11 @@ func BenchmarkVsFFmpeg(b *testing.B) {
 			}
 			dst := make([]int16, len(pcm))
 			b.ReportAllocs()
+			cpu0 := audiotest.CPUTime()
 			for b.Loop() {
 				law.law.Decode(dst, code)
 			}
-			audiotest.ReportVsFFmpeg(b, frames, ff)
+			audiotest.ReportVsFFmpeg(b, frames, ff, audiotest.CPUTime()-cpu0)
 		})
 	}
 }

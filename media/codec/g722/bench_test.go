@@ -56,10 +56,11 @@ func BenchmarkEncodeVsFFmpeg(b *testing.B) {
 	dst := make([]byte, len(pcm)/2)
 	enc := g722.NewEncoder()
 	b.ReportAllocs()
+	cpu0 := audiotest.CPUTime()
 	for b.Loop() {
 		enc.Encode(dst, pcm)
 	}
-	audiotest.ReportVsFFmpeg(b, frames, ff)
+	audiotest.ReportVsFFmpeg(b, frames, ff, audiotest.CPUTime()-cpu0)
 }
 
 // BenchmarkDecodeVsFFmpeg is the decoding counterpart.
@@ -81,8 +82,9 @@ func BenchmarkDecodeVsFFmpeg(b *testing.B) {
 	dst := make([]int16, len(pcm))
 	dec := g722.NewDecoder()
 	b.ReportAllocs()
+	cpu0 := audiotest.CPUTime()
 	for b.Loop() {
 		dec.Decode(dst, code)
 	}
-	audiotest.ReportVsFFmpeg(b, frames, ff)
+	audiotest.ReportVsFFmpeg(b, frames, ff, audiotest.CPUTime()-cpu0)
 }
