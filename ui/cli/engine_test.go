@@ -29,7 +29,9 @@ type opts struct {
 	provision func(context.Context) error
 }
 
-func start(t *testing.T, o opts) *testPhone {
+func startB(b *testing.B) *testPhone { return start(b, opts{}) }
+
+func start(t testing.TB, o opts) *testPhone {
 	t.Helper()
 	if o.model == "" {
 		o.model = model.M450HD
@@ -69,7 +71,7 @@ func start(t *testing.T, o opts) *testPhone {
 	return tp
 }
 
-func (tp *testPhone) waitBoot(t *testing.T, n int) device.State {
+func (tp *testPhone) waitBoot(t testing.TB, n int) device.State {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(tp.ctx, 10*time.Second)
 	defer cancel()

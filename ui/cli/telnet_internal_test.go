@@ -77,3 +77,13 @@ func FuzzTelnetDecode(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkTelnetDecode(b *testing.B) {
+	in := []byte("set voip/media/media_port 6000\r\n\xff\xfa\x1f\x00\x50\x00\x18\xff\xf0show status\r\x00")
+	var d telnetDecoder
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		d.decode(in)
+	}
+}
