@@ -21,12 +21,29 @@ func NewUDP(cfg Config, local, server netip.AddrPort) (*Client, error) { return 
 // NewRaw is only available on Linux.
 func NewRaw(iface string, cfg Config) (*Client, error) { return nil, ErrUnsupported }
 
-func (c *Client) MAC() net.HardwareAddr                   { return nil }
-func (c *Client) LocalAddr() net.Addr                     { return nil }
-func (c *Client) Lease() *Lease                           { return nil }
-func (c *Client) Close() error                            { return ErrUnsupported }
+// MAC returns nil.
+func (c *Client) MAC() net.HardwareAddr { return nil }
+
+// LocalAddr returns nil.
+func (c *Client) LocalAddr() net.Addr { return nil }
+
+// Lease returns nil.
+func (c *Client) Lease() *Lease { return nil }
+
+// Close returns ErrUnsupported.
+func (c *Client) Close() error { return ErrUnsupported }
+
+// Acquire returns ErrUnsupported.
 func (c *Client) Acquire(context.Context) (*Lease, error) { return nil, ErrUnsupported }
-func (c *Client) Renew(context.Context) (*Lease, error)   { return nil, ErrUnsupported }
-func (c *Client) Rebind(context.Context) (*Lease, error)  { return nil, ErrUnsupported }
-func (c *Client) Release(context.Context) error           { return ErrUnsupported }
-func (c *Client) Run(ctx context.Context) error           { return ErrUnsupported }
+
+// Renew returns ErrUnsupported.
+func (c *Client) Renew(context.Context) (*Lease, error) { return nil, ErrUnsupported }
+
+// Rebind returns ErrUnsupported.
+func (c *Client) Rebind(context.Context) (*Lease, error) { return nil, ErrUnsupported }
+
+// Release returns ErrUnsupported.
+func (c *Client) Release(context.Context) error { return ErrUnsupported }
+
+// Run returns ErrUnsupported.
+func (c *Client) Run(context.Context) error { return ErrUnsupported }
