@@ -117,7 +117,7 @@ func fallback(k Kind, def map[Kind]Tone) Tone {
 	}
 	switch k {
 	case StutterDial:
-		t := cadence("", f1, f2, lvl, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100)
+		t := cadence("", f1, f2, lvl, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100)
 		t.Steps = append(t.Steps, on(f1, f2, lvl, 0))
 		t.Repeat = false
 		return t
@@ -135,8 +135,10 @@ func fallback(k Kind, def map[Kind]Tone) Tone {
 	return Tone{}
 }
 
-// ITU-T E.180 Suppl. 2 style national values. Levels: -13 dBm0 for a
-// single frequency, -16 dBm0 per frequency for pairs.
+// ITU-T E.180 Suppl. 2 national values (the ITU "Various tones used in
+// national networks" list, as open-source PBXs tabulate it; Argentina is not
+// in that tabulation and its values here are the commonly quoted ones).
+// Levels: -13 dBm0 for a single frequency, -16 dBm0 per frequency for pairs.
 var countryTones = map[string]map[Kind]Tone{
 	"Israel": {
 		Dial:        continuous("", 414, 0, -13),
@@ -144,6 +146,8 @@ var countryTones = map[string]map[Kind]Tone{
 		Busy:        cadence("", 414, 0, -13, 500, 500),
 		Congestion:  cadence("", 414, 0, -13, 250, 250),
 		CallWaiting: cadence("", 414, 0, -13, 100, 100, 100, 100, 600, 3000),
+		StutterDial: append2(cadence("", 414, 0, -13, 160, 160, 160, 160, 160, 160, 160, 160, 160, 160,
+			160, 160, 160, 160, 160, 160, 160, 160, 160, 160), on(414, 0, -13, 0)),
 	},
 	"China": {
 		Dial:        continuous("", 450, 0, -13),
@@ -178,13 +182,15 @@ var countryTones = map[string]map[Kind]Tone{
 		Ringback:    cadence("", 400, 450, -16, 400, 200, 400, 2000),
 		Busy:        cadence("", 400, 0, -13, 375, 375),
 		Congestion:  cadence("", 400, 0, -13, 400, 350, 225, 525),
-		CallWaiting: cadence("", 400, 0, -13, 100, 3000),
+		CallWaiting: cadence("", 400, 0, -13, 100, 4000),
+		// Special dial tone (a diversion is active): 350+440 then 440 alone.
+		StutterDial: {Repeat: true, Steps: []Step{on(350, 440, -16, 750), on(440, 0, -13, 750)}},
 	},
 	"Brazil": {
 		Dial:        continuous("", 425, 0, -13),
 		Ringback:    cadence("", 425, 0, -13, 1000, 4000),
 		Busy:        cadence("", 425, 0, -13, 250, 250),
-		Congestion:  cadence("", 425, 0, -13, 750, 250),
+		Congestion:  cadence("", 425, 0, -13, 250, 250, 750, 250),
 		CallWaiting: cadence("", 425, 0, -13, 50, 1000),
 	},
 	"Italy": {
@@ -206,25 +212,29 @@ var countryTones = map[string]map[Kind]Tone{
 		Ringback:    cadence("", 425, 0, -13, 1000, 5000),
 		Busy:        cadence("", 425, 0, -13, 500, 500),
 		Congestion:  cadence("", 425, 0, -13, 200, 200),
-		CallWaiting: cadence("", 425, 0, -13, 200, 200, 200, 5000),
+		CallWaiting: cadence("", 440, 0, -13, 300, 10000),
 	},
 	"Russia": {
 		Dial:        continuous("", 425, 0, -13),
-		Ringback:    cadence("", 425, 0, -13, 800, 3200),
+		Ringback:    cadence("", 425, 0, -13, 1000, 4000),
 		Busy:        cadence("", 425, 0, -13, 350, 350),
 		Congestion:  cadence("", 425, 0, -13, 175, 175),
 		CallWaiting: cadence("", 425, 0, -13, 200, 5000),
 	},
 	"Australia": {
-		Dial:        continuous("", 413, 438, -16),
-		Ringback:    cadence("", 413, 438, -16, 400, 200, 400, 2000),
-		Busy:        cadence("", 425, 0, -13, 375, 375),
-		Congestion:  cadence("", 425, 0, -16, 375, 375),
-		CallWaiting: cadence("", 425, 0, -13, 200, 100, 200, 4400),
+		Dial:     continuous("", 413, 438, -16),
+		Ringback: cadence("", 413, 438, -16, 400, 200, 400, 2000),
+		Busy:     cadence("", 425, 0, -13, 375, 375),
+		// Congestion drops by 10 dB every other cadence.
+		Congestion: {Repeat: true, Steps: []Step{
+			on(425, 0, -13, 375), off(375), on(425, 0, -23, 375), off(375),
+		}},
+		CallWaiting: cadence("", 425, 0, -13, 200, 200, 200, 4400),
+		StutterDial: cadence("", 413, 438, -16, 100, 40),
 	},
 	"USA": {
 		Dial:         continuous("", 350, 440, -16),
-		StutterDial:  append2(cadence("", 350, 440, -16, 100, 100, 100, 100, 100, 100), on(350, 440, -16, 0)),
+		StutterDial:  append2(cadence("", 350, 440, -16, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100), on(350, 440, -16, 0)),
 		Ringback:     cadence("", 440, 480, -16, 2000, 4000),
 		Busy:         cadence("", 480, 620, -16, 500, 500),
 		Congestion:   cadence("", 480, 620, -16, 250, 250),

@@ -77,6 +77,10 @@ func TestNationalCadences(t *testing.T) {
 		{"Israel", tone.Ringback, 414, ms(1000, 3000, 1000)},
 		{"China", tone.Busy, 450, ms(350, 350, 350, 350)},
 		{"Russia", tone.Congestion, 425, ms(170, 180, 180, 170)}, // 175 ms on a 10 ms grid
+		{"Russia", tone.Ringback, 425, ms(1000, 4000, 1000)},
+		{"Portugal", tone.CallWaiting, 440, ms(300, 10000, 300)},
+		{"Australia", tone.CallWaiting, 425, ms(200, 200, 200, 4400, 200)},
+		{"Brazil", tone.Congestion, 425, ms(250, 250, 750, 250, 250)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.country+" "+tc.kind.String(), func(t *testing.T) {
