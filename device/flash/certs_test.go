@@ -63,6 +63,7 @@ func newPKI(t *testing.T) pki {
 
 // behaviour: SEC-4
 func TestCertificatesFromOpenSSLRoundTrip(t *testing.T) {
+	t.Parallel() // waits on other processes (openssl) or interleaves with them
 	p := newPKI(t)
 	kinds(t, func(t *testing.T, s *flash.Store) {
 		c := s.Certificates()
@@ -111,6 +112,7 @@ func TestCertificatesFromOpenSSLRoundTrip(t *testing.T) {
 }
 
 func TestCertificatesRefuseBadDataAndKeepTheOldOne(t *testing.T) {
+	t.Parallel() // waits on other processes (openssl) or interleaves with them
 	p := newPKI(t)
 	s := flash.NewMemory()
 	c := s.Certificates()
@@ -178,6 +180,7 @@ func TestCertificateSlotsAreChecked(t *testing.T) {
 }
 
 func TestFactoryResetKeepsOnlyTheFactoryCertificate(t *testing.T) {
+	t.Parallel() // waits on other processes (openssl) or interleaves with them
 	p := newPKI(t)
 	kinds(t, func(t *testing.T, s *flash.Store) {
 		c := s.Certificates()

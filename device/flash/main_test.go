@@ -27,11 +27,18 @@ const (
 	writerDirEnv  = "HDPHONE_FLASH_DIR"
 )
 
+// raceEnabled is set by race_test.go in a race-instrumented build.
+var raceEnabled bool
+
 func TestMain(m *testing.M) {
 	if mode := os.Getenv(writerModeEnv); mode != "" {
 		os.Exit(runWriter(mode, os.Getenv(writerDirEnv), os.Stdout))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if writerBuildDir != "" {
+		os.RemoveAll(writerBuildDir)
+	}
+	os.Exit(code)
 }
 
 // runWriter updates records in dir until it is killed, printing one line to

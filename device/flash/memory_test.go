@@ -21,6 +21,7 @@ import (
 // older than what the writer already reported.
 func TestMemoryStoreCutAtRandomInstants(t *testing.T) {
 	s := flash.NewMemory()
+	hist := flash.History{Store: s, Limit: 10}
 	acked := make([]atomic.Uint64, len(testRecords))
 	var calls, burnt atomic.Uint64
 	stop := make(chan struct{})
@@ -38,18 +39,18 @@ func TestMemoryStoreCutAtRandomInstants(t *testing.T) {
 			}
 			i := rng.IntN(len(testRecords))
 			seqs[i]++
-			if err := s.Write(testRecords[i], selfChecking(testRecords[i], seqs[i], rng.IntN(8192))); err != nil {
+			if err := s.Write(testRecords[i], selfChecking(testRecords[i], seqs[i], rng.IntN(2048))); err != nil {
 				done <- err
 				return
 			}
 			acked[i].Store(seqs[i])
-			if _, err := s.History().Add(flash.Call{Kind: flash.Dialed, Number: strconv.FormatUint(n, 10)}); err != nil {
+			if _, err := hist.Add(flash.Call{Kind: flash.Dialed, Number: strconv.FormatUint(n, 10)}); err != nil {
 				done <- err
 				return
 			}
 			calls.Store(n)
 			if n%8 == 0 {
-				if _, err := fw.Install(firmwareVersion(n), bytes.NewReader(firmwareImage(n%3))); err != nil {
+				if _, err := fw.Install(firmwareVersion(n), bytes.NewReader(payload("image", n, 4096))); err != nil {
 					done <- err
 					return
 				}
@@ -75,7 +76,7 @@ func TestMemoryStoreCutAtRandomInstants(t *testing.T) {
 			}
 		}
 		floorCalls := calls.Load()
-		list, err := s.History().List(0)
+		list, err := hist.List(0)
 		if err != nil {
 			t.Fatalf("look %d: history: %v", k, err)
 		}

@@ -1,0 +1,5 @@
+//go:build race
+
+package flash_test
+
+func init() { raceEnabled = true }
