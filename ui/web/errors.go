@@ -12,8 +12,4 @@ var (
 	ErrBadUpload = errors.New("web: not an accepted file")
 	// ErrNotAvailable: the feature's hook is not wired in.
 	ErrNotAvailable = errors.New("web: not available on this phone")
-	// ErrLockedOut: too many failed logins from this address.
-	ErrLockedOut = errors.New("web: locked out after repeated login failures")
-	// ErrBadCredentials: wrong user name or password.
-	ErrBadCredentials = errors.New("web: wrong user name or password")
 )
