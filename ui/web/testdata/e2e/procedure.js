@@ -140,6 +140,12 @@ async function waitFor(page, url, check, what) {
     await a.waitForSelector('#error', { timeout: 20000 });
     assert.match(await a.textContent('#error'), /was refused; nothing was burnt/);
     await snap(a, 'a-corrupt-refused');
+    // 7. The live faceplate shows the screen (here the boot status, as no
+    // screen application is wired in) and is refreshed by its script.
+    await a.goto(A + '/faceplate');
+    await a.waitForFunction(() => document.getElementById('screen').textContent.includes('idle'));
+    assert.match(await a.textContent('#screen'), new RegExp('450HD  ' + env('FW_VERSION')));
+    await snap(a, 'a-faceplate');
     console.log('procedure done');
   } finally {
     await browser.close();
