@@ -233,7 +233,7 @@ func (s *Server) root(w http.ResponseWriter, r *http.Request) {
 }
 
 func keyPageVisible(m *model.Model, k keyKind) bool {
-	if m.Name == model.MHRS {
+	if !m.Caps.WebKeyPages {
 		return false // WEB-6: the HRS has no key pages
 	}
 	return len(keyIndices(m, k)) > 0
