@@ -28,7 +28,6 @@ func TestFirmwareSlotIsEmptyOutOfTheBox(t *testing.T) {
 	})
 }
 
-// behaviour: FW-1
 func TestBurnInstallsImageAndVersion(t *testing.T) {
 	kinds(t, func(t *testing.T, s *flash.Store) {
 		fw := s.Firmware()

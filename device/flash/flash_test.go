@@ -166,8 +166,6 @@ func TestConcurrentWritersLeaveOneCompleteVersion(t *testing.T) {
 	})
 }
 
-// behaviour: MAINT-1
-// behaviour: MAINT-3
 func TestFactoryResetKeepsFirmwareAndFactoryIdentity(t *testing.T) {
 	kinds(t, func(t *testing.T, s *flash.Store) {
 		keep := map[string]string{
