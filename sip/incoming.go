@@ -33,6 +33,10 @@ func (u *UA) check(req *sipgosip.Request, tx sipgosip.ServerTransaction) bool {
 	if tx == nil {
 		return false
 	}
+	if !strings.EqualFold(req.SipVersion, "SIP/2.0") {
+		u.respond(tx, u.reply(req, 505, "Version Not Supported", nil))
+		return false
+	}
 	if req.From() == nil || req.To() == nil || req.CallID() == nil || req.CSeq() == nil {
 		u.respond(tx, u.reply(req, 400, "Missing Required Header", nil))
 		return false
@@ -90,7 +94,7 @@ func (u *UA) inDialog(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
 // onAckRequest takes an ACK for a 2xx (ACKs of failures stay in their
 // transaction).
 func (u *UA) onAckRequest(req *sipgosip.Request, _ sipgosip.ServerTransaction) {
-	if req.CallID() == nil || req.CSeq() == nil {
+	if req.CallID() == nil || req.CSeq() == nil || !strings.EqualFold(req.SipVersion, "SIP/2.0") {
 		return
 	}
 	if c, ok := u.findDialog(dialogKey(callIDOf(req), toTag(req))).(*Call); ok {
