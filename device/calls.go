@@ -52,6 +52,8 @@ type callRec struct {
 	// wantHold is the media direction the user last asked for.
 	reinviting bool
 	wantHold   bool
+	// redirects counts the 3xx this call followed.
+	redirects int
 }
 
 // calls is the call manager's part of the owner's state.

@@ -54,6 +54,10 @@ type sessionMedia struct {
 	local  sdp.Local
 	result sdp.Result
 	nego   bool
+	// src and sink are the call's own microphone and speaker (the
+	// conference bridge wraps them).
+	src  media.Source
+	sink media.Sink
 }
 
 // newMedia makes the media of call r on the cycle's engine.
@@ -69,6 +73,15 @@ func (p *Phone) newMedia(s *state, r *callRec) (callMedia, error) {
 		Muted: !pm.settings.Microphone || s.calls.muted}
 	if p.cfg.Audio != nil {
 		cfg.Source, cfg.Sink = p.cfg.Audio(r.view)
+	}
+	if r.view.Discreet {
+		// A discreet call is one way: the caller plays nothing, the called
+		// phone sends nothing (manual §3.3.1.3).
+		if r.view.Direction == Outgoing {
+			cfg.Sink = nil
+		} else {
+			cfg.Muted = true
+		}
 	}
 	sess, err := pm.engine.NewSession(cfg)
 	if err != nil {
@@ -87,7 +100,7 @@ func (p *Phone) newMedia(s *state, r *callRec) (callMedia, error) {
 			return nil, fmt.Errorf("device: SRTP keys: %w", err)
 		}
 	}
-	return &sessionMedia{sess: sess, local: local}, nil
+	return &sessionMedia{sess: sess, local: local, src: cfg.Source, sink: cfg.Sink}, nil
 }
 
 func direction(hold bool) sdp.Direction {

@@ -180,7 +180,14 @@ func (p *Phone) onNotify(s *state, e sip.NotifyEvent) {
 
 // --- outgoing ---
 
-func (p *Phone) inviteLocked(s *state, r *callRec) {
+func (p *Phone) inviteLocked(s *state, r *callRec) { p.inviteTo(s, r, r.view.Number) }
+
+// maxRedirects bounds how many 3xx a call follows.
+const maxRedirects = 3
+
+// inviteTo sends the INVITE of call r to target (the dialed number, or a
+// redirect's contact).
+func (p *Phone) inviteTo(s *state, r *callRec, target string) {
 	l := s.calls.line
 	m, err := p.newMedia(s, r)
 	if err != nil {
@@ -193,8 +200,11 @@ func (p *Phone) inviteLocked(s *state, r *callRec) {
 		p.setCallState(s, r, CallEnded, "media: "+err.Error())
 		return
 	}
-	number := r.view.Number
+	number := target
 	opts := sip.InviteOptions{}
+	if r.view.Discreet {
+		opts.Headers = append(opts.Headers, autoAnswerHeader)
+	}
 	if r.consultFor == "" && r.leg != nil && r.leg.refer != nil {
 		opts.Replaces, opts.ReferredBy = r.leg.refer.Replaces, r.leg.refer.ReferredBy
 	}
@@ -256,6 +266,27 @@ func (p *Phone) onCallEvent(s *state, r *callRec, ev sip.Event) {
 			}
 		}
 	case sip.CallEndedEvent:
+		if len(e.Redirect) > 0 && r.view.Direction == Outgoing && r.redirects < maxRedirects &&
+			r.view.State != CallEnded && s.calls.line != nil {
+			// Follow the redirect (call forwarding at the far end): the same
+			// call, placed again to the first contact.
+			r.redirects++
+			delete(s.calls.line.bySIP, r.leg.call)
+			r.leg.call = nil
+			if r.media != nil {
+				r.media.Close()
+				r.media = nil
+			}
+			r.view.Number = e.Redirect[0]
+			if u := userOf(e.Redirect[0]); u != "" {
+				r.view.Number = u
+			}
+			p.emit(Event{Kind: EventCall, Stage: s.Stage, Text: fmt.Sprintf("%s redirected (%d %s) to %s", r.view.ID, e.Code, e.Reason, e.Redirect[0])})
+			p.setCallState(s, r, CallCalling, "")
+			target := e.Redirect[0]
+			p.inviteTo(s, r, target)
+			return
+		}
 		why := e.Cause
 		if e.Code != 0 {
 			why = fmt.Sprintf("%d %s", e.Code, e.Reason)

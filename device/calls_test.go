@@ -55,6 +55,10 @@ func startProxy(t *testing.T) *sipproxy.Server {
 }
 
 func newLabPhone(t *testing.T, srv *sipproxy.Server, user string, freq float64, extra ...string) *labPhone {
+	return newLabPhoneModel(t, srv, model.M450HD, user, freq, extra...)
+}
+
+func newLabPhoneModel(t *testing.T, srv *sipproxy.Server, m model.Name, user string, freq float64, extra ...string) *labPhone {
 	t.Helper()
 	n := user[len(user)-2:]
 	mac, _ := net.ParseMAC("00:90:8f:10:00:" + n)
@@ -76,7 +80,8 @@ func newLabPhone(t *testing.T, srv *sipproxy.Server, user string, freq float64, 
 	}
 	lp := &labPhone{user: user, freq: freq, rec: map[string]*mediatest.Recorder{}}
 	p, err := device.New(device.Config{
-		Model: model.MustLookup(model.M450HD), MAC: mac, Flash: fl, Addr: addr, MediaPorts: media.PortAny,
+		Model: model.MustLookup(m), MAC: mac, Flash: fl, Addr: addr, MediaPorts: media.PortAny,
+		MulticastIf: netip.MustParseAddr("127.0.0.1"),
 		Logger: testLogger(t),
 		Audio: func(c device.Call) (media.Source, media.Sink) {
 			rec := &mediatest.Recorder{}

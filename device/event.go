@@ -27,6 +27,7 @@ const (
 	EventCall            EventKind = "call"         // a call changed state; Text: "<id> <state> <number> (why)"
 	EventDTMF            EventKind = "dtmf"         // a digit sent or received
 	EventMWI             EventKind = "mwi"          // message-waiting indication changed
+	EventPage            EventKind = "page"         // a page started, ended or was answered
 )
 
 // Event is something that happened to a phone.

@@ -156,6 +156,9 @@ func (p *Phone) Hangup(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
+		if r.view.Discreet && r.view.Direction == Outgoing {
+			return fmt.Errorf("%w: only the called party ends a discreet call", ErrBadIntent)
+		}
 		p.hangupLocked(s, r)
 		return nil
 	})

@@ -65,6 +65,10 @@ type Config struct {
 	// MediaPorts overrides voip/media/media_port as the first RTP port;
 	// media.PortAny lets the kernel choose (many phones on one address).
 	MediaPorts int
+	// MulticastIf is the local address paging joins and sends on; the zero
+	// Addr lets the routing table choose. Phones on loopback need 127.0.0.1
+	// (or the page follows the default route).
+	MulticastIf netip.Addr
 }
 
 // Phone is one emulated phone. Create it with New, run it with Run, and drive
@@ -90,7 +94,8 @@ type Phone struct {
 // state is the phone's mutable state; only the Run goroutine touches it.
 type state struct {
 	State
-	calls calls
+	calls  calls
+	paging paging
 	// media is the cycle's media engine, nil until the SignIn stage.
 	media *phoneMedia
 	// signInDone is closed by the first registration outcome.
@@ -350,6 +355,7 @@ func (p *Phone) startCycleLocked(s *state) {
 	s.Notifications = nil
 	s.Network = Network{}
 	s.calls = calls{}
+	s.paging = paging{}
 	s.media = nil
 	s.Lines, s.Calls, s.Pages = nil, nil, nil
 	s.MWI = MWI{}
@@ -490,6 +496,7 @@ func (p *Phone) storeConfigLocked(s *state, source string, next *config.Config) 
 		return false, fmt.Errorf("device: store configuration: %w", err)
 	}
 	s.Config = next.Clone()
+	p.syncLineFeatures(s)
 	p.log.Info("configuration applied", "source", source, "changes", len(changes), "reboot", reboot)
 	p.emit(Event{Kind: EventConfigApplied, Stage: s.Stage, Text: fmt.Sprintf("%s (%d changes)", source, len(changes))})
 	return reboot, nil

@@ -31,6 +31,11 @@ const signInWait = 10 * time.Second
 // phone's address, its event pump, and registration.
 func (p *Phone) stageSignIn(ctx context.Context, b *Boot) error {
 	cfg := b.Config()
+	snap := b.Snapshot()
+	addr := p.address(snap)
+	if err := p.startMedia(b, cfg, addr); err != nil {
+		return err
+	}
 	if cfg.Get("voip/line/0/id") == "" || (cfg.Get("voip/line/0/enabled") != "" && !cfg.Bool("voip/line/0/enabled")) {
 		return b.Log("no SIP line configured")
 	}
@@ -41,11 +46,6 @@ func (p *Phone) stageSignIn(ctx context.Context, b *Boot) error {
 	}
 	if pw, err := cfg.Secret("voip/line/0/auth_password"); err == nil {
 		sc.Password = sip.Secret(pw)
-	}
-	snap := b.Snapshot()
-	addr := p.address(snap)
-	if err := p.startMedia(b, cfg, addr); err != nil {
-		return err
 	}
 	sc.LocalAddr = addr
 	sc.UserAgent = UserAgent(p.cfg.Model.Name, snap.Firmware)
@@ -68,6 +68,7 @@ func (p *Phone) stageSignIn(ctx context.Context, b *Boot) error {
 			ln.Display = sc.User
 		}
 		ln.State = RegRegistering
+		p.syncLineFeatures(s)
 		s.signInDone = outcome
 	}); err != nil {
 		ua.Close()
@@ -163,10 +164,13 @@ func (p *Phone) startMedia(b *Boot, cfg *config.Config, addr netip.Addr) error {
 		engine.Close()
 		return err
 	}
-	return b.Go("media", func(ctx context.Context) {
+	if err := b.Go("media", func(ctx context.Context) {
 		if err := engine.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 			p.log.Warn("media engine stopped", "err", err)
 		}
 		engine.Close()
-	})
+	}); err != nil {
+		return err
+	}
+	return p.startPaging(b, pm)
 }

@@ -136,8 +136,16 @@ func (c *Call) runInvite(req *sipgosip.Request, targets []Target) {
 			cause = "cancel"
 		}
 		c.mu.Unlock()
-		c.end(CallEndedEvent{Code: res.StatusCode, Reason: res.Reason, Cause: cause,
-			Err: &ResponseError{Method: "INVITE", Code: res.StatusCode, Reason: res.Reason}})
+		ev := CallEndedEvent{Code: res.StatusCode, Reason: res.Reason, Cause: cause,
+			Err: &ResponseError{Method: "INVITE", Code: res.StatusCode, Reason: res.Reason}}
+		if res.StatusCode >= 300 && res.StatusCode < 400 {
+			for _, h := range res.GetHeaders("Contact") {
+				if ch, ok := h.(*sipgosip.ContactHeader); ok {
+					ev.Redirect = append(ev.Redirect, ch.Address.String())
+				}
+			}
+		}
+		c.end(ev)
 		return
 	}
 }

@@ -99,6 +99,9 @@ type CallEndedEvent struct {
 	// established (486 Busy Here, 487 Request Terminated, 603 Decline), or 0.
 	Code   int
 	Reason string
+	// Redirect holds the Contact URIs of a 3xx final response, in order:
+	// where the call may be placed again (RFC 3261 §8.1.3.4).
+	Redirect []string
 	// Cause is a short word: "bye" (the far end hung up), "hangup" (we did),
 	// "cancel", "rejected", "failed", "timeout", "session-expired",
 	// "replaced", "transport".

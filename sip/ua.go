@@ -72,8 +72,11 @@ type UA struct {
 	runCtx  context.Context
 	stop    context.CancelFunc
 	running atomic.Bool
-	done    chan struct{}
-	wg      sync.WaitGroup // goroutines the UA owns
+	// ready is set once sipgo knows the listening socket: a request sent
+	// before then makes sipgo bind a second socket on the same address.
+	ready atomic.Bool
+	done  chan struct{}
+	wg    sync.WaitGroup // goroutines the UA owns
 
 	auth authCache
 
@@ -245,11 +248,21 @@ func (u *UA) Run(ctx context.Context) error {
 	switch {
 	case u.udpConn != nil:
 		serve(func() error { return u.srv.ServeUDP(u.udpConn) })
+		// Intents wait until the socket is in sipgo's pool (ServeUDP adds it
+		// on its own goroutine).
+		laddr := u.udpConn.LocalAddr().String()
+		for i := 0; i < 2000 && ctx.Err() == nil; i++ {
+			if c, err := u.sua.TransportLayer().GetConnection("udp", laddr); err == nil && c != nil {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
 	case u.tcpLn != nil:
 		serve(func() error { return u.srv.ServeTCP(u.tcpLn) })
 	case u.tlsLn != nil:
 		serve(func() error { return u.srv.ServeTLS(u.tlsLn) })
 	}
+	u.ready.Store(true)
 	select {
 	case <-ctx.Done():
 	case <-u.runCtx.Done():
@@ -305,7 +318,7 @@ func (u *UA) shutdown() {
 
 // live reports whether intents can be given.
 func (u *UA) live() error {
-	if !u.running.Load() || u.runCtx.Err() != nil {
+	if !u.ready.Load() || u.runCtx.Err() != nil {
 		return ErrNotRunning
 	}
 	return nil
