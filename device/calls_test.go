@@ -82,7 +82,7 @@ func newLabPhoneModel(t *testing.T, srv *sipproxy.Server, m model.Name, user str
 	p, err := device.New(device.Config{
 		Model: model.MustLookup(m), MAC: mac, Flash: fl, Addr: addr, MediaPorts: media.PortAny,
 		MulticastIf: netip.MustParseAddr("127.0.0.1"),
-		Logger: testLogger(t),
+		Logger:      testLogger(t),
 		Audio: func(c device.Call) (media.Source, media.Sink) {
 			rec := &mediatest.Recorder{}
 			lp.mu.Lock()

@@ -234,4 +234,3 @@ func (p *Phone) EndPage(ctx context.Context) error {
 		return nil
 	})
 }
-
