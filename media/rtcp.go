@@ -268,7 +268,11 @@ func (s *Session) readRTCP() {
 func (s *Session) receiveRTCP(p *params, pkt []byte, from netip.AddrPort, evs []Event) []Event {
 	now := s.e.clk.Now()
 	if p.keys != nil {
+		// RTCP may arrive on both sockets (RFC 5761 multiplexing), so two
+		// readers can get here; the context is not safe for that.
+		s.rtcpInMu.Lock()
 		plain, err := p.keys.rtcpIn.DecryptRTCP(nil, pkt, nil)
+		s.rtcpInMu.Unlock()
 		if err != nil {
 			if errors.Is(err, srtp.ErrFailedToVerifyAuthTag) {
 				s.dropAuth.Add(1)
@@ -284,12 +288,11 @@ func (s *Session) receiveRTCP(p *params, pkt []byte, from netip.AddrPort, evs []
 		s.dropRTCP.Add(1)
 		return evs
 	}
-	// Symmetric RTCP: answer where the far end's reports come from.
-	if s.mode == modeCall && from != p.res.RemoteRTCP {
-		if l := s.rtcpTo.Load(); l == nil || *l != from {
-			f := from
-			s.rtcpTo.Store(&f)
-		}
+	// Symmetric RTCP: answer where the far end's reports come from (the
+	// first source that differs from its SDP, as for RTP).
+	if s.mode == modeCall && from != p.res.RemoteRTCP && s.rtcpTo.Load() == nil {
+		f := from
+		s.rtcpTo.Store(&f)
 	}
 	s.rmu.Lock()
 	defer s.rmu.Unlock()

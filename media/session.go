@@ -103,7 +103,8 @@ type Session struct {
 	rx  rxState
 	jb  jitterBuffer
 
-	rtcpMu sync.Mutex // serialises RTCP sending (pacer, Close)
+	rtcpMu   sync.Mutex // serialises RTCP sending (pacer, Close)
+	rtcpInMu sync.Mutex // serialises SRTCP decryption (RTP and RTCP readers)
 
 	// counters read by Stats
 	packetsSent  atomic.Uint64
