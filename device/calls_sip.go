@@ -25,6 +25,9 @@ type sipLine struct {
 	// an outgoing call whose Invite has not returned yet.
 	bySIP   map[*sip.Call]*callRec
 	orphans map[*sip.Call][]sip.Event
+	// blf maps the line's dialog subscriptions to key indices.
+	blf        map[*sip.Subscription]int
+	blfStarted bool
 }
 
 // sipLeg is a call's SIP dialog.
@@ -62,7 +65,18 @@ func (p *Phone) onSIP(s *state, l *sipLine, ev sip.Event) {
 	case sip.IncomingCallEvent:
 		p.onIncoming(s, l, e)
 	case sip.NotifyEvent:
-		p.onNotify(s, e)
+		if !p.onBLF(s, l, e) {
+			p.onNotify(s, e)
+		}
+	case sip.SubscriptionEvent:
+		if n, ok := l.blf[e.Sub]; ok && e.State == "terminated" {
+			delete(l.blf, e.Sub)
+			for i := range s.Keys {
+				if s.Keys[i].Index == n {
+					s.Keys[i].BLF = BLFUnknown
+				}
+			}
+		}
 	case sip.ReferEvent:
 		if e.Call == nil {
 			p.transfereeLocked(s, l, nil, e.Refer)
@@ -138,6 +152,9 @@ func (p *Phone) onRegistration(s *state, l *sipLine, e sip.RegistrationEvent) {
 	ln.Registrar = e.Server
 	if l.index == 0 {
 		p.registrationNotes(s, e)
+		if e.State == sip.RegRegistered {
+			p.subscribeBLF(s, l)
+		}
 	}
 	if ln.State != prev || e.State == sip.RegFailed {
 		text := fmt.Sprintf("line %d %s", l.index, ln.State)

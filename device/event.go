@@ -28,6 +28,7 @@ const (
 	EventDTMF            EventKind = "dtmf"         // a digit sent or received
 	EventMWI             EventKind = "mwi"          // message-waiting indication changed
 	EventPage            EventKind = "page"         // a page started, ended or was answered
+	EventKey             EventKind = "key"          // a key's lamp (BLF) changed
 )
 
 // Event is something that happened to a phone.

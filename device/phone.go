@@ -251,6 +251,7 @@ func (p *Phone) publishSnapshot() {
 	s.Lines = slices.Clone(s.Lines)
 	s.Calls = slices.Clone(s.Calls)
 	s.Pages = slices.Clone(s.Pages)
+	s.Keys = slices.Clone(s.Keys)
 	p.snap.Store(&s)
 	for _, e := range p.pending {
 		p.hub.publish(e)
@@ -362,6 +363,7 @@ func (p *Phone) startCycleLocked(s *state) {
 	p.syncCalls(s)
 	s.Firmware = p.readFirmware()
 	s.Config = p.loadConfig(s)
+	p.syncKeys(s)
 	p.emit(Event{Kind: EventPower, Text: "on"})
 	b := &Boot{p: p, c: c}
 	c.wg.Add(1)
@@ -497,6 +499,7 @@ func (p *Phone) storeConfigLocked(s *state, source string, next *config.Config) 
 	}
 	s.Config = next.Clone()
 	p.syncLineFeatures(s)
+	p.syncKeys(s)
 	p.log.Info("configuration applied", "source", source, "changes", len(changes), "reboot", reboot)
 	p.emit(Event{Kind: EventConfigApplied, Stage: s.Stage, Text: fmt.Sprintf("%s (%d changes)", source, len(changes))})
 	return reboot, nil

@@ -56,7 +56,8 @@ func (p *Phone) stageSignIn(ctx context.Context, b *Boot) error {
 	if err != nil {
 		return fmt.Errorf("device: SIP user agent: %w", err)
 	}
-	l := &sipLine{index: 0, ua: ua, bySIP: map[*sip.Call]*callRec{}, orphans: map[*sip.Call][]sip.Event{}}
+	l := &sipLine{index: 0, ua: ua, bySIP: map[*sip.Call]*callRec{}, orphans: map[*sip.Call][]sip.Event{},
+		blf: map[*sip.Subscription]int{}}
 	// The first registration outcome ends the stage.
 	outcome := make(chan struct{})
 	if err := b.do(func(s *state) {

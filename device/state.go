@@ -103,6 +103,8 @@ type State struct {
 	MWI MWI
 	// Pages are the multicast pages being sent or received.
 	Pages []Page
+	// Keys are the configured programmable and function keys.
+	Keys []KeyState
 	// OffHook is set while an audio device is active (handset lifted,
 	// speaker or headset on).
 	OffHook bool

@@ -1,0 +1,153 @@
+package device
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/hdphone/hdphone/sip"
+)
+
+// Programmable and function keys: what each is configured to do
+// (personal_settings/functional_key/{n}/*), the busy-lamp field of speed-dial
+// keys (RFC 4235 dialog subscriptions when
+// voip/services/busy_lamp_field/enabled=1), and PressKey, which does what the
+// key's type says.
+
+// BLF lamp states of a watched extension.
+const (
+	BLFUnknown = ""
+	BLFIdle    = "idle"
+	BLFRinging = "ringing"
+	BLFBusy    = "busy"
+)
+
+// KeyState is one configured programmable or function key.
+type KeyState struct {
+	Index  int
+	Type   string // SPEED_DIAL, PAGING, KEY_EVENT, VOCANOM, DISCREET_CALL (canonical, upper case)
+	Label  string
+	Number string // speed_dial_number
+	Event  string // key_event for KEY_EVENT keys
+	// BLF is the watched extension's state (speed-dial keys with BLF on).
+	BLF string
+}
+
+// syncKeys rebuilds the published keys from the configuration, keeping the
+// lamps already known.
+func (p *Phone) syncKeys(s *state) {
+	old := map[int]string{}
+	for _, k := range s.Keys {
+		old[k.Index] = k.BLF
+	}
+	var keys []KeyState
+	for _, n := range p.cfg.Model.KeyIndices() {
+		t := keyType(s, n)
+		if t == "" || t == "EMPTY" {
+			continue
+		}
+		base := "personal_settings/functional_key/" + strconv.Itoa(n) + "/"
+		k := KeyState{Index: n, Type: t, Label: s.Config.Get(base + "key_label"),
+			Number: s.Config.Get(base + "speed_dial_number"), BLF: old[n]}
+		if t == "KEY_EVENT" || t == "EVENT" {
+			k.Type = "KEY_EVENT"
+			k.Event = strings.ToUpper(s.Config.Get(base + "key_event"))
+		}
+		if k.Label == "" {
+			k.Label = k.Number
+		}
+		keys = append(keys, k)
+	}
+	s.Keys = keys
+}
+
+// subscribeBLF watches the speed-dial keys' extensions once line 0 is
+// registered.
+func (p *Phone) subscribeBLF(s *state, l *sipLine) {
+	if l.blfStarted || !s.Config.Bool("voip/services/busy_lamp_field/enabled") {
+		return
+	}
+	l.blfStarted = true
+	for _, k := range s.Keys {
+		if k.Type != "SPEED_DIAL" || k.Number == "" {
+			continue
+		}
+		n, number := k.Index, k.Number
+		p.async(s, func(ctx context.Context) {
+			sub, err := l.ua.Subscribe(ctx, sip.SubscribeOptions{Event: "dialog", Target: number})
+			p.post(ctx, func(s *state) {
+				if err != nil {
+					p.log.Info("BLF subscription refused", "key", n, "number", number, "err", err)
+					return
+				}
+				l.blf[sub] = n
+			})
+		})
+	}
+}
+
+// onBLF updates a key's lamp from a dialog NOTIFY.
+func (p *Phone) onBLF(s *state, l *sipLine, e sip.NotifyEvent) bool {
+	n, ok := l.blf[e.Sub]
+	if !ok || e.DialogInfo == nil {
+		return ok
+	}
+	status := e.DialogInfo.Status()
+	for i := range s.Keys {
+		if s.Keys[i].Index == n && s.Keys[i].BLF != status {
+			s.Keys[i].BLF = status
+			p.emit(Event{Kind: EventKey, Stage: s.Stage, Text: fmt.Sprintf("key %d BLF %s", n, status)})
+		}
+	}
+	return true
+}
+
+// PressKey does what programmable or function key n is configured for:
+// a speed dial (or, with a call-pickup code, picking up the call ringing at a
+// BLF-watched extension), a page, the discreet call, DnD All. Key events that
+// open a screen (call lists, directory) are the screen application's.
+func (p *Phone) PressKey(ctx context.Context, n int) error {
+	var action func() error
+	err := p.intent(ctx, func(s *state) error {
+		var k *KeyState
+		for i := range s.Keys {
+			if s.Keys[i].Index == n {
+				k = &s.Keys[i]
+			}
+		}
+		if k == nil {
+			return fmt.Errorf("%w: key %d is not configured", ErrBadIntent, n)
+		}
+		switch k.Type {
+		case "SPEED_DIAL", "VOCANOM":
+			number := k.Number
+			if code := s.Config.Get("voip/services/call_pickup/access_code"); k.BLF == BLFRinging && code != "" {
+				number = code + k.Number // directed pickup of the ringing call
+			}
+			if number == "" {
+				return fmt.Errorf("%w: key %d has no number", ErrBadIntent, n)
+			}
+			action = func() error { _, err := p.Dial(ctx, number); return err }
+		case "PAGING":
+			action = func() error { return p.Page(ctx, n) }
+		case "DISCREET_CALL":
+			action = func() error { return p.DiscreetCall(ctx, n) }
+		case "KEY_EVENT":
+			switch k.Event {
+			case "DND_ALL":
+				on := !s.Config.Bool("voip/line/0/do_not_disturb/activated")
+				action = func() error { return p.SetDND(ctx, on) }
+			default:
+				return fmt.Errorf("%w: key event %s opens a screen", ErrBadIntent, k.Event)
+			}
+		default:
+			return fmt.Errorf("%w: key %d is %s", ErrBadIntent, n, k.Type)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return action()
+}
