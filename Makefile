@@ -1,7 +1,7 @@
 # hdphone — see README.md. Every target works from a fresh checkout with Go.
 GO ?= go
 
-.PHONY: build test demo cross bench soak lint fuzz
+.PHONY: build test demo cross bench soak lint fuzz behaviours
 
 build:
 	$(GO) build -o bin/hdphone ./cmd/hdphone
@@ -32,3 +32,7 @@ lint:
 # Run every fuzz target for FUZZTIME each (default 30s).
 fuzz:
 	scripts/fuzz.sh
+
+# How much of the manual's behaviour list the tests prove (// behaviour: X-N tags).
+behaviours:
+	$(GO) test -count=1 -v -run TestBehaviourTagsNameRealItems ./internal/archtest | sed -n '/covered/,/not yet/p'
