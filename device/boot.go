@@ -206,8 +206,9 @@ func (p *Phone) boot(b *Boot) {
 	b.enter(StageIdle)
 }
 
-// defaultStages are the built-in stage implementations. Stages that need a
-// network subsystem do nothing until one is wired in through Config.Stages.
+// defaultStages are the built-in stage implementations that need no network
+// subsystem; New replaces the placeholders with the network boot stages
+// (installBootStages), and Config.Stages may replace any of them.
 func defaultStages() map[Stage]StageFunc {
 	return map[Stage]StageFunc{
 		StageLink:          func(context.Context, *Boot) error { return nil },

@@ -69,6 +69,10 @@ type Config struct {
 	// Addr lets the routing table choose. Phones on loopback need 127.0.0.1
 	// (or the page follows the default route).
 	MulticastIf netip.Addr
+	// Network says how the phone gets its address in DHCP mode (raw on an
+	// interface, or UDP towards a server) and tunes the boot services; the
+	// zero value runs no DHCP client (the phone uses Addr).
+	Network NetConfig
 }
 
 // Phone is one emulated phone. Create it with New, run it with Run, and drive
@@ -89,6 +93,9 @@ type Phone struct {
 
 	st      state   // owned by the Run goroutine
 	pending []Event // events of the current step, sent after its snapshot
+
+	rt  bootRuntime // what the current cycle's boot services share
+	sys *syslogTap  // System Logging beside cfg.Logger
 }
 
 // state is the phone's mutable state; only the Run goroutine touches it.
@@ -138,6 +145,8 @@ func New(cfg Config) (*Phone, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	sys := &syslogTap{hostname: mac}
+	log = slog.New(newTee(log.Handler(), sys))
 	p := &Phone{
 		cfg:    cfg,
 		mac:    mac,
@@ -146,8 +155,10 @@ func New(cfg Config) (*Phone, error) {
 		stages: defaultStages(),
 		cmds:   make(chan func(*state)),
 		done:   make(chan struct{}),
+		sys:    sys,
 	}
 	p.stages[StageSignIn] = p.stageSignIn
+	p.installBootStages()
 	for k, f := range cfg.Stages {
 		p.stages[k] = f
 	}

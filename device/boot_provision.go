@@ -1,0 +1,442 @@
+package device
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/hdphone/hdphone/config"
+	"github.com/hdphone/hdphone/device/flash"
+	"github.com/hdphone/hdphone/provisioning"
+	"github.com/hdphone/hdphone/provisioning/fetch"
+	"github.com/hdphone/hdphone/provisioning/firmware"
+)
+
+// stageFirmware is the first half of provisioning (PROV-1): find the source
+// (DHCP option 160 or 66/67, static URLs, the Static DNS record, the redirect
+// server), read only the image header, and when its version differs from the
+// running one (newer or older) download it, verifying it while it burns into
+// the flash slot, and restart into it. A failure shows "Firmware upgrade
+// failed", keeps the running firmware, and the provisioning service retries
+// with back-off. An image the server does not have is no failure: there is
+// simply nothing to install.
+func (p *Phone) stageFirmware(ctx context.Context, b *Boot) error {
+	rt := p.runtime(b)
+	cfg := b.Config()
+	pr, fc, err := p.provisioner(b, cfg)
+	if err != nil {
+		rt.setSource(provisioning.Source{}, err)
+		return err
+	}
+	defer fc.CloseIdleConnections()
+	src, err := p.locate(ctx, b, pr, cfg)
+	rt.setSource(src, err)
+	if err != nil {
+		p.sourceProblem(b, rt, err)
+		return nil
+	}
+	b.Clear(NoteProvisioning)
+	v, err := p.provisionFirmware(ctx, b, pr, src, cfg)
+	switch {
+	case ctx.Err() != nil:
+		return nil
+	case err != nil:
+		p.provisioningFailed(b, rt, NoteFirmware, err)
+	case v != "":
+		return RebootError("firmware upgrade to " + v)
+	}
+	return nil
+}
+
+// stageConfiguration is the second half (PROV-1): reached only when there is
+// no firmware to install, it fetches the per-MAC then the per-model
+// configuration, decrypts a .cfx, checks it is for this model and applies it
+// on top of the running one (delta provisioning, PROV-13), restarting when a
+// changed parameter needs it. A bad file is rejected, the last good
+// configuration kept, "Configuration update failed" shown and the check
+// retried with back-off. Then come the side files (certificates, speed
+// dials, ring tones, music on hold) and the services that outlive the boot:
+// periodic provisioning (PER-1, PER-2) with Check Now, and the Device Manager
+// keep-alive (PROV-7).
+func (p *Phone) stageConfiguration(ctx context.Context, b *Boot) error {
+	rt := p.runtime(b)
+	cfg := b.Config()
+	pr, fc, err := p.provisioner(b, cfg)
+	if err != nil {
+		return err
+	}
+	defer fc.CloseIdleConnections()
+	src, serr, found := rt.foundSource()
+	if !found {
+		src, serr = p.locate(ctx, b, pr, cfg)
+		rt.setSource(src, serr)
+		if serr != nil {
+			p.sourceProblem(b, rt, serr)
+		}
+	}
+	if serr == nil {
+		reboot, err := p.provisionConfig(ctx, b, rt, pr, src)
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err != nil:
+			p.provisioningFailed(b, rt, NoteConfiguration, err)
+		case reboot:
+			return RebootError("a changed parameter needs a restart")
+		}
+	}
+	if p.sideFiles(ctx, b, rt, true) {
+		return RebootError("new speed-dial list")
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
+	p.startProvisioning(b, rt)
+	p.startKeepAlive(b, b.Config())
+	return nil
+}
+
+// sourceProblem reports a provisioning source that could not be found.
+// Having none (or provisioning disabled) is normal; a malformed URL is a
+// failure to show and retry.
+func (p *Phone) sourceProblem(b *Boot, rt *cycleRuntime, err error) {
+	switch {
+	case errors.Is(err, provisioning.ErrDisabled):
+		b.Log("automatic provisioning disabled")
+	case errors.Is(err, provisioning.ErrNoSource):
+		b.Log("no provisioning source: " + err.Error())
+	default:
+		p.provisioningFailed(b, rt, NoteProvisioning, err)
+	}
+}
+
+// provisioningFailed shows note, logs why and marks the cycle's provisioning
+// for a retry.
+func (p *Phone) provisioningFailed(b *Boot, rt *cycleRuntime, note string, err error) {
+	p.log.Warn(note, "err", err, "component", "control_center")
+	b.Notify(note)
+	b.Log(note + ": " + err.Error())
+	rt.setFailed(true)
+}
+
+// provisioner makes the fetch client and the provisioner of one check, with
+// the phone's User-Agent, address and HTTPS policy (the CA slots and the
+// provisioning client certificate from flash).
+func (p *Phone) provisioner(b *Boot, cfg *config.Config) (*provisioning.Provisioner, *fetch.Client, error) {
+	fw := b.Snapshot().Firmware
+	fc, err := p.fetchClient(cfg, fw)
+	if err != nil {
+		return nil, nil, err
+	}
+	pc := provisioning.Config{
+		Identity:   p.identity(),
+		Running:    fw,
+		Fetcher:    fc,
+		LookupHost: p.cfg.Network.LookupHost,
+		Logger:     p.log.With("component", "control_center"),
+	}
+	if p.cfg.Network.mode() != netNone {
+		pc.HTTP = fc
+	}
+	pr, err := provisioning.New(pc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("device: provisioning: %w", err)
+	}
+	return pr, fc, nil
+}
+
+func (p *Phone) identity() provisioning.Identity {
+	return provisioning.Identity{Model: string(p.cfg.Model.Name), MAC: p.mac}
+}
+
+// fetchClient is the phone's downloader. Certificates in flash that no longer
+// parse are left out (and logged) rather than stopping provisioning.
+func (p *Phone) fetchClient(cfg *config.Config, fw string) (*fetch.Client, error) {
+	nc := p.cfg.Network
+	base := fetch.Config{
+		UserAgent:   UserAgent(p.cfg.Model.Name, fw),
+		Timeout:     nc.FetchTimeout,
+		IdleTimeout: nc.FetchTimeout,
+		Clock:       p.cfg.Clock,
+		Logger:      p.log.With("component", "control_center"),
+	}
+	if a := p.localAddr(); a.IsValid() {
+		base.LocalAddr = a.String()
+	}
+	base.TLS.Roots = nc.TrustRoots
+	certs := p.cfg.Flash.Certificates()
+	for n := range flash.CASlots {
+		if pem, err := certs.CA(n); err == nil {
+			base.TLS.CAs = append(base.TLS.CAs, pem)
+		}
+	}
+	if c, err := certs.ClientCert(flash.SlotProvisioning); err == nil {
+		if k, err := certs.ClientKey(flash.SlotProvisioning); err == nil {
+			base.TLS.ClientCert, base.TLS.ClientKey = c, k
+		}
+	}
+	fc, err := fetch.New(fetch.FromSettings(cfg, base))
+	if err != nil {
+		p.log.Warn("certificates in flash not usable; fetching without them", "err", err, "component", "control_center")
+		base.TLS.CAs, base.TLS.ClientCert, base.TLS.ClientKey = nil, nil, nil
+		fc, err = fetch.New(fetch.FromSettings(cfg, base))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("device: fetch client: %w", err)
+	}
+	return fc, nil
+}
+
+// locate finds the provisioning source. A phone with a lease goes through
+// every fallback (Static DNS record, redirect server); one without a network
+// of its own decides from the configuration alone.
+func (p *Phone) locate(ctx context.Context, b *Boot, pr *provisioning.Provisioner, cfg *config.Config) (provisioning.Source, error) {
+	n := b.Snapshot().Network
+	opts := map[int]string{66: n.TFTPServer, 67: n.BootFile}
+	opt := cfg.Int("provisioning/url_option_value")
+	if opt <= 0 || opt > 254 {
+		opt = 160
+	}
+	opts[opt] = n.ProvisioningURL
+	d := provisioning.DHCP{Options: opts}
+	if p.cfg.Network.mode() == netNone || !n.DHCPServer.IsValid() {
+		return provisioning.Decide(cfg, p.identity(), d)
+	}
+	return pr.Locate(ctx, cfg, d)
+}
+
+// provisionFirmware checks src's image and installs it when it differs from
+// the running firmware; it returns the version installed ("" for none).
+func (p *Phone) provisionFirmware(ctx context.Context, b *Boot, pr *provisioning.Provisioner, src provisioning.Source, cfg *config.Config) (string, error) {
+	if src.Firmware == "" {
+		b.Clear(NoteFirmware)
+		return "", nil
+	}
+	fc, err := pr.CheckFirmware(ctx, src)
+	if errors.Is(err, fetch.ErrNotFound) {
+		b.Clear(NoteFirmware)
+		return "", b.Log("no firmware image at " + src.Firmware)
+	}
+	if err != nil {
+		return "", err
+	}
+	if !fc.Upgrade {
+		b.Clear(NoteFirmware)
+		return "", nil
+	}
+	if v := cfg.Get("provisioning/firmware/auto_update"); v != "" && !cfg.Bool("provisioning/firmware/auto_update") {
+		return "", b.Log(fmt.Sprintf("firmware %s at %s not installed: provisioning/firmware/auto_update=0", fc.Header.Version, fc.URL))
+	}
+	b.Log(fmt.Sprintf("firmware %s at %s (running %s)", fc.Header.Version, fc.URL, b.Snapshot().Firmware))
+	if err := p.burnImage(ctx, b, pr, fc.URL, fc.Header); err != nil {
+		return "", err
+	}
+	return fc.Header.Version, nil
+}
+
+// burnImage downloads the image at url into the flash slot, verifying it as
+// it streams, and commits it. A broken download is aborted and the running
+// firmware kept; a power cut leaves the burn marker, so the next boot is in
+// recovery mode (FW-2).
+func (p *Phone) burnImage(ctx context.Context, b *Boot, pr *provisioning.Provisioner, url string, h firmware.Header) error {
+	burn, err := p.cfg.Flash.Firmware().BeginBurn(h.Version)
+	if err != nil {
+		return fmt.Errorf("device: firmware burn: %w", err)
+	}
+	b.Status(fmt.Sprintf(StatusUpgrading, 0))
+	w := &progressWriter{w: burn, total: h.Length, report: func(pct int) {
+		b.Status(fmt.Sprintf(StatusUpgrading, pct))
+	}}
+	got, err := pr.DownloadFirmware(ctx, url, w)
+	if ctx.Err() != nil {
+		return ErrPoweredOff // the marker stays: recovery mode
+	}
+	if err == nil && got.Version != h.Version {
+		err = fmt.Errorf("device: image at %s changed from %s to %s during the download", url, h.Version, got.Version)
+	}
+	if err == nil {
+		_, err = burn.Commit()
+	}
+	if err != nil {
+		burn.Abort()
+		b.Status("")
+		return err
+	}
+	return b.Log(fmt.Sprintf("firmware %s burnt", h.Version))
+}
+
+// progressWriter passes the image to the flash burn and reports each new
+// percentage.
+type progressWriter struct {
+	w      io.Writer
+	total  uint64
+	done   uint64
+	pct    int
+	report func(pct int)
+}
+
+func (w *progressWriter) Write(b []byte) (int, error) {
+	n, err := w.w.Write(b)
+	w.done += uint64(n)
+	if w.total > 0 {
+		if pct := int(min(w.done*100/w.total, 100)); pct != w.pct {
+			w.pct = pct
+			w.report(pct)
+		}
+	}
+	return n, err
+}
+
+// provisionConfig fetches, checks and applies src's configuration; it
+// reports whether the phone must restart.
+func (p *Phone) provisionConfig(ctx context.Context, b *Boot, rt *cycleRuntime, pr *provisioning.Provisioner, src provisioning.Source) (bool, error) {
+	if len(src.Configs) == 0 {
+		b.Clear(NoteConfiguration)
+		return false, nil
+	}
+	res, err := pr.FetchConfig(ctx, src, b.Config())
+	if ctx.Err() != nil {
+		return false, ErrPoweredOff
+	}
+	if err != nil {
+		u := res.URL
+		if u == "" {
+			u = strings.Join(src.Configs, ", ")
+		}
+		b.RejectConfig(u, err)
+		return false, err
+	}
+	for _, is := range res.Issues {
+		p.log.Info("configuration file issue", "url", res.URL, "issue", is.Error(), "component", "control_center")
+	}
+	reboot, err := b.ApplyConfig(res.URL, res.Config)
+	if err != nil {
+		return false, err
+	}
+	rt.setConfigURL(res.URL)
+	b.Clear(NoteConfiguration)
+	return reboot, nil
+}
+
+// startProvisioning runs the periodic checks (provisioning/period/*, with
+// the random delay) and the retries after a failed check, and accepts Check
+// Now. Checks run one at a time on the "provisioning" service.
+func (p *Phone) startProvisioning(b *Boot, rt *cycleRuntime) {
+	reqs := make(chan checkRequest)
+	rt.mu.Lock()
+	rt.checkNow = reqs
+	rt.mu.Unlock()
+	b.Go("provisioning", func(ctx context.Context) { p.runProvisioning(ctx, b, rt, reqs) })
+	period, err := provisioning.PeriodFrom(b.Config())
+	if err != nil {
+		p.log.Warn("provisioning period", "err", err, "component", "control_center")
+		b.Log("provisioning period: " + err.Error())
+	}
+	s := &provisioning.Scheduler{
+		Period: period,
+		Check: func(ctx context.Context) error {
+			r := checkRequest{done: make(chan error, 1)}
+			select {
+			case reqs <- r:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			select {
+			case err := <-r.done:
+				return err
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		},
+		Clock:  p.cfg.Clock,
+		Logger: p.log.With("component", "control_center"),
+	}
+	if pc := p.phoneClock(); pc != nil {
+		s.Location = pc.Now().Location()
+	}
+	b.Go("provisioning-schedule", func(ctx context.Context) { s.Run(ctx) })
+}
+
+// runProvisioning serves check requests and retries a failed check with
+// back-off until one works.
+func (p *Phone) runProvisioning(ctx context.Context, b *Boot, rt *cycleRuntime, reqs chan checkRequest) {
+	bo := p.cfg.Network.backoff()
+	for {
+		var retry <-chan struct{}
+		var stop func() bool
+		if rt.isFailed() {
+			ch := make(chan struct{})
+			t := p.clk.AfterFunc(bo.wait(), func() { close(ch) })
+			retry, stop = ch, t.Stop
+		}
+		select {
+		case <-ctx.Done():
+			if stop != nil {
+				stop()
+			}
+			return
+		case r := <-reqs:
+			if stop != nil {
+				stop()
+			}
+			err := p.check(ctx, b, rt)
+			r.done <- err
+			if err == nil {
+				bo.reset()
+			}
+		case <-retry:
+			b.Log("provisioning: trying again")
+			if p.check(ctx, b, rt) == nil {
+				bo.reset()
+			}
+		}
+	}
+}
+
+// check is one provisioning check after the boot: firmware, then the
+// configuration, then the speed-dial file (PER-1, PER-3). It restarts the
+// phone when the outcome needs it.
+func (p *Phone) check(ctx context.Context, b *Boot, rt *cycleRuntime) error {
+	cfg := b.Config()
+	pr, fc, err := p.provisioner(b, cfg)
+	if err != nil {
+		return err
+	}
+	defer fc.CloseIdleConnections()
+	src, err := p.locate(ctx, b, pr, cfg)
+	if err != nil {
+		p.sourceProblem(b, rt, err)
+		return err
+	}
+	b.Clear(NoteProvisioning)
+	v, err := p.provisionFirmware(ctx, b, pr, src, cfg)
+	if err != nil {
+		if ctx.Err() == nil {
+			p.provisioningFailed(b, rt, NoteFirmware, err)
+		}
+		return err
+	}
+	if v != "" {
+		b.Reboot("firmware upgrade to " + v)
+		return nil
+	}
+	reboot, err := p.provisionConfig(ctx, b, rt, pr, src)
+	if err != nil {
+		if ctx.Err() == nil {
+			p.provisioningFailed(b, rt, NoteConfiguration, err)
+		}
+		return err
+	}
+	if reboot {
+		b.Reboot("a changed parameter needs a restart")
+		return nil
+	}
+	if p.sideFiles(ctx, b, rt, false) {
+		b.Reboot("new speed-dial list")
+		return nil
+	}
+	rt.setFailed(false)
+	return nil
+}

@@ -1,0 +1,90 @@
+package device
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hdphone/hdphone/provisioning"
+	"github.com/hdphone/hdphone/provisioning/fetch"
+	"github.com/hdphone/hdphone/provisioning/firmware"
+)
+
+// ErrRecovery means recovery mode could not fetch a firmware image; the
+// phone restarts and tries again.
+var ErrRecovery = errors.New("device: recovery failed")
+
+// stageRecovery is the recovery loader, entered instead of the normal boot
+// when a burn was interrupted (FW-2). It asks DHCP for options 66 and 67 only
+// (FW-3), fetches the image over TFTP from the option-66 server (the file of
+// option 67, else <model>.img), burns it and restarts into it (FW-4). When
+// anything fails it restarts after RecoveryDelay and tries again, so the
+// boot count climbs about every 5 s until it works.
+func (p *Phone) stageRecovery(ctx context.Context, b *Boot) error {
+	b.Status("Recovery mode")
+	err := p.recoverFirmware(ctx, b)
+	if ctx.Err() != nil {
+		return nil
+	}
+	if err == nil {
+		return RebootError("firmware recovered")
+	}
+	p.log.Warn("recovery failed", "err", err, "component", "control_center")
+	b.Log("recovery failed: " + err.Error())
+	if b.Sleep(p.cfg.Network.recoveryDelay()) != nil {
+		return nil
+	}
+	return RebootError("recovery failed")
+}
+
+func (p *Phone) recoverFirmware(ctx context.Context, b *Boot) error {
+	if p.cfg.Network.mode() == netNone {
+		return fmt.Errorf("%w: no network to recover from (Config.Network is not set)", ErrRecovery)
+	}
+	c, err := p.openDHCP(ctx, b, b.Config(), true)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	lease, err := c.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrRecovery, err)
+	}
+	server := strings.TrimSpace(lease.TFTPServer)
+	if server == "" {
+		return fmt.Errorf("%w: DHCP sent no option 66", ErrRecovery)
+	}
+	file := strings.TrimLeft(strings.TrimSpace(lease.BootFile), "/")
+	if file == "" {
+		file = p.identity().FirmwareName()
+	}
+	url := "tftp://" + strings.TrimSuffix(strings.TrimPrefix(server, "tftp://"), "/") + "/" + file
+	b.Log(fmt.Sprintf("recovery: %s from DHCP %s", url, lease.Server))
+
+	fc, err := p.fetchClient(b.Config(), b.Snapshot().Firmware)
+	if err != nil {
+		return err
+	}
+	defer fc.CloseIdleConnections()
+	pr, err := provisioning.New(provisioning.Config{Identity: p.identity(), Fetcher: fc,
+		Logger: p.log.With("component", "control_center")})
+	if err != nil {
+		return err
+	}
+	hb, err := fetch.ReadHeader(ctx, fc, url, firmware.HeaderSize)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrRecovery, url, err)
+	}
+	h, err := firmware.ParseHeader(hb)
+	if err == nil {
+		err = h.Check(string(p.cfg.Model.Name))
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrRecovery, url, err)
+	}
+	if err := p.burnImage(ctx, b, pr, url, h); err != nil {
+		return fmt.Errorf("%w: %w", ErrRecovery, err)
+	}
+	return nil
+}

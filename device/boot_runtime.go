@@ -1,0 +1,212 @@
+package device
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/hdphone/hdphone/provisioning"
+	"github.com/hdphone/hdphone/provisioning/dhcp"
+	"github.com/hdphone/hdphone/provisioning/timesync"
+)
+
+// Notifications of the boot services. The first three are the manual's
+// (Table 2-9); the manual does not say what a 400HD shows when provisioning
+// fails, so the last three are hdphone's words.
+const (
+	NoteLinkFailure   = dhcp.NotifyLinkDown    // "LAN Link failure"
+	NoteDuplicateIP   = dhcp.NotifyDuplicateIP // "Duplicate IP"
+	NoteTimeServer    = timesync.NotifyFailed  // "Failed to connect to time server"
+	NoteProvisioning  = "Provisioning failed"  // no usable provisioning source (a bad URL)
+	NoteFirmware      = "Firmware upgrade failed"
+	NoteConfiguration = "Configuration update failed"
+)
+
+// StatusUpgrading is the boot screen text while an image burns; %d is the
+// percentage written.
+const StatusUpgrading = "Upgrading firmware… %d%%"
+
+// cycleRuntime is what the boot stages and services of one power cycle
+// share with each other and with the phone's intents (Check Now, the clock).
+type cycleRuntime struct {
+	c *cycle
+
+	mu sync.Mutex // guards the fields below
+	// located is set by the firmware stage for the configuration stage.
+	located   bool
+	source    provisioning.Source
+	sourceErr error
+	// failed is set while the last provisioning check failed: the
+	// provisioning service retries with back-off until one works.
+	failed bool
+	// configURL is where the running configuration came from (the base of
+	// relative side-file names).
+	configURL string
+	clock     *timesync.PhoneClock
+	checkNow  chan checkRequest
+}
+
+// checkRequest asks the provisioning service for an immediate check.
+type checkRequest struct {
+	done chan error
+}
+
+// bootRuntime is the Phone's handle on the current cycle's runtime.
+type bootRuntime struct {
+	mu  sync.Mutex
+	cur *cycleRuntime
+	// clock outlives its cycle, so LocalTime keeps the last correction.
+	clock *timesync.PhoneClock
+}
+
+// runtime returns the runtime of b's cycle, making it on first use.
+func (p *Phone) runtime(b *Boot) *cycleRuntime {
+	p.rt.mu.Lock()
+	defer p.rt.mu.Unlock()
+	if p.rt.cur == nil || p.rt.cur.c != b.c {
+		p.rt.cur = &cycleRuntime{c: b.c}
+	}
+	return p.rt.cur
+}
+
+func (r *cycleRuntime) setSource(src provisioning.Source, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.located, r.source, r.sourceErr = true, src, err
+}
+
+func (r *cycleRuntime) foundSource() (provisioning.Source, error, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.source, r.sourceErr, r.located
+}
+
+func (r *cycleRuntime) setFailed(f bool) {
+	r.mu.Lock()
+	r.failed = f
+	r.mu.Unlock()
+}
+
+func (r *cycleRuntime) isFailed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.failed
+}
+
+func (r *cycleRuntime) setConfigURL(u string) {
+	r.mu.Lock()
+	r.configURL = u
+	r.mu.Unlock()
+}
+
+func (r *cycleRuntime) baseURL() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.configURL
+}
+
+func (p *Phone) setPhoneClock(r *cycleRuntime, pc *timesync.PhoneClock) {
+	r.mu.Lock()
+	r.clock = pc
+	r.mu.Unlock()
+	p.rt.mu.Lock()
+	p.rt.clock = pc
+	p.rt.mu.Unlock()
+}
+
+func (p *Phone) phoneClock() *timesync.PhoneClock {
+	p.rt.mu.Lock()
+	defer p.rt.mu.Unlock()
+	return p.rt.clock
+}
+
+// LocalTime returns the time the phone shows: its clock corrected by the last
+// NTP answer, in the zone of DHCP option 2 or system/ntp/gmt_offset, with
+// daylight saving applied. Before the first Time stage it is the phone's clock
+// in the configured zone.
+func (p *Phone) LocalTime() time.Time {
+	if pc := p.phoneClock(); pc != nil {
+		return pc.Now()
+	}
+	s, _ := timesync.Resolve(p.Snapshot().Config, timesync.DHCP{})
+	return timesync.LocalTime(p.clk.Now(), s)
+}
+
+// ClockText returns the time and date as the idle screen writes them, in
+// system/ntp/time_display_format and date_display_format ("14:05",
+// "22/02/2024").
+func (p *Phone) ClockText() (clock, date string) {
+	if pc := p.phoneClock(); pc != nil {
+		return pc.TimeString(), pc.DateString()
+	}
+	s, _ := timesync.Resolve(p.Snapshot().Config, timesync.DHCP{})
+	t := timesync.LocalTime(p.clk.Now(), s)
+	return timesync.FormatTime(t, s.TimeFormat), timesync.FormatDate(t, s.DateFormat)
+}
+
+// TimeSynced reports whether the phone's clock has been set from a time
+// server in this power cycle, and when (on the phone's clock).
+func (p *Phone) TimeSynced() (time.Time, bool) {
+	p.rt.mu.Lock()
+	cur := p.rt.cur
+	p.rt.mu.Unlock()
+	if cur == nil {
+		return time.Time{}, false
+	}
+	cur.mu.Lock()
+	pc := cur.clock
+	cur.mu.Unlock()
+	if pc == nil {
+		return time.Time{}, false
+	}
+	return pc.Synced()
+}
+
+// CheckNow runs a provisioning check at once, firmware then configuration, as
+// the Web's Automatic Update > Check Now and the console do (FW-7). It
+// returns when the check is done: nil when it worked (the phone may then
+// restart into new firmware or configuration), the cause otherwise. The phone
+// must have finished booting.
+func (p *Phone) CheckNow(ctx context.Context) error {
+	p.rt.mu.Lock()
+	cur := p.rt.cur
+	p.rt.mu.Unlock()
+	var reqs chan checkRequest
+	if cur != nil {
+		cur.mu.Lock()
+		reqs = cur.checkNow
+		cur.mu.Unlock()
+	}
+	if reqs == nil || cur.c.ctx.Err() != nil {
+		return fmt.Errorf("%w: provisioning is not running", ErrBadIntent)
+	}
+	r := checkRequest{done: make(chan error, 1)}
+	select {
+	case reqs <- r:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-cur.c.ctx.Done():
+		return fmt.Errorf("device: check now: %w", ErrPoweredOff)
+	}
+	select {
+	case err := <-r.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-cur.c.ctx.Done():
+		// A check that ends in a restart ends the cycle: that is success.
+		return nil
+	}
+}
+
+// installBootStages puts the network boot stages in place of the built-in
+// placeholders (Config.Stages may still replace any of them).
+func (p *Phone) installBootStages() {
+	p.stages[StageLink] = p.stageLink
+	p.stages[StageNetwork] = p.stageNetwork
+	p.stages[StageTime] = p.stageTime
+	p.stages[StageFirmware] = p.stageFirmware
+	p.stages[StageConfiguration] = p.stageConfiguration
+	p.stages[StageRecovery] = p.stageRecovery
+}

@@ -1,0 +1,247 @@
+package device
+
+import (
+	"context"
+	"log/slog"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+
+	"github.com/hdphone/hdphone/config"
+	"github.com/hdphone/hdphone/diag/syslog"
+	"github.com/hdphone/hdphone/provisioning"
+)
+
+// syslogQueue is how many lines a phone's System Logging keeps waiting for
+// the network; small, since a fleet runs thousands of phones.
+const syslogQueue = 128
+
+// syslogTap is the phone's System Logging (DIAG-1..3): a diag/syslog
+// handler beside the logger the phone was given. It exists only once
+// system/syslog/* sends lines somewhere (a fleet of phones logging locally
+// costs nothing), and is kept for the phone's life and reconfigured whenever
+// a configuration is applied.
+type syslogTap struct {
+	hostname string
+	h        atomic.Pointer[syslog.Handler]
+	mu       sync.Mutex // serialises making h
+}
+
+// handler returns the System Logging handler, making it when s needs one.
+func (t *syslogTap) handler(s syslog.Settings) *syslog.Handler {
+	if h := t.h.Load(); h != nil {
+		return h
+	}
+	if s.LogLevel == syslog.LevelNone || !(s.Mode == syslog.ModeNetwork || s.Mode == syslog.ModeAll) || !s.Server.IsValid() {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if h := t.h.Load(); h != nil {
+		return h
+	}
+	h := syslog.New(s, syslog.Options{Hostname: t.hostname, Queue: syslogQueue})
+	t.h.Store(h)
+	return h
+}
+
+// startSyslog runs the cycle's System Logging: it applies system/syslog/*
+// now and after every configuration change, and delivers the lines.
+func (p *Phone) startSyslog(b *Boot) {
+	b.Go("syslog", func(ctx context.Context) {
+		events, stop := p.Subscribe(32)
+		defer stop()
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		var running *syslog.Handler
+		apply := func(cfg *config.Config) {
+			s, err := syslog.SettingsFrom(cfg)
+			if err != nil {
+				p.log.Warn("syslog settings", "err", err, "component", "control_center")
+			}
+			h := p.sys.handler(s)
+			if h == nil {
+				return
+			}
+			h.Reconfigure(s)
+			if running != h {
+				running = h
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					h.Run(ctx)
+				}()
+			}
+		}
+		apply(b.Config())
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case e, ok := <-events:
+				if !ok {
+					return
+				}
+				if e.Kind == EventConfigApplied {
+					apply(b.Config())
+				}
+			}
+		}
+	})
+}
+
+// teeHandler sends each record to the phone's given logger and to its System
+// Logging, when that exists.
+type teeHandler struct {
+	main slog.Handler
+	sys  *syslogBranch
+}
+
+func newTee(main slog.Handler, t *syslogTap) slog.Handler {
+	return teeHandler{main: main, sys: &syslogBranch{tap: t}}
+}
+
+func (t teeHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return t.main.Enabled(ctx, l) || t.sys.enabled(ctx, l)
+}
+
+func (t teeHandler) Handle(ctx context.Context, r slog.Record) error {
+	var err error
+	if t.main.Enabled(ctx, r.Level) {
+		err = t.main.Handle(ctx, r)
+	}
+	if h := t.sys.current(); h != nil && h.Enabled(ctx, r.Level) {
+		h.Handle(ctx, r) // formats at once: no Clone needed
+	}
+	return err
+}
+
+func (t teeHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return teeHandler{main: t.main.WithAttrs(as), sys: t.sys.with(syslogOp{attrs: as})}
+}
+
+func (t teeHandler) WithGroup(name string) slog.Handler {
+	return teeHandler{main: t.main.WithGroup(name), sys: t.sys.with(syslogOp{group: name})}
+}
+
+// syslogBranch is the System Logging side of a derived logger: the
+// WithAttrs/WithGroup steps to replay on the handler once it exists.
+type syslogBranch struct {
+	tap   *syslogTap
+	ops   []syslogOp
+	cache atomic.Pointer[syslogDerived]
+}
+
+type syslogOp struct {
+	attrs []slog.Attr
+	group string
+}
+
+type syslogDerived struct {
+	root *syslog.Handler
+	h    slog.Handler
+}
+
+func (s *syslogBranch) with(op syslogOp) *syslogBranch {
+	ops := make([]syslogOp, len(s.ops), len(s.ops)+1)
+	copy(ops, s.ops)
+	return &syslogBranch{tap: s.tap, ops: append(ops, op)}
+}
+
+func (s *syslogBranch) enabled(ctx context.Context, l slog.Level) bool {
+	h := s.current()
+	return h != nil && h.Enabled(ctx, l)
+}
+
+// current returns the derived handler, or nil while there is no System
+// Logging.
+func (s *syslogBranch) current() slog.Handler {
+	root := s.tap.h.Load()
+	if root == nil {
+		return nil
+	}
+	if d := s.cache.Load(); d != nil && d.root == root {
+		return d.h
+	}
+	var h slog.Handler = root
+	for _, op := range s.ops {
+		if op.group != "" {
+			h = h.WithGroup(op.group)
+		} else {
+			h = h.WithAttrs(op.attrs)
+		}
+	}
+	s.cache.Store(&syslogDerived{root: root, h: h})
+	return h
+}
+
+// startKeepAlive reports the phone to the Device Manager (ems_server/*,
+// PROV-7) every keep_alive_period minutes while it is on.
+func (p *Phone) startKeepAlive(b *Boot, cfg *config.Config) {
+	k, ok := provisioning.KeepAliveFrom(cfg)
+	if !ok {
+		return
+	}
+	if pw, err := cfg.Secret("ems_server/user_password"); err == nil {
+		k.Password = pw
+	}
+	fc, err := p.fetchClient(cfg, b.Snapshot().Firmware)
+	if err != nil {
+		p.log.Warn("Device Manager keep-alive not started", "err", err, "component", "control_center")
+		return
+	}
+	k.HTTP = fc
+	k.Clock = p.cfg.Clock
+	k.Logger = p.log.With("component", "control_center")
+	k.Status = p.managerStatus
+	k.OnLink = func(up bool) {
+		p.log.Info("Device Manager link", "up", up, "url", k.URL, "component", "control_center")
+	}
+	b.Go("device-manager", func(ctx context.Context) {
+		defer fc.CloseIdleConnections()
+		k.Run(ctx)
+	})
+}
+
+// managerStatus is the keep-alive body: the phone as the Device Manager
+// lists it.
+func (p *Phone) managerStatus() provisioning.Status {
+	s := p.Snapshot()
+	st := provisioning.Status{
+		MAC:       s.MAC,
+		Model:     string(s.Model),
+		FWVersion: s.Firmware,
+		UserAgent: UserAgent(s.Model, s.Firmware),
+		Status:    "started",
+	}
+	if a := s.Network.Address; a.IsValid() {
+		st.IP = a.Addr().String()
+		st.Subnet = prefixMask(a)
+	} else if a := p.ownAddr(); a.IsValid() {
+		st.IP = a.String()
+	}
+	if s.Config != nil {
+		st.SIPProxy = s.Config.Get("voip/signalling/sip/proxy_address")
+	}
+	for _, l := range s.Lines {
+		if l.Index == 0 {
+			st.UserName, st.UserID, st.PhoneNumber = l.ID, l.ID, l.ID
+			if l.State == RegRegistered {
+				st.Status = "registered"
+			}
+		}
+	}
+	return st
+}
+
+// prefixMask writes a prefix's mask in dotted form.
+func prefixMask(p netip.Prefix) string {
+	if !p.Addr().Is4() {
+		return ""
+	}
+	var m [4]byte
+	for i := range p.Bits() {
+		m[i/8] |= 0x80 >> (i % 8)
+	}
+	return netip.AddrFrom4(m).String()
+}
