@@ -188,9 +188,9 @@ func (SubscriptionEvent) sipEvent()  {}
 // go to an unbounded queue, and a pump goroutine, alive only while the queue
 // is not empty, hands them to the channel.
 type eventQueue struct {
-	out  chan Event
-	done <-chan struct{}
-	wg   *sync.WaitGroup
+	out   chan Event
+	done  <-chan struct{}
+	spawn func(func()) bool
 
 	mu      sync.Mutex // guards the following fields
 	q       []Event
@@ -202,14 +202,11 @@ func (e *eventQueue) push(ev Event) {
 	defer e.mu.Unlock()
 	e.q = append(e.q, ev)
 	if !e.pumping {
-		e.pumping = true
-		e.wg.Add(1)
-		go e.pump()
+		e.pumping = e.spawn(e.pump)
 	}
 }
 
 func (e *eventQueue) pump() {
-	defer e.wg.Done()
 	for {
 		e.mu.Lock()
 		if len(e.q) == 0 {

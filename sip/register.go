@@ -6,22 +6,36 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	sipgosip "github.com/emiago/sipgo/sip"
+
+	"github.com/hdphone/hdphone/clock"
 )
 
-// registration is one registration loop (RFC 3261 §10.2): one Call-ID and
-// an increasing CSeq for all its REGISTERs.
+// registration is one registration (RFC 3261 §10.2): one Call-ID and an
+// increasing CSeq for all its REGISTERs. Between attempts it holds no
+// goroutine, only a timer: an idle phone costs no stack for it.
 type registration struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
-	done    chan struct{}
-	first   chan error // the first attempt's result, then closed
-	kick    chan struct{}
+	done    chan struct{} // closed once stopped with no attempt in flight
+	first   chan error    // the first attempt's result, then closed
 	callID  string
 	fromTag string
-	seq     uint32
+	seq     uint32 // owned by the attempt in flight
+
+	mu       sync.Mutex // guards the following fields
+	timer    clock.Timer
+	running  bool // an attempt is in flight
+	kicked   bool // register again as soon as the attempt ends
+	stopped  bool
+	reported bool
+	expires  time.Duration
+	retry    time.Duration
+	tooBrief int
+	mwi      bool // the MWI subscription was started
 }
 
 // Register starts registering and keeps the binding fresh until Unregister
@@ -29,7 +43,7 @@ type registration struct {
 // Min-Expires, failures retried after RetryInterval doubling up to 32 times
 // as long, every change reported as RegistrationEvent. It returns the
 // result of the first attempt (a *ResponseError for a final failure);
-// the loop keeps trying after a failure either way. Calling it while
+// registration goes on trying after a failure either way. Calling it while
 // registered registers again at once.
 func (u *UA) Register(ctx context.Context) error {
 	if err := u.live(); err != nil {
@@ -38,10 +52,7 @@ func (u *UA) Register(ctx context.Context) error {
 	u.mu.Lock()
 	if r := u.reg; r != nil {
 		u.mu.Unlock()
-		select {
-		case r.kick <- struct{}{}:
-		default:
-		}
+		u.kick(r)
 		return nil
 	}
 	rctx, cancel := context.WithCancel(u.runCtx)
@@ -49,14 +60,18 @@ func (u *UA) Register(ctx context.Context) error {
 		ctx: rctx, cancel: cancel,
 		done:    make(chan struct{}),
 		first:   make(chan error, 1),
-		kick:    make(chan struct{}, 1),
 		callID:  newCallID(),
 		fromTag: newTag(),
 		seq:     1,
+		expires: u.cfg.RegisterExpires,
+		retry:   u.cfg.RetryInterval,
+		running: true,
 	}
 	u.reg = r
 	u.mu.Unlock()
-	u.spawn(func() { u.registerLoop(r) })
+	if !u.spawn(func() { u.registerOnce(r) }) {
+		return ErrNotRunning
+	}
 	select {
 	case err := <-r.first:
 		return err
@@ -72,10 +87,46 @@ func (u *UA) NetworkChanged() {
 	r := u.reg
 	u.mu.Unlock()
 	if r != nil {
-		select {
-		case r.kick <- struct{}{}:
-		default:
+		u.kick(r)
+	}
+}
+
+// kick registers again now, or right after the attempt in flight.
+func (u *UA) kick(r *registration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopped {
+		return
+	}
+	if r.running {
+		r.kicked = true
+		return
+	}
+	if r.timer != nil {
+		r.timer.Stop()
+	}
+	r.running = u.spawn(func() { u.registerOnce(r) })
+}
+
+// stop ends the registration's attempts and waits for the one in flight.
+func (r *registration) stop(ctx context.Context) error {
+	r.cancel()
+	r.mu.Lock()
+	if !r.stopped {
+		r.stopped = true
+		if r.timer != nil {
+			r.timer.Stop()
 		}
+		if !r.running {
+			close(r.done)
+		}
+	}
+	r.mu.Unlock()
+	select {
+	case <-r.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
@@ -91,60 +142,70 @@ func (u *UA) setRegState(ev RegistrationEvent) {
 	}
 }
 
-func (u *UA) registerLoop(r *registration) {
-	defer close(r.done)
-	base := u.cfg.RetryInterval
-	retry := base
-	expires := u.cfg.RegisterExpires
-	reported := false
-	report := func(err error) {
-		if !reported {
-			reported = true
-			r.first <- err
-			close(r.first)
-		}
+// report hands the first attempt's result to Register.
+func (r *registration) report(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.reported {
+		r.reported = true
+		r.first <- err
+		close(r.first)
 	}
-	defer report(ErrNotRunning)
-	tooBrief := 0
-	mwiStarted := false
+}
+
+// registerOnce sends one REGISTER (again at once after a 423) and arms the
+// timer of the next one.
+func (u *UA) registerOnce(r *registration) {
+	var wait time.Duration
 	for {
 		if u.RegistrationState() != RegRegistered {
 			u.setRegState(RegistrationEvent{State: RegRegistering})
 		}
+		r.mu.Lock()
+		expires := r.expires
+		r.mu.Unlock()
 		res, target, err := u.sendRegister(r, expires, false)
 		if r.ctx.Err() != nil {
-			return
+			r.report(ErrNotRunning)
+			break
 		}
-		var wait time.Duration
+		r.mu.Lock()
+		retry := r.retry
 		switch {
 		case err != nil:
 			wait = retry
+			r.retry = min(retry*2, 32*u.cfg.RetryInterval)
+			r.mu.Unlock()
 			u.setRegState(RegistrationEvent{State: RegFailed, Server: target.String(), Err: err, Retry: wait})
-			report(err)
-			retry = min(retry*2, 32*base)
-		case res.StatusCode == 423 && tooBrief < 3:
+			r.report(err)
+		case res.StatusCode == 423 && r.tooBrief < 3:
 			// RFC 3261 §10.2.8: ask again with at least Min-Expires.
-			tooBrief++
-			if me, ok := parseExpires(headerValue(res, "Min-Expires")); ok && me > expires {
-				expires = me
+			r.tooBrief++
+			if me, ok := parseExpires(headerValue(res, "Min-Expires")); ok && me > r.expires {
+				r.expires = me
 			} else {
-				expires *= 2
+				r.expires *= 2
 			}
+			r.mu.Unlock()
 			continue
 		case res.StatusCode >= 200 && res.StatusCode < 300:
-			tooBrief = 0
+			r.tooBrief = 0
+			r.retry = u.cfg.RetryInterval
+			startMWI := u.cfg.MWI.Subscribe && !r.mwi
+			r.mwi = r.mwi || startMWI
+			r.mu.Unlock()
 			granted := u.grantedExpires(res, expires)
-			retry = base
 			wait = refreshAfter(granted)
 			u.setRegState(RegistrationEvent{State: RegRegistered, Code: res.StatusCode, Reason: res.Reason, Expires: granted, Server: target.String()})
-			report(nil)
-			if u.cfg.MWI.Subscribe && !mwiStarted {
-				mwiStarted = true
+			r.report(nil)
+			if startMWI {
 				u.spawn(u.subscribeMWI)
 			}
 		default:
-			tooBrief = 0
+			r.tooBrief = 0
 			wait = retry
+			r.retry = min(retry*2, 32*u.cfg.RetryInterval)
+			r.mu.Unlock()
 			rerr := &ResponseError{Method: "REGISTER", Code: res.StatusCode, Reason: res.Reason}
 			if res.StatusCode == 401 || res.StatusCode == 403 || res.StatusCode == 407 {
 				u.auth.forget()
@@ -153,18 +214,28 @@ func (u *UA) registerLoop(r *registration) {
 				wait = ra
 			}
 			u.setRegState(RegistrationEvent{State: RegFailed, Code: res.StatusCode, Reason: res.Reason, Server: target.String(), Err: rerr, Retry: wait})
-			report(rerr)
-			retry = min(retry*2, 32*base)
+			r.report(rerr)
 		}
-		t := u.clk.NewTimer(wait)
-		select {
-		case <-t.C():
-		case <-r.kick:
-			t.Stop()
-		case <-r.ctx.Done():
-			t.Stop()
-			return
-		}
+		break
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.running = false
+	switch {
+	case r.stopped:
+		close(r.done)
+	case r.kicked:
+		r.kicked = false
+		r.running = u.spawn(func() { u.registerOnce(r) })
+	default:
+		r.timer = u.clk.AfterFunc(wait, func() {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			if r.stopped || r.running {
+				return
+			}
+			r.running = u.spawn(func() { u.registerOnce(r) })
+		})
 	}
 }
 
@@ -247,13 +318,8 @@ func (u *UA) Unregister(ctx context.Context) error {
 	}
 	if r == nil {
 		r = &registration{callID: newCallID(), fromTag: newTag(), seq: 1}
-	} else {
-		r.cancel()
-		select {
-		case <-r.done:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	} else if err := r.stop(ctx); err != nil {
+		return err
 	}
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -80,6 +80,9 @@ type UA struct {
 
 	auth authCache
 
+	spawnMu sync.Mutex // guards closing
+	closing bool
+
 	mu       sync.Mutex // guards the following fields
 	dialogs  map[string]dialogUser
 	failed   map[Target]time.Time // targets skipped until then
@@ -116,7 +119,7 @@ func New(cfg Config) (*UA, error) {
 		u.res = &DNSResolver{}
 	}
 	u.regState = RegUnregistered
-	u.queue = eventQueue{out: u.events, done: u.done, wg: &u.wg}
+	u.queue = eventQueue{out: u.events, done: u.done, spawn: u.spawn}
 	u.runCtx, u.stop = context.WithCancel(context.Background())
 
 	clientTLS := &tls.Config{
@@ -287,6 +290,12 @@ func (u *UA) shutdown() {
 	u.mu.Lock()
 	if u.reg != nil {
 		u.reg.cancel()
+		u.reg.mu.Lock()
+		u.reg.stopped = true
+		if u.reg.timer != nil {
+			u.reg.timer.Stop()
+		}
+		u.reg.mu.Unlock()
 	}
 	users := make([]dialogUser, 0, len(u.dialogs))
 	for _, d := range u.dialogs {
@@ -311,6 +320,9 @@ func (u *UA) shutdown() {
 		u.tlsLn.Close()
 	}
 	u.sua.Close()
+	u.spawnMu.Lock()
+	u.closing = true
+	u.spawnMu.Unlock()
 	close(u.done)
 	u.wg.Wait()
 	close(u.events)
@@ -335,12 +347,21 @@ func (u *UA) emit(ev Event) {
 }
 
 // go runs f on a goroutine the UA owns and waits for at shutdown.
-func (u *UA) spawn(f func()) {
+// It reports false (and runs nothing) once the UA is shutting down, so that
+// timers firing late never race the final Wait.
+func (u *UA) spawn(f func()) bool {
+	u.spawnMu.Lock()
+	if u.closing {
+		u.spawnMu.Unlock()
+		return false
+	}
 	u.wg.Add(1)
+	u.spawnMu.Unlock()
 	go func() {
 		defer u.wg.Done()
 		f()
 	}()
+	return true
 }
 
 // verifyServer checks a TLS server's certificate against the host name the
