@@ -19,8 +19,10 @@ import (
 //
 // behaviour: MEDIA-8
 func TestSRTPCall(t *testing.T) {
+	t.Parallel()
 	for _, suite := range []string{sdp.SuiteAES128SHA1_80, sdp.SuiteAES128SHA1_32} {
 		t.Run(suite, func(t *testing.T) {
+			t.Parallel()
 			e := startEngine(t, Config{})
 			a := newParty(t, e, 1000, 8000)
 			b := newParty(t, e, 600, 8000)
@@ -61,6 +63,7 @@ func TestSRTPCall(t *testing.T) {
 // TestSRTPPacketsAreEncrypted looks at the wire: an SRTP stream's payload is
 // not the encoded audio and carries the 10-byte tag.
 func TestSRTPPacketsAreEncrypted(t *testing.T) {
+	t.Parallel()
 	e := startEngine(t, Config{})
 	peer := newRawPeer(t)
 	s := newSession(t, e, SessionConfig{}) // silence: PCMU 0xff bytes in the clear
@@ -162,6 +165,7 @@ func TestRTCPAndXRModes(t *testing.T) {
 //
 // behaviour: DIAG-4
 func TestPacketRecording(t *testing.T) {
+	t.Parallel()
 	e := startEngine(t, Config{})
 	a := newParty(t, e, 1000, 8000)
 	b := newParty(t, e, 600, 8000)
@@ -201,6 +205,7 @@ func TestPacketRecording(t *testing.T) {
 // noise packets instead of audio, and received CN plays as noise of the
 // signalled level.
 func TestComfortNoise(t *testing.T) {
+	t.Parallel()
 	e := startEngine(t, Config{})
 	peer := newRawPeer(t)
 	rec := &mediatest.Recorder{}
@@ -262,6 +267,7 @@ func TestComfortNoise(t *testing.T) {
 // behaviour: PAGE-2
 // behaviour: PAGE-5
 func TestPaging(t *testing.T) {
+	t.Parallel()
 	e := startEngine(t, Config{})
 	g722 := mustCodec(t, "G722")
 	port := uint16(freeEvenBase(t, 2))

@@ -130,6 +130,7 @@ func (im impairment) apply(t *testing.T, ns *testpeer.NS) func() {
 //
 // behaviour: MEDIA-6
 func TestMOSFallsWithImpairment(t *testing.T) {
+	t.Parallel()
 	testpeer.NeedRoot(t)
 	levels := []impairment{
 		{name: "clean"},

@@ -20,6 +20,7 @@ import (
 // behaviour: PAGE-2
 // behaviour: PAGE-5
 func TestPagingAcrossNamespaces(t *testing.T) {
+	t.Parallel()
 	testpeer.NeedRoot(t)
 	sender := testpeer.Netns(t, "pgs")
 	desks := testpeer.Netns(t, "pgr")

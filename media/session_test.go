@@ -12,11 +12,13 @@ import (
 //
 // behaviour: MEDIA-1
 func TestCallBothWays(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		codec string
 		rate  int
 	}{{"PCMU", 8000}, {"PCMA", 8000}, {"G722", 16000}} {
 		t.Run(tc.codec, func(t *testing.T) {
+			t.Parallel()
 			e := startEngine(t, Config{})
 			a := newParty(t, e, 1000, tc.rate)
 			b := newParty(t, e, 600, tc.rate)

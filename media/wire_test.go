@@ -52,6 +52,7 @@ func newSession(t testing.TB, e *Engine, cfg SessionConfig) *Session {
 //
 // behaviour: MEDIA-4
 func TestDSByteOnTheWire(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		cfg  int
 		want int
@@ -138,6 +139,7 @@ func TestPortsFromBase(t *testing.T) {
 //
 // behaviour: MEDIA-9
 func TestDTMFOnTheWire(t *testing.T) {
+	t.Parallel()
 	e := startEngine(t, Config{DTMFLevel: 10})
 	peer := newRawPeer(t)
 	s := newSession(t, e, SessionConfig{Source: mediatest.NewSine(1000, 8000, 8000)})
@@ -197,6 +199,7 @@ func TestDTMFOnTheWire(t *testing.T) {
 // TestDTMFReceived: a far end's event packets (with the usual repeats)
 // give one start and one end event.
 func TestDTMFReceived(t *testing.T) {
+	t.Parallel()
 	e := startEngine(t, Config{})
 	peer := newRawPeer(t)
 	s := newSession(t, e, SessionConfig{})
@@ -249,6 +252,7 @@ func TestDTMFReceived(t *testing.T) {
 //
 // behaviour: MEDIA-10
 func TestMuteSendsSilence(t *testing.T) {
+	t.Parallel()
 	e := startEngine(t, Config{})
 	peer := newRawPeer(t)
 	s := newSession(t, e, SessionConfig{Source: mediatest.NewSine(1000, 8000, 8000)})
@@ -281,6 +285,7 @@ func TestMuteSendsSilence(t *testing.T) {
 // follows a far end whose packets come from another address than its SDP
 // said.
 func TestSymmetricRTP(t *testing.T) {
+	t.Parallel()
 	e := startEngine(t, Config{})
 	peer := newRawPeer(t)
 	s := newSession(t, e, SessionConfig{})
@@ -321,6 +326,7 @@ func TestSymmetricRTP(t *testing.T) {
 //
 // behaviour: MEDIA-2
 func TestHoldAndReinvite(t *testing.T) {
+	t.Parallel()
 	e := startEngine(t, Config{})
 	peer := newRawPeer(t)
 	s := newSession(t, e, SessionConfig{Source: mediatest.NewSine(500, 8000, 8000)})
@@ -364,6 +370,7 @@ func TestHoldAndReinvite(t *testing.T) {
 // a sequence jump and a timestamp jump: every bad packet is dropped and
 // counted, and the tone plays on.
 func TestReceiveRobustness(t *testing.T) {
+	t.Parallel()
 	e := startEngine(t, Config{})
 	peer := newRawPeer(t)
 	rec := &mediatest.Recorder{}
