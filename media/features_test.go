@@ -9,6 +9,7 @@ import (
 
 	"github.com/pion/rtp"
 
+	"github.com/hdphone/hdphone/media/audio"
 	"github.com/hdphone/hdphone/media/mediatest"
 	"github.com/hdphone/hdphone/media/sdp"
 )
@@ -208,7 +209,7 @@ func TestComfortNoise(t *testing.T) {
 	t.Parallel()
 	e := startEngine(t, Config{})
 	peer := newRawPeer(t)
-	rec := &mediatest.Recorder{}
+	rec := &audio.Recorder{}
 	s := newSession(t, e, SessionConfig{Sink: rec}) // no source: silence
 	r := pcmuResult(peer.addr())
 	r.ComfortNoise = true
@@ -249,7 +250,7 @@ func TestComfortNoise(t *testing.T) {
 	peer.send(s.LocalAddr(), cnp.next([]byte{40}))
 	rec.Reset()
 	time.Sleep(500 * time.Millisecond)
-	pcm := rec.PCM()
+	pcm := rec.Samples()
 	if len(pcm) < 1600 {
 		t.Fatalf("recorded %d samples", len(pcm))
 	}
@@ -275,10 +276,10 @@ func TestPaging(t *testing.T) {
 	other := netip.AddrPortFrom(netip.MustParseAddr("224.0.1.1"), port)
 	type listener struct {
 		l   *PageListener
-		rec *mediatest.Recorder
+		rec *audio.Recorder
 	}
 	listen := func(g netip.AddrPort) listener {
-		rec := &mediatest.Recorder{}
+		rec := &audio.Recorder{}
 		l, err := e.ListenPage(PageListenerConfig{Group: g, Interface: loopback, Codecs: registry(), Sink: rec, EndTimeout: 800 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)

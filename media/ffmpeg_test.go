@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hdphone/hdphone/internal/testpeer"
+	"github.com/hdphone/hdphone/media/audio"
 	"github.com/hdphone/hdphone/media/mediatest"
 	"github.com/hdphone/hdphone/media/sdp"
 )
@@ -103,7 +104,7 @@ func TestWeHearFFmpeg(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
 				e := startEngine(t, Config{})
-				rec := &mediatest.Recorder{}
+				rec := &audio.Recorder{}
 				s := newSession(t, e, SessionConfig{Sink: rec})
 				// ffmpeg does not listen; its packets' source is latched.
 				r := sdp.Result{Codec: c.format, Receive: []sdp.Format{c.format}, Ptime: 20,

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hdphone/hdphone/media/audio"
 	"github.com/hdphone/hdphone/media/codec"
 	"github.com/hdphone/hdphone/media/mediatest"
 	"github.com/hdphone/hdphone/media/sdp"
@@ -100,14 +101,14 @@ func connect(t testing.TB, a, b *Session, la, lb sdp.Local) (ra, rb sdp.Result) 
 type party struct {
 	s   *Session
 	src *mediatest.Sine
-	rec *mediatest.Recorder
+	rec *audio.Recorder
 }
 
 // newParty opens a session that sends a sine of freq Hz at the codec's
 // rate and records what it hears.
 func newParty(t testing.TB, e *Engine, freq float64, rate int) party {
 	t.Helper()
-	p := party{src: mediatest.NewSine(freq, 8000, rate), rec: &mediatest.Recorder{}}
+	p := party{src: mediatest.NewSine(freq, 8000, rate), rec: &audio.Recorder{}}
 	s, err := e.NewSession(SessionConfig{Codecs: registry(), Source: p.src, Sink: p.rec})
 	if err != nil {
 		t.Fatal(err)
@@ -133,9 +134,9 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 // recorded: at least 70% of its 100 ms blocks are mostly that tone (a CPU
 // starved test machine may cause the odd concealed frame; silence, noise or
 // another frequency fail).
-func heard(t testing.TB, who string, rec *mediatest.Recorder, rate int, freq float64) {
+func heard(t testing.TB, who string, rec *audio.Recorder, rate int, freq float64) {
 	t.Helper()
-	pcm := rec.PCM()
+	pcm := rec.Samples()
 	if len(pcm) < rate/2 {
 		t.Fatalf("%s recorded only %d samples", who, len(pcm))
 	}

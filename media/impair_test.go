@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hdphone/hdphone/internal/testpeer"
+	"github.com/hdphone/hdphone/media/audio"
 	"github.com/hdphone/hdphone/media/mediatest"
 	"github.com/hdphone/hdphone/media/sdp"
 )
@@ -149,7 +150,7 @@ func TestMOSFallsWithImpairment(t *testing.T) {
 			if a, err = e.NewSession(SessionConfig{Codecs: registry(), Source: mediatest.NewSine(1000, 8000, 8000)}); err != nil {
 				return err
 			}
-			b, err = e.NewSession(SessionConfig{Codecs: registry(), Sink: &mediatest.Recorder{}})
+			b, err = e.NewSession(SessionConfig{Codecs: registry(), Sink: &audio.Recorder{}})
 			return err
 		}); err != nil {
 			t.Fatal(err)

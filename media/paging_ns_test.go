@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hdphone/hdphone/internal/testpeer"
+	"github.com/hdphone/hdphone/media/audio"
 	"github.com/hdphone/hdphone/media/mediatest"
 )
 
@@ -33,10 +34,10 @@ func TestPagingAcrossNamespaces(t *testing.T) {
 	type member struct {
 		name string
 		l    *PageListener
-		rec  *mediatest.Recorder
+		rec  *audio.Recorder
 	}
 	listen := func(ns *testpeer.NS, name string, g netip.AddrPort, ifAddr netip.Addr) member {
-		m := member{name: name, rec: &mediatest.Recorder{}}
+		m := member{name: name, rec: &audio.Recorder{}}
 		if err := ns.Do(func() error {
 			var err error
 			m.l, err = e.ListenPage(PageListenerConfig{Group: g, Interface: ifAddr, Codecs: registry(), Sink: m.rec})

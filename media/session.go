@@ -152,7 +152,7 @@ type txState struct {
 	marker   bool
 	pcm      []int16
 	src      []int16
-	prev     int16
+	rate     rateConverter
 	payload  []byte
 	pkt      []byte
 	sealed   []byte
@@ -176,8 +176,8 @@ type playState struct {
 	lastRate int
 	fifo     []int16
 	dec      []int16
-	conv     []int16
-	prev     int16
+	convBuf  []int16
+	rate     rateConverter
 	cnLevel  byte
 	noise    noise
 }
@@ -259,7 +259,7 @@ func (e *Engine) newSession(cfg SessionConfig, mode sessionMode, rtpc, rtcpc *ne
 	s.tx.sealed = make([]byte, 0, maxPacket+64)
 	s.play.fifo = make([]int16, 0, 2*maxFrameSamples)
 	s.play.dec = make([]int16, maxFrameSamples*2)
-	s.play.conv = make([]int16, maxFrameSamples*2)
+	s.play.convBuf = make([]int16, maxFrameSamples*2)
 	return s
 }
 
@@ -607,7 +607,7 @@ func (s *Session) readSource(p *params, pcm []int16) {
 		copy(pcm, buf)
 		return
 	}
-	convertRate(pcm, buf, p.srcRate, codecRate, &s.tx.prev)
+	s.tx.rate.convert(pcm, buf, p.srcRate, codecRate)
 }
 
 // sendEvent sends the telephone-event packet of this packet time, if a digit
@@ -992,8 +992,8 @@ func (s *Session) appendPCM(pcm []int16, from, to int) {
 		pl.fifo = append(pl.fifo, pcm...)
 		return
 	}
-	n := convertRate(pl.conv, pcm, from, to, &pl.prev)
-	pl.fifo = append(pl.fifo, pl.conv[:n]...)
+	n := pl.rate.convert(pl.convBuf, pcm, from, to)
+	pl.fifo = append(pl.fifo, pl.convBuf[:n]...)
 }
 
 // conceal fills one lost packet's time, with the decoder's concealment when

@@ -1,9 +1,12 @@
 package media
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/hdphone/hdphone/media/audio"
+	"github.com/hdphone/hdphone/media/mediatest"
 	"github.com/hdphone/hdphone/media/sdp"
 )
 
@@ -32,6 +35,37 @@ func TestCallBothWays(t *testing.T) {
 			if st.Codec != tc.codec || st.PacketsSent < 40 || st.PacketsReceived < 40 || st.Lost != 0 {
 				t.Errorf("stats %+v", st)
 			}
+		})
+	}
+}
+
+// TestAudioRateConversion: a phone whose audio device runs at 16 kHz in a
+// G.711 call (8 kHz) and one at 8 kHz in a G.722 call (16 kHz) hear the
+// other side's tone at their own rate.
+func TestAudioRateConversion(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		codec           string
+		deviceRate      int
+		farEndCodecRate int
+	}{{"PCMU", 16000, 8000}, {"G722", 8000, 16000}} {
+		t.Run(tc.codec, func(t *testing.T) {
+			t.Parallel()
+			e := startEngine(t, Config{})
+			rec := &audio.Recorder{}
+			a, err := e.NewSession(SessionConfig{Codecs: registry(), AudioRate: tc.deviceRate,
+				Source: mediatest.NewSine(1000, 8000, tc.deviceRate), Sink: rec})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { a.Close() })
+			b := newParty(t, e, 600, tc.farEndCodecRate)
+			connect(t, a, b.s, localFor(t, a, sdp.SecurityNone, tc.codec), localFor(t, b.s, sdp.SecurityNone, tc.codec))
+			waitFor(t, 10*time.Second, "a second of audio both ways", func() bool {
+				return rec.Len() > tc.deviceRate && b.rec.Len() > tc.farEndCodecRate
+			})
+			heard(t, "device at "+fmt.Sprint(tc.deviceRate), rec, tc.deviceRate, 600)
+			heard(t, "far end", b.rec, tc.farEndCodecRate, 1000)
 		})
 	}
 }

@@ -4,6 +4,9 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/hdphone/hdphone/media/mediatest"
+	"github.com/hdphone/hdphone/media/tone"
 )
 
 func TestSeqTracker(t *testing.T) {
@@ -180,16 +183,30 @@ func TestComfortNoiseLevels(t *testing.T) {
 	}
 }
 
-func TestConvertRate(t *testing.T) {
-	src := []int16{100, 200, 300, 400}
-	var prev int16
-	up := make([]int16, 8)
-	if n := convertRate(up, src, 8000, 16000, &prev); n != 8 || up[1] != 100 || up[2] != 150 || up[7] != 400 {
-		t.Errorf("up %v (%d)", up, n)
+// TestRateConversion: a device at 16 kHz on an 8 kHz codec and back keeps
+// a tone's frequency and level.
+func TestRateConversion(t *testing.T) {
+	var c rateConverter
+	src8 := make([]int16, 1600)
+	mediatest.NewSine(1000, 8000, 8000).ReadPCM(src8)
+	up := make([]int16, 3200)
+	if n := c.convert(up, src8, 8000, 16000); n != 3200 {
+		t.Fatalf("up wrote %d", n)
 	}
-	down := make([]int16, 2)
-	if n := convertRate(down, src, 16000, 8000, &prev); n != 2 || down[0] != 150 || down[1] != 350 {
-		t.Errorf("down %v (%d)", down, n)
+	down := make([]int16, 1600)
+	if n := c.convert(down, up, 16000, 8000); n != 1600 {
+		t.Fatalf("down wrote %d", n)
+	}
+	want := tone.Level(src8[800:], 8000, 1000)
+	if got := tone.Level(up[1600:], 16000, 1000); math.Abs(got-want) > 0.5 {
+		t.Errorf("8->16 kHz: 1 kHz at %.1f dBm0, want %.1f", got, want)
+	}
+	if got := tone.Level(down[800:], 8000, 1000); math.Abs(got-want) > 0.5 {
+		t.Errorf("16->8 kHz: 1 kHz at %.1f dBm0, want %.1f", got, want)
+	}
+	same := make([]int16, 10)
+	if n := c.convert(same, src8[:10], 8000, 8000); n != 10 || same[3] != src8[3] {
+		t.Error("equal rates must copy")
 	}
 }
 

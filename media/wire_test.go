@@ -12,6 +12,7 @@ import (
 
 	"github.com/pion/rtp"
 
+	"github.com/hdphone/hdphone/media/audio"
 	"github.com/hdphone/hdphone/media/mediatest"
 	"github.com/hdphone/hdphone/media/sdp"
 )
@@ -373,7 +374,7 @@ func TestReceiveRobustness(t *testing.T) {
 	t.Parallel()
 	e := startEngine(t, Config{})
 	peer := newRawPeer(t)
-	rec := &mediatest.Recorder{}
+	rec := &audio.Recorder{}
 	s := newSession(t, e, SessionConfig{Sink: rec})
 	if err := s.Start(pcmuResult(peer.addr())); err != nil {
 		t.Fatal(err)

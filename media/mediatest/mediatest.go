@@ -1,10 +1,13 @@
-// Package mediatest has test helpers for the media engine: a sine source, a
-// recording sink, and a Goertzel measure of a tone in what a phone heard.
+// Package mediatest has test helpers for the media engine: a sine source and
+// measures of how much of what a phone heard is a given tone (on media/tone's
+// Goertzel detector; media/audio.Recorder records what a phone hears).
 package mediatest
 
 import (
 	"math"
 	"sync"
+
+	"github.com/hdphone/hdphone/media/tone"
 )
 
 // Sine is a media.Source of a continuous sine wave.
@@ -44,62 +47,10 @@ func (s *Sine) Samples() int {
 	return s.n
 }
 
-// Recorder is a media.Sink that keeps everything it was given.
-type Recorder struct {
-	mu  sync.Mutex
-	pcm []int16
-}
-
-// WritePCM implements media.Sink.
-func (r *Recorder) WritePCM(pcm []int16) error {
-	r.mu.Lock()
-	r.pcm = append(r.pcm, pcm...)
-	r.mu.Unlock()
-	return nil
-}
-
-// PCM returns a copy of what was recorded.
-func (r *Recorder) PCM() []int16 {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]int16(nil), r.pcm...)
-}
-
-// Len returns the number of samples recorded.
-func (r *Recorder) Len() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.pcm)
-}
-
-// Reset forgets what was recorded.
-func (r *Recorder) Reset() {
-	r.mu.Lock()
-	r.pcm = r.pcm[:0]
-	r.mu.Unlock()
-}
-
 // Amplitude returns the peak amplitude of the sine component at freq Hz in
-// pcm (a Hann-windowed Goertzel filter), 0 for silence.
+// pcm, as media/tone's Goertzel detector measures it; 0 for silence.
 func Amplitude(pcm []int16, rate int, freq float64) float64 {
-	if len(pcm) < 2 {
-		return 0
-	}
-	w := 2 * math.Pi * freq / float64(rate)
-	coeff := 2 * math.Cos(w)
-	var s1, s2, wsum float64
-	step := 2 * math.Pi / float64(len(pcm)-1)
-	for i, x := range pcm {
-		win := 0.5 - 0.5*math.Cos(step*float64(i))
-		wsum += win
-		s0 := win*float64(x) + coeff*s1 - s2
-		s2, s1 = s1, s0
-	}
-	power := s1*s1 + s2*s2 - coeff*s1*s2
-	if power <= 0 {
-		return 0
-	}
-	return 2 * math.Sqrt(power) / wsum
+	return tone.Amplitude(tone.Level(pcm, rate, freq))
 }
 
 // RMS returns the root-mean-square amplitude of pcm.
