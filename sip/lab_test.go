@@ -296,3 +296,27 @@ func TestOutboundProxyCarriesEveryRequest(t *testing.T) {
 	}
 	siptest.WaitMatch(b.ev, func(e sip.CallEndedEvent) bool { return e.Cause == "bye" })
 }
+
+func TestCallThroughLabOverTCP(t *testing.T) {
+	lab := startLab(t, sipproxy.Config{TCP: true})
+	a := startUA(t, labUA(lab, "1001", sip.TCP))
+	b := startUA(t, labUA(lab, "1002", sip.TCP))
+	for _, p := range []*phone{a, b} {
+		if err := p.Register(ctxT(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if bs := lab.Bindings("1002"); len(bs) != 1 || bs[0].Transport != "TCP" {
+		t.Fatalf("bindings %+v", bs)
+	}
+	call, err := a.Invite(ctxT(t), "1002", sip.SDP(testOffer), sip.InviteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer(t, b)
+	siptest.WaitMatch(a.ev, func(e sip.CallAnsweredEvent) bool { return e.Call == call })
+	if err := call.Hangup(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	siptest.WaitMatch(b.ev, func(e sip.CallEndedEvent) bool { return e.Cause == "bye" })
+}

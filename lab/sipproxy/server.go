@@ -375,9 +375,10 @@ func (s *Server) onRequest(req *sipgosip.Request, tx sipgosip.ServerTransaction)
 		s.respond(tx, req, 400, "Bad Request")
 		return
 	}
-	if route, ok := s.popRoute(req); ok {
+	if route, ok := s.popRoute(req); ok && (req.Route() != nil || toTag(req) != "") {
 		// Loose routing (RFC 3261 §16.4): the request is in a dialog we
-		// record-routed.
+		// record-routed, or names a next hop after us. An initial request
+		// that only pre-loaded us as its outbound proxy goes on below.
 		s.forward(req, tx, route, false)
 		return
 	}

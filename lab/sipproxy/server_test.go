@@ -1,0 +1,112 @@
+package sipproxy_test
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/hdphone/hdphone/internal/testpeer"
+	"github.com/hdphone/hdphone/lab/sipproxy"
+	"github.com/hdphone/hdphone/sip"
+)
+
+// TestMain sets sipgo's process-wide UDP size as the composition root does:
+// relayed INVITEs with softphone SDP pass 1300 bytes.
+func TestMain(m *testing.M) {
+	sip.SetMaxUDPMessage(8192)
+	os.Exit(m.Run())
+}
+
+func start(t *testing.T, cfg sipproxy.Config) *sipproxy.Server {
+	t.Helper()
+	if os.Getenv("SIP_DEBUG") != "" {
+		cfg.Logger = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	if cfg.Users == nil {
+		cfg.Users = sipproxy.Numbered(1001, 1010, "pass")
+	}
+	s, err := sipproxy.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return s
+}
+
+func TestRegisterWithSIPp(t *testing.T) {
+	s := start(t, sipproxy.Config{})
+	port := testpeer.FreePort(t, "udp") // one contact address for register and unregister
+	run := func(user, pass, scenario, expires string) error {
+		p := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: "testdata/sipp/" + scenario, Remote: s.Addr().String(), Port: port,
+			Service: user, AuthUser: user, AuthPass: pass, Keys: map[string]string{"expires": expires}})
+		return p.Wait(t, 10*time.Second)
+	}
+	if err := run("1003", "pass1003", "register.xml", "300"); err != nil {
+		t.Fatal(err)
+	}
+	bs := s.Bindings("1003")
+	if len(bs) != 1 || bs[0].Expires.Sub(time.Now()) < 290*time.Second {
+		t.Fatalf("bindings %+v", bs)
+	}
+	if err := run("1004", "wrong", "register.xml", "300"); err == nil {
+		t.Fatal("a wrong password registered")
+	}
+	if len(s.Bindings("1004")) != 0 {
+		t.Fatal("bound with a wrong password")
+	}
+	if err := run("1005", "pass1005", "register-brief.xml", "10"); err != nil {
+		t.Fatal(err)
+	}
+	// Expires 0 removes the binding: the 200 lists no contact any more, which
+	// fails the scenario's Contact check.
+	if err := run("1003", "pass1003", "register.xml", "0"); err == nil {
+		t.Fatal("unregister answered with a contact list")
+	}
+	if len(s.Bindings("1003")) != 0 {
+		t.Fatal("binding kept after Expires: 0")
+	}
+}
+
+func TestRoutingAnswersWithSIPp(t *testing.T) {
+	s := start(t, sipproxy.Config{})
+	p := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: "testdata/sipp/options.xml", Remote: s.Addr().String()})
+	if err := p.Wait(t, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Two independent softphones register with the lab and call each other
+// through it (Record-Route, loose routing of ACK and BYE).
+func TestBaresipCallsThroughLab(t *testing.T) {
+	s := start(t, sipproxy.Config{AuthCalls: true})
+	reg := s.Addr().String()
+	a := testpeer.StartBaresip(t, testpeer.BaresipConfig{User: "1001", Registrar: reg})
+	b := testpeer.StartBaresip(t, testpeer.BaresipConfig{User: "1002", Registrar: reg})
+	a.Dial(t, "sip:1002@"+s.Domain())
+	b.WaitEvent(t, "CALL_ESTABLISHED", 10*time.Second)
+	a.WaitEvent(t, "CALL_ESTABLISHED", 10*time.Second)
+	a.Hangup(t)
+	b.WaitEvent(t, "CALL_CLOSED", 10*time.Second)
+	if st := s.Stats(); st.Forwarded < 2 { // INVITE and BYE (the ACK goes statelessly)
+		t.Fatalf("the call did not go through the proxy: %+v", st)
+	}
+}
+
+// linphonec (liblinphone) calls baresip through the lab.
+func TestLinphoneCallsBaresipThroughLab(t *testing.T) {
+	s := start(t, sipproxy.Config{})
+	reg := s.Addr().String()
+	b := testpeer.StartBaresip(t, testpeer.BaresipConfig{User: "1002", Registrar: reg})
+	l := testpeer.StartLinphone(t, testpeer.LinphoneConfig{User: "1006", Domain: s.Domain(), Registrar: reg})
+	l.Command(t, "call sip:1002@"+s.Domain())
+	b.WaitEvent(t, "CALL_ESTABLISHED", 10*time.Second)
+	mark := len(l.Output())
+	b.Hangup(t)
+	l.WaitOutputAfter(t, mark, "ended", 10*time.Second)
+}
+
