@@ -109,4 +109,3 @@ func TestLinphoneCallsBaresipThroughLab(t *testing.T) {
 	b.Hangup(t)
 	l.WaitOutputAfter(t, mark, "ended", 10*time.Second)
 }
-
