@@ -98,7 +98,8 @@ func answer(t *testing.T, p *phone) sip.IncomingCallEvent {
 // Blind transfer, baresip as the transferee: the phone REFERs baresip to a
 // third phone; baresip reports progress in NOTIFYs with sipfrag bodies.
 //
-// behaviour: XFER-1
+// (The key that chooses blind transfer, XFER-1, is the integrator's; this
+// proves the REFER signalling it relies on.)
 func TestBlindTransferOfBaresip(t *testing.T) {
 	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true})
 	b := startBaresip(t, k, "1002", false)

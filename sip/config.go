@@ -250,7 +250,11 @@ func (c Config) normalize() (Config, error) {
 		case !c.Proxy.IsZero():
 			c.Domain = c.Proxy.Host
 		case len(c.DHCPServers) > 0:
-			c.Domain = c.DHCPServers[0]
+			s, err := ParseServer(c.DHCPServers[0])
+			if err != nil || s.IsZero() {
+				return c, fmt.Errorf("%w: DHCP SIP server %q", ErrConfig, c.DHCPServers[0])
+			}
+			c.Domain = s.Host
 		default:
 			return c, fmt.Errorf("%w: no domain, registrar, proxy or DHCP server", ErrConfig)
 		}

@@ -227,7 +227,8 @@ func TestHoldResumeThroughLab(t *testing.T) {
 	call.Hangup(ctxT(t))
 }
 
-// behaviour: XFER-1
+// (The key that chooses blind transfer, XFER-1, is the integrator's; this
+// proves the REFER signalling it relies on.)
 func TestBlindTransferThroughLab(t *testing.T) {
 	lab := startLab(t, sipproxy.Config{})
 	a := registeredAt(t, lab, "1001")

@@ -1,0 +1,114 @@
+package sip_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/hdphone/hdphone/internal/testpeer"
+	"github.com/hdphone/hdphone/lab/sipproxy"
+	"github.com/hdphone/hdphone/sip"
+	"github.com/hdphone/hdphone/sip/siptest"
+)
+
+// behaviour: SIP-1
+func TestBLFSubscriptionWithSIPp(t *testing.T) {
+	s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uas-blf.xml")})
+	p := startUA(t, directUA(t, "1001", s.Addr()))
+	sub, err := p.Subscribe(ctxT(t), sip.SubscribeOptions{Event: "dialog", Target: "sip:1002@" + s.Addr()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := siptest.Wait[sip.NotifyEvent](p.ev)
+	if n.Sub != sub || n.Err != nil || n.DialogInfo == nil || n.DialogInfo.Status() != "busy" {
+		t.Fatalf("notify %+v %+v", n, n.DialogInfo)
+	}
+	if err := s.Wait(t, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestUnsolicitedMWIFromSIPp(t *testing.T) {
+	p := startUA(t, directUA(t, "1001", "127.0.0.1:9"))
+	s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uac-mwi-unsolicited.xml"), Remote: p.LocalAddr().String(), Service: "1001"})
+	n := siptest.Wait[sip.NotifyEvent](p.ev)
+	if n.Sub != nil || n.MessageSummary == nil || !n.MessageSummary.Waiting || n.MessageSummary.Voice.New != 1 {
+		t.Fatalf("notify %+v", n)
+	}
+	if err := s.Wait(t, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// With voip/services/msg_waiting_ind/subscribe=1 the phone subscribes to
+// its voicemail server once registered, and ends the subscription when it
+// signs out.
+func TestMWISubscriptionFollowsRegistration(t *testing.T) {
+	lab := startLab(t, sipproxy.Config{})
+	vm := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uas-mwi.xml")})
+	cfg := labUA(lab, "1001", sip.UDP)
+	cfg.MWI.Subscribe = true
+	cfg.MWI.Server, _ = sip.ParseServer(vm.Addr())
+	p := startUA(t, cfg)
+	if err := p.Register(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	n := siptest.Wait[sip.NotifyEvent](p.ev)
+	if n.MessageSummary == nil || n.MessageSummary.Voice.New != 2 {
+		t.Fatalf("notify %+v", n)
+	}
+	if err := p.Unregister(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if err := vm.Wait(t, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// DHCP option 120 servers are registrars in order: the first one is dead,
+// the phone registers with the second.
+func TestRegisterWithDHCPServers(t *testing.T) {
+	lab := startLab(t, sipproxy.Config{Domain: "127.0.0.1"})
+	dead := testpeer.FreePort(t, "udp")
+	p := startUA(t, sip.Config{
+		User: "1001", Password: "pass1001",
+		DHCPServers:       []string{"127.0.0.1:" + itoa(dead), lab.Addr().String()},
+		NoResponseTimeout: 300 * time.Millisecond,
+	})
+	if err := p.Register(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	ev := siptest.WaitMatch(p.ev, func(e sip.RegistrationEvent) bool { return e.State == sip.RegRegistered })
+	if ev.Server != "udp:"+lab.Addr().String() {
+		t.Fatalf("registered via %s", ev.Server)
+	}
+}
+
+// A network change registers again at once, without waiting for the
+// refresh.
+func TestNetworkChangeRegistersAgain(t *testing.T) {
+	lab := startLab(t, sipproxy.Config{})
+	p := startUA(t, labUA(lab, "1001", sip.UDP))
+	if err := p.Register(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	siptest.WaitMatch(p.ev, func(e sip.RegistrationEvent) bool { return e.State == sip.RegRegistered })
+	before := lab.Stats().Registers
+	p.NetworkChanged()
+	siptest.WaitMatch(p.ev, func(e sip.RegistrationEvent) bool { return e.State == sip.RegRegistered })
+	if after := lab.Stats().Registers; after <= before {
+		t.Fatalf("no new REGISTER (%d then %d)", before, after)
+	}
+}
+
+func itoa(n int) string {
+	var b [20]byte
+	i := len(b)
+	for {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			return string(b[i:])
+		}
+	}
+}
