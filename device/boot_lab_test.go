@@ -1,0 +1,93 @@
+package device_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/hdphone/hdphone/device"
+	"github.com/hdphone/hdphone/lab"
+	"github.com/hdphone/hdphone/lab/fileserver"
+)
+
+// The boot against the embedded lab in UDP mode: DHCP from lab/dhcpserver,
+// files from lab/fileserver over HTTP or TFTP, SIP at lab/sipproxy. These are
+// the fast, unprivileged twins of the real-peer boots in
+// peers_linux_test.go.
+
+// behaviour: BOOT-1
+// behaviour: BOOT-6
+// behaviour: PROV-1
+// behaviour: PROV-13
+func TestBootUpgradesFirmwareThenAppliesConfiguration(t *testing.T) {
+	for _, scheme := range []string{"http", "tftp"} {
+		t.Run(scheme, func(t *testing.T) {
+			t.Parallel()
+			l := startLab(t, lab.Config{Scheme: scheme, Files: map[string][]byte{
+				"450HD.img": image(t, "UC_3.4.9.7", 200<<10),
+			}})
+			net := fastNet()
+			net.DHCPServer = l.DHCPAddr()
+			p := newBootPhone(t, phoneOpts{net: net})
+			if err := p.PowerOn(p.ctx); err != nil {
+				t.Fatal(err)
+			}
+			s := p.wait(t, "idle on the new firmware", func(s device.State) bool {
+				return s.Stage == device.StageIdle && s.Firmware == "UC_3.4.9.7"
+			})
+			if s.BootCount != 2 {
+				t.Errorf("boot count %d, want 2 (one restart into the new firmware)", s.BootCount)
+			}
+			if !p.saw(device.EventReboot, "firmware upgrade to UC_3.4.9.7") {
+				t.Error("no restart for the firmware")
+			}
+			if _, rec, _ := p.Flash().Firmware().Recovery(); rec {
+				t.Error("recovery marker left after a good burn")
+			}
+			line, _ := l.Line(p.hw)
+			if got := s.Config.Get("voip/line/0/id"); got != line {
+				t.Errorf("line 0 id %q after provisioning, want %q", got, line)
+			}
+			if !s.Network.Address.IsValid() || s.Network.Address.Addr() != p.ip || s.Network.ProvisioningURL != l.ProvisioningURL() {
+				t.Errorf("network %+v", s.Network)
+			}
+			// The per-MAC file was the one applied, on the second boot only
+			// (the first found new firmware and fetched no configuration).
+			if !p.saw(device.EventConfigApplied, strings.ToLower(p.MAC())+".cfg") {
+				t.Error("per-MAC configuration not applied")
+			}
+			for _, e := range p.events() {
+				if e.Kind == device.EventConfigApplied && e.BootCount == 1 && strings.Contains(e.Text, ".cfg") {
+					t.Errorf("configuration applied before the firmware upgrade: %v", e)
+				}
+			}
+			p.wait(t, "line registered", func(s device.State) bool {
+				return len(s.Lines) > 0 && s.Lines[0].State == device.RegRegistered
+			})
+
+			// A second boot with the same files reads only the image header.
+			mark := len(l.File.Log())
+			if err := p.Reboot(p.ctx, "test"); err != nil {
+				t.Fatal(err)
+			}
+			s = p.wait(t, "idle again", idleAt(3))
+			if s.Firmware != "UC_3.4.9.7" || s.BootCount != 3 {
+				t.Fatalf("second boot: firmware %s boot %d", s.Firmware, s.BootCount)
+			}
+			var img, cfg int
+			for _, e := range l.File.Log()[mark:] {
+				switch {
+				case strings.HasSuffix(e.Path, ".img"):
+					img++
+					if !e.Header() || e.Sent > 4096 {
+						t.Errorf("second boot downloaded more than the header: %v", e)
+					}
+				case strings.HasSuffix(e.Path, ".cfg") && e.Outcome == fileserver.Complete:
+					cfg++
+				}
+			}
+			if img != 1 || cfg != 1 {
+				t.Errorf("second boot: %d image requests, %d configurations; log %v", img, cfg, l.File.Log()[mark:])
+			}
+		})
+	}
+}
