@@ -33,7 +33,7 @@ type InviteOptions struct {
 // interval, and a server that does not answer is replaced by the next
 // target.
 func (u *UA) Invite(ctx context.Context, target string, offer Body, opt InviteOptions) (*Call, error) {
-	if err := u.live(); err != nil {
+	if err := u.waitRunning(ctx); err != nil {
 		return nil, err
 	}
 	ruri, err := u.parseTarget(target)

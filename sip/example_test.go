@@ -42,7 +42,8 @@ func Example() {
 	}
 	alice, bob := phone("1001"), phone("1002")
 	for _, ua := range []*sip.UA{alice, bob} {
-		for ua.Register(ctx) == sip.ErrNotRunning { // Run has not started yet
+		if err := ua.Register(ctx); err != nil {
+			panic(err)
 		}
 	}
 

@@ -74,16 +74,6 @@ func startUA(t *testing.T, cfg sip.Config) *phone {
 			t.Errorf("UA %s did not stop", cfg.User)
 		}
 	})
-	// Run marks the UA running before it returns to the caller's goroutine;
-	// wait until intents are accepted.
-	deadline := time.Now().Add(2 * time.Second)
-	for {
-		_, err := ua.Subscribe(context.Background(), sip.SubscribeOptions{})
-		if err == nil || err.Error() != sip.ErrNotRunning.Error() || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
 	return &phone{UA: ua, ev: siptest.NewEvents(t, cfg.User, ua.Events())}
 }
 

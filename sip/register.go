@@ -46,7 +46,7 @@ type registration struct {
 // registration goes on trying after a failure either way. Calling it while
 // registered registers again at once.
 func (u *UA) Register(ctx context.Context) error {
-	if err := u.live(); err != nil {
+	if err := u.waitRunning(ctx); err != nil {
 		return err
 	}
 	u.mu.Lock()

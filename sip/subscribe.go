@@ -60,7 +60,7 @@ func (s *Subscription) State() string {
 // Subscribe sends a SUBSCRIBE and returns once it is accepted (2xx). The
 // NOTIFYs arrive as NotifyEvent; the end as SubscriptionEvent.
 func (u *UA) Subscribe(ctx context.Context, o SubscribeOptions) (*Subscription, error) {
-	if err := u.live(); err != nil {
+	if err := u.waitRunning(ctx); err != nil {
 		return nil, err
 	}
 	if o.Event == "" {

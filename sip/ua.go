@@ -75,8 +75,10 @@ type UA struct {
 	// ready is set once sipgo knows the listening socket: a request sent
 	// before then makes sipgo bind a second socket on the same address.
 	ready atomic.Bool
-	done  chan struct{}
-	wg    sync.WaitGroup // goroutines the UA owns
+	// started is closed with ready set: intents given before Run wait on it.
+	started chan struct{}
+	done    chan struct{}
+	wg      sync.WaitGroup // goroutines the UA owns
 
 	auth authCache
 
@@ -112,6 +114,7 @@ func New(cfg Config) (*UA, error) {
 		ip:      net.IP(c.LocalAddr.AsSlice()),
 		events:  make(chan Event),
 		done:    make(chan struct{}),
+		started: make(chan struct{}),
 		dialogs: map[string]dialogUser{},
 		failed:  map[Target]time.Time{},
 	}
@@ -234,7 +237,8 @@ func (u *UA) RegistrationState() RegState {
 // Run serves the UA until ctx ends, then closes its sockets, drops its
 // calls and subscriptions without signalling (call Unregister and hang up
 // first for a clean sign-out) and closes Events. It returns ctx's error.
-// Run may be called once.
+// Run may be called once. Register, Invite and Subscribe given before Run
+// has started wait for it.
 func (u *UA) Run(ctx context.Context) error {
 	if !u.running.CompareAndSwap(false, true) {
 		return errors.New("sip: Run called twice")
@@ -266,6 +270,7 @@ func (u *UA) Run(ctx context.Context) error {
 		serve(func() error { return u.srv.ServeTLS(u.tlsLn) })
 	}
 	u.ready.Store(true)
+	close(u.started)
 	select {
 	case <-ctx.Done():
 	case <-u.runCtx.Done():
@@ -326,6 +331,19 @@ func (u *UA) shutdown() {
 	close(u.done)
 	u.wg.Wait()
 	close(u.events)
+}
+
+// waitRunning is live for the intents a phone gives as it starts
+// (Register, Invite, Subscribe): given before Run has started, they wait
+// for it, as long as ctx allows.
+func (u *UA) waitRunning(ctx context.Context) error {
+	select {
+	case <-u.started:
+	case <-u.runCtx.Done():
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return u.live()
 }
 
 // live reports whether intents can be given.
