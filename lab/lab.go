@@ -88,8 +88,9 @@ type Config struct {
 	// LeaseTime is the DHCP lease; 0 means one hour.
 	LeaseTime time.Duration
 	// DHCP are further options for every phone (time servers, a time
-	// offset, 66/67 for recovery mode). ProvisioningURL is set to the lab's
-	// unless given here.
+	// offset, SIP servers). ProvisioningURL (option 160) is the lab's and
+	// TFTPServer (option 66, which recovery mode reads) the lab's TFTP
+	// address unless given here.
 	DHCP dhcpserver.Options
 
 	Clock  clock.Clock  // nil means the system clock
@@ -171,6 +172,10 @@ func New(cfg Config) (*Lab, error) {
 	opts := cfg.DHCP
 	if opts.ProvisioningURL == "" {
 		opts.ProvisioningURL = l.url
+	}
+	if opts.TFTPServer == "" {
+		// For recovery mode, which reads only 66 and 67 (no 67: <model>.img).
+		opts.TFTPServer = l.File.TFTPAddr()
 	}
 	l.DHCP, err = dhcpserver.New(dhcpserver.Config{
 		Addr:                addr(cfg.DHCPPort),
