@@ -2,14 +2,21 @@ package sip_test
 
 import (
 	"os"
+	"strconv"
 	"testing"
 
 	"github.com/hdphone/hdphone/sip"
 )
 
-// TestMain sets the process-wide knobs as the composition root does.
+// TestMain sets the process-wide knobs as the composition root does
+// (SIP_READ_BUFFER overrides the read buffer, to measure its effect in the
+// fleet benchmarks).
 func TestMain(m *testing.M) {
-	sip.SetReadBufferSize(8192)
+	buf := 8192
+	if n, err := strconv.Atoi(os.Getenv("SIP_READ_BUFFER")); err == nil {
+		buf = n
+	}
+	sip.SetReadBufferSize(buf)
 	sip.SetMaxUDPMessage(8192)
 	os.Exit(m.Run())
 }

@@ -1,9 +1,12 @@
 package sip_test
 
 import (
+	"context"
+	"errors"
 	"testing"
 	"time"
 
+	"github.com/hdphone/hdphone/clock/clocktest"
 	"github.com/hdphone/hdphone/internal/testpeer"
 	"github.com/hdphone/hdphone/lab/sipproxy"
 	"github.com/hdphone/hdphone/sip"
@@ -110,5 +113,62 @@ func itoa(n int) string {
 		if n == 0 {
 			return string(b[i:])
 		}
+	}
+}
+
+// The registrar goes away: the refresh gets no answer, the phone reports
+// the failure and retries; a call meanwhile fails cleanly; when the
+// registrar is back the phone registers again.
+func TestRegistrarDisappearsAndReturns(t *testing.T) {
+	lab, err := sipproxy.New(sipproxy.Config{Users: sipproxy.Numbered(1000, 1999, "pass")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := lab.Addr()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { lab.Run(ctx); close(done) }()
+
+	start := time.Now()
+	clk := clocktest.New(start)
+	cfg := labUA(lab, "1001", sip.UDP)
+	cfg.Clock = clk
+	cfg.RegisterExpires = 120 * time.Second
+	cfg.NoResponseTimeout = 300 * time.Millisecond
+	cfg.FailbackRetry = time.Second
+	p := startUA(t, cfg)
+	if err := p.Register(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	siptest.WaitMatch(p.ev, func(e sip.RegistrationEvent) bool { return e.State == sip.RegRegistered })
+	cancel()
+	<-done // the registrar is gone
+
+	waitDeadline(t, clk, start)
+	clk.Advance(61 * time.Second) // the refresh at half of 120 s
+	fail := siptest.WaitMatch(p.ev, func(e sip.RegistrationEvent) bool { return e.State == sip.RegFailed })
+	if !errors.Is(fail.Err, sip.ErrNoResponse) || fail.Retry != 30*time.Second {
+		t.Fatalf("failure %+v", fail)
+	}
+	call, err := p.Invite(ctxT(t), "1002", sip.SDP(testOffer), sip.InviteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if end := siptest.WaitMatch(p.ev, func(e sip.CallEndedEvent) bool { return e.Call == call }); end.Cause != "timeout" {
+		t.Fatalf("call ended %+v", end)
+	}
+
+	lab2, err := sipproxy.New(sipproxy.Config{Addr: addr.String(), Users: sipproxy.Numbered(1000, 1999, "pass")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	done2 := make(chan struct{})
+	go func() { lab2.Run(ctx2); close(done2) }()
+	defer func() { cancel2(); <-done2 }()
+	clk.Advance(31 * time.Second)
+	siptest.WaitMatch(p.ev, func(e sip.RegistrationEvent) bool { return e.State == sip.RegRegistered })
+	if len(lab2.Bindings("1001")) != 1 {
+		t.Fatal("not bound at the returned registrar")
 	}
 }
