@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -331,15 +330,4 @@ func ParseOption120(b []byte) ([]string, error) {
 		return nil, fmt.Errorf("%w: option 120 encoding %d", ErrParse, b[0])
 	}
 	return out, nil
-}
-
-// hostPort formats an address for a URI.
-func hostPort(host string, port int) string {
-	if strings.Contains(host, ":") && !strings.HasPrefix(host, "[") {
-		host = "[" + host + "]"
-	}
-	if port == 0 {
-		return host
-	}
-	return host + ":" + strconv.Itoa(port)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -383,17 +382,6 @@ func hasToken(m sipgosip.Message, name, token string) bool {
 	return false
 }
 
-// targetOf is where to send a response's ACK or a request to a contact.
-func targetFromURI(uri sipgosip.Uri, def Transport) (Server, Transport) {
-	t := def
-	if tp, ok := uri.UriParams.Get("transport"); ok {
-		if pt, err := ParseTransport(tp); err == nil {
-			t = pt
-		}
-	}
-	return Server{Host: uri.Host, Port: uri.Port}, t
-}
-
 // parseExpires reads a delta-seconds value.
 func parseExpires(s string) (time.Duration, bool) {
 	s = strings.TrimSpace(s)
@@ -405,10 +393,4 @@ func parseExpires(s string) (time.Duration, bool) {
 		return 0, false
 	}
 	return time.Duration(n) * time.Second, true
-}
-
-// ipOf reports whether host is an IP address.
-func isIP(host string) bool {
-	_, err := netip.ParseAddr(strings.Trim(host, "[]"))
-	return err == nil
 }

@@ -74,26 +74,6 @@ func tlsVersions(method string, disable []string) (minV, maxV uint16, err error)
 	return minV, maxV, nil
 }
 
-// clientTLS is the tls.Config for connections to serverName.
-func clientTLS(c TLSConfig, serverName string) (*tls.Config, error) {
-	minV, maxV, err := tlsVersions(c.Method, c.Disable)
-	if err != nil {
-		return nil, err
-	}
-	name := c.ServerName
-	if name == "" {
-		name = serverName
-	}
-	return &tls.Config{
-		MinVersion:         minV,
-		MaxVersion:         maxV,
-		Certificates:       c.Certificates,
-		RootCAs:            c.RootCAs,
-		ServerName:         name,
-		InsecureSkipVerify: c.InsecureSkipVerify, // security/SSLCertificateErrorsMode=Ignore
-	}, nil
-}
-
 // serverTLS is the tls.Config of the phone's own TLS listener.
 func serverTLS(c TLSConfig, ip net.IP) (*tls.Config, error) {
 	minV, maxV, err := tlsVersions(c.Method, c.Disable)
