@@ -554,7 +554,9 @@ func TestRedirectServerWhenDHCPHasNothing(t *testing.T) {
 	nc := fastNet()
 	nc.DHCPServer = srv.Addr()
 	nc.TrustRoots = roots
-	nc.LookupHost = func(context.Context, string) ([]string, error) { return nil, &net.DNSError{Err: "no such host", IsNotFound: true} }
+	nc.LookupHost = func(context.Context, string) ([]string, error) {
+		return nil, &net.DNSError{Err: "no such host", IsNotFound: true}
+	}
 	p := newBootPhone(t, phoneOpts{net: nc, flash: storedConfig(t, "provisioning/redirect_server_url="+redirect.URL+"\n")})
 	p.PowerOn(p.ctx)
 	s := p.wait(t, "idle", idleAt(1))
@@ -603,5 +605,3 @@ func TestStaticDNSThenRedirectFallbacks(t *testing.T) {
 	q.wait(t, "idle after the reset", idleAt(2))
 	q.waitEvent(t, device.EventLog, "redirect.audiocodes.com")
 }
-
-
