@@ -166,9 +166,81 @@ func TestRegistrarDisappearsAndReturns(t *testing.T) {
 	done2 := make(chan struct{})
 	go func() { lab2.Run(ctx2); close(done2) }()
 	defer func() { cancel2(); <-done2 }()
+	waitDeadline(t, clk, clk.Now())
 	clk.Advance(31 * time.Second)
 	siptest.WaitMatch(p.ev, func(e sip.RegistrationEvent) bool { return e.State == sip.RegRegistered })
 	if len(lab2.Bindings("1001")) != 1 {
 		t.Fatal("not bound at the returned registrar")
+	}
+}
+
+// behaviour: SIP-3
+func TestReferOutsideDialogFromSIPp(t *testing.T) {
+	p := startUA(t, directUA(t, "1001", "127.0.0.1:9"))
+	s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uac-refer-outside.xml"), Remote: p.LocalAddr().String(), Service: "1001"})
+	ref := siptest.Wait[sip.ReferEvent](p.ev)
+	if ref.Call != nil || ref.Refer.Target != "sip:1003@example.test" || ref.Refer.ReferredBy == "" {
+		t.Fatalf("refer %+v %+v", ref, ref.Refer)
+	}
+	time.Sleep(100 * time.Millisecond) // the 100 Trying NOTIFY first
+	if err := ref.Refer.Notify(ctxT(t), 200, "OK"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Wait(t, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSessionIntervalTooSmallFromSIPp(t *testing.T) {
+	p := startUA(t, directUA(t, "1001", "127.0.0.1:9"))
+	s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uac-session-too-small.xml"), Remote: p.LocalAddr().String(), Service: "1001"})
+	if err := s.Wait(t, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Early media: 183 Session Progress with SDP reaches the caller.
+func TestEarlyMediaThroughLab(t *testing.T) {
+	lab := startLab(t, sipproxy.Config{})
+	a := registeredAt(t, lab, "1001")
+	b := registeredAt(t, lab, "1002")
+	call, err := a.Invite(ctxT(t), "1002", sip.SDP(testOffer), sip.InviteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := siptest.Wait[sip.IncomingCallEvent](b.ev)
+	if err := in.Call.Ring(ctxT(t), sip.SDP(testAnswer)); err != nil {
+		t.Fatal(err)
+	}
+	pr := siptest.WaitMatch(a.ev, func(e sip.CallProgressEvent) bool { return e.Call == call })
+	if pr.Code != 183 || string(pr.Early.Data) != string(testAnswer) {
+		t.Fatalf("progress %+v", pr)
+	}
+	in.Call.Reject(ctxT(t), 0, "")
+}
+
+func TestRefreshAtKamailio(t *testing.T) {
+	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{})
+	start := time.Now()
+	clk := clocktest.New(start)
+	cfg := kamUA(t, k, "1001", sip.UDP)
+	cfg.Clock = clk
+	cfg.RegisterExpires = 300 * time.Second
+	p := startUA(t, cfg)
+	if err := p.Register(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	siptest.WaitMatch(p.ev, func(e sip.RegistrationEvent) bool { return e.State == sip.RegRegistered })
+	for range 3 {
+		waitDeadline(t, clk, start)
+		clk.Advance(151 * time.Second)
+		ev := siptest.WaitMatch(p.ev, func(e sip.RegistrationEvent) bool { return e.State == sip.RegRegistered })
+		if ev.Expires != 300*time.Second {
+			t.Fatalf("refresh granted %s", ev.Expires)
+		}
+		start = clk.Now()
+	}
+	if len(k.Contacts(t, "1001")) != 1 {
+		t.Fatalf("contacts %v", k.Contacts(t, "1001"))
 	}
 }

@@ -214,6 +214,7 @@ func TestRegistrarFailureAndRecoveryWithSIPp(t *testing.T) {
 	if fail.Retry != 30*time.Second {
 		t.Fatalf("retry in %s", fail.Retry)
 	}
+	waitDeadline(t, clk, clk.Now()) // the retry timer is armed after the event
 	clk.Advance(31 * time.Second)
 	siptest.WaitMatch(p.ev, func(e sip.RegistrationEvent) bool { return e.State == sip.RegRegistered })
 	if err := s.Wait(t, 10*time.Second); err != nil {
