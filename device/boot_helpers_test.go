@@ -75,7 +75,8 @@ type phoneOpts struct {
 	model  model.Name
 	flash  *flash.Store
 	net    device.NetConfig
-	n      int // lab phone number; 0 takes the next
+	n      int              // lab phone number; 0 takes the next
+	mac    net.HardwareAddr // nil: the lab's MAC of n
 	logger *slog.Logger
 }
 
@@ -92,12 +93,15 @@ func newBootPhone(t testing.TB, o phoneOpts) *testPhone {
 	if o.n == 0 {
 		o.n = int(nextPhone.Add(1))
 	}
+	if o.mac == nil {
+		o.mac = lab.PhoneMAC(o.n)
+	}
 	if o.logger == nil {
 		o.logger = bootLogger(t)
 	}
 	p, err := device.New(device.Config{
 		Model:      model.MustLookup(o.model),
-		MAC:        lab.PhoneMAC(o.n),
+		MAC:        o.mac,
 		Addr:       lab.PhoneAddr(o.n),
 		Flash:      o.flash,
 		Logger:     o.logger,
@@ -108,7 +112,7 @@ func newBootPhone(t testing.TB, o phoneOpts) *testPhone {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	tp := &testPhone{Phone: p, ctx: ctx, flash: o.flash, hw: lab.PhoneMAC(o.n), ip: lab.PhoneAddr(o.n)}
+	tp := &testPhone{Phone: p, ctx: ctx, flash: o.flash, hw: o.mac, ip: lab.PhoneAddr(o.n)}
 	events, stop := p.Subscribe(4096)
 	var wg sync.WaitGroup
 	wg.Add(2)

@@ -1,0 +1,397 @@
+//go:build linux
+
+package device_test
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hdphone/hdphone/device"
+	"github.com/hdphone/hdphone/device/flash"
+	"github.com/hdphone/hdphone/internal/testpeer"
+	"github.com/hdphone/hdphone/lab"
+)
+
+// The phone against real, independent servers. Its LAN port is eth0 in a
+// network namespace of its own (an AudioCodes MAC, no address), bridged to a
+// "lab" namespace (10.0.0.1/24) where dnsmasq or ISC dhcpd serve DHCP; the
+// phone speaks DHCP there in raw mode, with its raw sockets opened inside its
+// namespace. The file, time and syslog servers (nginx, tftpd-hpa, vsftpd,
+// chrony, rsyslog) listen on the host's loopback, where the phone's other
+// sockets are (the emulator does not configure eth0 with the lease), so the
+// DHCP options name 127.0.0.1 and the servers' ports.
+
+var rawPhones atomic.Int32
+
+type rawNet struct {
+	lab, ns *testpeer.NS
+	mac     net.HardwareAddr
+}
+
+// newRawNet builds the lab and phone namespaces with the phone's port
+// bridged into the lab.
+func newRawNet(t *testing.T) *rawNet {
+	t.Helper()
+	testpeer.NeedRoot(t)
+	n := rawPhones.Add(1)
+	r := &rawNet{
+		lab: testpeer.Netns(t, "dlab"),
+		ns:  testpeer.Netns(t, "dph"),
+		mac: net.HardwareAddr{0x00, 0x90, 0x8f, 0x7e, byte(os.Getpid()), byte(n)},
+	}
+	r.lab.MustRun(t, "ip", "link", "add", "br0", "type", "bridge")
+	r.lab.MustRun(t, "ip", "addr", "add", "10.0.0.1/24", "dev", "br0")
+	r.lab.MustRun(t, "ip", "link", "set", "br0", "up")
+	testpeer.Veth(t, r.lab, "vp0", "", r.ns, "eth0", "", r.mac.String())
+	r.lab.MustRun(t, "ip", "link", "set", "vp0", "master", "br0")
+	return r
+}
+
+func (r *rawNet) macHex() string { return strings.ReplaceAll(r.mac.String(), ":", "") }
+
+// phone makes the phone in raw mode on eth0 in its namespace.
+func (r *rawNet) phone(t *testing.T, fl *flash.Store) *testPhone {
+	t.Helper()
+	nc := fastNet()
+	nc.Interface = "eth0"
+	nc.Do = r.ns.Do
+	nc.DHCPTimeout = 500 * time.Millisecond
+	nc.DHCPRetries = 3
+	nc.FetchTimeout = 3 * time.Second
+	return newBootPhone(t, phoneOpts{net: nc, flash: fl, mac: r.mac})
+}
+
+// serveFiles writes the firmware image and the per-MAC configuration into a
+// server's root, world-readable for daemons that drop privileges.
+func serveFiles(t *testing.T, root, mac string, img []byte) {
+	t.Helper()
+	for name, data := range map[string][]byte{
+		"450HD.img":  img,
+		mac + ".cfg": []byte("system/type=450HD\nvoip/media/media_port=6400\nvoip/line/0/description=from " + filepath.Base(root) + "\n"),
+	} {
+		if err := os.WriteFile(filepath.Join(root, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// behaviour: BOOT-1
+// behaviour: BOOT-2
+// behaviour: BOOT-4
+// behaviour: BOOT-6
+// behaviour: BOOT-16
+// behaviour: PROV-1
+// behaviour: PROV-2
+func TestRawBootFromDnsmasqOverHTTPTFTPAndFTP(t *testing.T) {
+	img := image(t, "UC_3.4.9.21", 8<<20)
+	t.Run("http/nginx", func(t *testing.T) {
+		t.Parallel()
+		r := newRawNet(t)
+		ng := testpeer.StartNginx(t, testpeer.NginxOptions{})
+		serveFiles(t, ng.Root, r.macHex(), img)
+		testpeer.StartDnsmasq(t, r.lab, "br0", "dhcp-range=10.0.0.100,10.0.0.199,255.255.255.0,2m",
+			fmt.Sprintf(`dhcp-option-force=160,"http://%s/450HD.img;<MAC>.cfg"`, ng.HTTP))
+		p := r.phone(t, nil)
+		mark := 0
+		upgradeAndMark(t, p, "UC_3.4.9.21", func() { mark = len(strings.Split(ng.AccessLog(), "\n")) })
+		// nginx logs: remote "request" status bytes "range" "user-agent".
+		waitFor(t, "nginx's log of the second boot", func() bool { return strings.Count(ng.AccessLog(), ".cfg") >= 2 })
+		lines := strings.Split(strings.TrimSpace(ng.AccessLog()), "\n")
+		var full, hdr int
+		for i, l := range lines {
+			if !strings.Contains(l, "450HD.img") {
+				continue
+			}
+			switch {
+			case strings.Contains(l, `" 206 512 "bytes=0-511"`):
+				hdr++
+			case strings.Contains(l, `" 200 `+strconv.Itoa(len(img))+` `):
+				full++
+				if i >= mark-1 {
+					t.Errorf("second boot downloaded the whole image: %s", l)
+				}
+			}
+			if !strings.Contains(l, "AUDC-IPPhone-450HD_UC_") {
+				t.Errorf("User-Agent: %s", l)
+			}
+		}
+		if full != 1 || hdr != 3 {
+			t.Errorf("%d whole downloads and %d header reads, want 1 and 3 (one per boot):\n%s", full, hdr, ng.AccessLog())
+		}
+	})
+	t.Run("tftp/tftpd-hpa", func(t *testing.T) {
+		t.Parallel()
+		r := newRawNet(t)
+		td := testpeer.StartTFTPD(t)
+		serveFiles(t, td.Root, r.macHex(), img)
+		testpeer.StartDnsmasq(t, r.lab, "br0", "dhcp-range=10.0.0.100,10.0.0.199,255.255.255.0,2m",
+			fmt.Sprintf(`dhcp-option-force=160,"tftp://%s/450HD.img;<MAC>.cfg"`, td.Addr))
+		p := r.phone(t, nil)
+		// tftpd-hpa logs only to syslog: the second boot's evidence is the
+		// phone's (no burn, no restart; checked in upgradeThenConfigure).
+		upgradeAndMark(t, p, "UC_3.4.9.21", func() {})
+	})
+	t.Run("ftp/vsftpd", func(t *testing.T) {
+		t.Parallel()
+		r := newRawNet(t)
+		fs := testpeer.StartVsftpd(t)
+		serveFiles(t, fs.Root, r.macHex(), img)
+		testpeer.StartDnsmasq(t, r.lab, "br0", "dhcp-range=10.0.0.100,10.0.0.199,255.255.255.0,2m",
+			fmt.Sprintf(`dhcp-option-force=160,"ftp://%s:%s@%s/450HD.img;<MAC>.cfg"`, testpeer.FTPUser, testpeer.FTPPassword, fs.Addr))
+		p := r.phone(t, nil)
+		mark := 0
+		upgradeAndMark(t, p, "UC_3.4.9.21", func() { mark = len(xferLines(fs.XferLog(), "450HD.img")) })
+		waitFor(t, "vsftpd's log of the second boot", func() bool { return len(xferLines(fs.XferLog(), "450HD.img")) >= 3 })
+		lines := xferLines(fs.XferLog(), "450HD.img")
+		// xferlog: ... bytes filename type direction access user service auth-method auth-user-id completion
+		var complete int
+		for i, l := range lines {
+			f := strings.Fields(l)
+			bytes, _ := strconv.Atoi(f[7])
+			done := f[len(f)-1] == "c" && bytes == len(img)
+			if done {
+				complete++
+			}
+			if i >= mark && done {
+				t.Errorf("second boot downloaded the whole image: %s", l)
+			}
+		}
+		if complete != 1 {
+			t.Errorf("%d complete image transfers, want 1:\n%s", complete, fs.XferLog())
+		}
+	})
+}
+
+// upgradeAndMark is upgradeThenConfigure with a hook run just before the
+// second boot.
+func upgradeAndMark(t *testing.T, p *testPhone, version string, beforeSecond func()) {
+	t.Helper()
+	p.PowerOn(p.ctx)
+	s := p.wait(t, "idle on the new firmware", func(s device.State) bool {
+		return s.Stage == device.StageIdle && s.Firmware == version
+	})
+	if s.BootCount != 2 || !p.saw(device.EventReboot, "firmware upgrade to "+version) {
+		t.Errorf("boot %d: want one restart into %s", s.BootCount, version)
+	}
+	if got := s.Config.Get("voip/media/media_port"); got != "6400" {
+		t.Errorf("media_port %q: the per-MAC configuration was not applied", got)
+	}
+	if !netip.MustParsePrefix("10.0.0.0/24").Contains(s.Network.Address.Addr()) || s.Network.Interface != "eth0" {
+		t.Errorf("network %+v", s.Network)
+	}
+	for _, e := range p.events() {
+		if e.Kind == device.EventConfigApplied && e.BootCount == 1 {
+			t.Errorf("configuration applied before the upgrade: %v", e)
+		}
+	}
+	time.Sleep(100 * time.Millisecond) // let the servers write their logs
+	beforeSecond()
+	if err := p.Reboot(p.ctx, "second boot"); err != nil {
+		t.Fatal(err)
+	}
+	s = p.wait(t, "idle after the second boot", idleAt(3))
+	if s.BootCount != 3 || s.Firmware != version {
+		t.Errorf("second boot: boot %d firmware %s", s.BootCount, s.Firmware)
+	}
+	for _, e := range p.events() {
+		if e.BootCount == 3 && (e.Kind == device.EventReboot || strings.Contains(e.Text, "burnt")) {
+			t.Errorf("second boot burnt again: %v", e)
+		}
+	}
+	if !p.saw(device.EventConfigApplied, ".cfg") {
+		t.Error("no configuration applied")
+	}
+}
+
+func xferLines(log, name string) []string {
+	var out []string
+	for _, l := range strings.Split(log, "\n") {
+		if strings.Contains(l, name) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s", what)
+		}
+	}
+}
+
+// behaviour: BOOT-4
+// behaviour: BOOT-5
+func TestRawBootFromISCDHCPDWithOptions66And67(t *testing.T) {
+	t.Parallel()
+	r := newRawNet(t)
+	td := testpeer.StartTFTPD(t)
+	img := image(t, "UC_3.4.9.22", 1<<20)
+	serveFiles(t, td.Root, r.macHex(), img)
+	if err := os.WriteFile(filepath.Join(td.Root, "450HD_3.4.9.22.img"), img, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	testpeer.StartISCDHCPD(t, r.lab, "br0", fmt.Sprintf(`authoritative;
+ping-check false;
+default-lease-time 120;
+max-lease-time 120;
+subnet 10.0.0.0 netmask 255.255.255.0 {
+  range 10.0.0.100 10.0.0.199;
+  option routers 10.0.0.1;
+  option tftp-server-name "%s";
+  option bootfile-name "450HD_3.4.9.22.img";
+}
+`, td.Addr))
+	p := r.phone(t, nil)
+	upgradeAndMark(t, p, "UC_3.4.9.22", func() {})
+	s := p.Snapshot()
+	if s.Network.TFTPServer != td.Addr || s.Network.BootFile != "450HD_3.4.9.22.img" || s.Network.ProvisioningURL != "" {
+		t.Errorf("network %+v", s.Network)
+	}
+	if !p.saw(device.EventConfigApplied, "tftp://"+td.Addr+"/"+r.macHex()+".cfg") {
+		t.Error("the per-MAC file beside the option-66 server was not applied")
+	}
+}
+
+// behaviour: BOOT-17
+// behaviour: SIGN-13
+func TestRawLinkFailureUntilTheCableIsBack(t *testing.T) {
+	t.Parallel()
+	r := newRawNet(t)
+	testpeer.StartDnsmasq(t, r.lab, "br0", "dhcp-range=10.0.0.100,10.0.0.199,255.255.255.0,2m")
+	r.lab.MustRun(t, "ip", "link", "set", "vp0", "down") // the cable is out
+	p := r.phone(t, nil)
+	p.PowerOn(p.ctx)
+	p.wait(t, "LAN Link failure", hasNote(device.NoteLinkFailure))
+	time.Sleep(300 * time.Millisecond)
+	if s := p.Snapshot(); s.Stage != device.StageLink {
+		t.Fatalf("stage %s without a link", s.Stage)
+	}
+	r.lab.MustRun(t, "ip", "link", "set", "vp0", "up")
+	s := p.wait(t, "idle with a lease", idleAt(1))
+	if s.HasNotification(device.NoteLinkFailure) || !s.Network.Address.IsValid() {
+		t.Errorf("after the link came back: notes %v network %v", s.Notifications, s.Network.Address)
+	}
+}
+
+// behaviour: FW-2
+// behaviour: FW-3
+// behaviour: FW-4
+func TestRawPowerCutDuringBurnRecoversFromTFTPD(t *testing.T) {
+	t.Parallel()
+	r := newRawNet(t)
+	img := image(t, "UC_3.4.9.23", 1<<20)
+	slow := startImageServer(t, img, "trickle")
+	td := testpeer.StartTFTPD(t)
+	if err := os.WriteFile(filepath.Join(td.Root, "450HD.img"), img, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dm := testpeer.StartDnsmasq(t, r.lab, "br0", "dhcp-range=10.0.0.100,10.0.0.199,255.255.255.0,2m",
+		fmt.Sprintf(`dhcp-option-force=160,"%s/450HD.img"`, slow.URL),
+		fmt.Sprintf(`dhcp-option-force=66,"%s"`, td.Addr),
+		`dhcp-option-force=67,"450HD.img"`)
+	fl := flash.NewMemory()
+	p := r.phone(t, fl)
+	p.PowerOn(p.ctx)
+	p.wait(t, "a burn under way", func(s device.State) bool {
+		var pct int
+		_, err := fmt.Sscanf(s.Status, device.StatusUpgrading, &pct)
+		return err == nil && pct >= 5 && pct < 80
+	})
+	p.PowerOff(p.ctx)
+	p.wait(t, "off", func(s device.State) bool { return !s.Power })
+	if _, rec, _ := fl.Firmware().Recovery(); !rec {
+		t.Fatal("no recovery marker after the power cut")
+	}
+	p.PowerOn(p.ctx)
+	s := p.wait(t, "the new firmware after recovery", func(s device.State) bool {
+		return s.Stage == device.StageIdle && s.Firmware == "UC_3.4.9.23"
+	})
+	if !p.saw(device.EventStage, string(device.StageRecovery)) && !p.saw(device.EventLog, "recovery: tftp://"+td.Addr+"/450HD.img") {
+		t.Error("no recovery from tftpd-hpa")
+	}
+	// dnsmasq saw the recovery loader's request list: 66 and 67, no 160.
+	if !strings.Contains(dm.Output(), "requested options: 1:netmask, 3:router, 66:tftp-server, 67:bootfile-name") {
+		t.Errorf("dnsmasq never saw the recovery request list:\n%s", dm.Output())
+	}
+	if whole, _ := slow.counts(); whole != 1 {
+		t.Errorf("%d whole downloads from the HTTP server, want only the interrupted one", whole)
+	}
+	t.Logf("new firmware at boot %d", s.BootCount)
+}
+
+// behaviour: BOOT-12
+// behaviour: TIME-1
+// behaviour: SIGN-13
+func TestTimeFromChrony(t *testing.T) {
+	t.Parallel()
+	testpeer.Need(t, "chronyd")
+	ch := testpeer.StartChrony(t, nil, "127.0.0.1", 0)
+	dead := deadUDP(t)
+	l := startLab(t, lab.Config{})
+	nc := fastNet()
+	nc.DHCPServer = l.DHCPAddr()
+	nc.NTPTimeout = time.Second
+	p := newBootPhone(t, phoneOpts{net: nc, flash: storedConfig(t, "system/ntp/enabled=1\n"+
+		"system/ntp/primary_server_address="+dead+"\nsystem/ntp/secondary_server_address="+ch.Addr+"\n")})
+	p.PowerOn(p.ctx)
+	s := p.wait(t, "idle", idleAt(1))
+	if _, ok := p.TimeSynced(); !ok || s.HasNotification(device.NoteTimeServer) {
+		t.Fatalf("not synchronised from chrony (secondary); notes %v", s.Notifications)
+	}
+	if !p.saw(device.EventLog, "time from "+ch.Addr) {
+		t.Error("time not from chrony")
+	}
+	if d := p.LocalTime().Sub(time.Now()); d < -2*time.Second || d > 2*time.Second {
+		t.Errorf("local time off by %v", d)
+	}
+
+	// Both servers dead: the notification.
+	q := newBootPhone(t, phoneOpts{net: nc, flash: storedConfig(t, "system/ntp/enabled=1\n"+
+		"system/ntp/primary_server_address="+dead+"\nsystem/ntp/secondary_server_address="+deadUDP(t)+"\n")})
+	q.PowerOn(q.ctx)
+	q.wait(t, "the notification", hasNote(device.NoteTimeServer))
+}
+
+// behaviour: DIAG-1
+// behaviour: DIAG-3
+func TestSyslogAtRsyslog(t *testing.T) {
+	t.Parallel()
+	rs := testpeer.StartRsyslog(t)
+	l := startLab(t, lab.Config{})
+	nc := fastNet()
+	nc.DHCPServer = l.DHCPAddr()
+	p := newBootPhone(t, phoneOpts{net: nc, flash: storedConfig(t, "system/syslog/mode=Network\n"+
+		"system/syslog/server_address=127.0.0.1\nsystem/syslog/server_port="+strconv.Itoa(rs.Port)+"\n")})
+	p.PowerOn(p.ctx)
+	p.wait(t, "idle", idleAt(1))
+	lines, err := rs.WaitLines(3, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stage bool
+	for _, l := range lines {
+		// version|facility (16: local0)|severity|hostname|app-name|msg
+		f := strings.SplitN(l, "|", 6)
+		if len(f) != 6 || f[0] != "1" || f[1] != "16" || f[3] != p.MAC() {
+			t.Errorf("rsyslog line %q", l)
+			continue
+		}
+		if f[4] == "ipphone" && strings.HasPrefix(f[5], "stage ") && f[2] == "info" {
+			stage = true
+		}
+	}
+	if !stage {
+		t.Errorf("no stage line among %q", lines)
+	}
+}
