@@ -55,6 +55,9 @@ system/type={{.Model}}
 {{- end}}
 `
 
+// dhcpReadBuffer is the DHCP server's socket receive buffer.
+const dhcpReadBuffer = 4 << 20
+
 // Config configures a Lab. The zero value works: every server on a port of
 // 127.0.0.1 chosen by the kernel, no files besides the generated
 // configurations, lines 1000 and up with passwords "secret<line>".
@@ -177,8 +180,15 @@ func New(cfg Config) (*Lab, error) {
 		// For recovery mode, which reads only 66 and 67 (no 67: <model>.img).
 		opts.TFTPServer = l.File.TFTPAddr()
 	}
+	conn, err := net.ListenPacket("udp4", addr(cfg.DHCPPort))
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("lab: DHCP: %w", err), l.closeSIP(), l.closeFiles())
+	}
+	// A boot storm of a thousand phones arrives at once: room for their
+	// DISCOVERs (the kernel caps this at net.core.rmem_max).
+	conn.(*net.UDPConn).SetReadBuffer(dhcpReadBuffer)
 	l.DHCP, err = dhcpserver.New(dhcpserver.Config{
-		Addr:                addr(cfg.DHCPPort),
+		Conn:                conn,
 		ClientSourceAddress: true,
 		PrefixLen:           8,
 		LeaseTime:           cfg.LeaseTime,
