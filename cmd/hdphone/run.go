@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"strings"
 
 	"github.com/hdphone/hdphone/device"
@@ -14,12 +15,15 @@ import (
 )
 
 func runPhone(ctx context.Context, e *env, args []string) error {
-	fs, verbose := newFlags(e, "run", "[--headless] [--model M] [--mac MAC] [--state DIR]")
+	fs, verbose := newFlags(e, "run", "[--headless] [--model M] [--mac MAC] [--state DIR] [--addr IP] [--dhcp-server HOST:PORT | --iface IF]")
 	headless := fs.Bool("headless", false, "no terminal UI: print state transitions")
 	modelName := fs.String("model", "450HD", "phone model: 445HD, 450HD, C450HD, RX50 or HRS")
 	macFlag := fs.String("mac", "00908f000001", "MAC address (12 hex digits or colon form)")
 	stateDir := fs.String("state", "", "state directory holding the phone's flash (empty: memory)")
 	resetKeys := fs.Bool("hold-ok-menu", false, "hold OK+MENU at power-on (restore defaults)")
+	addrFlag := fs.String("addr", "", "the phone's own IP address (a 127.x.y.z gives each phone on a host its own)")
+	dhcpServer := fs.String("dhcp-server", "", "DHCP in UDP mode towards this server (host:port), sent from --addr (see hdphone lab)")
+	iface := fs.String("iface", "", "DHCP in raw mode on this interface (needs CAP_NET_RAW)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -41,7 +45,19 @@ func runPhone(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	p, err := device.New(device.Config{Model: m, MAC: mac, Flash: fl, Logger: e.log})
+	dc := device.Config{Model: m, MAC: mac, Flash: fl, Logger: e.log}
+	if *addrFlag != "" {
+		if dc.Addr, err = netip.ParseAddr(*addrFlag); err != nil {
+			return exitError{2, fmt.Errorf("--addr: %w", err)}
+		}
+	}
+	if *dhcpServer != "" {
+		if dc.Network.DHCPServer, err = netip.ParseAddrPort(*dhcpServer); err != nil {
+			return exitError{2, fmt.Errorf("--dhcp-server: %w", err)}
+		}
+	}
+	dc.Network.Interface = *iface
+	p, err := device.New(dc)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,3 @@ import (
 func runFleet(ctx context.Context, e *env, args []string) error {
 	return exitError{2, errors.New("not built yet (issue: fleets)")}
 }
-
-func runLab(ctx context.Context, e *env, args []string) error {
-	return exitError{2, errors.New("not built yet (issue: provisioning and SIP lab)")}
-}
