@@ -58,7 +58,8 @@ func StartSIPp(t testing.TB, cfg SIPpConfig) *SIPp {
 	t.Helper()
 	bin := Need(t, "sipp")[0]
 	dir := t.TempDir()
-	if cfg.Port == 0 {
+	autoPort := cfg.Port == 0
+	if autoPort {
 		cfg.Port = FreePort(t, "udp")
 	}
 	scen, err := filepath.Abs(cfg.Scenario)
@@ -108,7 +109,17 @@ func StartSIPp(t testing.TB, cfg SIPpConfig) *SIPp {
 		argv = append(argv, cfg.Remote)
 	}
 	s := &SIPp{Port: cfg.Port, Dir: dir}
-	s.Process = Start(t, "sipp", dir, argv...)
+	for attempt := 0; ; attempt++ {
+		s.Process = Start(t, "sipp", dir, withPort(argv, s.Port)...)
+		// A port FreePort found can be taken before SIPp binds it (other
+		// tests run in parallel): SIPp then exits at once; try another.
+		time.Sleep(50 * time.Millisecond)
+		if autoPort && attempt < 5 && s.Exited() && strings.Contains(s.Output(), "Unable to bind") {
+			s.Port = FreePort(t, "udp")
+			continue
+		}
+		break
+	}
 	t.Cleanup(func() {
 		if t.Failed() {
 			for _, f := range []string{"errors.log", "screen.log", "messages.log"} {
@@ -122,11 +133,22 @@ func StartSIPp(t testing.TB, cfg SIPpConfig) *SIPp {
 		}
 	})
 	if cfg.Remote == "" {
-		if err := s.WaitUDPBound("127.0.0.1:"+strconv.Itoa(cfg.Port), 5*time.Second); err != nil && tr == "u1" {
+		if err := s.WaitUDPBound("127.0.0.1:"+strconv.Itoa(s.Port), 5*time.Second); err != nil && tr == "u1" {
 			t.Fatal(err)
 		}
 	}
 	return s
+}
+
+// withPort sets the value of -p in argv.
+func withPort(argv []string, port int) []string {
+	out := append([]string(nil), argv...)
+	for i := range out[:len(out)-1] {
+		if out[i] == "-p" {
+			out[i+1] = strconv.Itoa(port)
+		}
+	}
+	return out
 }
 
 // Wait waits for SIPp to end and reports whether every call of the
