@@ -18,6 +18,7 @@ import (
 	"github.com/hdphone/hdphone/device/model"
 	"github.com/hdphone/hdphone/lab/sipproxy"
 	"github.com/hdphone/hdphone/media"
+	"github.com/hdphone/hdphone/media/audio"
 	"github.com/hdphone/hdphone/media/mediatest"
 )
 
@@ -29,14 +30,14 @@ type labPhone struct {
 	freq float64
 
 	mu  sync.Mutex
-	rec map[string]*mediatest.Recorder // by call ID
+	rec map[string]*audio.Recorder // by call ID
 }
 
 func (lp *labPhone) heard(callID string) []int16 {
 	lp.mu.Lock()
 	defer lp.mu.Unlock()
 	if r := lp.rec[callID]; r != nil {
-		return r.PCM()
+		return r.Samples()
 	}
 	return nil
 }
@@ -78,13 +79,13 @@ func newLabPhoneModel(t *testing.T, srv *sipproxy.Server, m model.Name, user str
 	if err := fl.Write(device.RecordConfig, []byte(strings.Join(cfg, "\n")+"\n")); err != nil {
 		t.Fatal(err)
 	}
-	lp := &labPhone{user: user, freq: freq, rec: map[string]*mediatest.Recorder{}}
+	lp := &labPhone{user: user, freq: freq, rec: map[string]*audio.Recorder{}}
 	p, err := device.New(device.Config{
 		Model: model.MustLookup(m), MAC: mac, Flash: fl, Addr: addr, MediaPorts: media.PortAny,
 		MulticastIf: netip.MustParseAddr("127.0.0.1"),
 		Logger:      testLogger(t),
 		Audio: func(c device.Call) (media.Source, media.Sink) {
-			rec := &mediatest.Recorder{}
+			rec := &audio.Recorder{Rate: device.AudioRate}
 			lp.mu.Lock()
 			lp.rec[c.ID] = rec
 			lp.mu.Unlock()
@@ -110,7 +111,7 @@ func newLabPhoneModel(t *testing.T, srv *sipproxy.Server, m model.Name, user str
 	return lp
 }
 
-func waitFor(t *testing.T, p *device.Phone, what string, cond func(device.State) bool) device.State {
+func waitState(t *testing.T, p *device.Phone, what string, cond func(device.State) bool) device.State {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
@@ -147,24 +148,24 @@ func TestTwoPhonesCallThroughTheLabProxy(t *testing.T) {
 	srv := startProxy(t)
 	a := newLabPhone(t, srv, "1001", 1000)
 	b := newLabPhone(t, srv, "1002", 600)
-	waitFor(t, a.Phone, "A registered", registered)
-	waitFor(t, b.Phone, "B registered", registered)
+	waitState(t, a.Phone, "A registered", registered)
+	waitState(t, b.Phone, "B registered", registered)
 	ctx := context.Background()
 
 	id, err := a.Dial(ctx, "1002")
 	if err != nil {
 		t.Fatal(err)
 	}
-	sb := waitFor(t, b.Phone, "B ringing", func(s device.State) bool { return callIn(s, device.CallIncoming) != nil })
+	sb := waitState(t, b.Phone, "B ringing", func(s device.State) bool { return callIn(s, device.CallIncoming) != nil })
 	in := callIn(sb, device.CallIncoming)
 	if in.Number != "1001" {
 		t.Errorf("B sees caller %q, want 1001", in.Number)
 	}
-	waitFor(t, a.Phone, "A hears ringback", func(s device.State) bool { return callIn(s, device.CallRinging) != nil })
+	waitState(t, a.Phone, "A hears ringback", func(s device.State) bool { return callIn(s, device.CallRinging) != nil })
 	if err := b.Answer(ctx, in.ID); err != nil {
 		t.Fatal(err)
 	}
-	sa := waitFor(t, a.Phone, "A connected", func(s device.State) bool { return callIn(s, device.CallConnected) != nil })
+	sa := waitState(t, a.Phone, "A connected", func(s device.State) bool { return callIn(s, device.CallConnected) != nil })
 	if c := callIn(sa, device.CallConnected); c.ID != id || c.Codec == "" {
 		t.Errorf("A's call %+v", c)
 	}
@@ -180,14 +181,14 @@ func TestTwoPhonesCallThroughTheLabProxy(t *testing.T) {
 	if err := a.Hold(ctx, id); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, b.Phone, "B sees remote hold", func(s device.State) bool {
+	waitState(t, b.Phone, "B sees remote hold", func(s device.State) bool {
 		c := callIn(s, device.CallConnected)
 		return c != nil && c.RemoteHeld
 	})
 	if err := a.Resume(ctx, id); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, b.Phone, "B sees resume", func(s device.State) bool {
+	waitState(t, b.Phone, "B sees resume", func(s device.State) bool {
 		c := callIn(s, device.CallConnected)
 		return c != nil && !c.RemoteHeld
 	})
@@ -195,7 +196,7 @@ func TestTwoPhonesCallThroughTheLabProxy(t *testing.T) {
 	if err := b.Hangup(ctx, in.ID); err != nil {
 		t.Fatal(err)
 	}
-	sa = waitFor(t, a.Phone, "A's call ended", func(s device.State) bool { return callIn(s, device.CallEnded) != nil })
+	sa = waitState(t, a.Phone, "A's call ended", func(s device.State) bool { return callIn(s, device.CallEnded) != nil })
 	if c := callIn(sa, device.CallEnded); c.EndReason != "remote hangup" {
 		t.Errorf("end reason %q", c.EndReason)
 	}

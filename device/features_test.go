@@ -25,14 +25,14 @@ func connect(t *testing.T, a, b *labPhone) (string, string) {
 	if err := b.Answer(bg, in); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, a.Phone, a.user+" connected", func(s device.State) bool { return callState(s, id) == device.CallConnected })
+	waitState(t, a.Phone, a.user+" connected", func(s device.State) bool { return callState(s, id) == device.CallConnected })
 	return id, in
 }
 
 // ringing waits until p rings with a call from caller and returns its ID.
 func ringing(t *testing.T, p *labPhone, caller string) string {
 	t.Helper()
-	s := waitFor(t, p.Phone, p.user+" rings from "+caller, func(s device.State) bool {
+	s := waitState(t, p.Phone, p.user+" rings from "+caller, func(s device.State) bool {
 		for _, c := range s.Calls {
 			if c.State == device.CallIncoming && c.Number == caller {
 				return true
@@ -70,7 +70,7 @@ func callOf(s device.State, id string) device.Call {
 func talkingTo(t *testing.T, p *labPhone, number string) device.Call {
 	t.Helper()
 	var got device.Call
-	waitFor(t, p.Phone, p.user+" talking to "+number, func(s device.State) bool {
+	waitState(t, p.Phone, p.user+" talking to "+number, func(s device.State) bool {
 		for _, c := range s.Calls {
 			if c.State == device.CallConnected && c.Number == number {
 				got = c
@@ -84,7 +84,7 @@ func talkingTo(t *testing.T, p *labPhone, number string) device.Call {
 
 func ended(t *testing.T, p *labPhone, id string) device.Call {
 	t.Helper()
-	s := waitFor(t, p.Phone, p.user+" call "+id+" ended", func(s device.State) bool { return callState(s, id) == device.CallEnded })
+	s := waitState(t, p.Phone, p.user+" call "+id+" ended", func(s device.State) bool { return callState(s, id) == device.CallEnded })
 	return callOf(s, id)
 }
 
@@ -101,7 +101,7 @@ func TestCallWaitingHoldsTheFirstCall(t *testing.T) {
 	srv := startProxy(t)
 	a, b, c := newLabPhone(t, srv, "1001", 1000), newLabPhone(t, srv, "1002", 600), newLabPhone(t, srv, "1003", 1400)
 	for _, p := range []*labPhone{a, b, c} {
-		waitFor(t, p.Phone, p.user+" registered", registered)
+		waitState(t, p.Phone, p.user+" registered", registered)
 	}
 	_, bFromA := connect(t, a, b)
 	if _, err := c.Dial(bg, "1002"); err != nil {
@@ -114,7 +114,7 @@ func TestCallWaitingHoldsTheFirstCall(t *testing.T) {
 	if err := b.Answer(bg, waiting); err != nil {
 		t.Fatal(err)
 	}
-	s := waitFor(t, b.Phone, "first call held", func(s device.State) bool {
+	s := waitState(t, b.Phone, "first call held", func(s device.State) bool {
 		return callState(s, bFromA) == device.CallHeld && callState(s, waiting) == device.CallConnected
 	})
 	if got := listen(b, waiting, 1400); got < 0.5 {
@@ -129,7 +129,7 @@ func TestBusyOnBusyRejects(t *testing.T) {
 	a, c := newLabPhone(t, srv, "1001", 1000), newLabPhone(t, srv, "1003", 1400)
 	b := newLabPhone(t, srv, "1002", 600, "voip/services/call_waiting/mode=BUSY_ON_BUSY")
 	for _, p := range []*labPhone{a, b, c} {
-		waitFor(t, p.Phone, p.user+" registered", registered)
+		waitState(t, p.Phone, p.user+" registered", registered)
 	}
 	connect(t, a, b)
 	id, _ := c.Dial(bg, "1002")
@@ -146,7 +146,7 @@ func TestDNDAndForward(t *testing.T) {
 	srv := startProxy(t)
 	a, b, c := newLabPhone(t, srv, "1001", 1000), newLabPhone(t, srv, "1002", 600), newLabPhone(t, srv, "1003", 1400)
 	for _, p := range []*labPhone{a, b, c} {
-		waitFor(t, p.Phone, p.user+" registered", registered)
+		waitState(t, p.Phone, p.user+" registered", registered)
 	}
 	if err := b.SetDND(bg, true); err != nil {
 		t.Fatal(err)
@@ -186,7 +186,7 @@ func TestBlindTransfer(t *testing.T) {
 	srv := startProxy(t)
 	a, b, c := newLabPhone(t, srv, "1001", 1000), newLabPhone(t, srv, "1002", 600), newLabPhone(t, srv, "1003", 1400)
 	for _, p := range []*labPhone{a, b, c} {
-		waitFor(t, p.Phone, p.user+" registered", registered)
+		waitState(t, p.Phone, p.user+" registered", registered)
 	}
 	aID, bID := connect(t, a, b)
 	if err := b.TransferKey(bg, bID, "1003"); err != nil { // blind by default
@@ -210,13 +210,13 @@ func TestConsultativeTransfer(t *testing.T) {
 	a, c := newLabPhone(t, srv, "1001", 1000), newLabPhone(t, srv, "1003", 1400)
 	b := newLabPhone(t, srv, "1002", 600, "voip/signalling/sip/hk_blind_transfer/enable=0")
 	for _, p := range []*labPhone{a, b, c} {
-		waitFor(t, p.Phone, p.user+" registered", registered)
+		waitState(t, p.Phone, p.user+" registered", registered)
 	}
 	_, bID := connect(t, a, b)
 	if err := b.TransferKey(bg, bID, "1003"); err != nil { // consultative: hk_blind_transfer=0
 		t.Fatal(err)
 	}
-	waitFor(t, b.Phone, "A held during the consultation", func(s device.State) bool { return callState(s, bID) == device.CallHeld })
+	waitState(t, b.Phone, "A held during the consultation", func(s device.State) bool { return callState(s, bID) == device.CallHeld })
 	in := ringing(t, c, "1002")
 	if err := b.CompleteTransfer(bg); err == nil {
 		t.Fatal("completed while C rings with semi-attended transfer off")
@@ -240,7 +240,7 @@ func TestSemiAttendedTransfer(t *testing.T) {
 	a, c := newLabPhone(t, srv, "1001", 1000), newLabPhone(t, srv, "1003", 1400)
 	b := newLabPhone(t, srv, "1002", 600, "voip/signalling/sip/hk_blind_transfer/enable=0", "system/semi_attended/enable=1")
 	for _, p := range []*labPhone{a, b, c} {
-		waitFor(t, p.Phone, p.user+" registered", registered)
+		waitState(t, p.Phone, p.user+" registered", registered)
 	}
 	_, bID := connect(t, a, b)
 	b.TransferKey(bg, bID, "1003")
@@ -258,7 +258,7 @@ func TestLocalConferenceMixesEveryone(t *testing.T) {
 	srv := startProxy(t)
 	a, b, c := newLabPhone(t, srv, "1001", 1000), newLabPhone(t, srv, "1002", 600), newLabPhone(t, srv, "1003", 1400)
 	for _, p := range []*labPhone{a, b, c} {
-		waitFor(t, p.Phone, p.user+" registered", registered)
+		waitState(t, p.Phone, p.user+" registered", registered)
 	}
 	aID, bToA := connect(t, a, b)
 	if _, err := b.Dial(bg, "1003"); err != nil { // holds A, calls C
@@ -270,7 +270,7 @@ func TestLocalConferenceMixesEveryone(t *testing.T) {
 	if err := b.Conference(bg); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, b.Phone, "both legs connected", func(s device.State) bool {
+	waitState(t, b.Phone, "both legs connected", func(s device.State) bool {
 		n := 0
 		for _, x := range s.Calls {
 			if x.State == device.CallConnected && x.Conference {
@@ -304,7 +304,7 @@ func TestDiscreetCall(t *testing.T) {
 		"personal_settings/functional_key/0/type=Discreet_Call", "personal_settings/functional_key/0/speed_dial_number=1002")
 	b := newLabPhone(t, srv, "1002", 600)
 	for _, p := range []*labPhone{a, b} {
-		waitFor(t, p.Phone, p.user+" registered", registered)
+		waitState(t, p.Phone, p.user+" registered", registered)
 	}
 	if err := a.DiscreetCall(bg, 0); err != nil {
 		t.Fatal(err)
@@ -363,13 +363,13 @@ func TestPaging(t *testing.T) {
 	hrs := newLabPhoneModel(t, srv, model.MHRS, "1005", 900, pagingCfg(group, port, false)...)
 	peer := newLabPhone(t, srv, "1006", 300)
 	for _, p := range []*labPhone{pager, idle, busy, stranger, hrs, peer} {
-		waitFor(t, p.Phone, p.user+" registered", registered)
+		waitState(t, p.Phone, p.user+" registered", registered)
 	}
 	connect(t, peer, busy)
 	if err := pager.Page(bg, 0); err != nil {
 		t.Fatal(err)
 	}
-	s := waitFor(t, idle.Phone, "idle phone plays the page", func(s device.State) bool {
+	s := waitState(t, idle.Phone, "idle phone plays the page", func(s device.State) bool {
 		return len(s.Pages) == 1 && s.Pages[0].Accepted
 	})
 	if s.Pages[0].Name != "Sales" {
@@ -378,14 +378,14 @@ func TestPaging(t *testing.T) {
 	if got := listen(idle, "page0", 1000); got < 0.5 {
 		t.Errorf("the idle phone hears the page at %.2f", got)
 	}
-	waitFor(t, busy.Phone, "busy phone asks", func(s device.State) bool { return len(s.Pages) == 1 && s.Pages[0].Pending })
+	waitState(t, busy.Phone, "busy phone asks", func(s device.State) bool { return len(s.Pages) == 1 && s.Pages[0].Pending })
 	if got := hears(busy.heard("page0"), 1000); got > 0.05 {
 		t.Error("a page played before the busy user accepted it")
 	}
 	if err := busy.AcceptPage(bg, true); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, busy.Phone, "call held for the page", func(s device.State) bool { return callIn(s, device.CallHeld) != nil })
+	waitState(t, busy.Phone, "call held for the page", func(s device.State) bool { return callIn(s, device.CallHeld) != nil })
 	if got := listen(busy, "page0", 1000); got < 0.5 {
 		t.Errorf("the accepted page is heard at %.2f", got)
 	}
@@ -398,5 +398,5 @@ func TestPaging(t *testing.T) {
 		t.Errorf("HRS paging: %v", err)
 	}
 	pager.EndPage(bg)
-	waitFor(t, idle.Phone, "page ends after the timeout", func(s device.State) bool { return len(s.Pages) == 0 })
+	waitState(t, idle.Phone, "page ends after the timeout", func(s device.State) bool { return len(s.Pages) == 0 })
 }

@@ -367,6 +367,10 @@ func (s *Server) onRequest(req *sipgosip.Request, tx sipgosip.ServerTransaction)
 	if tx == nil {
 		return
 	}
+	// Routing edits the request (Route, Max-Forwards, Via); the transaction
+	// keeps reading the original (its timers answer 100 Trying from it), so
+	// work on a copy.
+	req = req.Clone()
 	if mf := req.MaxForwards(); mf != nil && mf.Val() == 0 {
 		s.respond(tx, req, 483, "Too Many Hops")
 		return
