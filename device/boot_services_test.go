@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/hdphone/hdphone/clock/clocktest"
+	"github.com/hdphone/hdphone/config"
 	"github.com/hdphone/hdphone/device"
 	"github.com/hdphone/hdphone/device/flash"
 	"github.com/hdphone/hdphone/device/model"
@@ -604,4 +605,32 @@ func TestStaticDNSThenRedirectFallbacks(t *testing.T) {
 	}
 	q.wait(t, "idle after the reset", idleAt(2))
 	q.waitEvent(t, device.EventLog, "redirect.audiocodes.com")
+}
+
+// behaviour: CFG-4
+// behaviour: PROV-2
+func TestEncryptedConfigurationFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	files := startLab(t, lab.Config{Dir: dir})
+	l := startLab(t, lab.Config{DHCP: dhcpserver.Options{ProvisioningURL: files.HTTPURL() + "/;<MAC>.cfx"}})
+	nc := fastNet()
+	nc.DHCPServer = l.DHCPAddr()
+	p := newBootPhone(t, phoneOpts{net: nc})
+	cfx, err := config.EncryptFile([]byte("voip/media/media_port=6600\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := append([]byte(nil), cfx...)
+	bad[len(bad)-3] ^= 0x55 // a damaged file is refused, not half-applied
+	writeFile(t, dir, p.MAC()+".cfx", bad)
+	p.PowerOn(p.ctx)
+	p.wait(t, "the damaged file refused", hasNote(device.NoteConfiguration))
+	writeFile(t, dir, p.MAC()+".cfx", cfx)
+	s := p.wait(t, "the encrypted file applied", func(s device.State) bool {
+		return s.Config.Get("voip/media/media_port") == "6600" && !s.HasNotification(device.NoteConfiguration)
+	})
+	if s.BootCount != 1 {
+		t.Errorf("boot %d", s.BootCount)
+	}
 }

@@ -395,3 +395,24 @@ func TestSyslogAtRsyslog(t *testing.T) {
 		t.Errorf("no stage line among %q", lines)
 	}
 }
+
+// behaviour: BOOT-17
+// behaviour: SIGN-13
+func TestRawDuplicateIPShownThenAnotherAddress(t *testing.T) {
+	t.Parallel()
+	r := newRawNet(t)
+	// A squatter on the LAN already uses the first address of the pool.
+	sq := testpeer.Netns(t, "dsq")
+	testpeer.Veth(t, r.lab, "vsq", "", sq, "eth0", "10.0.0.150/24", "00:11:22:33:44:55")
+	r.lab.MustRun(t, "ip", "link", "set", "vsq", "master", "br0")
+	testpeer.StartDnsmasq(t, r.lab, "br0", "dhcp-range=10.0.0.150,10.0.0.151,255.255.255.0,2m")
+	p := r.phone(t, nil)
+	p.PowerOn(p.ctx)
+	s := p.wait(t, "idle", idleAt(1))
+	if !p.saw(device.EventNotification, device.NoteDuplicateIP) {
+		t.Error("no Duplicate IP notification for the squatted address")
+	}
+	if s.Network.Address.Addr() != netip.MustParseAddr("10.0.0.151") || s.HasNotification(device.NoteDuplicateIP) {
+		t.Errorf("address %v, notes %v: want the free address and the notification gone", s.Network.Address, s.Notifications)
+	}
+}
