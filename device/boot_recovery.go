@@ -2,7 +2,6 @@ package device
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -10,10 +9,6 @@ import (
 	"github.com/hdphone/hdphone/provisioning/fetch"
 	"github.com/hdphone/hdphone/provisioning/firmware"
 )
-
-// ErrRecovery means recovery mode could not fetch a firmware image; the
-// phone restarts and tries again.
-var ErrRecovery = errors.New("device: recovery failed")
 
 // stageRecovery is the recovery loader, entered instead of the normal boot
 // when a burn was interrupted (FW-2). It asks DHCP for options 66 and 67 only

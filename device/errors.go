@@ -11,4 +11,7 @@ var (
 	// ErrReboot is returned by a StageFunc to ask for a restart (new firmware
 	// burnt, or a configuration change that needs one).
 	ErrReboot = errors.New("device: reboot requested")
+	// ErrRecovery means recovery mode could not fetch and burn a firmware
+	// image; the phone restarts and tries again.
+	ErrRecovery = errors.New("device: recovery failed")
 )
