@@ -44,5 +44,7 @@
 // sipgo keeps some settings in package variables. The only one a phone
 // emulator needs is the size of each socket's read buffer, which dominates
 // the memory of an idle phone; [SetReadBufferSize] sets it, once, from the
-// composition root before any UA is created.
+// composition root before any UA is created. [SetMaxUDPMessage] lifts
+// sipgo's 1300-byte limit on UDP messages and [SetStackLogger] routes
+// sipgo's own process-wide log.
 package sip

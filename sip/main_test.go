@@ -17,6 +17,7 @@ func TestMain(m *testing.M) {
 		buf = n
 	}
 	sip.SetReadBufferSize(buf)
+	sip.SetStackLogger(nil)
 	sip.SetMaxUDPMessage(8192)
 	os.Exit(m.Run())
 }

@@ -43,6 +43,17 @@ func SetReadBufferSize(n int) {
 	sipgosip.TransportBufferReadSize = uint16(n)
 }
 
+// SetStackLogger routes the few messages sipgo logs outside any UA (its
+// process-wide logger: connection reference counting, parse failures of
+// stray datagrams) to l; nil discards them. Call it once from the
+// composition root, before any UA is created.
+func SetStackLogger(l *slog.Logger) {
+	if l == nil {
+		l = slog.New(slog.DiscardHandler)
+	}
+	sipgosip.SetDefaultLogger(l)
+}
+
 // UA is one phone's SIP user agent. Create it with New, serve it with Run,
 // read Events, and give it intents (Register, Invite, Subscribe, and the
 // methods of Call, Refer and Subscription) from any goroutine.
