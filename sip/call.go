@@ -60,12 +60,11 @@ func (s CallState) String() string {
 // are safe to call from any goroutine and return once the request or
 // response is sent (Reinvite and Refer wait for the final response).
 type Call struct {
-	ua      *UA
-	id      string
-	dir     Direction
-	key     string
-	ended   chan struct{} // closed when the call ends
-	created time.Time
+	ua    *UA
+	id    string
+	dir   Direction
+	key   string
+	ended chan struct{} // closed when the call ends
 
 	mu    sync.Mutex // guards the following fields
 	state CallState
@@ -86,7 +85,6 @@ type Call struct {
 	rseq        uint32
 	prackWait   map[uint32]chan struct{}
 	replaces    *Call
-	offerless   bool
 	pendingAck  *pendingAck // a 2xx we retransmit until its ACK
 	referredBy  string
 	localBody   Body
@@ -97,9 +95,7 @@ type Call struct {
 	se        time.Duration
 	refresher bool // we refresh
 	stTimer   clock.Timer
-	referring bool
 	referN    int
-	endErr    error
 	// cause, when set, names why the call ends whatever ends it (a call
 	// replaced by another one is ended by BYE or CANCEL).
 	cause string
@@ -177,7 +173,6 @@ func (c *Call) end(ev CallEndedEvent) {
 		return
 	}
 	c.state = CallEnded
-	c.endErr = ev.Err
 	if c.cause != "" {
 		ev.Cause = c.cause
 	}

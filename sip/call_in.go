@@ -50,7 +50,6 @@ func (u *UA) onInvite(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
 	c := &Call{
 		ua: u, id: d.callID, dir: Incoming,
 		ended:    make(chan struct{}),
-		created:  u.clk.Now(),
 		state:    CallEarly,
 		d:        d,
 		req:      req,
@@ -62,7 +61,6 @@ func (u *UA) onInvite(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
 	c.key = dialogKey(c.id, d.localTag)
 	c.peer100rel = hasToken(req, "Require", "100rel")
 	c.remoteBody = bodyOf(req)
-	c.offerless = c.remoteBody.IsZero()
 	c.referredBy = headerValue(req, "Referred-By")
 	c.mu.Lock()
 	code := c.sessionTimerFromRequest(req)

@@ -40,7 +40,7 @@ func (u *UA) Invite(ctx context.Context, target string, offer Body, opt InviteOp
 	if err != nil {
 		return nil, err
 	}
-	c := &Call{ua: u, id: newCallID(), dir: Outgoing, ended: make(chan struct{}), created: u.clk.Now()}
+	c := &Call{ua: u, id: newCallID(), dir: Outgoing, ended: make(chan struct{})}
 	toURI := *ruri.Clone()
 	toURI.UriParams = nil
 	toURI.Headers = nil

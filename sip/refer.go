@@ -204,9 +204,6 @@ func (c *Call) refer(ctx context.Context, referTo string) error {
 	if res.StatusCode >= 300 {
 		return &ResponseError{Method: "REFER", Code: res.StatusCode, Reason: res.Reason}
 	}
-	c.mu.Lock()
-	c.referring = true
-	c.mu.Unlock()
 	return nil
 }
 
