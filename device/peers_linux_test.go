@@ -405,7 +405,10 @@ func TestRawDuplicateIPShownThenAnotherAddress(t *testing.T) {
 	sq := testpeer.Netns(t, "dsq")
 	testpeer.Veth(t, r.lab, "vsq", "", sq, "eth0", "10.0.0.150/24", "00:11:22:33:44:55")
 	r.lab.MustRun(t, "ip", "link", "set", "vsq", "master", "br0")
-	testpeer.StartDnsmasq(t, r.lab, "br0", "dhcp-range=10.0.0.150,10.0.0.151,255.255.255.0,2m")
+	// The phone is offered the squatted address first (a reservation, which
+	// dnsmasq disables for a while after a DHCPDECLINE), then the pool's.
+	testpeer.StartDnsmasq(t, r.lab, "br0", "dhcp-range=10.0.0.151,10.0.0.151,255.255.255.0,2m",
+		"dhcp-host="+r.mac.String()+",10.0.0.150")
 	p := r.phone(t, nil)
 	p.PowerOn(p.ctx)
 	s := p.wait(t, "idle", idleAt(1))
