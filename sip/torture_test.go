@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hdphone/hdphone/internal/testpeer"
 	"github.com/hdphone/hdphone/sip"
 	"github.com/hdphone/hdphone/sip/siptest"
 )
@@ -246,5 +247,18 @@ func TestBrokenDatagrams(t *testing.T) {
 	in.Call.Reject(context.Background(), 486, "")
 	if code := w.finalCode(callID(inv), 2*time.Second); code != 486 {
 		t.Fatalf("after the storm: %d", code)
+	}
+}
+
+// SIPp sends requests the phone cannot parse, then an OPTIONS: the broken
+// ones are dropped unanswered, the OPTIONS answered.
+func TestMalformedRequestsFromSIPp(t *testing.T) {
+	p := startUA(t, directUA(t, "1001", "127.0.0.1:9"))
+	s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uac-malformed.xml"), Remote: p.LocalAddr().String(), Service: "1001"})
+	if err := s.Wait(t, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if evs := p.ev.Drain(100 * time.Millisecond); len(evs) != 0 {
+		t.Fatalf("malformed INVITEs became events: %v", evs)
 	}
 }
