@@ -634,3 +634,51 @@ func TestEncryptedConfigurationFile(t *testing.T) {
 		t.Errorf("boot %d", s.BootCount)
 	}
 }
+
+// behaviour: BOOT-1
+func TestLeaseBackOnTheSameAddressRegistersAgain(t *testing.T) {
+	t.Parallel()
+	l := startLab(t, lab.Config{})
+	dhcpOpts := dhcpserver.Config{ClientSourceAddress: true, PrefixLen: 8, LeaseTime: 2 * time.Second,
+		Options: dhcpserver.Options{ProvisioningURL: l.ProvisioningURL()}}
+	srv, err := dhcpserver.New(dhcpOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stopServer := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); srv.Run(ctx) }()
+	nc := fastNet()
+	nc.DHCPServer = srv.Addr()
+	p := newBootPhone(t, phoneOpts{net: nc})
+	p.PowerOn(p.ctx)
+	p.wait(t, "registered", func(s device.State) bool {
+		return s.Stage == device.StageIdle && len(s.Lines) > 0 && s.Lines[0].State == device.RegRegistered
+	})
+	registers := l.SIP.Stats().Registers
+	// The DHCP server goes away until the lease has run out, then comes
+	// back on the same port: the phone gets its address again and
+	// registers again at once.
+	stopServer()
+	<-done
+	p.waitEvent(t, device.EventLog, "DHCP expired")
+	dhcpOpts.Addr = srv.Addr().String()
+	srv2, err := dhcpserver.New(dhcpOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx2, stop2 := context.WithCancel(context.Background())
+	done2 := make(chan struct{})
+	go func() { defer close(done2); srv2.Run(ctx2) }()
+	t.Cleanup(func() { stop2(); <-done2 })
+	deadline := time.Now().Add(20 * time.Second)
+	for l.SIP.Stats().Registers == registers {
+		if time.Now().After(deadline) {
+			t.Fatal("no new REGISTER after the lease came back")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if s := p.Snapshot(); s.BootCount != 1 || s.Network.Address.Addr() != p.ip {
+		t.Errorf("boot %d address %v: want the same cycle and address", s.BootCount, s.Network.Address)
+	}
+}
