@@ -682,3 +682,28 @@ func TestLeaseBackOnTheSameAddressRegistersAgain(t *testing.T) {
 		t.Errorf("boot %d address %v: want the same cycle and address", s.BootCount, s.Network.Address)
 	}
 }
+
+// behaviour: BOOT-4
+// behaviour: BOOT-5
+func TestURLOptionValueAndOption66Fallback(t *testing.T) {
+	t.Parallel()
+	// The lab sends its URL as option 161, and 66 (its TFTP server, no 67).
+	l := startLab(t, lab.Config{DHCP: dhcpserver.Options{URLOption: 161}})
+	nc := fastNet()
+	nc.DHCPServer = l.DHCPAddr()
+	p := newBootPhone(t, phoneOpts{net: nc, flash: storedConfig(t, "provisioning/url_option_value=161\n")})
+	q := newBootPhone(t, phoneOpts{net: nc})
+	p.PowerOn(p.ctx)
+	q.PowerOn(q.ctx)
+	s := p.wait(t, "idle", idleAt(1))
+	if s.Network.ProvisioningURL != l.ProvisioningURL() || !p.saw(device.EventConfigApplied, l.HTTPURL()+"/"+p.MAC()+".cfg") {
+		t.Errorf("option 161 phone: URL %q", s.Network.ProvisioningURL)
+	}
+	s = q.wait(t, "idle", idleAt(1))
+	if s.Network.ProvisioningURL != "" || !q.saw(device.EventConfigApplied, l.TFTPURL()+"/"+q.MAC()+".cfg") {
+		t.Errorf("option 160 phone: URL %q; want the configuration from the option-66 TFTP server", s.Network.ProvisioningURL)
+	}
+	if !q.saw(device.EventLog, "no firmware image at "+l.TFTPURL()+"/450HD.img") {
+		t.Error("66 without 67 did not ask for <model>.img")
+	}
+}
