@@ -17,6 +17,9 @@ import (
 // Logging service, the first thing a phone brings up.
 func (p *Phone) stageLink(ctx context.Context, b *Boot) error {
 	p.startSyslog(b)
+	if !p.waitCable(b) { // an emulated cable pulled out (SetLink)
+		return nil
+	}
 	nc := p.cfg.Network
 	if nc.mode() != netRaw {
 		return nil

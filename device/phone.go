@@ -94,8 +94,9 @@ type Phone struct {
 	st      state   // owned by the Run goroutine
 	pending []Event // events of the current step, sent after its snapshot
 
-	rt  bootRuntime // what the current cycle's boot services share
-	sys *syslogTap  // System Logging beside cfg.Logger
+	rt   bootRuntime // what the current cycle's boot services share
+	sys  *syslogTap  // System Logging beside cfg.Logger
+	link linkFault   // the emulated Ethernet cable (faults.go)
 }
 
 // state is the phone's mutable state; only the Run goroutine touches it.
