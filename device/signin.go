@@ -81,13 +81,8 @@ func (p *Phone) stageSignIn(ctx context.Context, b *Boot) error {
 		}
 	})
 	b.Go("sip-events", func(ctx context.Context) { p.pumpSIP(ctx, l) })
-	// The agent accepts intents once Run has started on its goroutine.
-	err = ua.Register(ctx)
-	for i := 0; errors.Is(err, sip.ErrNotRunning) && i < 200 && ctx.Err() == nil; i++ {
-		time.Sleep(5 * time.Millisecond)
-		err = ua.Register(ctx)
-	}
-	if err != nil {
+	// Register waits for the agent's Run to have started.
+	if err := ua.Register(ctx); err != nil {
 		return fmt.Errorf("device: register: %w", err)
 	}
 	t := p.clk.NewTimer(signInWait)

@@ -84,13 +84,13 @@ func main() {
 // setProcessKnobs sets the SIP stack's process-wide settings, once, before
 // any phone runs: large UDP messages as real stacks send them, and a small
 // read buffer per phone socket so that fleets stay small.
-func setProcessKnobs() {
+func setProcessKnobs(log *slog.Logger) {
 	sip.SetMaxUDPMessage(65507)
 	sip.SetReadBufferSize(8192)
+	sip.SetStackLogger(log.With("component", "sipgo"))
 }
 
 func realMain(args []string, stdout, stderr io.Writer) int {
-	setProcessKnobs()
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stderr)
 		if len(args) == 0 {
@@ -108,6 +108,7 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	level.Set(slog.LevelWarn)
 	e := &env{stdout: stdout, stderr: stderr, level: level,
 		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))}
+	setProcessKnobs(e.log)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := cmd.run(ctx, e, args[1:])
