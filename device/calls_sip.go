@@ -674,18 +674,8 @@ func (p *Phone) transferLocked(s *state, r *callRec, target string, kind Transfe
 		return fmt.Errorf("%w: call %s cannot be transferred now", ErrBadIntent, r.view.ID)
 	}
 	if kind == Blind {
-		r.view.Transfer = "blind to " + target
 		c := r.leg.call
-		p.async(s, func(ctx context.Context) {
-			err := c.Refer(ctx, target)
-			p.post(ctx, func(s *state) {
-				if err != nil {
-					r.view.Transfer = "transfer failed: " + err.Error()
-					p.syncCalls(s)
-				}
-			})
-		})
-		p.syncCalls(s)
+		p.referLocked(s, r, "blind to "+target, func(ctx context.Context) error { return c.Refer(ctx, target) })
 		return nil
 	}
 	// Consultative: hold the call and dial the target.
@@ -728,18 +718,24 @@ func (p *Phone) completeTransferLocked(s *state) error {
 		return nil
 	}
 	cc := consult.leg.call
-	orig.view.Transfer = "attended to " + consult.view.Number
+	p.referLocked(s, orig, "attended to "+consult.view.Number, func(ctx context.Context) error { return oc.ReferReplaces(ctx, cc) })
+	return nil
+}
+
+// referLocked sends a REFER for call r (refer waits for its final response on
+// a cycle goroutine) and shows the transfer, or its failure, on the call.
+func (p *Phone) referLocked(s *state, r *callRec, what string, refer func(context.Context) error) {
+	r.view.Transfer = what
 	p.async(s, func(ctx context.Context) {
-		err := oc.ReferReplaces(ctx, cc)
+		err := refer(ctx)
 		p.post(ctx, func(s *state) {
 			if err != nil {
-				orig.view.Transfer = "transfer failed: " + err.Error()
+				r.view.Transfer = "transfer failed: " + err.Error()
 				p.syncCalls(s)
 			}
 		})
 	})
 	p.syncCalls(s)
-	return nil
 }
 
 // transfereeLocked carries out a REFER from the far end: call the target

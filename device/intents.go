@@ -122,31 +122,35 @@ func (p *Phone) Dial(ctx context.Context, number string) (string, error) {
 // Answer answers a ringing call.
 func (p *Phone) Answer(ctx context.Context, id string) error {
 	return p.intent(ctx, func(s *state) error {
-		r := s.calls.byState(CallIncoming)
-		if id != "" {
-			r = s.calls.find(id)
+		r, err := ringingCall(s, id)
+		if err == nil {
+			p.answerLocked(s, r)
 		}
-		if r == nil || r.view.State != CallIncoming {
-			return fmt.Errorf("%w: no ringing call %q", ErrBadIntent, id)
-		}
-		p.answerLocked(s, r)
-		return nil
+		return err
 	})
 }
 
 // Reject refuses a ringing call with voip/services/reject_code.
 func (p *Phone) Reject(ctx context.Context, id string) error {
 	return p.intent(ctx, func(s *state) error {
-		r := s.calls.byState(CallIncoming)
-		if id != "" {
-			r = s.calls.find(id)
+		r, err := ringingCall(s, id)
+		if err == nil {
+			p.rejectLocked(s, r, 0)
 		}
-		if r == nil || r.view.State != CallIncoming {
-			return fmt.Errorf("%w: no ringing call %q", ErrBadIntent, id)
-		}
-		p.rejectLocked(s, r, 0)
-		return nil
+		return err
 	})
+}
+
+// ringingCall finds the ringing call id ("" = the newest one).
+func ringingCall(s *state, id string) (*callRec, error) {
+	r := s.calls.byState(CallIncoming)
+	if id != "" {
+		r = s.calls.find(id)
+	}
+	if r == nil || r.view.State != CallIncoming {
+		return nil, fmt.Errorf("%w: no ringing call %q", ErrBadIntent, id)
+	}
+	return r, nil
 }
 
 // Hangup ends a call (the End softkey).

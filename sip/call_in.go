@@ -340,6 +340,12 @@ func (c *Call) Reject(ctx context.Context, code int, reason string) error {
 	if reason == "" {
 		reason = reasonPhrase(code)
 	}
+	return c.refuse(code, reason, "rejected", nil)
+}
+
+// refuse ends an incoming call that is not answered with a final response
+// (a rejection, or a 3xx carrying a Contact) and reports it ended with cause.
+func (c *Call) refuse(code int, reason, cause string, extra sipgosip.Header) error {
 	c.mu.Lock()
 	if c.dir != Incoming || c.state != CallEarly || c.finalSent {
 		st := c.state
@@ -347,18 +353,21 @@ func (c *Call) Reject(ctx context.Context, code int, reason string) error {
 		if st == CallEnded {
 			return ErrCallEnded
 		}
-		return fmt.Errorf("%w: reject in state %s", ErrCallState, st)
+		return fmt.Errorf("%w: %d in state %s", ErrCallState, code, st)
 	}
 	c.finalSent = true
 	res := c.ua.reply(c.req, code, reason, nil)
 	if to := res.To(); to != nil {
 		to.Params.Add("tag", c.d.localTag)
 	}
+	if extra != nil {
+		res.AppendHeader(extra)
+	}
 	tx := c.tx
 	c.mu.Unlock()
 	err := tx.Respond(res)
 	close(c.final)
-	c.end(CallEndedEvent{Code: code, Reason: reason, Cause: "rejected"})
+	c.end(CallEndedEvent{Code: code, Reason: reason, Cause: cause})
 	if err != nil {
 		return fmt.Errorf("sip: %d: %w", code, err)
 	}

@@ -2,7 +2,6 @@ package sip
 
 import (
 	"context"
-	"fmt"
 
 	sipgosip "github.com/emiago/sipgo/sip"
 )
@@ -18,28 +17,5 @@ func (c *Call) Redirect(ctx context.Context, target string) error {
 	if err != nil {
 		return err
 	}
-	c.mu.Lock()
-	if c.dir != Incoming || c.state != CallEarly || c.finalSent {
-		st := c.state
-		c.mu.Unlock()
-		if st == CallEnded {
-			return ErrCallEnded
-		}
-		return fmt.Errorf("%w: redirect in state %s", ErrCallState, st)
-	}
-	c.finalSent = true
-	res := c.ua.reply(c.req, 302, "Moved Temporarily", nil)
-	if to := res.To(); to != nil {
-		to.Params.Add("tag", c.d.localTag)
-	}
-	res.AppendHeader(&sipgosip.ContactHeader{Address: uri})
-	tx := c.tx
-	c.mu.Unlock()
-	err = tx.Respond(res)
-	close(c.final)
-	c.end(CallEndedEvent{Code: 302, Reason: "Moved Temporarily", Cause: "redirected"})
-	if err != nil {
-		return fmt.Errorf("sip: 302: %w", err)
-	}
-	return nil
+	return c.refuse(302, "Moved Temporarily", "redirected", &sipgosip.ContactHeader{Address: uri})
 }
