@@ -111,6 +111,7 @@ func TestEveryNotificationString(t *testing.T) {
 			// Calls are refused while it is shown.
 			before := len(r.phone.Intents())
 			r.board.HookOff()
+			r.settle()
 			r.see("Calls are not available")
 			r.dial("5")
 			r.tap(hw.KeySpeaker)

@@ -79,7 +79,11 @@ func (r *rig) wait(what string, cond func(hw.TextFrame) bool) hw.TextFrame {
 			return f
 		}
 		if time.Now().After(deadline) {
-			r.t.Fatalf("waiting for %s; screen:\n%s\nintents: %v", what, f.Text(), r.phone.Intents())
+			var intents []string
+			if r.phone != nil {
+				intents = r.phone.Intents()
+			}
+			r.t.Fatalf("waiting for %s; screen:\n%s\nintents: %v", what, f.Text(), intents)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		r.board.WaitScreen(ctx, "\x00never")

@@ -251,7 +251,7 @@ func callTitle(v view, c device.Call) string {
 		return "Conference"
 	}
 	if strings.HasPrefix(c.Transfer, "blind to ") || strings.HasPrefix(c.Transfer, "attended to ") ||
-		strings.HasPrefix(c.Transfer, "semi-attended to ") {
+		strings.HasPrefix(c.Transfer, "semi-attended to ") || strings.HasPrefix(c.Transfer, "transfer: ") {
 		return "Transferring"
 	}
 	return "Connected"
@@ -343,7 +343,7 @@ func renderCalls(c *canvas, v view) {
 // transferText translates the phone's transfer progress ("blind to 1003",
 // "consulting 1003", "transfer failed: …").
 func transferText(v view, t string) string {
-	for _, p := range []string{"blind to ", "consulting ", "attended to ", "semi-attended to ", "transfer failed: "} {
+	for _, p := range []string{"blind to ", "consulting ", "attended to ", "semi-attended to ", "transfer failed: ", "transfer: ", "transferred by "} {
 		if rest, ok := strings.CutPrefix(t, p); ok {
 			return v.tr(strings.TrimSpace(p)) + " " + rest
 		}
