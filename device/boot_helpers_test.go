@@ -149,10 +149,11 @@ func (tp *testPhone) events() []device.Event {
 	return append([]device.Event(nil), tp.log...)
 }
 
-// saw reports whether an event of kind whose text contains text happened.
+// saw reports whether an event of kind whose stage, text or error contains
+// text has been recorded.
 func (tp *testPhone) saw(kind device.EventKind, text string) bool {
 	for _, e := range tp.events() {
-		if e.Kind == kind && strings.Contains(e.Text+" "+e.Err, text) {
+		if e.Kind == kind && strings.Contains(string(e.Stage)+" "+e.Text+" "+e.Err, text) {
 			return true
 		}
 	}

@@ -66,10 +66,12 @@ func TestRecoveryModeFetchesOverTFTPFromOption66(t *testing.T) {
 	net.DHCPServer = srv.Addr()
 	p := newBootPhone(t, phoneOpts{net: net, flash: fl})
 	p.PowerOn(p.ctx)
-	p.wait(t, "recovery mode", func(s device.State) bool { return s.Stage == device.StageRecovery && s.Status == "Recovery mode" })
 	s := p.wait(t, "recovered", func(s device.State) bool {
 		return s.Stage == device.StageIdle && s.Firmware == "UC_3.4.9.5"
 	})
+	// Recovery is quick here: judge it by the events, not a snapshot.
+	p.waitEvent(t, device.EventStage, string(device.StageRecovery))
+	p.waitEvent(t, device.EventStatus, "Recovery mode")
 	if _, rec, _ := fl.Firmware().Recovery(); rec {
 		t.Error("recovery marker still set")
 	}
@@ -153,10 +155,10 @@ func TestPowerCutDuringBurnThenRecovery(t *testing.T) {
 		t.Fatalf("after the cut: recovery %v (%q), want the marker of UC_3.4.9.8", rec, v)
 	}
 	p.PowerOn(p.ctx)
-	p.wait(t, "recovery mode", func(s device.State) bool { return s.Stage == device.StageRecovery })
 	s := p.wait(t, "the new firmware running", func(s device.State) bool {
 		return s.Stage == device.StageIdle && s.Firmware == "UC_3.4.9.8"
 	})
+	p.waitEvent(t, device.EventStage, string(device.StageRecovery)) // the boot after the cut
 	if whole, _ := slow.counts(); whole != 1 {
 		t.Errorf("%d whole downloads from the HTTP server; the normal boot after recovery should read only the header", whole)
 	}
