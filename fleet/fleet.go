@@ -1,0 +1,410 @@
+package fleet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hdphone/hdphone/device"
+	"github.com/hdphone/hdphone/device/flash"
+	"github.com/hdphone/hdphone/device/model"
+	"github.com/hdphone/hdphone/hw"
+	"github.com/hdphone/hdphone/media"
+)
+
+// Screen is a phone's screen application on an in-memory board: what the
+// press, expect_screen and expect_led steps and the control API reach.
+type Screen interface {
+	// Run draws until ctx ends.
+	Run(ctx context.Context) error
+	// Text is the screen's text, row after row.
+	Text() string
+	// LED returns an LED's state.
+	LED(id hw.LED) hw.LEDState
+	// LEDs returns every LED that is lit.
+	LEDs() map[hw.LED]hw.LEDState
+	// Press presses and releases a key (index: a programmable or function
+	// key's cfg index).
+	Press(k hw.Key, index int) error
+}
+
+// ScreenFunc makes a phone's screen; the composition root supplies it (the
+// ui package on a hw/virtual board).
+type ScreenFunc func(p *device.Phone) (Screen, error)
+
+// Options tune a fleet run. The zero value runs every phone of the file
+// with the default time-outs, no screens, and no progress reports.
+type Options struct {
+	// Shard runs only this shard's slice of the phones; the zero Shard is
+	// the whole fleet.
+	Shard Shard
+	// Logger receives the fleet's and the phones' logs; nil discards.
+	Logger *slog.Logger
+	// Net tunes the phones' boot services (DHCP and provisioning time-outs,
+	// back-off); the fleet sets the DHCP server or interface.
+	Net device.NetConfig
+	// Screens, when set, gives every phone a screen application; without
+	// it, steps that need a screen fail on every phone.
+	Screens ScreenFunc
+	// Progress, if set, is called with every step result and boot outcome
+	// as it happens (from the fleet's goroutines; it must not block long).
+	Progress func(Progress)
+	// Metrics, if set, counts boots and step results.
+	Metrics *Metrics
+}
+
+// Progress is one thing that happened in a fleet run.
+type Progress struct {
+	Step   string // "" for boot progress
+	Index  int    // the step's 0-based position; -1 for the boot
+	Phone  string
+	Model  model.Name
+	Result *Result // nil: a phone entered Stage
+	Stage  device.Stage
+	// Done and Total count the results of the step so far.
+	Done, Total int
+}
+
+// Fleet is a running fleet: its phones and the lab around them. Make one
+// with New and run it with Run; the accessors are safe from any goroutine.
+type Fleet struct {
+	file  *File
+	opts  Options
+	log   *slog.Logger
+	shard Shard
+
+	phones []*Phone       // this shard's phones, in fleet order
+	byN    map[int]*Phone // by fleet index (0-based)
+	byID   map[string]*Phone
+	byUser map[string]*Phone
+	lab    *fleetLab
+
+	mu      sync.Mutex // guards the fields below
+	running bool
+	report  *Report
+	started time.Time
+	step    int // the step running, -1 during the boot
+}
+
+// New makes the fleet's phones (powered off) for opts.Shard.
+func New(f *File, opts Options) (*Fleet, error) {
+	if opts.Shard.Count == 0 {
+		opts.Shard = Shard{Index: 0, Count: 1}
+	}
+	if err := opts.Shard.check(); err != nil {
+		return nil, err
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	fl := &Fleet{file: f, opts: opts, log: log, shard: opts.Shard, step: -1,
+		byN: map[int]*Phone{}, byID: map[string]*Phone{}, byUser: map[string]*Phone{}}
+	lo, hi := opts.Shard.Slice(len(f.Phones))
+	for n := lo; n < hi; n++ {
+		spec := f.Phones[n]
+		p := &Phone{Spec: spec}
+		switch f.Network.Mode {
+		case ModeLoopback:
+			p.Addr = loopbackAddr(f.Network.Addresses, spec.N)
+		case ModeHost:
+			p.Addr = f.Network.Address
+		}
+		fl.phones = append(fl.phones, p)
+		fl.byN[n] = p
+		fl.byID[spec.ID] = p
+		if spec.User != "" {
+			fl.byUser[spec.User] = p
+		}
+	}
+	return fl, nil
+}
+
+// File returns the fleet file.
+func (fl *Fleet) File() *File { return fl.file }
+
+// Phones returns this shard's phones in fleet order.
+func (fl *Fleet) Phones() []*Phone { return fl.phones }
+
+// Phone returns the phone with fleet ID id (desk-3).
+func (fl *Fleet) Phone(id string) (*Phone, bool) {
+	p, ok := fl.byID[id]
+	return p, ok
+}
+
+// Report returns the results so far (a copy); during Run it grows step by
+// step.
+func (fl *Fleet) Report() *Report {
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	if fl.report == nil {
+		return nil
+	}
+	return fl.report.clone()
+}
+
+// Run starts the lab (when the file asks for it), powers the phones on as
+// the boot storm says, runs the scenario, and returns the report. A phone
+// that fails a step is reported and skips the steps after it (unless they
+// say always); the others go on. Run returns an error only when the fleet
+// could not run at all; failed steps are in the report (Report.Failed).
+func (fl *Fleet) Run(ctx context.Context) (*Report, error) {
+	fl.mu.Lock()
+	if fl.running {
+		fl.mu.Unlock()
+		return nil, errors.New("fleet: Run called twice")
+	}
+	fl.running = true
+	fl.started = time.Now()
+	fl.report = newReport(fl.file, fl.shard, fl.phones, fl.started)
+	fl.mu.Unlock()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+
+	if fl.file.Network.Lab {
+		specs := make([]PhoneSpec, len(fl.phones))
+		for i, p := range fl.phones {
+			specs[i] = p.Spec
+		}
+		l, err := startLab(ctx, fl.file, specs, fl.log)
+		if err != nil {
+			return nil, err
+		}
+		fl.lab = l
+		defer func() { cancel(); l.wait() }()
+	}
+	for _, p := range fl.phones {
+		if err := fl.makeDevice(p); err != nil {
+			return nil, fmt.Errorf("fleet: %s: %w", p.Spec.ID, err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.Device.Run(ctx)
+		}()
+		if p.Screen != nil {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				p.Screen.Run(ctx)
+			}()
+		}
+	}
+	fl.boot(ctx)
+	for i := range fl.file.Scenario {
+		if ctx.Err() != nil {
+			break
+		}
+		fl.mu.Lock()
+		fl.step = i
+		fl.mu.Unlock()
+		fl.runStep(ctx, i)
+	}
+	fl.mu.Lock()
+	fl.report.finish(time.Now())
+	r := fl.report.clone()
+	fl.mu.Unlock()
+	return r, ctx.Err()
+}
+
+// makeDevice makes p's device with its network and, when no provisioning
+// server gives it one, its configuration in flash.
+func (fl *Fleet) makeDevice(p *Phone) error {
+	f := fl.file
+	fls := flash.NewMemory()
+	net := fl.opts.Net
+	net.DHCPServer, net.Interface = netip.AddrPort{}, ""
+	var cfg []string
+	switch {
+	case fl.lab != nil:
+		net.DHCPServer = fl.lab.dhcp.Addr()
+	case f.Network.DHCPServer != "":
+		ap, err := netip.ParseAddrPort(f.Network.DHCPServer)
+		if err != nil {
+			return fmt.Errorf("DHCP server %q: %w", f.Network.DHCPServer, err)
+		}
+		net.DHCPServer = ap
+	case f.Network.Mode == ModeInterface:
+		net.Interface = f.Network.Interface
+		if f.Network.Namespace != "" {
+			net.Do = netnsDo(f.Network.Namespace)
+		}
+	}
+	if fl.lab == nil {
+		// The phone starts with its line (and, with a provisioning URL,
+		// where to fetch the rest) in flash, as a phone staged by hand.
+		if f.Network.Registrar != "" {
+			host, port, err := registrarAddr(f.Network.Registrar)
+			if err != nil {
+				return fmt.Errorf("registrar %q: %w", f.Network.Registrar, err)
+			}
+			domain := f.Network.Domain
+			if domain == "" {
+				domain = host
+			}
+			cfg = append(cfg, strings.Split(strings.TrimSpace(phoneConfig(p.Spec, host, port, domain, f.Network.Transport)), "\n")...)
+		} else {
+			for _, kv := range p.Spec.Config {
+				cfg = append(cfg, kv.Key+"="+kv.Value)
+			}
+		}
+		if u := f.Network.ProvisioningURL; u != "" {
+			cfg = append(cfg, "provisioning/method=STATIC",
+				"provisioning/configuration/url="+strings.TrimRight(u, "/")+"/"+macHex(p.Spec.MAC)+".cfg")
+		}
+	}
+	if f.Network.Mode == ModeHost {
+		cfg = append(cfg, "voip/signalling/sip/port="+strconv.Itoa(f.Network.SIPPortBase+2*(p.Spec.N-1)))
+	}
+	if len(cfg) > 0 {
+		if err := fls.Write(device.RecordConfig, []byte(strings.Join(cfg, "\n")+"\n")); err != nil {
+			return err
+		}
+	}
+	m, err := model.Lookup(string(p.Spec.Model))
+	if err != nil {
+		return err
+	}
+	dc := device.Config{
+		Model:       m,
+		MAC:         p.Spec.MAC,
+		Flash:       fls,
+		Addr:        p.Addr,
+		Logger:      fl.opts.Logger,
+		Audio:       p.audioFor,
+		MediaPorts:  media.PortAny,
+		MulticastIf: netip.AddrFrom4([4]byte{127, 0, 0, 1}),
+		Network:     net,
+	}
+	if f.Network.Mode == ModeInterface {
+		dc.MulticastIf = netip.Addr{}
+	}
+	d, err := device.New(dc)
+	if err != nil {
+		return err
+	}
+	p.Device = d
+	if fl.opts.Screens != nil {
+		if p.Screen, err = fl.opts.Screens(d); err != nil {
+			return fmt.Errorf("screen: %w", err)
+		}
+	}
+	return nil
+}
+
+// boot powers the phones on as the storm says and waits for each to reach
+// the idle screen.
+func (fl *Fleet) boot(ctx context.Context) {
+	b := fl.file.Boot
+	total := len(fl.phones)
+	results := make(chan *Result, total)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i, p := range fl.phones {
+		var delay time.Duration
+		if b.Storm == StormSpread && total > 1 {
+			delay = time.Duration(int64(b.Spread) * int64(i) / int64(total))
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results <- fl.bootOne(ctx, p, start.Add(delay))
+		}()
+	}
+	go func() { wg.Wait(); close(results) }()
+	done := 0
+	for r := range results {
+		done++
+		fl.record(-1, BootStep, r, done, total)
+	}
+	fl.mu.Lock()
+	fl.report.BootWallMillis = time.Since(start).Milliseconds()
+	fl.mu.Unlock()
+}
+
+// BootStep is the name of the implicit first step: every phone powers on
+// and reaches the idle screen within boot.timeout.
+const BootStep = "boot"
+
+func (fl *Fleet) bootOne(ctx context.Context, p *Phone, at time.Time) *Result {
+	r := &Result{Phone: p.Spec.ID, Step: BootStep}
+	if d := time.Until(at); d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return r.fail(0, ctx.Err())
+		}
+	}
+	began := time.Now()
+	if fl.opts.Progress != nil {
+		fl.opts.Progress(Progress{Index: -1, Phone: p.Spec.ID, Model: p.Spec.Model, Stage: device.StageOff})
+	}
+	if err := p.Device.PowerOn(ctx); err != nil {
+		return r.fail(time.Since(began), err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, fl.file.Boot.Timeout)
+	defer cancel()
+	s, err := p.Device.Wait(wctx, func(s device.State) bool { return s.Stage == device.StageIdle })
+	took := time.Since(began)
+	if err != nil {
+		return r.fail(took, fmt.Errorf("not idle after %s: stage %s%s", fl.file.Boot.Timeout, s.Stage, noteText(s)))
+	}
+	p.setBooted(took)
+	if fl.opts.Metrics != nil {
+		fl.opts.Metrics.bootTime.Observe(took.Seconds())
+	}
+	return r.pass(took, fmt.Sprintf("idle on %s after %d power cycle(s)", s.Firmware, s.BootCount))
+}
+
+func noteText(s device.State) string {
+	if len(s.Notifications) == 0 {
+		return ""
+	}
+	ns := make([]string, len(s.Notifications))
+	for i, n := range s.Notifications {
+		ns[i] = n.Text
+	}
+	return ` ("` + strings.Join(ns, `", "`) + `")`
+}
+
+// record adds a result to the report and tells the progress callback.
+func (fl *Fleet) record(index int, step string, r *Result, done, total int) {
+	if r.Status == StatusFailed {
+		if p := fl.byID[r.Phone]; p != nil {
+			p.markFailed(step)
+		}
+	}
+	fl.mu.Lock()
+	fl.report.add(index, r)
+	fl.mu.Unlock()
+	if fl.opts.Metrics != nil {
+		fl.opts.Metrics.result(step, r.Status)
+	}
+	if fl.opts.Progress != nil {
+		p := fl.byID[r.Phone]
+		pr := Progress{Step: step, Index: index, Phone: r.Phone, Result: r, Done: done, Total: total}
+		if p != nil {
+			pr.Model = p.Spec.Model
+		}
+		fl.opts.Progress(pr)
+	}
+}
+
+// Lab returns the embedded lab's addresses ("" when the fleet has none).
+func (fl *Fleet) Lab() (sip, dhcp, provisioning string) {
+	if fl.lab == nil {
+		return "", "", ""
+	}
+	return fl.lab.sip.Addr().String(), fl.lab.dhcp.Addr().String(), fl.lab.files.URL("http")
+}
