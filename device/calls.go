@@ -396,6 +396,12 @@ func (p *Phone) placeLocked(s *state, r *callRec) {
 		p.setCallState(s, r, CallEnded, "no SIP line")
 		return
 	}
+	if note := blockingNote(s); note != "" {
+		// While a troubleshooting notification is shown the phone cannot
+		// start calls (SIGN-14).
+		p.setCallState(s, r, CallEnded, note)
+		return
+	}
 	p.setCallState(s, r, CallCalling, "")
 	p.inviteLocked(s, r)
 }

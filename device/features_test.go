@@ -400,3 +400,20 @@ func TestPaging(t *testing.T) {
 	pager.EndPage(bg)
 	waitState(t, idle.Phone, "page ends after the timeout", func(s device.State) bool { return len(s.Pages) == 0 })
 }
+
+// behaviour: SIGN-13
+// behaviour: SIGN-14
+func TestBadCredentialsNotifyAndStopCalls(t *testing.T) {
+	srv := startProxy(t)
+	p := newLabPhone(t, srv, "1001", 1000, "voip/line/0/auth_password=wrong")
+	waitState(t, p.Phone, "the bad-credentials notification", func(s device.State) bool {
+		return s.HasNotification(device.NoteBadCredentials)
+	})
+	id, err := p.Dial(bg, "1002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ended(t, p, id); got.EndReason != device.NoteBadCredentials {
+		t.Errorf("a call while %q is shown ended with %q", device.NoteBadCredentials, got.EndReason)
+	}
+}

@@ -108,3 +108,16 @@ func TestHookAndAutoDialRules(t *testing.T) {
 		t.Error("the default reject code is 486")
 	}
 }
+
+func TestTroubleshootingNotes(t *testing.T) {
+	for _, text := range []string{"LAN Link failure", "Failed to connect lab.test server", "Cannot find Lync server at x.test"} {
+		if !IsTroubleshooting(text) {
+			t.Errorf("%q is a Table 2-9 notification", text)
+		}
+	}
+	for _, text := range []string{"Provisioning failed", "Upgrading firmware… 10%", "Failed to connect  server", ""} {
+		if IsTroubleshooting(text) {
+			t.Errorf("%q is not a troubleshooting notification", text)
+		}
+	}
+}

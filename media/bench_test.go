@@ -99,7 +99,7 @@ func BenchmarkReceivePath(b *testing.B) {
 					b.StartTimer()
 				}
 				now = now.Add(20 * time.Millisecond)
-				evs = s.receiveRTP(pkts[i%batch], false, from, &h, plain, evs[:0])
+				evs = s.receiveRTP(pkts[i%batch], false, from, &h, plain, evs[:0], now)
 				s.playout(p, now)
 			}
 			b.StopTimer()
@@ -124,7 +124,7 @@ func cpuTime() time.Duration {
 // and the streams per fully used core. The OS-timer pacer is run beside the
 // Go-timer one as a ratio.
 func BenchmarkPacing(b *testing.B) {
-	for _, calls := range []int{50, 100, 200, 400, 800} {
+	for _, calls := range []int{50, 100, 200, 400, 600, 800} {
 		for _, goTimer := range []bool{false, true} {
 			timer := "ostimer"
 			if goTimer {

@@ -137,6 +137,7 @@ type Engine struct {
 	done    chan struct{}
 
 	rec atomic.Pointer[recorder]
+	rx  *rxPoller // nil: reader goroutines
 
 	jitter   histogram // send interval deviation
 	wakeup   histogram // tick lateness
@@ -201,6 +202,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 		done:     make(chan struct{}),
 	}
 	e.list.Store(&[]paced{})
+	e.rx = newRxPoller()
 	return e, nil
 }
 
@@ -248,6 +250,9 @@ func (e *Engine) Run(ctx context.Context) error {
 				next += skipped * int64(tickPeriod)
 				tick += uint64(skipped)
 			}
+		}
+		if e.rx != nil {
+			e.rx.poll()
 		}
 		e.step(e.clk.Now(), tick)
 		tick++
@@ -306,6 +311,9 @@ func (e *Engine) Close() error {
 	}
 	if r := e.rec.Swap(nil); r != nil {
 		r.conn.Close()
+	}
+	if e.rx != nil {
+		e.rx.close()
 	}
 	return nil
 }

@@ -25,4 +25,6 @@ var (
 	ErrBadConfig = errors.New("media: bad configuration")
 	// ErrSRTP: SRTP keys could not be set up.
 	ErrSRTP = errors.New("media: SRTP setup failed")
+
+	errNoPoller = errors.New("media: no receive poller on this platform")
 )

@@ -108,7 +108,7 @@ func FuzzReceive(f *testing.F) {
 				if len(pk) > maxPacket {
 					pk = pk[:maxPacket+1]
 				}
-				s.receiveRTP(pk, len(pk) > maxPacket, from, &h, plain, nil)
+				s.receiveRTP(pk, len(pk) > maxPacket, from, &h, plain, nil, now.Add(time.Duration(i)*20*time.Millisecond))
 				s.receiveRTCP(p, pk, from, nil)
 				s.playout(p, now.Add(time.Duration(i)*20*time.Millisecond))
 			}

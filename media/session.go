@@ -275,9 +275,13 @@ func (s *Session) register() error {
 		}
 		return err
 	}
-	s.wg.Add(1)
-	go s.readRTP()
-	if s.rtcpConn != nil {
+	// On Linux the pacer reads the sockets; a socket the poller cannot
+	// take gets a reader goroutine.
+	if s.e.rx == nil || s.e.rx.add(s, s.rtpConn, pollRTP) != nil {
+		s.wg.Add(1)
+		go s.readRTP()
+	}
+	if s.rtcpConn != nil && (s.e.rx == nil || s.e.rx.add(s, s.rtcpConn, pollRTCP) != nil) {
 		s.wg.Add(1)
 		go s.readRTCP()
 	}
@@ -456,6 +460,9 @@ func (s *Session) Close() error {
 		s.paceMu.Lock()
 		s.closed = true
 		s.paceMu.Unlock()
+		if s.e.rx != nil {
+			s.e.rx.remove(s)
+		}
 		if p := s.params.Load(); p != nil && s.rtcpConn != nil {
 			s.sendRTCP(p, s.e.clk.Now(), true)
 		}
@@ -716,17 +723,16 @@ func (s *Session) readRTP() {
 				continue
 			}
 		}
-		evs = s.receiveRTP(buf[:n], n > maxPacket, from, &h, plain, evs[:0])
+		evs = s.receiveRTP(buf[:n], n > maxPacket, from, &h, plain, evs[:0], s.e.clk.Now())
 		for _, ev := range evs {
 			s.emit(ev)
 		}
 	}
 }
 
-// receiveRTP checks and stores one datagram. It returns the events to emit
-// (outside the locks).
-func (s *Session) receiveRTP(pkt []byte, oversize bool, from netip.AddrPort, h *rtp.Header, plain []byte, evs []Event) []Event {
-	now := s.e.clk.Now()
+// receiveRTP checks and stores one datagram that arrived at now. It returns
+// the events to emit (outside the locks).
+func (s *Session) receiveRTP(pkt []byte, oversize bool, from netip.AddrPort, h *rtp.Header, plain []byte, evs []Event, now time.Time) []Event {
 	if oversize {
 		s.dropOversize.Add(1)
 		return evs
