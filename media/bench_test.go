@@ -121,25 +121,26 @@ func cpuTime() time.Duration {
 // engine restricted to one core (GOMAXPROCS=1), for 3 s, and reports the
 // pacer's send jitter (deviation of each packet's send time from its
 // stream's previous send plus 20 ms) at p50 and p99, the process CPU used,
-// and the streams per fully used core. The OS-timer pacer is run beside the
-// Go-timer one as a ratio.
+// and the streams per fully used core. Beside the engine as built (OS timer,
+// sockets read by the pacer) the same run measures a Go-timer pacer and
+// reader goroutines per socket, for the ratios.
 func BenchmarkPacing(b *testing.B) {
+	variants := []struct {
+		name             string
+		goTimer, readers bool
+	}{{"ostimer", false, false}, {"gotimer", true, false}, {"ostimer+readers", false, true}}
 	for _, calls := range []int{50, 100, 200, 400, 600, 800} {
-		for _, goTimer := range []bool{false, true} {
-			timer := "ostimer"
-			if goTimer {
-				timer = "gotimer"
-			}
-			b.Run(fmt.Sprintf("calls=%d/%s", calls, timer), func(b *testing.B) {
+		for _, v := range variants {
+			b.Run(fmt.Sprintf("calls=%d/%s", calls, v.name), func(b *testing.B) {
 				for range b.N {
-					benchPacing(b, calls, goTimer)
+					benchPacing(b, calls, v.goTimer, v.readers)
 				}
 			})
 		}
 	}
 }
 
-func benchPacing(b *testing.B, calls int, goTimer bool) {
+func benchPacing(b *testing.B, calls int, goTimer, readers bool) {
 	prev := runtime.GOMAXPROCS(1)
 	defer runtime.GOMAXPROCS(prev)
 	e, err := NewEngine(Config{Addr: loopback, PortBase: PortAny, GoTimer: goTimer})
@@ -147,6 +148,10 @@ func benchPacing(b *testing.B, calls int, goTimer bool) {
 		b.Fatal(err)
 	}
 	defer e.Close()
+	if readers && e.rx != nil {
+		e.rx.close()
+		e.rx = nil
+	}
 	pcmu := mustCodec(b, "PCMU")
 	for range calls {
 		var pair [2]*Session
@@ -189,8 +194,8 @@ func benchPacing(b *testing.B, calls int, goTimer bool) {
 	b.ReportMetric(load*100, "cpu-%")
 	b.ReportMetric(float64(streams)/load, "streams/core")
 	b.ReportMetric(float64(ps.Overruns), "overruns")
-	b.Logf("%d calls (%d streams), OS timer %v: %d packets, send jitter p50 %v p99 %v max %v, wakeup p99 %v, CPU %.0f%% of a core, %.0f streams per core",
-		calls, streams, ps.OSTimer, ps.Packets, ps.JitterP50, ps.JitterP99, ps.JitterMax, ps.WakeupP99, load*100, float64(streams)/load)
+	b.Logf("%d calls (%d streams), OS timer %v, reader goroutines %v: %d packets, send jitter p50 %v p99 %v max %v, wakeup p99 %v, CPU %.0f%% of a core, %.0f streams per core",
+		calls, streams, ps.OSTimer, e.rx == nil, ps.Packets, ps.JitterP50, ps.JitterP99, ps.JitterMax, ps.WakeupP99, load*100, float64(streams)/load)
 }
 
 // contextUntil is a context cancelled when stop closes.
