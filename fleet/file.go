@@ -22,6 +22,9 @@ type File struct {
 	Name     string
 	Network  Network
 	Boot     Boot
+	// Config are keys every phone's configuration gets, before its
+	// group's own.
+	Config   []KV
 	Groups   []Group
 	Scenario []Step
 
@@ -135,7 +138,7 @@ type PhoneSpec struct {
 
 // Known fields, for the messages about unknown ones.
 var (
-	topFields     = []string{"name", "network", "boot", "phones", "scenario"}
+	topFields     = []string{"name", "network", "boot", "config", "phones", "scenario"}
 	networkFields = []string{"mode", "lab", "addresses", "address", "sip_port_base", "registrar", "domain", "transport", "dhcp_server", "provisioning_url", "interface", "namespace", "firmware"}
 	bootFields    = []string{"storm", "spread", "timeout"}
 	groupFields   = []string{"group", "model", "count", "mac", "user", "password", "config", "tone"}
@@ -182,9 +185,24 @@ func Parse(name string, data []byte) (*File, error) {
 	} else {
 		f.Boot = d.boot(d.asObject(nil, "boot"))
 	}
+	top.kvs("config", &f.Config)
 	if ns, ok := top.list("phones"); ok {
 		for i, n := range ns {
-			f.Groups = append(f.Groups, d.group(d.asObject(n, fmt.Sprintf("phones[%d]", i))))
+			g := d.group(d.asObject(n, fmt.Sprintf("phones[%d]", i)))
+			// The fleet's keys come first; the group's may override them.
+			if len(f.Config) > 0 {
+				var pats []*pattern
+				for _, kv := range f.Config {
+					p, err := parsePattern(kv.Value)
+					if err != nil {
+						d.errField("config."+kv.Key, "%v", err)
+					}
+					pats = append(pats, p)
+				}
+				g.Config = append(append([]KV{}, f.Config...), g.Config...)
+				g.config = append(pats, g.config...)
+			}
+			f.Groups = append(f.Groups, g)
 		}
 	}
 	if len(f.Groups) == 0 {
@@ -341,7 +359,7 @@ func (d *decoder) group(o *object) Group {
 	if !o.str("group", &g.Name) || g.Name == "" {
 		d.errAt(o.node, o.sub("group"), "missing field group (the group's name)")
 	} else if !validName(g.Name) {
-		d.errAt(o.vals["group"], o.sub("group"), "group name %q: use letters, digits, _ and - only, starting with a letter", g.Name)
+		d.errAt(o.vals["group"], o.sub("group"), "group name %q: use letters, digits, _ and - (at least one letter)", g.Name)
 	}
 	var m string
 	if !o.str("model", &m) || m == "" {
@@ -401,16 +419,18 @@ func (d *decoder) group(o *object) Group {
 }
 
 func validName(s string) bool {
-	if s == "" || !(s[0] >= 'a' && s[0] <= 'z' || s[0] >= 'A' && s[0] <= 'Z') {
-		return false
-	}
+	letter := false
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+		switch {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			letter = true
+		case c >= '0' && c <= '9' || c == '_' || c == '-' && i > 0:
+		default:
 			return false
 		}
 	}
-	return true
+	return letter
 }
 
 // parseMAC accepts 00908f000001, 00:90:8f:00:00:01 and 00-90-8F-00-00-01.

@@ -57,6 +57,9 @@ type Options struct {
 	Progress func(Progress)
 	// Metrics, if set, counts boots and step results.
 	Metrics *Metrics
+	// OnDevice, if set, is called with each phone once its device exists,
+	// before it is powered on (to subscribe to its events, say).
+	OnDevice func(p *Phone)
 }
 
 // Progress is one thing that happened in a fleet run.
@@ -185,6 +188,9 @@ func (fl *Fleet) Run(ctx context.Context) (*Report, error) {
 	for _, p := range fl.phones {
 		if err := fl.makeDevice(p); err != nil {
 			return nil, fmt.Errorf("fleet: %s: %w", p.Spec.ID, err)
+		}
+		if fl.opts.OnDevice != nil {
+			fl.opts.OnDevice(p)
 		}
 		wg.Add(1)
 		go func() {

@@ -394,6 +394,14 @@ func (fl *Fleet) waitFor(ctx context.Context, p *Phone, w WaitFor) (outcome, err
 			}
 			return false
 		},
+		WaitNotPaged: func(s device.State) bool {
+			for _, pg := range s.Pages {
+				if !pg.Sending {
+					return false
+				}
+			}
+			return true
+		},
 		WaitOff:         func(s device.State) bool { return !s.Power },
 		WaitLinkFailure: func(s device.State) bool { return s.HasNotification(device.NoteLinkFailure) },
 	}[w]
@@ -612,10 +620,28 @@ func (fl *Fleet) transfer(ctx context.Context, s *Step, w work) (outcome, error)
 		return outcome{}, err
 	}
 	if !s.Attended {
-		if _, err := waitCallState(ctx, d, c.ID, device.CallEnded); err != nil {
-			return outcome{}, fmt.Errorf("transferred call still up: %w", err)
+		// The transferee reports its call to the target in NOTIFYs; this
+		// phone leaves the call once the target answers (or earlier, as
+		// some stacks do). A progress report means the REFER was taken.
+		var got device.Call
+		_, err := d.Wait(ctx, func(st device.State) bool {
+			x := callByID(st, c.ID)
+			if x == nil {
+				return false
+			}
+			got = *x
+			return x.State == device.CallEnded || strings.HasPrefix(x.Transfer, "transfer: ")
+		})
+		if err != nil {
+			return outcome{}, fmt.Errorf("no progress of the transfer to %s: %w", number, err)
 		}
-		return said("%s transferred to %s (blind)", c.Number, number), nil
+		if code, _, _ := strings.Cut(strings.TrimPrefix(got.Transfer, "transfer: "), " "); len(code) == 3 && code >= "300" {
+			return outcome{}, fmt.Errorf("transfer to %s failed: %s", number, got.Transfer)
+		}
+		if got.State == device.CallEnded {
+			return said("%s transferred to %s (blind); this phone left the call", c.Number, number), nil
+		}
+		return said("%s transferred to %s (blind), %s", c.Number, number, got.Transfer), nil
 	}
 	if _, err := waitCall(ctx, d, "consultation call to "+number, func(x device.Call) bool {
 		return x.ID != c.ID && x.Number == number && (x.State == device.CallRinging || x.State == device.CallConnected)
@@ -639,6 +665,19 @@ func (fl *Fleet) checkAudio(ctx context.Context, s *Step, w work) (outcome, erro
 	for {
 		st := d.Snapshot()
 		c = firstCall(st, device.CallConnected)
+		if c == nil {
+			// A page being played counts as the call: its audio is
+			// recorded as call "page<key>", and the far end is the pager.
+			for _, pg := range st.Pages {
+				if pg.Accepted && !pg.Sending {
+					if freq == 0 && from == nil {
+						return outcome{}, errors.New("a page is playing: give check_audio from: (the pager) or freq:")
+					}
+					c = &device.Call{ID: fmt.Sprintf("page%d", pg.Group), Number: "page " + pg.Name}
+					break
+				}
+			}
+		}
 		if c != nil {
 			f := freq
 			if f == 0 {

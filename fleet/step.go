@@ -63,12 +63,13 @@ const (
 	WaitHeld         WaitFor = "held"         // a call is held
 	WaitNoCalls      WaitFor = "no_calls"     // no call in progress
 	WaitPaged        WaitFor = "paged"        // a page is playing
+	WaitNotPaged     WaitFor = "not_paged"    // no page is playing (or asking)
 	WaitOff          WaitFor = "off"          // powered off
 	WaitLinkFailure  WaitFor = "link_failure" // "LAN Link failure" shown
 )
 
 var waitFors = []string{string(WaitRegistered), string(WaitUnregistered), string(WaitIdle), string(WaitRinging),
-	string(WaitConnected), string(WaitHeld), string(WaitNoCalls), string(WaitPaged), string(WaitOff), string(WaitLinkFailure)}
+	string(WaitConnected), string(WaitHeld), string(WaitNoCalls), string(WaitPaged), string(WaitNotPaged), string(WaitOff), string(WaitLinkFailure)}
 
 // Role is which phone of a pair acts.
 type Role string
