@@ -19,9 +19,9 @@ import (
 // the zero File is an empty fleet.
 type File struct {
 	// Name names the fleet in reports; "" means the file's base name.
-	Name     string
-	Network  Network
-	Boot     Boot
+	Name    string
+	Network Network
+	Boot    Boot
 	// Config are keys every phone's configuration gets, before its
 	// group's own.
 	Config   []KV
