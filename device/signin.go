@@ -2,12 +2,15 @@ package device
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/netip"
 	"time"
 
 	"github.com/hdphone/hdphone/config"
+	"github.com/hdphone/hdphone/device/flash"
 	"github.com/hdphone/hdphone/media"
 	"github.com/hdphone/hdphone/sip"
 )
@@ -20,6 +23,9 @@ const (
 	// NoteNoServer is "Failed to connect <domain> server" with the domain
 	// filled in.
 	NoteNoServer = "Failed to connect %s server"
+	// NoteCertificate is shown when the SIP server's TLS certificate does not
+	// verify against the phone's CAs.
+	NoteCertificate = "Failed to validate certificate"
 )
 
 // signInWait bounds how long the SignIn stage waits for the first
@@ -48,6 +54,7 @@ func (p *Phone) stageSignIn(ctx context.Context, b *Boot) error {
 		sc.Password = sip.Secret(pw)
 	}
 	sc.LocalAddr = addr
+	sc.TLS.RootCAs, sc.TLS.Certificates = p.sipTLS()
 	sc.UserAgent = UserAgent(p.cfg.Model.Name, snap.Firmware)
 	sc.DHCPServers = snap.Network.SIPServers
 	sc.Clock = p.cfg.Clock
@@ -96,6 +103,37 @@ func (p *Phone) stageSignIn(ctx context.Context, b *Boot) error {
 	return nil
 }
 
+// sipTLS is what SIP over TLS trusts and shows: the system's roots plus the
+// CA certificates in flash (security/ca_certificate/{n}/uri), and the SIP
+// client certificate (security/sip_certificate_uri) when flash holds one.
+// Without CAs in flash the roots are nil (the system's). A certificate that
+// no longer parses is left out and logged.
+func (p *Phone) sipTLS() (*x509.CertPool, []tls.Certificate) {
+	certs := p.cfg.Flash.Certificates()
+	var roots *x509.CertPool
+	for n := range flash.CASlots {
+		pem, err := certs.CA(n)
+		if err != nil {
+			continue
+		}
+		if roots == nil {
+			if roots, _ = x509.SystemCertPool(); roots == nil {
+				roots = x509.NewCertPool()
+			}
+		}
+		if !roots.AppendCertsFromPEM(pem) {
+			p.log.Warn("CA certificate in flash not usable for SIP", "slot", n)
+		}
+	}
+	var own []tls.Certificate
+	if pair, err := certs.KeyPair(flash.SlotSIP); err == nil {
+		own = append(own, pair)
+	} else if !errors.Is(err, flash.ErrNotFound) {
+		p.log.Warn("SIP client certificate in flash not usable", "err", err)
+	}
+	return roots, own
+}
+
 // address is the phone's own IP: the network stage's, else the one the
 // fleet gave it, else loopback.
 func (p *Phone) address(s State) netip.Addr {
@@ -121,6 +159,9 @@ func (p *Phone) registrationNotes(s *state, e sip.RegistrationEvent) {
 	case e.State == sip.RegRegistered:
 		p.clearNote(s, NoteBadCredentials)
 		p.clearNote(s, noServer)
+		p.clearNote(s, NoteCertificate)
+	case e.State == sip.RegFailed && badCertificate(e.Err):
+		p.addNote(s, NoteCertificate)
 	case e.State == sip.RegFailed && (e.Code == 401 || e.Code == 403 || e.Code == 407):
 		p.addNote(s, NoteBadCredentials)
 	case e.State == sip.RegFailed && (e.Code == 0 || e.Code == 408 || e.Code >= 500):
@@ -132,6 +173,15 @@ func (p *Phone) registrationNotes(s *state, e sip.RegistrationEvent) {
 			s.signInDone = nil
 		}
 	}
+}
+
+// badCertificate reports whether err is a TLS server certificate that did
+// not verify (unknown CA, expired, wrong name).
+func badCertificate(err error) bool {
+	var ua x509.UnknownAuthorityError
+	var ci x509.CertificateInvalidError
+	var hn x509.HostnameError
+	return errors.As(err, &ua) || errors.As(err, &ci) || errors.As(err, &hn)
 }
 
 // startMedia makes the cycle's media engine from the configuration and runs
