@@ -341,3 +341,33 @@ func TestPaging(t *testing.T) {
 	default:
 	}
 }
+
+// TestByeOnClose: closing a session sends RTCP BYE, which the far end
+// reports.
+func TestByeOnClose(t *testing.T) {
+	t.Parallel()
+	e := startEngine(t, Config{})
+	a := newParty(t, e, 1000, 8000)
+	b := newParty(t, e, 600, 8000)
+	connect(t, a.s, b.s, localFor(t, a.s, sdp.SecurityNone, "PCMU"), localFor(t, b.s, sdp.SecurityNone, "PCMU"))
+	waitFor(t, 5*time.Second, "media", func() bool { return b.s.Stats().PacketsReceived > 5 })
+	a.s.Close()
+	if _, open := <-a.s.Events(); open {
+		for range a.s.Events() {
+		}
+	}
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case ev := <-b.s.Events():
+			if ev.Kind == EventBye {
+				if ev.Remote != a.s.LocalRTCP() {
+					t.Errorf("BYE from %v, want %v", ev.Remote, a.s.LocalRTCP())
+				}
+				return
+			}
+		case <-deadline:
+			t.Fatal("no BYE")
+		}
+	}
+}
