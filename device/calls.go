@@ -54,6 +54,9 @@ type callRec struct {
 	wantHold   bool
 	// redirects counts the 3xx this call followed.
 	redirects int
+	// plainRetry is set when a transferee's INVITE with Replaces met a
+	// target without RFC 3891 and was placed again without it.
+	plainRetry bool
 }
 
 // calls is the call manager's part of the owner's state.

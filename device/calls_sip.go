@@ -222,7 +222,7 @@ func (p *Phone) inviteTo(s *state, r *callRec, target string) {
 	if r.view.Discreet {
 		opts.Headers = append(opts.Headers, autoAnswerHeader)
 	}
-	if r.consultFor == "" && r.leg != nil && r.leg.refer != nil {
+	if r.consultFor == "" && r.leg != nil && r.leg.refer != nil && !r.plainRetry {
 		opts.Replaces, opts.ReferredBy = r.leg.refer.Replaces, r.leg.refer.ReferredBy
 	}
 	p.async(s, func(ctx context.Context) {
@@ -304,6 +304,23 @@ func (p *Phone) onCallEvent(s *state, r *callRec, ev sip.Event) {
 			p.inviteTo(s, r, target)
 			return
 		}
+		if e.Code == 420 && r.leg != nil && r.leg.refer != nil && r.leg.refer.Replaces != nil && !r.plainRetry &&
+			r.view.State != CallEnded && s.calls.line != nil {
+			// The target of an attended transfer does not support Replaces
+			// (baresip 1.0 answers 420 Bad Extension): call it again without
+			// the extension (RFC 3261 §8.1.3.5). The transferor ends its
+			// consultation itself once told the transfer worked.
+			r.plainRetry = true
+			delete(s.calls.line.bySIP, r.leg.call)
+			r.leg.call = nil
+			if r.media != nil {
+				r.media.Close()
+				r.media = nil
+			}
+			p.emit(Event{Kind: EventCall, Stage: s.Stage, Text: fmt.Sprintf("%s %d %s: calling %s without Replaces", r.view.ID, e.Code, e.Reason, r.view.Number)})
+			p.inviteTo(s, r, r.view.Number)
+			return
+		}
 		why := e.Cause
 		if e.Code != 0 {
 			why = fmt.Sprintf("%d %s", e.Code, e.Reason)
@@ -325,8 +342,15 @@ func (p *Phone) onCallEvent(s *state, r *callRec, ev sip.Event) {
 		r.view.Transfer = fmt.Sprintf("transfer: %d %s", e.Code, e.Reason)
 		p.emit(Event{Kind: EventCall, Stage: s.Stage, Text: r.view.ID + " " + r.view.Transfer})
 		if e.Final && e.Code >= 200 && e.Code < 300 {
-			// The transfer worked: this phone leaves the call.
+			// The transfer worked: this phone leaves the call, and the
+			// consultation too when the target did not end it (a target
+			// without Replaces keeps it up).
 			p.hangupLocked(s, r)
+			for _, x := range s.calls.live() {
+				if x.consultFor == r.view.ID {
+					p.hangupLocked(s, x)
+				}
+			}
 		}
 		p.syncCalls(s)
 	case sip.DTMFEvent:
