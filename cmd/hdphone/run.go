@@ -4,33 +4,52 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"strings"
 
 	"github.com/hdphone/hdphone/device"
 	"github.com/hdphone/hdphone/device/flash"
 	"github.com/hdphone/hdphone/device/model"
 	"github.com/hdphone/hdphone/hw"
+	"github.com/hdphone/hdphone/hw/term"
+	"github.com/hdphone/hdphone/lab"
+	"github.com/hdphone/hdphone/media"
+	"github.com/hdphone/hdphone/media/audio"
+	"github.com/hdphone/hdphone/media/audio/portaudio"
+	"github.com/hdphone/hdphone/ui"
 )
 
+const runSynopsis = "[--headless] [--model M] [--mac MAC] [--state DIR] [--cfg FILE] [--lab auto|on|off] " +
+	"[--addr IP] [--dhcp-server HOST:PORT | --iface IF] [--audio auto|portaudio|null] [--mic FILE.wav] " +
+	"[--contacts FILE.csv] [--log FILE]"
+
+// runPhone runs one phone: by default with its faceplate in the terminal
+// and the embedded lab around it; --headless prints its state transitions
+// instead.
 func runPhone(ctx context.Context, e *env, args []string) error {
-	fs, verbose := newFlags(e, "run", "[--headless] [--model M] [--mac MAC] [--state DIR] [--addr IP] [--dhcp-server HOST:PORT | --iface IF]")
+	fs, verbose := newFlags(e, "run", runSynopsis)
 	headless := fs.Bool("headless", false, "no terminal UI: print state transitions")
 	modelName := fs.String("model", "450HD", "phone model: 445HD, 450HD, C450HD, RX50 or HRS")
 	macFlag := fs.String("mac", "00908f000001", "MAC address (12 hex digits or colon form)")
-	stateDir := fs.String("state", "", "state directory holding the phone's flash (empty: memory)")
+	stateDir := fs.String("state", "", "state directory holding the phone's flash, kept between runs (empty: memory)")
 	resetKeys := fs.Bool("hold-ok-menu", false, "hold OK+MENU at power-on (restore defaults)")
 	addrFlag := fs.String("addr", "", "the phone's own IP address (a 127.x.y.z gives each phone on a host its own)")
 	dhcpServer := fs.String("dhcp-server", "", "DHCP in UDP mode towards this server (host:port), sent from --addr (see hdphone lab)")
 	iface := fs.String("iface", "", "DHCP in raw mode on this interface (needs CAP_NET_RAW)")
+	cfgFile := fs.String("cfg", "", "configuration file applied at power-on, as from the Web page (real servers: a SIP line, provisioning)")
+	labMode := fs.String("lab", "auto", "the embedded lab (DHCP, provisioning, SIP): on, off, or auto (on for the terminal UI unless --cfg, --dhcp-server or --iface)")
+	audioMode := fs.String("audio", "auto", "sound: auto (the sound card when built with -tags portaudio, else none), portaudio, null")
+	mic := fs.String("mic", "", "a WAV file played (looped) as the microphone instead of the sound card")
+	contactsFile := fs.String("contacts", "", "the directory: a file of name,number lines")
+	logFile := fs.String("log", "", "write the log to this file (the terminal UI otherwise discards it)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	e.setVerbosity(*verbose)
-	if !*headless {
-		return exitError{2, errors.New("the terminal UI is not built yet; use --headless")}
-	}
 	m, err := model.Lookup(*modelName)
 	if err != nil {
 		return exitError{2, err}
@@ -39,13 +58,42 @@ func runPhone(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return exitError{2, err}
 	}
+	log := e.log
+	if *logFile != "" {
+		f, err := os.OpenFile(*logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return exitError{2, fmt.Errorf("--log: %w", err)}
+		}
+		defer f.Close()
+		log = slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: e.level}))
+	} else if !*headless {
+		log = slog.New(slog.DiscardHandler) // the terminal is the faceplate
+	}
+	var contacts []ui.Contact
+	if *contactsFile != "" {
+		f, err := os.Open(*contactsFile)
+		if err != nil {
+			return exitError{2, fmt.Errorf("--contacts: %w", err)}
+		}
+		contacts, err = ui.ParseContacts(f)
+		f.Close()
+		if err != nil {
+			return exitError{2, fmt.Errorf("--contacts %s: %w", *contactsFile, err)}
+		}
+	}
+	var cfgData []byte
+	if *cfgFile != "" {
+		if cfgData, err = readFile(*cfgFile); err != nil {
+			return exitError{2, fmt.Errorf("--cfg: %w", err)}
+		}
+	}
 	fl := flash.NewMemory()
 	if *stateDir != "" {
 		if fl, err = flash.Open(*stateDir); err != nil {
 			return err
 		}
 	}
-	dc := device.Config{Model: m, MAC: mac, Flash: fl, Logger: e.log}
+	dc := device.Config{Model: m, MAC: mac, Flash: fl, Logger: log, MediaPorts: media.PortAny}
 	if *addrFlag != "" {
 		if dc.Addr, err = netip.ParseAddr(*addrFlag); err != nil {
 			return exitError{2, fmt.Errorf("--addr: %w", err)}
@@ -57,6 +105,43 @@ func runPhone(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	dc.Network.Interface = *iface
+
+	var notices []string
+	withLab, err := wantLab(*labMode, *headless, *cfgFile != "" || *dhcpServer != "" || *iface != "")
+	if err != nil {
+		return exitError{2, err}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if withLab {
+		l, err := lab.New(lab.Config{Logger: log})
+		if err != nil {
+			return err
+		}
+		labDone := make(chan struct{})
+		go func() { l.Run(ctx); close(labDone) }()
+		defer func() { cancel(); <-labDone }()
+		dc.Network.DHCPServer = l.DHCPAddr()
+		if !dc.Addr.IsValid() {
+			dc.Addr = lab.PhoneAddr(macNumber(mac))
+		}
+		line, _ := l.Line(mac)
+		notices = append(notices, fmt.Sprintf("lab: line %s, SIP %s, DHCP %s", line, l.SIPAddr(), l.DHCPAddr()))
+		log.Info("embedded lab", "sip", l.SIPAddr(), "dhcp", l.DHCPAddr(),
+			"another phone", fmt.Sprintf("hdphone run --headless --mac 00908f%06x --addr %s --dhcp-server %s",
+				macNumber(mac)+2, lab.PhoneAddr(macNumber(mac)+1), l.DHCPAddr()))
+	}
+	af, audioNote, closeAudio := pickAudio(*audioMode, *mic)
+	defer closeAudio()
+	if af == nil && audioNote == "" {
+		return exitError{2, fmt.Errorf("--audio %q: want auto, portaudio or null", *audioMode)}
+	}
+	dc.Audio = af
+	if audioNote != "" {
+		// A missing sound card matters most: it comes first.
+		notices = append([]string{audioNote}, notices...)
+	}
+
 	p, err := device.New(dc)
 	if err != nil {
 		return err
@@ -65,23 +150,108 @@ func runPhone(ctx context.Context, e *env, args []string) error {
 	defer stop()
 	runErr := make(chan error, 1)
 	go func() { runErr <- p.Run(ctx) }()
+	if cfgData != nil {
+		issues, _, err := p.ApplyConfig(ctx, *cfgFile, cfgData)
+		if err != nil {
+			cancel()
+			<-runErr
+			return exitError{1, fmt.Errorf("--cfg %s: %w", *cfgFile, err)}
+		}
+		for _, is := range issues {
+			log.Warn("configuration", "issue", is.Error())
+		}
+	}
 	var opts []device.PowerOption
 	if *resetKeys {
 		opts = append(opts, device.WithKeysHeld(hw.KeyOK, hw.KeyMenu))
 	}
-	if err := p.PowerOn(ctx, opts...); err != nil {
-		return err
+	if *headless {
+		for _, n := range notices {
+			fmt.Fprintln(e.stderr, n)
+		}
+		if err := p.PowerOn(ctx, opts...); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "%s %s: powered on (firmware %s); Ctrl-C to power off\n", m.Name, p.MAC(), p.Snapshot().Firmware)
+		return printEvents(e.stdout, events, runErr)
 	}
-	fmt.Fprintf(e.stdout, "%s %s: powered on (firmware %s); Ctrl-C to power off\n", m.Name, p.MAC(), p.Snapshot().Firmware)
+	stop()
+	return runTerminal(ctx, cancel, p, runErr, contacts, notices, log, opts)
+}
+
+// wantLab decides whether to start the embedded lab.
+func wantLab(mode string, headless, elsewhere bool) (bool, error) {
+	switch mode {
+	case "on":
+		return true, nil
+	case "off":
+		return false, nil
+	case "auto":
+		return !headless && !elsewhere, nil
+	}
+	return false, fmt.Errorf("--lab %q: want on, off or auto", mode)
+}
+
+// macNumber is n of lab.PhoneMAC(n): the MAC's low 24 bits less one.
+func macNumber(mac net.HardwareAddr) int {
+	return max(int(mac[3])<<16|int(mac[4])<<8|int(mac[5])-1, 0)
+}
+
+// pickAudio chooses the phone's microphone and speaker. It returns a note
+// for the screen when there is no sound card, and a func that closes the
+// device. A nil AudioFunc with no note is a bad mode.
+func pickAudio(mode, mic string) (device.AudioFunc, string, func()) {
+	none := func() {}
+	var src media.Source
+	if mic != "" {
+		f, err := audio.OpenFile(mic, device.AudioRate, true)
+		if err != nil {
+			return nullAudio, "audio: --mic " + err.Error() + "; calls send silence", none
+		}
+		src = f
+	}
+	switch mode {
+	case "null":
+		return withMic(nullAudio, src), "audio: none (--audio null); calls are silent", none
+	case "auto", "portaudio":
+		dev, err := portaudio.Open(portaudio.Config{SampleRate: device.AudioRate, NoInput: src != nil})
+		if err != nil {
+			note := "audio: no sound card (" + err.Error() + "); calls are silent"
+			if errors.Is(err, portaudio.ErrNotInBuild) {
+				note = "audio: no sound card in this build (needs cgo, -tags portaudio); calls are silent"
+			}
+			return withMic(nullAudio, src), note, none
+		}
+		af := func(device.Call) (media.Source, media.Sink) { return dev, dev }
+		return withMic(af, src), "", func() { dev.Close() }
+	}
+	return nil, "", none
+}
+
+func nullAudio(device.Call) (media.Source, media.Sink) { return audio.Null{}, audio.Null{} }
+
+// withMic replaces the microphone of af by src, when there is one.
+func withMic(af device.AudioFunc, src media.Source) device.AudioFunc {
+	if src == nil {
+		return af
+	}
+	return func(c device.Call) (media.Source, media.Sink) {
+		_, sink := af(c)
+		return src, sink
+	}
+}
+
+// printEvents prints the phone's events until it stops (--headless).
+func printEvents(w io.Writer, events <-chan device.Event, runErr <-chan error) error {
 	for {
 		select {
 		case ev := <-events:
-			fmt.Fprintln(e.stdout, ev)
+			fmt.Fprintln(w, ev)
 		case err := <-runErr:
 			for {
 				select {
 				case ev := <-events:
-					fmt.Fprintln(e.stdout, ev)
+					fmt.Fprintln(w, ev)
 					continue
 				default:
 				}
@@ -93,6 +263,68 @@ func runPhone(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
+}
+
+// termLayout is the model's faceplate for the terminal.
+func termLayout(m *model.Model) term.Layout {
+	l := term.Layout{Name: string(m.Name), Screen: m.Screen, HardKeys: m.HardKeys, LEDs: m.FaceplateLEDs()}
+	for _, s := range ui.KeySlots(m, m.Screen) {
+		if s.Left {
+			l.Left = append(l.Left, term.Slot{Index: s.Index, Row: s.Row})
+		} else {
+			l.Right = append(l.Right, term.Slot{Index: s.Index, Row: s.Row})
+		}
+	}
+	for _, n := range m.KeyIndices() {
+		if kind, num := m.KeyAt(n); kind == model.FunctionKey || kind == model.ExpansionKey {
+			l.Side = append(l.Side, term.SideKey{Index: n, Number: num})
+		}
+	}
+	return l
+}
+
+// runTerminal runs the phone with its faceplate in the terminal until
+// Ctrl-C (in the terminal or as a signal).
+func runTerminal(ctx context.Context, cancel context.CancelFunc, p *device.Phone, runErr chan error,
+	contacts []ui.Contact, notices []string, log *slog.Logger, opts []device.PowerOption) error {
+	board, err := term.New(term.Config{Layout: termLayout(p.Model())})
+	if err != nil {
+		cancel()
+		<-runErr
+		return exitError{1, fmt.Errorf("%w (use --headless without a terminal)", err)}
+	}
+	board.SetNotices(notices...)
+	app, err := ui.New(ui.Config{Phone: ui.ForDevice(p), Board: board, Logger: log, Contacts: contacts})
+	if err != nil {
+		board.Close()
+		cancel()
+		<-runErr
+		return err
+	}
+	appErr := make(chan error, 1)
+	go func() { appErr <- app.Run(ctx) }()
+	if err := p.PowerOn(ctx, opts...); err != nil {
+		cancel()
+	}
+	appDone := false
+	select {
+	case <-ctx.Done():
+	case <-board.Quit():
+	case err := <-runErr:
+		runErr <- err
+	case <-appErr:
+		appDone = true
+	}
+	cancel()
+	if !appDone {
+		<-appErr
+	}
+	board.Close()
+	var phoneErr error
+	if phoneErr = <-runErr; errors.Is(phoneErr, context.Canceled) {
+		phoneErr = nil
+	}
+	return phoneErr
 }
 
 // parseMAC accepts 00908f000001, 00:90:8f:00:00:01 and 00-90-8F-00-00-01.

@@ -226,8 +226,8 @@ func (b *Board) drawLocked() {
 	}
 	// The notice and the help hint.
 	y += 4
-	if b.notice != "" {
-		p.put(ox, y, cutRunes(b.notice, width), plain.Foreground(tcell.ColorYellow))
+	if n := len(b.notices); n > 0 {
+		p.put(ox, y, cutRunes(b.notices[b.tick/noticeTurn%n], width), plain.Foreground(tcell.ColorYellow))
 	}
 	hx := p.put(ox, y+1, "[?]", plain.Foreground(tcell.ColorGray))
 	b.hits = append(b.hits, hit{ox, y + 1, 3, button{key: helpKey}})

@@ -87,7 +87,7 @@ type Board struct {
 	down     map[button]*held // keys held by the mouse
 	hook     bool             // the handset is lifted
 	help     bool             // the help overlay is up
-	notice   string
+	notices  []string
 	blinkOn  bool
 	tick     int
 	quitOnce sync.Once
@@ -165,14 +165,17 @@ func (b *Board) Dropped() uint64 {
 	return b.dropped
 }
 
-// SetNotice shows a line under the faceplate ("" removes it), such as a
-// missing sound card.
-func (b *Board) SetNotice(s string) {
+// SetNotices shows lines under the faceplate, such as a missing sound
+// card, one at a time, turning every few seconds; none removes them.
+func (b *Board) SetNotices(lines ...string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.notice = s
+	b.notices = slices.DeleteFunc(slices.Clone(lines), func(s string) bool { return s == "" })
 	b.drawLocked()
 }
+
+// noticeTurn is how many blink ticks (250 ms) each notice stays.
+const noticeTurn = 16
 
 // Held reports whether key k (index: of a programmable or function key)
 // is held down with the mouse.
@@ -442,7 +445,7 @@ func (b *Board) blink() {
 				flashing = true
 			}
 		}
-		if flashing && !b.closed {
+		if (flashing || len(b.notices) > 1 && b.tick%noticeTurn == 0) && !b.closed {
 			b.drawLocked()
 		}
 		b.mu.Unlock()
