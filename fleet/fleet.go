@@ -60,6 +60,10 @@ type Options struct {
 	// OnDevice, if set, is called with each phone once its device exists,
 	// before it is powered on (to subscribe to its events, say).
 	OnDevice func(p *Phone)
+	// Stay keeps the phones running after the scenario until Run's context
+	// ends (to drive them through the control API); Report has the
+	// scenario's results meanwhile.
+	Stay bool
 }
 
 // Progress is one thing that happened in a fleet run.
@@ -93,6 +97,8 @@ type Fleet struct {
 	report  *Report
 	started time.Time
 	step    int // the step running, -1 during the boot
+	// scenarioDone is set once the last step has run.
+	scenarioDone bool
 }
 
 // New makes the fleet's phones (powered off) for opts.Shard.
@@ -218,8 +224,21 @@ func (fl *Fleet) Run(ctx context.Context) (*Report, error) {
 	fl.mu.Lock()
 	fl.report.finish(time.Now())
 	r := fl.report.clone()
+	fl.scenarioDone = true
 	fl.mu.Unlock()
+	if fl.opts.Stay {
+		<-ctx.Done()
+		return r, nil
+	}
 	return r, ctx.Err()
+}
+
+// Done reports whether the scenario has finished (the phones may still run
+// with Options.Stay).
+func (fl *Fleet) Done() bool {
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	return fl.scenarioDone
 }
 
 // makeDevice makes p's device with its network and, when no provisioning
