@@ -210,3 +210,41 @@ func contextUntil(stop <-chan struct{}) (context.Context, context.CancelFunc) {
 	}()
 	return ctx, cancel
 }
+
+// BenchmarkReceiveSocket is the receive path from the wire on Linux: a
+// packet sent on loopback, taken by the pacer's poller (epoll, recvmsg with
+// the kernel timestamp) and stored; the sender's sendto is in the timing.
+func BenchmarkReceiveSocket(b *testing.B) {
+	s, p := benchSession(b, false)
+	if s.e.rx == nil {
+		b.Skip("no receive poller on this platform")
+	}
+	if err := s.e.rx.add(s, s.rtpConn, pollRTP); err != nil {
+		b.Fatal(err)
+	}
+	tx, err := net.DialUDP("udp4", nil, net.UDPAddrFromAddrPort(s.LocalAddr()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tx.Close()
+	pk := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SSRC: 7}, Payload: make([]byte, 160)}
+	buf := make([]byte, 200)
+	now := time.Now()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		pk.SequenceNumber = uint16(i)
+		pk.Timestamp = uint32(i * 160)
+		n, _ := pk.MarshalTo(buf)
+		tx.Write(buf[:n])
+		s.e.rx.poll()
+		if i%8 == 0 {
+			now = now.Add(20 * time.Millisecond)
+			s.playout(p, now)
+		}
+	}
+	b.StopTimer()
+	if st := s.Stats(); st.PacketsReceived < uint64(b.N)*9/10 {
+		b.Fatalf("received %d of %d", st.PacketsReceived, b.N)
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 	"unsafe"
 
@@ -32,7 +31,10 @@ const (
 type pollEntry struct {
 	s    *Session
 	kind pollKind
-	rc   syscall.RawConn
+	// fd is read directly, without RawConn.Control (whose closure would
+	// cost an allocation per drain): Session.Close marks the session closed
+	// under paceMu, which drain holds, before it closes the socket.
+	fd int
 }
 
 type rxPoller struct {
@@ -93,7 +95,7 @@ func (p *rxPoller) add(s *Session, c *net.UDPConn, kind pollKind) error {
 	for k, v := range old {
 		m[k] = v
 	}
-	m[fd] = pollEntry{s: s, kind: kind, rc: rc}
+	m[fd] = pollEntry{s: s, kind: kind, fd: int(fd)}
 	p.byFD.Store(&m)
 	return nil
 }
@@ -148,36 +150,34 @@ func (p *rxPoller) drain(e pollEntry) {
 	if s.closed {
 		return
 	}
-	e.rc.Control(func(fd uintptr) {
-		for range 64 {
-			n, from, at, ok := p.recv(int(fd))
-			if !ok {
-				return
-			}
-			pk := p.buf[:min(n, len(p.buf))]
-			if s.e.cfg.Clock != nil {
-				at = s.e.clk.Now() // an injected clock rules the stream's times
-			}
-			switch e.kind {
-			case pollRTP:
-				p.evs = s.receiveRTP(pk, n > maxPacket, from, &p.hdr, p.plain, p.evs[:0], at)
-			case pollRTCP:
-				if n > maxPacket {
-					s.dropOversize.Add(1)
-					continue
-				}
-				par := s.params.Load()
-				if par == nil {
-					s.dropBefore.Add(1)
-					continue
-				}
-				p.evs = s.receiveRTCP(par, pk, from, p.evs[:0])
-			}
-			for _, ev := range p.evs {
-				s.emit(ev)
-			}
+	for range 64 {
+		n, from, at, ok := p.recv(e.fd)
+		if !ok {
+			return
 		}
-	})
+		pk := p.buf[:min(n, len(p.buf))]
+		if s.e.cfg.Clock != nil {
+			at = s.e.clk.Now() // an injected clock rules the stream's times
+		}
+		switch e.kind {
+		case pollRTP:
+			p.evs = s.receiveRTP(pk, n > maxPacket, from, &p.hdr, p.plain, p.evs[:0], at)
+		case pollRTCP:
+			if n > maxPacket {
+				s.dropOversize.Add(1)
+				continue
+			}
+			par := s.params.Load()
+			if par == nil {
+				s.dropBefore.Add(1)
+				continue
+			}
+			p.evs = s.receiveRTCP(par, pk, from, p.evs[:0])
+		}
+		for _, ev := range p.evs {
+			s.emit(ev)
+		}
+	}
 }
 
 // recv is a non-blocking recvmsg into the poller's buffers that allocates
