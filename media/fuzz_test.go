@@ -20,6 +20,7 @@ func fuzzSession(t testing.TB, srtp bool) (*Session, *params) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { e.Close() })
 	var conns [2]*net.UDPConn
 	for i := range conns {
 		if conns[i], err = net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)}); err != nil {
