@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hdphone/hdphone/clock/clocktest"
 	"github.com/hdphone/hdphone/device"
 	"github.com/hdphone/hdphone/device/flash"
 	"github.com/hdphone/hdphone/device/model"
@@ -95,6 +96,7 @@ func countProgrammable(m *model.Model) int {
 // behaviour: SIGN-14
 // behaviour: LED-1
 // behaviour: LCD-8
+// behaviour: BOOT-17
 func TestEveryNotificationString(t *testing.T) {
 	r := newRig(t, model.MustLookup(model.M450HD),
 		"personal_settings/functional_key/0/type=SPEED_DIAL",
@@ -312,7 +314,6 @@ func TestCallerName(t *testing.T) {
 //
 // behaviour: LED-2
 // behaviour: CALL-2
-// behaviour: LED-3
 func TestLEDs(t *testing.T) {
 	r := newRig(t, model.MustLookup(model.M450HD),
 		"personal_settings/functional_key/0/type=SPEED_DIAL",
@@ -426,8 +427,8 @@ func TestProgrammableKeyTypes(t *testing.T) {
 //
 // behaviour: MAINT-1
 // behaviour: MAINT-4
-// behaviour: WEB-18
-// behaviour: BOOT-19
+// behaviour: BOOT-20
+// behaviour: WEB (phone-screen menus)
 func TestAdministrationMenu(t *testing.T) {
 	r := newRig(t, model.MustLookup(model.M450HD))
 	admin := func() {
@@ -526,7 +527,7 @@ func TestAdministrationMenu(t *testing.T) {
 
 // MENU > Status shows the network and the firmware.
 //
-// behaviour: WEB-18
+// behaviour: WEB (phone-screen menus)
 func TestStatusMenu(t *testing.T) {
 	r := newRig(t, model.MustLookup(model.M445HD))
 	r.phone.Update(func(s *device.State) {
@@ -547,7 +548,7 @@ func TestStatusMenu(t *testing.T) {
 //
 // behaviour: LCD-8
 // behaviour: TIME-2
-// behaviour: WEB-18
+// behaviour: WEB (phone-screen menus)
 func TestSettingsMenu(t *testing.T) {
 	r := newRig(t, model.MustLookup(model.M450HD))
 	r.clk.Set(time.Date(2026, 3, 1, 15, 7, 0, 0, time.UTC))
@@ -739,8 +740,10 @@ func TestPagingPrompts(t *testing.T) {
 	r.intent("AcceptPage true")
 }
 
-// A long press does nothing more than a press; keys during the boot do
+// The boot screen shows the phone's status text; keys during the boot do
 // nothing.
+//
+// behaviour: BOOT-16
 func TestKeysDuringBoot(t *testing.T) {
 	r := newRig(t, model.MustLookup(model.M450HD))
 	r.phone.Update(func(s *device.State) { s.Stage, s.Status = device.StageNetwork, "Acquiring IP…" })
@@ -759,3 +762,71 @@ func TestKeysDuringBoot(t *testing.T) {
 func mustPrefix(s string) (p netipPrefix) { return parsePrefix(s) }
 
 var _ = slices.Contains[[]string]
+
+// The hard keys: CONTACTS opens the directory, VOICEMAIL dials the
+// voicemail number, SPEAKER and HEADSET take the audio, OK answers and
+// dials, MENU opens the menu, TRANSFER asks for a target.
+//
+// behaviour: KEYS-6
+// behaviour: FEAT-3
+func TestHardKeys(t *testing.T) {
+	clk := clocktest.New(t0)
+	ph := uitest.New(model.MustLookup(model.M450HD), clk)
+	ph.Configure("voip/services/msg_waiting_ind/voice_mail_number=8000")
+	r := startRig(t, ph, clk, ui.Config{Contacts: []ui.Contact{{Name: "Alice", Number: "1002"}, {Name: "Bob", Number: "1003"}}})
+	r.tap(hw.KeyContacts)
+	r.see("Directory")
+	r.see("Alice 1002")
+	r.tap(hw.KeyDown, hw.KeyOK)
+	r.intent("Dial 1003")
+	r.phone.Update(func(s *device.State) { s.Calls = nil; s.Audio, s.OffHook = device.AudioNone, false })
+	r.tap(hw.KeyVoicemail)
+	r.intent("Dial 8000")
+	r.phone.Update(func(s *device.State) { s.Calls = nil; s.Audio, s.OffHook = device.AudioNone, false })
+	r.tap(hw.KeySpeaker)
+	r.intent("Speaker")
+	r.see("Dialing")
+	r.led(hw.LED{Kind: hw.LEDSpeaker}, hw.LEDState{Color: hw.Green})
+	r.tap(hw.KeyHeadset)
+	r.intent("Headset")
+	r.led(hw.LED{Kind: hw.LEDHeadset}, hw.LEDState{Color: hw.Green})
+	r.dial("77")
+	r.tap(hw.KeyOK)
+	r.intent("Dial 77")
+	r.phone.Update(func(s *device.State) {
+		s.Calls = []device.Call{{ID: "c8", Direction: device.Incoming, State: device.CallIncoming, Number: "1004"}}
+	})
+	r.tap(hw.KeyOK)
+	r.intent("Answer c8")
+}
+
+// With voip/services/vm_skip_pin_code/enabled=0 the voicemail key asks
+// for the PIN and sends it after the answer.
+//
+// behaviour: FEAT-4
+func TestVoicemailPIN(t *testing.T) {
+	r := newRig(t, model.MustLookup(model.M450HD), "voip/services/msg_waiting_ind/voice_mail_number=8000",
+		"voip/services/vm_skip_pin_code/enabled=0")
+	r.tap(hw.KeyVoicemail)
+	r.see("Voicemail PIN")
+	r.dial("4321")
+	r.see("****")
+	r.tap(hw.KeyOK)
+	r.intent("Dial 8000,,4321#")
+}
+
+// The idle screen shows the extension with
+// lync/sign_in/line_type_display/ext=1 (the default), the full number
+// with 0.
+//
+// behaviour: SIGN-8
+func TestLineTypeDisplay(t *testing.T) {
+	r := newRig(t, model.MustLookup(model.M445HD))
+	r.phone.Update(func(s *device.State) { s.Lines[0].ID, s.Lines[0].Display = "+4930555501001", "1001" })
+	f := r.see("Registered")
+	if !strings.HasPrefix(f.Rows[0], "1001 ") || strings.Contains(f.Rows[0], "+4930") {
+		t.Errorf("header %q, want the extension 1001", f.Rows[0])
+	}
+	r.phone.Configure("lync/sign_in/line_type_display/ext=0")
+	r.see("+4930555501001")
+}

@@ -116,17 +116,13 @@ func renderHeader(c *canvas, v view) {
 	c.right(rowStatus, date)
 }
 
-// lineName is the user or extension the idle screen shows: the line's
-// display (extension_display, else its id), or its description when
-// lync/sign_in/line_type_display/ext=0 asks for the full number (SIGN-8).
+// lineName is the user or extension the idle screen shows: the
+// extension (the line's display: extension_display, else its id), or the
+// full number (the line's id) with lync/sign_in/line_type_display/ext=0
+// (SIGN-8).
 func lineName(v view, ln device.Line) string {
-	if !v.flag("lync/sign_in/line_type_display/ext") {
-		if d := v.get("voip/line/0/description"); d != "" {
-			return d
-		}
-		if ln.ID != "" {
-			return ln.ID
-		}
+	if !v.flag("lync/sign_in/line_type_display/ext") && ln.ID != "" {
+		return ln.ID
 	}
 	if ln.Display != "" {
 		return ln.Display

@@ -220,7 +220,6 @@ func dump(v view) string {
 // behaviour: PAGE-2
 // behaviour: PAGE-6
 // behaviour: FEAT-7
-// behaviour: SIGN-8
 // behaviour: KEYS-1
 // behaviour: KEYS-2
 // behaviour: KEYS-4

@@ -5,10 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hdphone/hdphone/device/model"
+	"github.com/hdphone/hdphone/hw"
+	"github.com/hdphone/hdphone/hw/term"
 	"github.com/hdphone/hdphone/internal/testpeer"
 )
 
@@ -146,4 +150,57 @@ func TestDeskPhoneInTmuxEmbeddedLabAndState(t *testing.T) {
 	again := hdphoneInTmux(t, args...)
 	again.WaitScreen(t, 20*time.Second, "1007", "Registered DND")
 	quit(t, again)
+}
+
+// The terminal faceplate has each model's keys where the phone has them:
+// 445HD programmable keys 12-17 beside the screen and sidecar keys 1-33
+// (indices 0-11 and 18-38); 450HD keys 0-7 beside the screen and
+// expansion keys 9-48 (indices 8-47); RX50 none beside the screen (Menu >
+// Keys).
+//
+// behaviour: KEYS-1
+// behaviour: KEYS-2
+// behaviour: KEYS-3
+// behaviour: KEYS-4
+func TestTermLayoutPerModel(t *testing.T) {
+	sideOf := func(l term.Layout) (idx, num []int) {
+		for _, s := range l.Side {
+			idx, num = append(idx, s.Index), append(num, s.Number)
+		}
+		return
+	}
+	beside := func(l term.Layout) (out []int) {
+		for _, s := range append(append([]term.Slot{}, l.Left...), l.Right...) {
+			out = append(out, s.Index)
+		}
+		return
+	}
+	span := func(a, b int) (out []int) {
+		for n := a; n <= b; n++ {
+			out = append(out, n)
+		}
+		return
+	}
+	l445 := termLayout(model.MustLookup(model.M445HD))
+	if got := beside(l445); !slices.Equal(got, span(12, 17)) {
+		t.Errorf("445HD keys beside the screen %v, want 12-17", got)
+	}
+	idx, num := sideOf(l445)
+	if !slices.Equal(idx, append(span(0, 11), span(18, 38)...)) || !slices.Equal(num, span(1, 33)) {
+		t.Errorf("445HD sidecar indices %v numbered %v, want 0-11,18-38 as 1-33", idx, num)
+	}
+	l450 := termLayout(model.MustLookup(model.M450HD))
+	if got := beside(l450); !slices.Equal(got, span(0, 7)) {
+		t.Errorf("450HD keys beside the screen %v, want 0-7", got)
+	}
+	idx, num = sideOf(l450)
+	if !slices.Equal(idx, span(8, 47)) || !slices.Equal(num, span(9, 48)) {
+		t.Errorf("450HD expansion indices %v numbered %v, want 8-47 as 9-48", idx, num)
+	}
+	if lrx := termLayout(model.MustLookup(model.MRX50)); len(lrx.Left)+len(lrx.Right)+len(lrx.Side) != 0 || slices.Contains(lrx.HardKeys, hw.KeyHook) {
+		t.Errorf("RX50 layout has keys beside the screen or a handset: %+v", lrx)
+	}
+	if lhrs := termLayout(model.MustLookup(model.MHRS)); !slices.Equal(beside(lhrs), span(0, 7)) || len(lhrs.Side) != 0 {
+		t.Errorf("HRS layout %+v, want keys 0-7 and no sidecar", lhrs)
+	}
 }
