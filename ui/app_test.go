@@ -761,7 +761,7 @@ func TestKeysDuringBoot(t *testing.T) {
 
 func mustPrefix(s string) (p netipPrefix) { return parsePrefix(s) }
 
-var _ = slices.Contains[[]string]
+
 
 // The hard keys: CONTACTS opens the directory, VOICEMAIL dials the
 // voicemail number, SPEAKER and HEADSET take the audio, OK answers and
@@ -829,4 +829,45 @@ func TestLineTypeDisplay(t *testing.T) {
 	}
 	r.phone.Configure("lync/sign_in/line_type_display/ext=0")
 	r.see("+4930555501001")
+}
+
+// A call through its states on every model, on the virtual board: the
+// incoming screen with the ringer flashing, connected with the audio
+// device's LED, held, resumed, ended.
+//
+// behaviour: LED-2
+func TestCallStatesEveryModel(t *testing.T) {
+	for _, m := range model.All() {
+		t.Run(string(m.Name), func(t *testing.T) {
+			r := newRig(t, m)
+			r.phone.Update(func(s *device.State) {
+				s.Calls = []device.Call{{ID: "c1", Direction: device.Incoming, State: device.CallIncoming, Number: "1002"}}
+			})
+			r.see("Incoming call")
+			r.see("Answer Reject")
+			r.led(ringer, hw.LEDState{Color: hw.Blue, Pattern: hw.FlashFast})
+			r.softkey("Answer")
+			r.see("Connected")
+			r.led(ringer, hw.LEDState{})
+			if m.HasKey(hw.KeyHold) {
+				r.tap(hw.KeyHold)
+			} else {
+				r.softkey("BXfer") // the RX50 has no HOLD key: Hold only with sk_blind_transfer=0
+				r.softkey("Cancel")
+				r.phone.Configure("voip/signalling/sip/sk_blind_transfer/enable=0")
+				r.softkey("Hold")
+			}
+			r.see("On hold")
+			r.softkey("Resume")
+			r.see("Connected")
+			r.tap(hw.KeyMute)
+			r.led(hw.LED{Kind: hw.LEDMute}, hw.LEDState{Color: hw.Red})
+			if m.HasKey(hw.KeySpeaker) && slices.Contains(m.LEDs, hw.LEDSpeaker) {
+				r.led(hw.LED{Kind: hw.LEDSpeaker}, hw.LEDState{Color: hw.Green})
+			}
+			r.softkey("End")
+			r.see("Call ended")
+			r.led(hw.LED{Kind: hw.LEDMute}, hw.LEDState{})
+		})
+	}
 }
