@@ -370,7 +370,6 @@ func TestLEDs(t *testing.T) {
 // behaviour: KEYS-5
 // behaviour: FEAT-1
 // behaviour: FEAT-2
-// behaviour: PAGE-1
 func TestProgrammableKeyTypes(t *testing.T) {
 	m := model.MustLookup(model.M445HD) // keys 12-17 beside the screen, sidecar 0-11, 18-38
 	r := newRig(t, m,

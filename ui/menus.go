@@ -596,3 +596,10 @@ func (a *App) openEmergency() {
 func (a *App) tr(s string) string {
 	return translate(a.phone.Snapshot().Config.Get("personal_settings/language"), s)
 }
+
+func bool01(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/hdphone/hdphone/clock"
@@ -53,96 +52,14 @@ type Phone interface {
 	FactoryReset(ctx context.Context) error
 }
 
-// ForDevice adapts a *device.Phone to Phone. Intents the phone does not
-// have (yet) are filled in: DND and call forward through ApplyConfig with
-// the line's settings, the local time from the phone's clock, and the rest
-// as ErrNotAvailable.
+// ForDevice adapts a *device.Phone to Phone: the phone has every intent;
+// the call logs come from its flash.
 func ForDevice(p *device.Phone) Phone { return devicePhone{p} }
 
 type devicePhone struct{ *device.Phone }
 
+var _ Phone = devicePhone{}
+
 func (d devicePhone) CallHistory(kind flash.CallKind) ([]flash.Call, error) {
 	return d.Flash().History().List(kind)
-}
-
-// The methods below are looked up at run time, so that the adapter builds
-// against a device package that does not have them yet.
-
-func (d devicePhone) LocalTime() time.Time {
-	if x, ok := any(d.Phone).(interface{ LocalTime() time.Time }); ok {
-		return x.LocalTime()
-	}
-	return d.Clock().Now()
-}
-
-func (d devicePhone) SetDND(ctx context.Context, on bool) error {
-	if x, ok := any(d.Phone).(interface {
-		SetDND(context.Context, bool) error
-	}); ok {
-		return x.SetDND(ctx, on)
-	}
-	_, _, err := d.ApplyConfig(ctx, "dnd", []byte(fmt.Sprintf("voip/line/0/do_not_disturb/activated=%s\n", bool01(on))))
-	return err
-}
-
-func (d devicePhone) SetForward(ctx context.Context, target string) error {
-	if x, ok := any(d.Phone).(interface {
-		SetForward(context.Context, string) error
-	}); ok {
-		return x.SetForward(ctx, target)
-	}
-	cfg := fmt.Sprintf("voip/line/0/call_forward/active=%s\n", bool01(target != ""))
-	if target != "" {
-		cfg += "voip/line/0/call_forward/destination=" + target + "\n"
-	}
-	_, _, err := d.ApplyConfig(ctx, "forward", []byte(cfg))
-	return err
-}
-
-func (d devicePhone) Page(ctx context.Context, n int) error {
-	if x, ok := any(d.Phone).(interface {
-		Page(context.Context, int) error
-	}); ok {
-		return x.Page(ctx, n)
-	}
-	return fmt.Errorf("%w: paging", ErrNotAvailable)
-}
-
-func (d devicePhone) EndPage(ctx context.Context) error {
-	if x, ok := any(d.Phone).(interface{ EndPage(context.Context) error }); ok {
-		return x.EndPage(ctx)
-	}
-	return fmt.Errorf("%w: paging", ErrNotAvailable)
-}
-
-func (d devicePhone) AcceptPage(ctx context.Context, accept bool) error {
-	if x, ok := any(d.Phone).(interface {
-		AcceptPage(context.Context, bool) error
-	}); ok {
-		return x.AcceptPage(ctx, accept)
-	}
-	return fmt.Errorf("%w: paging", ErrNotAvailable)
-}
-
-func (d devicePhone) DiscreetCall(ctx context.Context, n int) error {
-	if x, ok := any(d.Phone).(interface {
-		DiscreetCall(context.Context, int) error
-	}); ok {
-		return x.DiscreetCall(ctx, n)
-	}
-	return fmt.Errorf("%w: discreet call", ErrNotAvailable)
-}
-
-func (d devicePhone) Conference(ctx context.Context) error {
-	if x, ok := any(d.Phone).(interface{ Conference(context.Context) error }); ok {
-		return x.Conference(ctx)
-	}
-	return fmt.Errorf("%w: local conference", ErrNotAvailable)
-}
-
-func bool01(b bool) string {
-	if b {
-		return "1"
-	}
-	return "0"
 }
