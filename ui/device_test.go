@@ -67,7 +67,7 @@ func newRealPhone(t *testing.T, m *model.Model, mac byte, cfg []string, stages m
 		t.Fatal(err)
 	}
 	p, err := device.New(device.Config{Model: m, MAC: net.HardwareAddr{0x00, 0x90, 0x8f, 0x10, 0x20, mac}, Flash: fl,
-		Addr: randomLoopback(), MediaPorts: media.PortAny, Stages: stages})
+		Addr: randomLoopback(), MediaPorts: media.PortAny, Stages: stages, MulticastIf: netip.MustParseAddr("127.0.0.1")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,4 +249,49 @@ func TestRealPhoneNotifications(t *testing.T) {
 		r.gone(text)
 		r.led(ringer, hw.LEDState{})
 	}
+}
+
+// A page sent with a paging key of a real phone's screen plays on another
+// real phone, whose screen shows the group name and the key label; the
+// paging keys' LEDs show sending and playing.
+//
+// behaviour: PAGE-1
+// behaviour: PAGE-2
+// behaviour: PAGE-5
+func TestRealPhonePagingKeys(t *testing.T) {
+	srv := startProxy(t)
+	host, port := srv.Addr().Addr().String(), int(srv.Addr().Port())
+	var b [2]byte
+	rand.Read(b[:])
+	group := fmt.Sprintf("224.0.%d.%d", 10+b[0]%200, 1+b[1]%250)
+	paging := []string{
+		"voip/services/group_paging/enabled=1",
+		"personal_settings/functional_key/2/type=PAGING",
+		"personal_settings/functional_key/2/key_label=Floor 2",
+		"voip/services/group_paging/group/2/activated=1",
+		"voip/services/group_paging/group/2/multicast_addr=" + group,
+		fmt.Sprintf("voip/services/group_paging/group/2/port=%d", 20000+int(b[0])*64+int(b[1]%64)),
+		"voip/services/group_paging/group/2/name=Sales",
+	}
+	m := model.MustLookup(model.M450HD)
+	a := newRealPhone(t, m, 11, append(lineConfig("1001", host, port, "lab.test"), paging...), nil)
+	c := newRealPhone(t, m, 12, append(lineConfig("1002", host, port, "lab.test"), paging...), nil)
+	waitState(t, a, "A registered", registered)
+	waitState(t, c, "C registered", registered)
+	ra, rc := screenRig(t, a), screenRig(t, c)
+	ra.see("Floor 2")
+	rc.see("Floor 2")
+	key := hw.LED{Kind: hw.LEDKey, Index: 2}
+	ra.pkey(2)
+	ra.see("Paging")
+	ra.see("Sales - Floor 2")
+	ra.led(key, hw.LEDState{Color: hw.Green})
+	rc.see("Page received")
+	rc.see("Sales - Floor 2")
+	rc.led(key, hw.LEDState{Color: hw.Red})
+	ra.pkey(2)
+	ra.see("Redial")
+	ra.led(key, hw.LEDState{})
+	rc.see("Redial") // the page ends once its audio stops
+	rc.led(key, hw.LEDState{})
 }
