@@ -1,6 +1,7 @@
 package device
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -100,7 +101,31 @@ func (p *Phone) newMedia(s *state, r *callRec) (callMedia, error) {
 			return nil, fmt.Errorf("device: SRTP keys: %w", err)
 		}
 	}
+	p.pumpMediaEvents(s, r.view.ID, sess)
 	return &sessionMedia{sess: sess, local: local, src: cfg.Source, sink: cfg.Sink}, nil
+}
+
+// pumpMediaEvents reports the digits the far end sends in the media (RFC
+// 4733 telephone-events) as phone events, as SIP INFO digits are, until the
+// session closes.
+func (p *Phone) pumpMediaEvents(s *state, id string, sess *media.Session) {
+	p.async(s, func(ctx context.Context) {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev, ok := <-sess.Events():
+				if !ok {
+					return
+				}
+				if ev.Kind == media.EventDTMF {
+					p.post(ctx, func(s *state) {
+						p.emit(Event{Kind: EventDTMF, Stage: s.Stage, Text: fmt.Sprintf("%s %c", id, ev.Digit)})
+					})
+				}
+			}
+		}
+	})
 }
 
 func direction(hold bool) sdp.Direction {

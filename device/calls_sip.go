@@ -468,8 +468,10 @@ func (p *Phone) answerLocked(s *state, r *callRec) {
 		return
 	}
 	p.stopTimer(r)
-	// Answering a waiting call holds the one in progress.
-	if cur := s.calls.byState(CallConnected); cur != nil && cur != r {
+	// Answering a waiting call holds the one in progress, unless the new
+	// call replaces it (it is about to end; a re-INVITE would only race the
+	// BYE).
+	if cur := s.calls.byState(CallConnected); cur != nil && cur != r && cur != r.leg.replaces {
 		p.holdLocked(s, cur)
 	}
 	if s.calls.audio == AudioNone && !r.view.Discreet {
@@ -749,10 +751,27 @@ func (p *Phone) completeTransferLocked(s *state) error {
 // referLocked sends a REFER for call r (refer waits for its final response on
 // a cycle goroutine) and shows the transfer, or its failure, on the call.
 func (p *Phone) referLocked(s *state, r *callRec, what string, refer func(context.Context) error) {
+	p.referTry(s, r, what, refer, 0)
+}
+
+// referTries bounds the REFERs a transfer sends when the far end answers
+// 491: it still has a request of ours in the dialog pending (linphone
+// refuses a REFER that follows the hold re-INVITE too closely).
+const referTries = 3
+
+func (p *Phone) referTry(s *state, r *callRec, what string, refer func(context.Context) error, try int) {
 	r.view.Transfer = what
 	p.async(s, func(ctx context.Context) {
 		err := refer(ctx)
 		p.post(ctx, func(s *state) {
+			if err != nil && responseCode(err) == 491 && try+1 < referTries && r.view.State != CallEnded {
+				p.after(s, time.Duration(200+rand.IntN(300))*time.Millisecond, func(s *state) {
+					if r.view.State != CallEnded {
+						p.referTry(s, r, what, refer, try+1)
+					}
+				})
+				return
+			}
 			if err != nil {
 				r.view.Transfer = "transfer failed: " + err.Error()
 				p.syncCalls(s)
@@ -775,7 +794,10 @@ func (p *Phone) transfereeLocked(s *state, l *sipLine, from *callRec, ref *sip.R
 		r.view.Transfer = "transferred by " + from.view.Number
 	}
 	p.emit(Event{Kind: EventCall, Stage: s.Stage, Text: fmt.Sprintf("%s transfer requested to %s", r.view.ID, ref.Target)})
-	if from != nil && from.view.State == CallConnected {
+	// Hold the call we are transferred from, unless the transferor already
+	// holds it: a re-INVITE then only races the NOTIFYs in that dialog
+	// (linphone answers a NOTIFY during a re-INVITE with 491).
+	if from != nil && from.view.State == CallConnected && !from.view.RemoteHeld {
 		p.holdLocked(s, from)
 	}
 	p.placeLocked(s, r)

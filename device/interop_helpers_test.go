@@ -308,3 +308,18 @@ func (l *eventLog) wait(t *testing.T, kind device.EventKind, text string, timeou
 		}
 	}
 }
+
+// drain returns the events seen so far, reading what is queued.
+func (l *eventLog) drain() []device.Event {
+	for {
+		select {
+		case e, ok := <-l.ch:
+			if !ok {
+				return l.seen
+			}
+			l.seen = append(l.seen, e)
+		default:
+			return l.seen
+		}
+	}
+}

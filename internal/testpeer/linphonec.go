@@ -30,6 +30,15 @@ type LinphoneConfig struct {
 	CAFile string
 	// ToneHz is the tone linphonec plays as microphone; 0 means 600 Hz.
 	ToneHz int
+	// Codecs are audio codecs to enable first, in priority order, as
+	// "MIME/rate" ("G722/8000", "PCMA/8000"); liblinphone keeps its other
+	// codecs after them as it has them (G.722 is off by default).
+	Codecs []string
+	// MediaEncryption is linphone's media_encryption ("srtp" for SDES-SRTP);
+	// "" means none.
+	MediaEncryption string
+	// DTMFInfo sends DTMF as SIP INFO instead of RFC 2833/4733 events.
+	DTMFInfo bool
 }
 
 // Linphone is a running linphonec 5 (liblinphone), driven through its
@@ -95,6 +104,16 @@ audio_rtp_port=%d-%d
 [sound]
 echocancellation=0
 `, udp, tcp, tls, cfg.CAFile, map[bool]int{true: 0, false: -1}[cfg.Registrar != ""], rtp, rtp+19)
+	if cfg.MediaEncryption != "" {
+		rc = strings.Replace(rc, "[sip]\n", "[sip]\nmedia_encryption="+cfg.MediaEncryption+"\nmedia_encryption_mandatory=1\n", 1)
+	}
+	if cfg.DTMFInfo {
+		rc = strings.Replace(rc, "[sip]\n", "[sip]\nuse_info=1\nuse_rfc2833=0\n", 1)
+	}
+	for i, c := range cfg.Codecs {
+		mime, rate, _ := strings.Cut(c, "/")
+		rc += fmt.Sprintf("[audio_codec_%d]\nmime=%s\nrate=%s\nchannels=1\nenabled=1\n", i, mime, rate)
+	}
 	if cfg.Registrar != "" {
 		rc += fmt.Sprintf(`[proxy_0]
 reg_proxy=<sip:%s;transport=%s>
