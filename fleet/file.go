@@ -146,7 +146,7 @@ var (
 
 // MaxPhones bounds a fleet file (a 16-bit MAC range per group, and what a
 // machine can hold).
-const MaxPhones = 1 << 20
+const MaxPhones = 100000
 
 // DefaultAddresses is where loopback phones get their addresses.
 var DefaultAddresses = netip.MustParsePrefix("127.100.0.0/16")
@@ -215,7 +215,7 @@ func Parse(name string, data []byte) (*File, error) {
 		d.expand(f)
 		expanded = len(d.errs) == 0
 	}
-	before := len(d.errs)
+
 	if ns, ok := top.list("scenario"); ok {
 		for i, n := range ns {
 			f.Scenario = append(f.Scenario, d.step(n, fmt.Sprintf("scenario[%d]", i), i))
@@ -225,7 +225,8 @@ func Parse(name string, data []byte) (*File, error) {
 	if f.Name == "" {
 		f.Name = baseName(name)
 	}
-	if expanded && len(d.errs) == before {
+
+	if expanded {
 		d.resolveSteps(f)
 	}
 	if len(d.errs) > 0 {

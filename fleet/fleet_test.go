@@ -3,6 +3,9 @@ package fleet_test
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +18,7 @@ func mustParse(t testing.TB, src string) *fleet.File {
 	if err != nil {
 		t.Fatalf("parse: %v", err)
 	}
+	f.Network.Addresses = testAddresses()
 	return f
 }
 
@@ -33,31 +37,223 @@ func run(t testing.TB, f *fleet.File, opts fleet.Options) *fleet.Report {
 	return r
 }
 
-// behaviour: SIP-1
-// behaviour: MEDIA-1
-func TestPairsCallThroughTheEmbeddedLab(t *testing.T) {
-	f := mustParse(t, `
-name: small
+func dump(r *fleet.Report) string {
+	var b bytes.Buffer
+	r.WriteJSON(&b)
+	return b.String()
+}
 
+// result returns a phone's result of a step.
+func result(t *testing.T, r *fleet.Report, step, phone string) fleet.Result {
+	t.Helper()
+	for _, st := range r.Steps {
+		if st.Name != step {
+			continue
+		}
+		for _, res := range st.Results {
+			if res.Phone == phone {
+				return res
+			}
+		}
+	}
+	t.Fatalf("no result of %s on %s", step, phone)
+	return fleet.Result{}
+}
+
+// 200 phones boot into the embedded lab (DHCP, per-MAC files, registrar)
+// and call each other in 100 pairs; each side hears the other's tone.
+//
+// behaviour: BOOT-1
+// behaviour: PROV-1
+// behaviour: SIP-1
+func TestTwoHundredPhonesCallInPairs(t *testing.T) {
+	f, err := fleet.Load("testdata/pairs.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Boot.Spread = 500 * time.Millisecond
+	f.Network.Addresses = testAddresses()
+	metrics := fleet.NewMetrics()
+	fl, err := fleet.New(f, fleet.Options{Metrics: metrics})
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics.Attach(fl)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	r, err := fl.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Failed() || r.Summary.Passed != 900 || r.Summary.Booted != 200 {
+		t.Fatalf("%s\n%s", r.Summary, dump(r))
+	}
+	for _, id := range []string{"desk-1", "desk-200"} {
+		res := result(t, r, "audio", id)
+		if res.Level == nil || *res.Level < -16 {
+			t.Errorf("%s heard its peer at %v dBm0 (%s)", id, res.Level, res.Detail)
+		}
+	}
+	if !strings.Contains(result(t, r, "audio", "desk-2").Detail, "hears 1001's 400 Hz") {
+		t.Errorf("desk-2: %s", result(t, r, "audio", "desk-2").Detail)
+	}
+	// Metrics: every phone's boot observed, every result counted.
+	mfs, err := metrics.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			key := mf.GetName()
+			for _, l := range m.GetLabel() {
+				key += "," + l.GetName() + "=" + l.GetValue()
+			}
+			switch {
+			case m.GetHistogram() != nil:
+				got[key] = float64(m.GetHistogram().GetSampleCount())
+			case m.GetCounter() != nil:
+				got[key] = m.GetCounter().GetValue()
+			case m.GetGauge() != nil:
+				got[key] = m.GetGauge().GetValue()
+			}
+		}
+	}
+	for key, want := range map[string]float64{
+		"hdphone_boot_seconds":                               200,
+		"hdphone_step_results_total,status=passed,step=call": 100,
+		"hdphone_step_results_total,status=passed,step=boot": 200,
+	} {
+		if got[key] != want {
+			t.Errorf("metric %s = %v, want %v", key, got[key], want)
+		}
+	}
+}
+
+// A phone that fails a step is reported and skips the later steps; every
+// other phone goes on, and the JUnit file shows the failure and the skips.
+func TestAFailingPhoneDoesNotStopTheFleet(t *testing.T) {
+	f := mustParse(t, `
+name: isolation
 phones:
   - group: desk
     model: 450HD
     count: 4
 scenario:
   - wait: registered
-  - {name: call, each: pairs, call: peer}
-  - {name: answer, each: pairs, answer: peer}
-  - {name: audio, each: pairs, check_audio: peer}
-  - {name: hang up, each: pairs, hangup: }
+  - {name: call nowhere, phones: desk-1, call: "4242"}
+  - {name: wait for a call that never comes, phones: desk-2, wait: ringing, timeout: 300ms}
+  - {name: pair call, each: pairs, call: peer}
+  - {name: pair answer, each: pairs, answer: peer}
+  - {name: clean up, each: pairs, hangup: , always: true}
 `)
 	r := run(t, f, fleet.Options{})
-	if r.Failed() {
+	if got := result(t, r, "call nowhere", "desk-1"); got.Status != fleet.StatusFailed || !strings.Contains(got.Error, "404") {
+		t.Errorf("desk-1: %+v", got)
+	}
+	if got := result(t, r, "wait for a call that never comes", "desk-2"); got.Status != fleet.StatusFailed || !strings.Contains(got.Error, "timed out") {
+		t.Errorf("desk-2: %+v", got)
+	}
+	if got := result(t, r, "pair call", "desk-1"); got.Status != fleet.StatusSkipped || !strings.Contains(got.Error, "call nowhere") {
+		t.Errorf("desk-1 after failing: %+v", got)
+	}
+	for _, id := range []string{"desk-3"} {
+		if got := result(t, r, "pair call", id); got.Status != fleet.StatusPassed {
+			t.Errorf("%s: %+v", id, got)
+		}
+	}
+	if got := result(t, r, "pair answer", "desk-4"); got.Status != fleet.StatusPassed {
+		t.Errorf("desk-4: %+v", got)
+	}
+	// always: runs on failed phones too (desk-1 has no call: that fails).
+	if got := result(t, r, "clean up", "desk-1"); got.Status != fleet.StatusFailed {
+		t.Errorf("clean up on desk-1: %+v", got)
+	}
+	if !r.Failed() || r.Summary.Failed != 3 || r.Summary.Skipped != 2 {
+		t.Errorf("summary %s\n%s", r.Summary, dump(r))
+	}
+	var out bytes.Buffer
+	if err := r.WriteJUnit(&out); err != nil {
+		t.Fatal(err)
+	}
+	var suites struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+		Skipped  int `xml:"skipped,attr"`
+		Suites   []struct {
+			Name  string `xml:"name,attr"`
+			Cases []struct {
+				Name    string `xml:"name,attr"`
+				Failure *struct {
+					Message string `xml:"message,attr"`
+				} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(out.Bytes(), &suites); err != nil {
+		t.Fatal(err)
+	}
+	if suites.Failures != r.Summary.Failed || suites.Skipped != r.Summary.Skipped || suites.Tests != r.Summary.Results {
+		t.Errorf("JUnit counts %+v, report %s", suites, r.Summary)
+	}
+	found := false
+	for _, s := range suites.Suites {
+		for _, c := range s.Cases {
+			if s.Name == "isolation: call nowhere" && c.Name == "desk-1" && c.Failure != nil && strings.Contains(c.Failure.Message, "404") {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Errorf("JUnit lacks desk-1's failure:\n%s", out.String())
+	}
+}
+
+// Shards of one file run disjoint phones; their reports merge into the
+// fleet's, and overlapping reports are refused.
+func TestShardsMerge(t *testing.T) {
+	src := `
+name: sharded
+phones:
+  - group: desk
+    model: 450HD
+    count: 6
+scenario:
+  - wait: registered
+  - {name: call, each: pairs, call: peer}
+  - {name: answer, each: pairs, answer: peer}
+`
+	var reports []*fleet.Report
+	for i := 0; i < 2; i++ {
+		r := run(t, mustParse(t, src), fleet.Options{Shard: fleet.Shard{Index: i, Count: 2}})
+		if r.Failed() {
+			t.Fatalf("shard %d: %s\n%s", i, r.Summary, dump(r))
+		}
+		// Through JSON, as shards on other machines hand them over.
 		var b bytes.Buffer
 		r.WriteJSON(&b)
-		t.Fatalf("failed: %s\n%s", r.Summary, b.String())
+		back, err := fleet.ReadReport(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reports = append(reports, back)
 	}
-	t.Log(r.Summary)
-	var b bytes.Buffer
-	r.WriteJSON(&b)
-	t.Log(b.String())
+	if n := len(reports[0].Phones); n != 4 {
+		t.Errorf("shard 0 ran %d phones, want 4", n)
+	}
+	m, err := fleet.Merge(reports...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Phones) != 6 || m.Summary.Passed != 6+6+3+3 || len(m.Shards) != 2 || m.Summary.Booted != 6 {
+		t.Errorf("merged: %d phones, shards %v, %s", len(m.Phones), m.Shards, m.Summary)
+	}
+	if _, err := fleet.Merge(reports[0], reports[0]); !errors.Is(err, fleet.ErrMerge) {
+		t.Errorf("overlapping shards merged: %v", err)
+	}
+	other := *reports[1]
+	other.Fleet = "another"
+	if _, err := fleet.Merge(reports[0], &other); !errors.Is(err, fleet.ErrMerge) {
+		t.Errorf("reports of two fleets merged: %v", err)
+	}
 }

@@ -70,9 +70,9 @@ func (p *Phone) audioFor(c device.Call) (media.Source, media.Sink) {
 	return src, rec
 }
 
-// Heard returns the level in dBm0 at which the last half second of call id
-// holds a tone of freq Hz, and how many samples were recorded (0: nothing
-// was received).
+// Heard returns the level in dBm0 at which the last quarter of a second of
+// call id holds a tone of freq Hz, and how many samples were recorded (0:
+// nothing was received).
 func (p *Phone) Heard(id string, freq float64) (level float64, samples int) {
 	p.mu.Lock()
 	rec := p.heard[id]
@@ -82,8 +82,8 @@ func (p *Phone) Heard(id string, freq float64) (level float64, samples int) {
 	}
 	pcm := rec.Samples()
 	n := len(pcm)
-	if half := device.AudioRate / 2; len(pcm) > half {
-		pcm = pcm[len(pcm)-half:]
+	if win := device.AudioRate / 4; len(pcm) > win {
+		pcm = pcm[len(pcm)-win:]
 	}
 	return tone.Level(pcm, device.AudioRate, freq), n
 }

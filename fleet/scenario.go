@@ -652,7 +652,8 @@ func (fl *Fleet) transfer(ctx context.Context, s *Step, w work) (outcome, error)
 }
 
 // checkAudio passes once the phone's current call carries the far end's
-// tone at MinLevel or more (in the last half second received).
+// tone at MinLevel or more (in the last quarter second received, once half
+// a second has come).
 func (fl *Fleet) checkAudio(ctx context.Context, s *Step, w work) (outcome, error) {
 	d := w.me.Device
 	freq := s.Freq
@@ -692,9 +693,13 @@ func (fl *Fleet) checkAudio(ctx context.Context, s *Step, w work) (outcome, erro
 			}
 			var lvl float64
 			lvl, samples = w.me.Heard(c.ID, f)
-			best = max(best, lvl)
 			freq = f
-			if lvl >= s.MinLevel {
+			// Judge after half a second: the first packets of a call (the
+			// jitter buffer filling) are not its level.
+			if samples >= device.AudioRate/2 {
+				best = max(best, lvl)
+			}
+			if samples >= device.AudioRate/2 && lvl >= s.MinLevel {
 				v := math.Round(lvl*10) / 10
 				return outcome{detail: fmt.Sprintf("hears %s's %g Hz at %.1f dBm0", c.Number, f, v), level: &v}, nil
 			}
@@ -711,6 +716,9 @@ func (fl *Fleet) checkAudio(ctx context.Context, s *Step, w work) (outcome, erro
 			}
 			if samples == 0 {
 				return o, fmt.Errorf("nothing received in the call with %s", c.Number)
+			}
+			if samples < device.AudioRate/2 {
+				return o, fmt.Errorf("only %d ms received in the call with %s", samples*1000/device.AudioRate, c.Number)
 			}
 			return o, fmt.Errorf("%g Hz from %s heard at %.1f dBm0 at best, want %.1f or more", freq, c.Number, best, s.MinLevel)
 		case <-tick.C:

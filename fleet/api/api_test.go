@@ -2,9 +2,12 @@ package api_test
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -35,6 +38,9 @@ scenario:
 	if err != nil {
 		t.Fatal(err)
 	}
+	var b [2]byte
+	rand.Read(b[:])
+	f.Network.Addresses = netip.MustParsePrefix(fmt.Sprintf("127.%d.%d.0/24", 130+int(b[0])%60, b[1]))
 	srv := api.New(api.Config{})
 	fl, err := fleet.New(f, fleet.Options{
 		Stay: true,
@@ -57,7 +63,7 @@ scenario:
 		cancel()
 		<-done
 	})
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !fl.Done() {
 		if time.Now().After(deadline) {
 			t.Fatal("the fleet did not finish its scenario")
