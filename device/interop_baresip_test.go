@@ -1,6 +1,7 @@
 package device_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -111,4 +112,88 @@ func TestAttendedTransferToBaresip(t *testing.T) {
 	if calls := c.Command(t, "listcalls", ""); strings.Count(calls, "sip:") != 1 || !strings.Contains(calls, "sip:1001@") {
 		t.Errorf("baresip's calls after the transfer:\n%s\nwant only the one with A", calls)
 	}
+}
+
+// SDES-SRTP with baresip (its srtp module, mediaenc=srtp-mand) in both
+// directions, with G.722 (its g722 module) forced by the phone's codec
+// list: each side hears the other's tone, so each decrypts the other's SRTP.
+//
+// behaviour: MEDIA-1
+// behaviour: MEDIA-8
+func TestSRTPWithBaresip(t *testing.T) {
+	if _, err := os.Stat("/usr/lib/baresip/modules/srtp.so"); err != nil {
+		testpeer.Unavailable(t, "baresip's srtp module")
+	}
+	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true})
+	bs := testpeer.StartBaresip(t, testpeer.BaresipConfig{User: "1002", Domain: k.Domain, Registrar: k.Addr(),
+		ToneHz: 1400, ManualAnswer: true, Modules: []string{"g722.so", "srtp.so"}, MediaEnc: "srtp-mand"})
+	p := kamPhone(t, k, "1001", 600, "UDP", append(onlyCodec("G722"), "voip/media/srtp/mode=MANDATORY")...)
+	waitState(t, p.Phone, "registered", registered)
+
+	id, err := p.Dial(bg, "1002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs.WaitEvent(t, "CALL_INCOMING", 10*time.Second)
+	bs.Accept(t)
+	s := waitState(t, p.Phone, "connected", func(s device.State) bool { return callState(s, id) == device.CallConnected })
+	if c := callOf(s, id); c.Codec != "G722" {
+		t.Errorf("codec %q, want G722", c.Codec)
+	}
+	phoneHears(t, p, id, 1400)
+	peerHears(t, "baresip", func() string { return baresipHeard(bs) }, 600)
+	if err := p.Hangup(bg, id); err != nil {
+		t.Fatal(err)
+	}
+	bs.WaitEvent(t, "CALL_CLOSED", 5*time.Second)
+
+	bs.Dial(t, "sip:1001@"+k.Domain)
+	in := ringing(t, p, "1002")
+	if err := p.Answer(bg, in); err != nil {
+		t.Fatal(err)
+	}
+	phoneHears(t, p, in, 1400)
+	peerHears(t, "baresip", func() string { return baresipHeard(bs) }, 600)
+	bs.Hangup(t)
+	ended(t, p, in)
+	// baresip's SIP trace (-s) shows the SDP both ways: RTP/SAVP with SDES
+	// keys only.
+	out := bs.Output()
+	if n := strings.Count(out, "m=audio"); n < 4 || strings.Count(out, "m=audio") != strings.Count(out, "RTP/SAVP") || strings.Count(out, "a=crypto:") < n {
+		t.Errorf("baresip's trace: %d audio streams, %d RTP/SAVP, %d a=crypto; want SDES-SRTP in each",
+			n, strings.Count(out, "RTP/SAVP"), strings.Count(out, "a=crypto:"))
+	}
+}
+
+// DTMF with baresip: the phone's digits go as RFC 4733 telephone-events,
+// which baresip reports (CALL_DTMF_START); baresip's digits (sndcode)
+// arrive as the phone's DTMF events.
+//
+// behaviour: SIP-1
+func TestDTMFWithBaresip(t *testing.T) {
+	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true})
+	bs := startKamBaresip(t, k, "1002", 1400, false)
+	p := kamPhone(t, k, "1001", 600, "UDP")
+	waitState(t, p.Phone, "registered", registered)
+	events := watchEvents(t, p.Phone)
+	id, err := p.Dial(bg, "1002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs.WaitEvent(t, "CALL_ESTABLISHED", 10*time.Second)
+	phoneHears(t, p, id, 1400)
+	if err := p.SendDTMF(bg, id, "58"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"5", "8"} {
+		if got := bs.WaitEvent(t, "CALL_DTMF_START", 5*time.Second); got.Param != want {
+			t.Errorf("baresip received digit %q, want %q", got.Param, want)
+		}
+	}
+	bs.Command(t, "sndcode", "3")
+	events.wait(t, device.EventDTMF, id+" 3", 5*time.Second)
+	if strings.Contains(bs.Output(), "dtmf-relay") {
+		t.Error("SIP INFO digits although telephone-event was negotiated")
+	}
+	p.Hangup(bg, id)
 }

@@ -40,6 +40,12 @@ type BaresipConfig struct {
 	// ToneHz is the frequency of the sine baresip sends as its microphone;
 	// 0 means 1000 Hz.
 	ToneHz int
+	// Modules are extra modules to load ("g722.so", "srtp.so").
+	Modules []string
+	// MediaEnc is the account's media encryption (mediaenc=): "srtp"
+	// (SDES-SRTP when the far end offers it), "srtp-mand" (RTP/SAVP only);
+	// it needs the srtp.so module. "" means none.
+	MediaEnc string
 }
 
 // Baresip is a running baresip 1.0 (ctrl_tcp driven, ALSA null output,
@@ -144,11 +150,11 @@ module			aufile.so
 module			alsa.so
 module			sndfile.so
 snd_path		%s
-module_app		account.so
+%[8]smodule_app		account.so
 module_app		menu.so
 module_app		ctrl_tcp.so
-ctrl_tcp_listen		127.0.0.1:%d
-`, sipPort, cfg.CAFile, tone, rtp, rtp+39, b.RecDir, ctrlPort))
+ctrl_tcp_listen		127.0.0.1:%[7]d
+`, sipPort, cfg.CAFile, tone, rtp, rtp+39, b.RecDir, ctrlPort, extraModules(cfg.Modules)))
 	acc := "<sip:" + cfg.User + "@" + cfg.Domain
 	if cfg.Transport != "udp" {
 		acc += ";transport=" + cfg.Transport
@@ -158,6 +164,9 @@ ctrl_tcp_listen		127.0.0.1:%d
 		answer = "manual"
 	}
 	acc += ">;auth_pass=" + cfg.Password + ";answermode=" + answer
+	if cfg.MediaEnc != "" {
+		acc += ";mediaenc=" + cfg.MediaEnc
+	}
 	if cfg.Registrar == "" {
 		acc += ";regint=0"
 	} else {
@@ -197,6 +206,14 @@ ctrl_tcp_listen		127.0.0.1:%d
 		}
 	}
 	return b
+}
+
+func extraModules(mods []string) string {
+	var b strings.Builder
+	for _, m := range mods {
+		b.WriteString("module\t\t\t" + m + "\n")
+	}
+	return b.String()
 }
 
 // read parses ctrl_tcp's netstrings ("len:json,") until the connection
