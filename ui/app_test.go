@@ -760,8 +760,6 @@ func TestKeysDuringBoot(t *testing.T) {
 
 func mustPrefix(s string) (p netipPrefix) { return parsePrefix(s) }
 
-
-
 // The hard keys: CONTACTS opens the directory, VOICEMAIL dials the
 // voicemail number, SPEAKER and HEADSET take the audio, OK answers and
 // dials, MENU opens the menu, TRANSFER asks for a target.
