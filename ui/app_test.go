@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -530,7 +531,7 @@ func TestAdministrationMenu(t *testing.T) {
 func TestStatusMenu(t *testing.T) {
 	r := newRig(t, model.MustLookup(model.M445HD))
 	r.phone.Update(func(s *device.State) {
-		s.Network.Address = mustPrefix("192.0.2.15/24")
+		s.Network.Address = netip.MustParsePrefix("192.0.2.15/24")
 	})
 	r.tap(hw.KeyMenu, hw.KeyOK)
 	r.see("Network Status")
@@ -758,7 +759,6 @@ func TestKeysDuringBoot(t *testing.T) {
 	r.see("Redial")
 }
 
-func mustPrefix(s string) (p netipPrefix) { return parsePrefix(s) }
 
 // The hard keys: CONTACTS opens the directory, VOICEMAIL dials the
 // voicemail number, SPEAKER and HEADSET take the audio, OK answers and

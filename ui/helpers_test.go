@@ -3,7 +3,6 @@ package ui_test
 import (
 	"context"
 	"errors"
-	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -200,9 +199,5 @@ func (r *rig) settle() {
 }
 
 var ringer = hw.LED{Kind: hw.LEDRinger}
-
-type netipPrefix = netip.Prefix
-
-func parsePrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
 
 func virtualFunction(n int) virtual.Button { return virtual.Function(n) }
