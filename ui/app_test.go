@@ -759,7 +759,6 @@ func TestKeysDuringBoot(t *testing.T) {
 	r.see("Redial")
 }
 
-
 // The hard keys: CONTACTS opens the directory, VOICEMAIL dials the
 // voicemail number, SPEAKER and HEADSET take the audio, OK answers and
 // dials, MENU opens the menu, TRANSFER asks for a target.
