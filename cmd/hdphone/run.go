@@ -20,6 +20,7 @@ import (
 	"github.com/hdphone/hdphone/media"
 	"github.com/hdphone/hdphone/media/audio"
 	"github.com/hdphone/hdphone/media/audio/portaudio"
+	"github.com/hdphone/hdphone/sip"
 	"github.com/hdphone/hdphone/ui"
 )
 
@@ -68,6 +69,11 @@ func runPhone(ctx context.Context, e *env, args []string) error {
 		log = slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: e.level}))
 	} else if !*headless {
 		log = slog.New(slog.DiscardHandler) // the terminal is the faceplate
+	}
+	if log != e.log {
+		// The SIP stack's own log goes where the phone's goes, never over
+		// the faceplate.
+		sip.SetStackLogger(log.With("component", "sipgo"))
 	}
 	var contacts []ui.Contact
 	if *contactsFile != "" {
