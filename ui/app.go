@@ -145,7 +145,7 @@ func (a *App) Press(k hw.Key, index int) error {
 	if !a.running.Load() {
 		return ErrNotRunning
 	}
-	if k == hw.KeyNone || k.String() == fmt.Sprintf("Key(%d)", uint16(k)) {
+	if _, ok := hw.ParseKey(k.String()); !ok || k == hw.KeyNone {
 		return fmt.Errorf("%w: %v", ErrBadKey, k)
 	}
 	now := a.clk.Now()

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hdphone/hdphone/config"
 	"github.com/hdphone/hdphone/device"
 	"github.com/hdphone/hdphone/device/model"
 	"github.com/hdphone/hdphone/hw"
@@ -25,8 +24,6 @@ type view struct {
 	// Backlight is the level of the current brightness mode.
 	Backlight int
 }
-
-func (v view) cfg() *config.Config { return v.State.Config }
 
 func (v view) get(key string) string {
 	if v.State.Config == nil {
