@@ -41,6 +41,13 @@ type ixPhone struct {
 	clock clock.Clock  // nil: the system clock
 	addr  netip.Addr   // zero: a random 127/8 address
 	model model.Name   // "": 450HD
+	// mac is the phone's MAC; nil derives one from addr.
+	mac net.HardwareAddr
+	// net boots the phone over the network (DHCP towards a lab); the zero
+	// value boots from flash alone.
+	net device.NetConfig
+	// logger receives the phone's log; nil: testLogger.
+	logger *slog.Logger
 }
 
 // kamLine is the configuration of line 0 registered at Kamailio over
@@ -94,14 +101,19 @@ func startIxPhone(t testing.TB, o ixPhone) *labPhone {
 	if o.model == "" {
 		o.model = model.M450HD
 	}
-	a4 := o.addr.As4()
-	mac := net.HardwareAddr{0x00, 0x90, 0x8f, a4[1], a4[2], a4[3]}
-	if err := o.flash.Write(device.RecordConfig, []byte(strings.Join(o.cfg, "\n")+"\n")); err != nil {
-		t.Fatal(err)
+	mac := o.mac
+	if mac == nil {
+		a4 := o.addr.As4()
+		mac = net.HardwareAddr{0x00, 0x90, 0x8f, a4[1], a4[2], a4[3]}
+	}
+	if o.cfg != nil {
+		if err := o.flash.Write(device.RecordConfig, []byte(strings.Join(o.cfg, "\n")+"\n")); err != nil {
+			t.Fatal(err)
+		}
 	}
 	lp := &labPhone{user: o.user, freq: o.freq, rec: map[string]*audio.Recorder{}}
-	var logger *slog.Logger // benchmarks log nothing
-	if tt, ok := t.(*testing.T); ok {
+	logger := o.logger // benchmarks log nothing
+	if tt, ok := t.(*testing.T); ok && logger == nil {
 		logger = testLogger(tt)
 	}
 	p, err := device.New(device.Config{
@@ -109,6 +121,7 @@ func startIxPhone(t testing.TB, o ixPhone) *labPhone {
 		MulticastIf: netip.MustParseAddr("127.0.0.1"),
 		Clock:       o.clock,
 		Logger:      logger,
+		Network:     o.net,
 		Audio: func(c device.Call) (media.Source, media.Sink) {
 			rec := &audio.Recorder{Rate: device.AudioRate}
 			lp.mu.Lock()
