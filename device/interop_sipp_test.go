@@ -1,0 +1,121 @@
+package device_test
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hdphone/hdphone/device"
+	"github.com/hdphone/hdphone/internal/testpeer"
+)
+
+func sippScenario(name string) string { return "testdata/sipp/" + name }
+
+// sippBehind starts a SIPp UAS scenario and registers it at Kamailio as
+// user, so that calls and subscriptions for user reach it through Kamailio.
+func sippBehind(t *testing.T, k *testpeer.Kamailio, user, scenario string) *testpeer.SIPp {
+	t.Helper()
+	uas := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario(scenario), Service: user})
+	reg := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("register-contact.xml"), Remote: k.Addr(),
+		Service: user, AuthUser: user, AuthPass: "pass" + user,
+		Keys: map[string]string{"domain": k.Domain, "cport": strconv.Itoa(uas.Port)}})
+	if err := reg.Wait(t, 10*time.Second); err != nil {
+		t.Fatalf("SIPp did not register %s: %v", user, err)
+	}
+	return uas
+}
+
+// The voicemail server is SIPp (voip/services/msg_waiting_ind/subscribe
+// with its address): once registered at Kamailio the phone subscribes to
+// message-summary, and the NOTIFYs show in State.MWI (2 new, 8 old, waiting;
+// then all heard).
+//
+// behaviour: FEAT-3
+func TestMWIFromSIPpVoicemail(t *testing.T) {
+	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true})
+	vm := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uas-mwi-summary.xml")})
+	p := kamPhone(t, k, "1001", 1000, "UDP",
+		"voip/services/msg_waiting_ind/enabled=AUDC_VM",
+		"voip/services/msg_waiting_ind/subscribe=1",
+		"voip/services/msg_waiting_ind/subscribe_address=127.0.0.1",
+		"voip/services/msg_waiting_ind/subscribe_port="+strconv.Itoa(vm.Port),
+		"voip/services/msg_waiting_ind/voice_mail_number=*97")
+	events := watchEvents(t, p.Phone)
+	waitState(t, p.Phone, "registered", registered)
+	events.wait(t, device.EventMWI, "waiting=true new=2 old=8", 10*time.Second)
+	s := waitState(t, p.Phone, "all messages heard", func(s device.State) bool { return !s.MWI.Waiting && s.MWI.Old == 10 })
+	if s.MWI.New != 0 || s.MWI.LastChanged.IsZero() {
+		t.Errorf("MWI %+v", s.MWI)
+	}
+	if err := vm.Wait(t, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if got := vm.Received(); len(got) == 0 || !strings.Contains(got[0], "Event: message-summary") || !strings.Contains(got[0], "sip:1001@") {
+		t.Errorf("SIPp's first message %q, want the phone's message-summary SUBSCRIBE", got)
+	}
+}
+
+// A speed-dial key with BLF on watches extension 1005; the notifier is
+// SIPp, registered at Kamailio as 1005, so the phone's dialog SUBSCRIBE
+// goes through Kamailio (with its 407 challenge) and the NOTIFYs come back
+// the same way. The key's lamp follows idle, ringing, busy, idle.
+//
+// behaviour: SIP-1
+func TestBLFKeyFollowsSIPpNotifier(t *testing.T) {
+	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true})
+	notifier := sippBehind(t, k, "1005", "uas-blf-states.xml")
+	p := kamPhone(t, k, "1001", 1000, "UDP",
+		"voip/services/busy_lamp_field/enabled=1",
+		"personal_settings/functional_key/0/type=SPEED_DIAL",
+		"personal_settings/functional_key/0/speed_dial_number=1005",
+		"personal_settings/functional_key/0/key_label=Boss")
+	events := watchEvents(t, p.Phone)
+	waitState(t, p.Phone, "registered", registered)
+	for _, lamp := range []string{device.BLFIdle, device.BLFRinging, device.BLFBusy, device.BLFIdle} {
+		events.wait(t, device.EventKey, "key 0 BLF "+lamp, 10*time.Second)
+		// wait returns the first matching event; drop what came before it
+		// so the second "idle" is the last NOTIFY's.
+		events.seen = nil
+	}
+	s := p.Snapshot()
+	if len(s.Keys) == 0 || s.Keys[0].BLF != device.BLFIdle || s.Keys[0].Label != "Boss" {
+		t.Errorf("keys %+v", s.Keys)
+	}
+	if err := notifier.Wait(t, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// DTMF as SIP INFO to a far end without telephone-event (SIPp behind
+// Kamailio): the phone's digit arrives as an application/dtmf-relay INFO
+// (the scenario checks Signal=5), and SIPp's INFO with # arrives as the
+// phone's DTMF event.
+//
+// behaviour: SIP-1
+// behaviour: SIP-3
+func TestInfoDTMFWithSIPp(t *testing.T) {
+	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true})
+	far := sippBehind(t, k, "1008", "uas-info-dtmf.xml")
+	p := kamPhone(t, k, "1001", 1000, "UDP")
+	waitState(t, p.Phone, "registered", registered)
+	events := watchEvents(t, p.Phone)
+	id, err := p.Dial(bg, "1008")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := waitState(t, p.Phone, "answered", func(s device.State) bool { return callState(s, id) == device.CallConnected })
+	if c := callOf(s, id); c.Codec != "PCMU" {
+		t.Errorf("codec %q, want PCMU (all SIPp answers)", c.Codec)
+	}
+	if err := p.Key(bg, '5'); err != nil { // the dial pad during a call sends DTMF
+		t.Fatal(err)
+	}
+	events.wait(t, device.EventDTMF, id+" #", 10*time.Second)
+	if err := p.Hangup(bg, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := far.Wait(t, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
