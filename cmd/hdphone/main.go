@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"sync"
 	"syscall"
 
 	"github.com/hdphone/hdphone/sip"
@@ -84,11 +85,17 @@ func main() {
 // setProcessKnobs sets the SIP stack's process-wide settings, once, before
 // any phone runs: large UDP messages as real stacks send them, and a small
 // read buffer per phone socket so that fleets stay small.
+// They are process-wide, so they are set once even when tests call realMain
+// many times while phones run.
 func setProcessKnobs(log *slog.Logger) {
-	sip.SetMaxUDPMessage(65507)
-	sip.SetReadBufferSize(8192)
-	sip.SetStackLogger(log.With("component", "sipgo"))
+	knobsOnce.Do(func() {
+		sip.SetMaxUDPMessage(65507)
+		sip.SetReadBufferSize(8192)
+		sip.SetStackLogger(log.With("component", "sipgo"))
+	})
 }
+
+var knobsOnce sync.Once
 
 func realMain(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
