@@ -336,3 +336,14 @@ func (l *eventLog) drain() []device.Event {
 		}
 	}
 }
+
+// find reports whether an event of kind containing text arrived, reading
+// what is queued without waiting.
+func (l *eventLog) find(kind device.EventKind, text string) (device.Event, bool) {
+	for _, e := range l.drain() {
+		if e.Kind == kind && strings.Contains(e.Text, text) {
+			return e, true
+		}
+	}
+	return device.Event{}, false
+}

@@ -1,11 +1,13 @@
 package device_test
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hdphone/hdphone/clock/clocktest"
 	"github.com/hdphone/hdphone/device"
 	"github.com/hdphone/hdphone/internal/testpeer"
 )
@@ -139,5 +141,126 @@ func TestTLSCertificateTrustAtKamailio(t *testing.T) {
 		aID, bID := connect(t, a, b)
 		phoneHears(t, a, aID, 600)
 		phoneHears(t, b, bID, 1000)
+	})
+}
+
+// regClock drives a phone's registration timers on a fake clock in
+// one-second steps and reads the line's registration events.
+type regClock struct {
+	t      *testing.T
+	clk    *clocktest.Fake
+	events *eventLog
+}
+
+// next steps the clock until the line starts a new registration attempt
+// (the event start: "registering" after a failure; a refresh of a
+// registered line shows only its outcome) and returns how much fake time
+// that took; then it waits, without moving the clock, for the attempt's
+// outcome.
+func (r *regClock) next(limit time.Duration, start, outcome string) time.Duration {
+	r.t.Helper()
+	r.events.seen = nil
+	from := r.clk.Now()
+	for {
+		if _, ok := r.events.find(device.EventRegistration, start); ok {
+			break
+		}
+		if r.clk.Now().Sub(from) > limit {
+			r.t.Fatalf("no registration attempt within %s of fake time", limit)
+		}
+		r.clk.Advance(time.Second)
+		time.Sleep(10 * time.Millisecond)
+	}
+	took := r.clk.Now().Sub(from)
+	r.events.wait(r.t, device.EventRegistration, outcome, 10*time.Second)
+	return took
+}
+
+// A registrar that goes away and comes back (Kamailio stopped, then
+// restarted on the same ports): the failed refresh shows "Failed to connect
+// sip.test server" and refuses calls; the phone retries after 30 s, then 60
+// s, then 120 s (the back-off doubles), and registers again once Kamailio
+// is back, clearing the notification. A wrong password shows "Invalid
+// address, username or password".
+//
+// behaviour: SIGN-13
+// behaviour: SIGN-14
+func TestRegistrarFailuresAtKamailio(t *testing.T) {
+	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true})
+	owner := t // the restarted Kamailio serves the later subtests too
+	t.Run("registrar gone and back", func(t *testing.T) {
+		clk := clocktest.New(time.Now())
+		p := startIxPhone(t, ixPhone{user: "1001", freq: 1000, clock: clk, cfg: append(kamLine(k, "1001", "UDP"),
+			"voip/signalling/sip/registration_expires=120",
+			"voip/signalling/sip/outgoing_request_no_response_timeout_ms=500")})
+		rc := &regClock{t: t, clk: clk, events: watchEvents(t, p.Phone)}
+		waitState(t, p.Phone, "registered", registered)
+		noServer := fmt.Sprintf(device.NoteNoServer, k.Domain)
+
+		k.Stop()
+		// The refresh (at half of the 120 s granted) gets no answer.
+		rc.next(2*time.Minute, "line 0 failed", "line 0 failed")
+		s := waitState(t, p.Phone, "failure shown", func(s device.State) bool { return s.HasNotification(noServer) })
+		if s.Lines[0].State != device.RegFailed || !strings.Contains(s.Lines[0].Reason, "no response") {
+			t.Errorf("line %+v", s.Lines[0])
+		}
+		id, err := p.Dial(bg, "1002")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := ended(t, p, id); c.EndReason != noServer {
+			t.Errorf("a call while the registrar is gone ended with %q, want the notification", c.EndReason)
+		}
+		// Back-off: 30 s, then 60 s.
+		for _, want := range []time.Duration{30 * time.Second, 60 * time.Second} {
+			if took := rc.next(3*time.Minute, "line 0 registering", "line 0 failed"); took < want || took > want+2*time.Second {
+				t.Errorf("retry after %s, want %s", took, want)
+			}
+		}
+		k.Restart(owner)
+		if took := rc.next(3*time.Minute, "line 0 registering", "line 0 registered"); took < 120*time.Second || took > 122*time.Second {
+			t.Errorf("retry after %s, want 120 s", took)
+		}
+		s = waitState(t, p.Phone, "notification cleared", func(s device.State) bool { return !s.HasNotification(noServer) })
+		if !registered(s) || len(k.Contacts(t, "1001")) != 1 {
+			t.Errorf("after Kamailio's return: line %+v, contacts %v", s.Lines[0], k.Contacts(t, "1001"))
+		}
+	})
+	t.Run("503 with Retry-After from SIPp", func(t *testing.T) {
+		reg := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uas-registrar-503.xml")})
+		clk := clocktest.New(time.Now())
+		p := startIxPhone(t, ixPhone{user: "1002", freq: 1000, clock: clk, cfg: []string{
+			"voip/line/0/enabled=1", "voip/line/0/id=1002", "voip/line/0/auth_password=pass1002",
+			"voip/signalling/sip/use_proxy=1", "voip/signalling/sip/proxy_address=127.0.0.1",
+			"voip/signalling/sip/proxy_port=" + strconv.Itoa(reg.Port), "voip/signalling/sip/proxy_gateway=pbx.test"}})
+		rc := &regClock{t: t, clk: clk, events: watchEvents(t, p.Phone)}
+		s := waitState(t, p.Phone, "503 shown", func(s device.State) bool {
+			return s.HasNotification("Failed to connect pbx.test server")
+		})
+		if s.Lines[0].Reason != "503 Service Unavailable" {
+			t.Errorf("line %+v", s.Lines[0])
+		}
+		// The retry waits for Retry-After (45 s), longer than the 30 s back-off.
+		if took := rc.next(2*time.Minute, "line 0 registering", "line 0 registered"); took < 45*time.Second || took > 47*time.Second {
+			t.Errorf("retry after %s, want Retry-After's 45 s", took)
+		}
+		waitState(t, p.Phone, "cleared", func(s device.State) bool { return !s.HasNotification("Failed to connect pbx.test server") })
+		if err := reg.Wait(t, 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("wrong password", func(t *testing.T) {
+		cfg := kamLine(k, "1003", "UDP")
+		cfg = append(cfg, "voip/line/0/auth_password=not-the-password")
+		p := startIxPhone(t, ixPhone{user: "1003", freq: 1000, cfg: cfg})
+		s := waitState(t, p.Phone, "credentials refused", func(s device.State) bool {
+			return s.HasNotification(device.NoteBadCredentials)
+		})
+		if ln := s.Lines[0]; ln.State != device.RegFailed || !strings.HasPrefix(ln.Reason, "401 ") && !strings.HasPrefix(ln.Reason, "403 ") {
+			t.Errorf("line %+v, want failed with the registrar's 401/403", ln)
+		}
+		if len(k.Contacts(t, "1003")) != 0 {
+			t.Error("Kamailio registered a phone with a wrong password")
+		}
 	})
 }

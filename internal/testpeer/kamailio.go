@@ -135,6 +135,21 @@ require_certificate = no
 	return k
 }
 
+// Restart stops Kamailio and starts it again with the same configuration,
+// ports and users (a registrar that went away and came back; its location
+// table, kept in memory, starts empty). The new process ends with t.
+func (k *Kamailio) Restart(t testing.TB) {
+	t.Helper()
+	k.Stop()
+	k.Process = Start(t, "kamailio", k.Dir, k.cmd.Args...)
+	if err := k.WaitTCP(k.TLSAddr(), 15*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.WaitUDPBound(k.Addr(), 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // Addr is host:port of the UDP/TCP listener.
 func (k *Kamailio) Addr() string { return net.JoinHostPort(k.Host, strconv.Itoa(k.Port)) }
 
