@@ -1,6 +1,10 @@
 package ui
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/hdphone/hdphone/device"
+)
 
 // The screen's texts are written in English in the code and translated
 // here, by the language of personal_settings/language. English needs no
@@ -71,25 +75,9 @@ func matchTemplate(tmpl, s string) (string, bool) {
 
 // Notifications are the screen notifications of the manual's
 // troubleshooting tables (Table 2-9, §8.1, §8.2; SIGN-13) as the phone
-// shows them, templates with %s where the manual prints <domain> or <>.
-var Notifications = []string{
-	"Failed to validate certificate",
-	"Failed to obtain user certificate",
-	"Failed to connect to time server",
-	"PIN internal error",
-	"Failed to connect %s server",
-	"Cannot find Lync server at %s",
-	"Location look-up failed. Please enter your address.",
-	"LAN Link failure",
-	"Duplicate IP",
-	"Failed to connect to Lync server",
-	"PIN invalid phone info",
-	"PIN not set",
-	"PIN expired",
-	"PIN account disabled",
-	"Invalid address, username or password",
-	"The phone number or extension is not valid",
-}
+// shows them, templates with %s where the manual prints <domain> or <>; the
+// device owns the list.
+var Notifications = device.TroubleshootingNotes
 
 // languageNames are the languages of personal_settings/language as the
 // Language menu writes them, in their own language.

@@ -52,8 +52,10 @@ func ledStates(v view, leds []hw.LED) map[hw.LED]hw.LEDState {
 }
 
 func ringerLED(v view) hw.LEDState {
-	if len(v.notes()) > 0 {
-		return hw.LEDState{Color: hw.Red}
+	for _, n := range v.notes() {
+		if device.IsTroubleshooting(n.Text) {
+			return hw.LEDState{Color: hw.Red} // LED-1: red while a Table 2-9 problem lasts
+		}
 	}
 	for _, c := range v.liveCalls() {
 		if c.State == device.CallIncoming && !c.Discreet {
@@ -88,6 +90,9 @@ func keyLED(v view, n int) hw.LEDState {
 					s = hw.LEDState{Color: hw.Green}
 				}
 			}
+		}
+		if s.Color == hw.Off {
+			s = blfLED(v, n)
 		}
 		return s
 	case keyPaging:
@@ -170,4 +175,21 @@ func backlightLevel(v view, b brightness) int {
 		return 31
 	}
 	return min(max(n, 0), 31)
+}
+
+// blfLED shows the watched extension of speed-dial key n (its BLF
+// subscription): red while busy, flashing red while it rings.
+func blfLED(v view, n int) hw.LEDState {
+	for _, k := range v.State.Keys {
+		if k.Index != n {
+			continue
+		}
+		switch k.BLF {
+		case device.BLFBusy:
+			return hw.LEDState{Color: hw.Red}
+		case device.BLFRinging:
+			return hw.LEDState{Color: hw.Red, Pattern: hw.FlashFast}
+		}
+	}
+	return hw.LEDState{}
 }
