@@ -148,9 +148,9 @@ func benchPacing(b *testing.B, calls int, goTimer, readers bool) {
 		b.Fatal(err)
 	}
 	defer e.Close()
-	if readers && e.rx != nil {
-		e.rx.close()
-		e.rx = nil
+	if readers && e.pacer.rx != nil {
+		e.pacer.rx.close()
+		e.pacer.rx = nil
 	}
 	pcmu := mustCodec(b, "PCMU")
 	for range calls {
@@ -195,7 +195,7 @@ func benchPacing(b *testing.B, calls int, goTimer, readers bool) {
 	b.ReportMetric(float64(streams)/load, "streams/core")
 	b.ReportMetric(float64(ps.Overruns), "overruns")
 	b.Logf("%d calls (%d streams), OS timer %v, reader goroutines %v: %d packets, send jitter p50 %v p99 %v max %v, wakeup p99 %v, CPU %.0f%% of a core, %.0f streams per core",
-		calls, streams, ps.OSTimer, e.rx == nil, ps.Packets, ps.JitterP50, ps.JitterP99, ps.JitterMax, ps.WakeupP99, load*100, float64(streams)/load)
+		calls, streams, ps.OSTimer, e.pacer.rx == nil, ps.Packets, ps.JitterP50, ps.JitterP99, ps.JitterMax, ps.WakeupP99, load*100, float64(streams)/load)
 }
 
 // contextUntil is a context cancelled when stop closes.
@@ -216,10 +216,10 @@ func contextUntil(stop <-chan struct{}) (context.Context, context.CancelFunc) {
 // the kernel timestamp) and stored; the sender's sendto is in the timing.
 func BenchmarkReceiveSocket(b *testing.B) {
 	s, p := benchSession(b, false)
-	if s.e.rx == nil {
+	if s.e.pacer.rx == nil {
 		b.Skip("no receive poller on this platform")
 	}
-	if err := s.e.rx.add(s, s.rtpConn, pollRTP); err != nil {
+	if err := s.e.pacer.rx.add(s, s.rtpConn, pollRTP); err != nil {
 		b.Fatal(err)
 	}
 	tx, err := net.DialUDP("udp4", nil, net.UDPAddrFromAddrPort(s.LocalAddr()))
@@ -237,7 +237,7 @@ func BenchmarkReceiveSocket(b *testing.B) {
 		pk.Timestamp = uint32(i * 160)
 		n, _ := pk.MarshalTo(buf)
 		tx.Write(buf[:n])
-		s.e.rx.poll()
+		s.e.pacer.rx.poll()
 		if i%8 == 0 {
 			now = now.Add(20 * time.Millisecond)
 			s.playout(p, now)

@@ -12,11 +12,14 @@
 // An Engine is one phone's media: its address, its RTP port range
 // (voip/media/media_port, even RTP and odd RTCP ports, busy ports skipped),
 // the DS byte set on every socket (voip/media/media_tos), the RTCP-XR mode
-// and the packet recorder. Engine.Run runs its pacer: one goroutine that
+// and the packet recorder. Engine.Run runs its Pacer: one goroutine that
 // wakes on one OS timer (clock_nanosleep on Linux; Go's timers elsewhere)
-// every 5 ms and clocks every stream of the engine, sending each stream's
+// every 5 ms, reads the engine's sockets (on Linux, through one epoll set,
+// with kernel arrival times) and clocks every stream, sending each stream's
 // packets every ptime and playing 20 ms frames into its sink. One clock for
-// all streams keeps send jitter low where a timer per stream would not.
+// all streams keeps send jitter low where a timer per stream would not. A
+// fleet of phones in one process shares one Pacer (Config.Pacer), so a
+// thousand phones cost one thread, not a thousand.
 //
 // A Session is one call: NewSession opens its sockets, Start applies (and
 // re-applies, for hold or a codec change) a negotiation, Close ends it. It

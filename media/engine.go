@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -102,9 +101,13 @@ type Config struct {
 	ReportInterval time.Duration
 	// CNAME is the RTCP canonical name; "" makes one from Addr.
 	CNAME string
-	// GoTimer makes the pacer sleep on the Go runtime's timers instead of an
-	// OS timer (clock_nanosleep). Platforms without the OS timer always use
-	// Go's.
+	// Pacer is a pacer shared with other engines (a fleet of phones in one
+	// process: one thread clocks them all); its owner runs and closes it.
+	// nil gives the engine its own, run by Engine.Run.
+	Pacer *Pacer
+	// GoTimer makes the engine's own pacer sleep on the Go runtime's timers
+	// instead of an OS timer (clock_nanosleep). Platforms without the OS
+	// timer always use Go's.
 	GoTimer bool
 	// Clock stamps packets and statistics; nil means the system clock. The
 	// pacer's wakeups always follow the real monotonic clock.
@@ -123,27 +126,19 @@ type Engine struct {
 	log   *slog.Logger
 	tos   int
 	cname string
+	pacer *Pacer
+	own   bool // the pacer is the engine's own (not shared)
 
 	mu       sync.Mutex // guards the following fields
 	closed   bool
 	inUse    map[int]bool
 	nextPort int
-	streams  []paced
 	members  map[closer]struct{}
-	phase    uint64
 
-	list    atomic.Pointer[[]paced] // copy of streams for the pacer
 	running atomic.Bool
 	done    chan struct{}
 
 	rec atomic.Pointer[recorder]
-	rx  *rxPoller // nil: reader goroutines
-
-	jitter   histogram // send interval deviation
-	wakeup   histogram // tick lateness
-	overruns atomic.Uint64
-	resyncs  atomic.Uint64
-	osTimer  atomic.Bool
 }
 
 type closer interface{ Close() error }
@@ -196,100 +191,48 @@ func NewEngine(cfg Config) (*Engine, error) {
 		log:      log.With("component", "media"),
 		tos:      tos,
 		cname:    cname,
+		pacer:    cfg.Pacer,
 		inUse:    map[int]bool{},
 		nextPort: cfg.PortBase,
 		members:  map[closer]struct{}{},
 		done:     make(chan struct{}),
 	}
-	e.list.Store(&[]paced{})
-	e.rx = newRxPoller()
+	if e.pacer == nil {
+		e.pacer = NewPacer(PacerConfig{GoTimer: cfg.GoTimer, Clock: cfg.Clock})
+		e.own = true
+	}
 	return e, nil
 }
 
-// Run runs the pacer until ctx ends or the engine is closed; it returns
-// ctx's error, or nil after Close. Streams send and play only while Run
-// runs. Run may be called once.
+// Run runs the engine's pacer until ctx ends or the engine is closed; it
+// returns ctx's error, or nil after Close. Streams send and play only while
+// the pacer runs. With a shared Config.Pacer, whose owner runs it, Run only
+// waits. Run may be called once.
 func (e *Engine) Run(ctx context.Context) error {
 	if !e.running.CompareAndSwap(false, true) {
 		return errors.New("media: engine already running")
 	}
-	var sl sleeper
-	if !e.cfg.GoTimer {
-		if s, ok := newOSSleeper(); ok {
-			sl = s
-			e.osTimer.Store(true)
-			// The wakeups come from one syscall on one thread; keep the
-			// goroutine on it.
-			runtime.LockOSThread()
-			defer runtime.UnlockOSThread()
-		}
-	}
-	if sl == nil {
-		sl = &goSleeper{origin: time.Now()}
-	}
-	next := sl.now()
-	var tick uint64
-	for {
-		next += int64(tickPeriod)
-		sl.sleepUntil(next)
+	if !e.own {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-e.done:
 			return nil
-		default:
 		}
-		late := sl.now() - next
-		e.wakeup.observe(time.Duration(late))
-		if late > int64(tickPeriod) {
-			e.overruns.Add(1)
-			if late > maxCatchUp*int64(tickPeriod) {
-				// A stall (suspend, debugger, overload): skip the backlog.
-				e.resyncs.Add(1)
-				skipped := late / int64(tickPeriod)
-				next += skipped * int64(tickPeriod)
-				tick += uint64(skipped)
-			}
-		}
-		if e.rx != nil {
-			e.rx.poll()
-		}
-		e.step(e.clk.Now(), tick)
-		tick++
 	}
+	err := e.pacer.Run(ctx)
+	if errors.Is(err, ErrClosed) {
+		return nil // Close stopped it
+	}
+	return err
 }
 
-// step serves the streams of one tick.
-func (e *Engine) step(now time.Time, tick uint64) {
-	for _, s := range *e.list.Load() {
-		s.pace(now, tick)
-	}
-}
-
-// Pacing returns the pacer's statistics since the last ResetPacing.
-func (e *Engine) Pacing() PacingStats {
-	return PacingStats{
-		Packets:      e.jitter.n.Load(),
-		JitterP50:    e.jitter.quantile(0.50),
-		JitterP99:    e.jitter.quantile(0.99),
-		JitterMax:    time.Duration(e.jitter.max.Load()),
-		Ticks:        e.wakeup.n.Load(),
-		WakeupP50:    e.wakeup.quantile(0.50),
-		WakeupP99:    e.wakeup.quantile(0.99),
-		Overruns:     e.overruns.Load(),
-		Resyncs:      e.resyncs.Load(),
-		OSTimer:      e.osTimer.Load(),
-		StreamsAtEnd: len(*e.list.Load()),
-	}
-}
+// Pacing returns the statistics of the engine's pacer since the last
+// ResetPacing.
+func (e *Engine) Pacing() PacingStats { return e.pacer.Stats() }
 
 // ResetPacing clears the pacer's statistics.
-func (e *Engine) ResetPacing() {
-	e.jitter.reset()
-	e.wakeup.reset()
-	e.overruns.Store(0)
-	e.resyncs.Store(0)
-}
+func (e *Engine) ResetPacing() { e.pacer.ResetStats() }
 
 // Close closes every session, pager and listener of the engine, stops Run
 // and the recorder. It is idempotent.
@@ -312,46 +255,31 @@ func (e *Engine) Close() error {
 	if r := e.rec.Swap(nil); r != nil {
 		r.conn.Close()
 	}
-	if e.rx != nil {
-		e.rx.close()
+	if e.own {
+		e.pacer.Close()
 	}
 	return nil
 }
 
-// addStream gives a stream its phase and registers it with the pacer.
+// addStream registers a stream with the engine and its pacer.
 func (e *Engine) addStream(s paced, c closer) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return ErrClosed
 	}
-	e.phase++
-	// Set before the pacer can see the stream (the list is published with
-	// an atomic store).
-	s.setPhase(e.phase % uint64(frameTicks))
-	e.streams = append(e.streams, s)
+	if err := e.pacer.add(s); err != nil {
+		return err
+	}
 	e.members[c] = struct{}{}
-	e.publishLocked()
 	return nil
 }
 
 func (e *Engine) removeStream(s paced, c closer) {
+	e.pacer.remove(s)
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	for i, x := range e.streams {
-		if x == s {
-			e.streams = append(e.streams[:i:i], e.streams[i+1:]...)
-			break
-		}
-	}
 	delete(e.members, c)
-	e.publishLocked()
-}
-
-func (e *Engine) publishLocked() {
-	l := make([]paced, len(e.streams))
-	copy(l, e.streams)
-	e.list.Store(&l)
+	e.mu.Unlock()
 }
 
 // listenUDP opens a UDP socket on addr with the DS byte set.

@@ -1,10 +1,16 @@
 package media
 
 import (
+	"context"
+	"errors"
 	"math"
+	"runtime"
 	"sort"
+	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/hdphone/hdphone/clock"
 )
 
 // The pacer: every stream of an engine (call sessions, pagers, page
@@ -49,6 +55,184 @@ func (g *goSleeper) sleepUntil(deadline int64) {
 	if d := time.Duration(deadline - g.now()); d > 0 {
 		time.Sleep(d)
 	}
+}
+
+// PacerConfig configures a Pacer; the zero value works.
+type PacerConfig struct {
+	// GoTimer sleeps on the Go runtime's timers instead of an OS timer
+	// (clock_nanosleep); platforms without the OS timer always use Go's.
+	GoTimer bool
+	// Clock is the time streams are stepped with; nil means the system
+	// clock. Wakeups always follow the real monotonic clock.
+	Clock clock.Clock
+}
+
+// Pacer clocks media streams: one goroutine, woken every 5 ms by one timer,
+// reads the sockets of its streams (on Linux) and serves the streams due on
+// that tick. Every Engine has one, run by Engine.Run; engines of many phones
+// in one process may share one (Config.Pacer), which its owner runs with Run
+// and stops with Close. Its methods are safe for concurrent use.
+type Pacer struct {
+	cfg PacerConfig
+	clk clock.Clock
+
+	mu      sync.Mutex // guards the following fields
+	streams []paced
+	phase   uint64
+	closed  bool
+
+	list    atomic.Pointer[[]paced] // copy of streams for the loop
+	running atomic.Bool
+	done    chan struct{}
+	once    sync.Once
+
+	rx *rxPoller // nil: reader goroutines
+
+	jitter   histogram // send interval deviation
+	wakeup   histogram // tick lateness
+	overruns atomic.Uint64
+	resyncs  atomic.Uint64
+	osTimer  atomic.Bool
+}
+
+// NewPacer makes a pacer; it does nothing until Run.
+func NewPacer(cfg PacerConfig) *Pacer {
+	p := &Pacer{cfg: cfg, clk: clock.OrReal(cfg.Clock), done: make(chan struct{}), rx: newRxPoller()}
+	p.list.Store(&[]paced{})
+	return p
+}
+
+// Run clocks the streams until ctx ends (it returns ctx's error) or Close
+// (ErrClosed). It may be called once.
+func (p *Pacer) Run(ctx context.Context) error {
+	if !p.running.CompareAndSwap(false, true) {
+		return errors.New("media: pacer already running")
+	}
+	var sl sleeper
+	if !p.cfg.GoTimer {
+		if s, ok := newOSSleeper(); ok {
+			sl = s
+			p.osTimer.Store(true)
+			// The wakeups come from one syscall on one thread; keep the
+			// goroutine on it.
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+		}
+	}
+	if sl == nil {
+		sl = &goSleeper{origin: time.Now()}
+	}
+	next := sl.now()
+	var tick uint64
+	for {
+		next += int64(tickPeriod)
+		sl.sleepUntil(next)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-p.done:
+			return ErrClosed
+		default:
+		}
+		late := sl.now() - next
+		p.wakeup.observe(time.Duration(late))
+		if late > int64(tickPeriod) {
+			p.overruns.Add(1)
+			if late > maxCatchUp*int64(tickPeriod) {
+				// A stall (suspend, debugger, overload): skip the backlog.
+				p.resyncs.Add(1)
+				skipped := late / int64(tickPeriod)
+				next += skipped * int64(tickPeriod)
+				tick += uint64(skipped)
+			}
+		}
+		if p.rx != nil {
+			p.rx.poll()
+		}
+		p.step(p.clk.Now(), tick)
+		tick++
+	}
+}
+
+// step serves the streams of one tick.
+func (p *Pacer) step(now time.Time, tick uint64) {
+	for _, s := range *p.list.Load() {
+		s.pace(now, tick)
+	}
+}
+
+// Close stops Run and releases the pacer; streams still registered stop
+// being clocked. It is idempotent.
+func (p *Pacer) Close() error {
+	p.once.Do(func() {
+		p.mu.Lock()
+		p.closed = true
+		p.mu.Unlock()
+		close(p.done)
+		if p.rx != nil {
+			p.rx.close()
+		}
+	})
+	return nil
+}
+
+// add gives a stream its phase and registers it.
+func (p *Pacer) add(s paced) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return ErrClosed
+	}
+	p.phase++
+	// Set before the loop can see the stream (the list is published with
+	// an atomic store).
+	s.setPhase(p.phase % uint64(frameTicks))
+	p.streams = append(p.streams, s)
+	p.publishLocked()
+	return nil
+}
+
+func (p *Pacer) remove(s paced) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i, x := range p.streams {
+		if x == s {
+			p.streams = append(p.streams[:i:i], p.streams[i+1:]...)
+			break
+		}
+	}
+	p.publishLocked()
+}
+
+func (p *Pacer) publishLocked() {
+	l := make([]paced, len(p.streams))
+	copy(l, p.streams)
+	p.list.Store(&l)
+}
+
+// Stats returns the pacer's statistics since the last ResetStats.
+func (p *Pacer) Stats() PacingStats {
+	return PacingStats{
+		Packets:      p.jitter.n.Load(),
+		JitterP50:    p.jitter.quantile(0.50),
+		JitterP99:    p.jitter.quantile(0.99),
+		JitterMax:    time.Duration(p.jitter.max.Load()),
+		Ticks:        p.wakeup.n.Load(),
+		WakeupP50:    p.wakeup.quantile(0.50),
+		WakeupP99:    p.wakeup.quantile(0.99),
+		Overruns:     p.overruns.Load(),
+		Resyncs:      p.resyncs.Load(),
+		OSTimer:      p.osTimer.Load(),
+		StreamsAtEnd: len(*p.list.Load()),
+	}
+}
+
+// ResetStats clears the statistics.
+func (p *Pacer) ResetStats() {
+	p.jitter.reset()
+	p.wakeup.reset()
+	p.overruns.Store(0)
+	p.resyncs.Store(0)
 }
 
 // PacingStats describes how regularly the pacer sent packets: the deviation

@@ -277,11 +277,11 @@ func (s *Session) register() error {
 	}
 	// On Linux the pacer reads the sockets; a socket the poller cannot
 	// take gets a reader goroutine.
-	if s.e.rx == nil || s.e.rx.add(s, s.rtpConn, pollRTP) != nil {
+	if s.e.pacer.rx == nil || s.e.pacer.rx.add(s, s.rtpConn, pollRTP) != nil {
 		s.wg.Add(1)
 		go s.readRTP()
 	}
-	if s.rtcpConn != nil && (s.e.rx == nil || s.e.rx.add(s, s.rtcpConn, pollRTCP) != nil) {
+	if s.rtcpConn != nil && (s.e.pacer.rx == nil || s.e.pacer.rx.add(s, s.rtcpConn, pollRTCP) != nil) {
 		s.wg.Add(1)
 		go s.readRTCP()
 	}
@@ -460,8 +460,8 @@ func (s *Session) Close() error {
 		s.paceMu.Lock()
 		s.closed = true
 		s.paceMu.Unlock()
-		if s.e.rx != nil {
-			s.e.rx.remove(s)
+		if s.e.pacer.rx != nil {
+			s.e.pacer.rx.remove(s)
 		}
 		if p := s.params.Load(); p != nil && s.rtcpConn != nil {
 			s.sendRTCP(p, s.e.clk.Now(), true)
@@ -698,7 +698,7 @@ func (s *Session) writeRTP(p *params, pt uint8, marker bool, ts uint32, payload 
 	s.octetsSent.Add(uint64(len(payload)))
 	real := time.Now()
 	if !t.lastSend.IsZero() && pt == p.sendPT {
-		s.e.jitter.observe(real.Sub(t.lastSend) - time.Duration(p.sendTicks)*tickPeriod)
+		s.e.pacer.jitter.observe(real.Sub(t.lastSend) - time.Duration(p.sendTicks)*tickPeriod)
 	}
 	t.lastSend = real
 }

@@ -1,7 +1,10 @@
 package media
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -68,4 +71,45 @@ func TestAudioRateConversion(t *testing.T) {
 			heard(t, "far end", b.rec, tc.farEndCodecRate, 1000)
 		})
 	}
+}
+
+// TestSharedPacer: two phones' engines (their own addresses) on one pacer,
+// as a fleet runs them, call each other; closing one engine leaves the
+// pacer running for the other.
+func TestSharedPacer(t *testing.T) {
+	t.Parallel()
+	p := NewPacer(PacerConfig{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("pacer Run: %v", err)
+		}
+		p.Close()
+	})
+	var parties [2]party
+	for i, ip := range []string{"127.0.0.1", "127.0.0.2"} {
+		e, err := NewEngine(Config{Addr: netip.MustParseAddr(ip), PortBase: PortAny, Pacer: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { e.Close() })
+		parties[i] = newParty(t, e, []float64{1000, 600}[i], 8000)
+	}
+	a, b := parties[0], parties[1]
+	connect(t, a.s, b.s, localFor(t, a.s, sdp.SecurityNone, "PCMU"), localFor(t, b.s, sdp.SecurityNone, "PCMU"))
+	waitFor(t, 10*time.Second, "a second of audio both ways", func() bool { return a.rec.Len() > 8000 && b.rec.Len() > 8000 })
+	heard(t, "127.0.0.1", a.rec, 8000, 600)
+	heard(t, "127.0.0.2", b.rec, 8000, 1000)
+	if st := p.Stats(); st.StreamsAtEnd != 2 || st.Packets == 0 {
+		t.Errorf("pacer stats %+v", st)
+	}
+	a.s.e.Close()
+	if st := p.Stats(); st.StreamsAtEnd != 1 {
+		t.Errorf("after closing one engine the pacer clocks %d streams, want 1", st.StreamsAtEnd)
+	}
+	n := b.s.Stats().PacketsSent
+	waitFor(t, 5*time.Second, "the other engine to go on sending", func() bool { return b.s.Stats().PacketsSent > n+5 })
 }
