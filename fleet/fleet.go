@@ -175,9 +175,9 @@ func (fl *Fleet) Run(ctx context.Context) (*Report, error) {
 	fl.mu.Unlock()
 
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	// The phones stop when ctx is cancelled; wait for them after that.
+	defer func() { cancel(); wg.Wait() }()
 
 	if fl.file.Network.Lab {
 		specs := make([]PhoneSpec, len(fl.phones))

@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hdphone/hdphone/fleet"
+	"github.com/hdphone/hdphone/lab/sipproxy"
 )
 
 func mustParse(t testing.TB, src string) *fleet.File {
@@ -255,5 +257,38 @@ scenario:
 	other.Fleet = "another"
 	if _, err := fleet.Merge(reports[0], &other); !errors.Is(err, fleet.ErrMerge) {
 		t.Errorf("reports of two fleets merged: %v", err)
+	}
+}
+
+// With an external registrar and no lab, each phone starts with its line in
+// flash (as a phone staged by hand) and registers there; Run returns once
+// the scenario is done.
+func TestExternalRegistrar(t *testing.T) {
+	srv, err := sipproxy.New(sipproxy.Config{Domain: "ext.test", Users: sipproxy.Numbered(3001, 3002, "pw"), AuthCalls: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { srv.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	f := mustParse(t, fmt.Sprintf(`
+network:
+  registrar: %s
+  domain: ext.test
+phones:
+  - {group: desk, model: 445HD, count: 2, user: "{{3000+i}}", password: "pw{{user}}"}
+scenario:
+  - wait: registered
+  - {each: pairs, call: peer}
+  - {each: pairs, answer: peer}
+  - {each: pairs, hangup: }
+`, srv.Addr()))
+	r := run(t, f, fleet.Options{})
+	if r.Failed() {
+		t.Fatalf("%s\n%s", r.Summary, dump(r))
+	}
+	if b := srv.Bindings("3002"); len(b) != 1 || !strings.Contains(b[0].Contact, f.Network.Addresses.Addr().String()[:8]) {
+		t.Errorf("bindings of 3002: %+v", b)
 	}
 }

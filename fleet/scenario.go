@@ -55,6 +55,13 @@ func (fl *Fleet) runStep(ctx context.Context, i int) {
 			results <- r.skip("failed an earlier step: " + at)
 			continue
 		}
+		// A pair is only as good as both its phones.
+		if w.peer != nil && !s.Always {
+			if peer := fl.byID[w.peer.ID]; peer != nil && peer.FailedAt() != "" {
+				results <- r.skip(fmt.Sprintf("%s (the other phone of the pair) failed an earlier step: %s", w.peer.ID, peer.FailedAt()))
+				continue
+			}
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
