@@ -18,6 +18,7 @@ import (
 	"github.com/hdphone/hdphone/device/flash"
 	"github.com/hdphone/hdphone/device/model"
 	"github.com/hdphone/hdphone/hw"
+	"github.com/hdphone/hdphone/media"
 	"github.com/hdphone/hdphone/media/codec"
 )
 
@@ -73,6 +74,10 @@ type Config struct {
 	// interface, or UDP towards a server) and tunes the boot services; the
 	// zero value runs no DHCP client (the phone uses Addr).
 	Network NetConfig
+	// Pacer, when set, clocks the phone's media together with other phones'
+	// (a fleet's single pacer, which its owner runs); nil gives each power
+	// cycle's media engine its own.
+	Pacer *media.Pacer
 }
 
 // Phone is one emulated phone. Create it with New, run it with Run, and drive

@@ -194,6 +194,7 @@ func (p *Phone) startMedia(b *Boot, cfg *config.Config, addr netip.Addr) error {
 	ec := settings.EngineConfig(addr)
 	ec.Clock = p.cfg.Clock
 	ec.Logger = p.log.With("component", "media")
+	ec.Pacer = p.cfg.Pacer
 	if p.cfg.MediaPorts != 0 {
 		ec.PortBase = p.cfg.MediaPorts
 	}

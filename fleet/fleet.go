@@ -91,6 +91,7 @@ type Fleet struct {
 	byID   map[string]*Phone
 	byUser map[string]*Phone
 	lab    *fleetLab
+	pacer  *media.Pacer
 
 	mu      sync.Mutex // guards the fields below
 	running bool
@@ -191,6 +192,14 @@ func (fl *Fleet) Run(ctx context.Context) (*Report, error) {
 		fl.lab = l
 		defer func() { cancel(); l.wait() }()
 	}
+	// One pacer clocks every phone's media: one goroutine and one timer
+	// for the fleet instead of one per phone.
+	fl.pacer = media.NewPacer(media.PacerConfig{})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		fl.pacer.Run(ctx)
+	}()
 	for _, p := range fl.phones {
 		if err := fl.makeDevice(p); err != nil {
 			return nil, fmt.Errorf("fleet: %s: %w", p.Spec.ID, err)
@@ -309,6 +318,7 @@ func (fl *Fleet) makeDevice(p *Phone) error {
 		MediaPorts:  media.PortAny,
 		MulticastIf: netip.AddrFrom4([4]byte{127, 0, 0, 1}),
 		Network:     net,
+		Pacer:       fl.pacer,
 	}
 	if f.Network.Mode == ModeInterface {
 		dc.MulticastIf = netip.Addr{}
@@ -424,6 +434,15 @@ func (fl *Fleet) record(index int, step string, r *Result, done, total int) {
 		}
 		fl.opts.Progress(pr)
 	}
+}
+
+// Pacing returns the statistics of the fleet's media pacer (the send
+// jitter and wakeup lateness of every phone's streams).
+func (fl *Fleet) Pacing() media.PacingStats {
+	if fl.pacer == nil {
+		return media.PacingStats{}
+	}
+	return fl.pacer.Stats()
 }
 
 // Lab returns the embedded lab's addresses ("" when the fleet has none).

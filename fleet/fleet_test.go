@@ -96,6 +96,10 @@ func TestTwoHundredPhonesCallInPairs(t *testing.T) {
 			t.Errorf("%s heard its peer at %v dBm0 (%s)", id, res.Level, res.Detail)
 		}
 	}
+	// Every phone's media came from the fleet's one pacer.
+	if st := fl.Pacing(); st.Packets < 200*20 || st.Ticks == 0 {
+		t.Errorf("fleet pacer: %+v", st)
+	}
 	if !strings.Contains(result(t, r, "audio", "desk-2").Detail, "hears 1001's 400 Hz") {
 		t.Errorf("desk-2: %s", result(t, r, "audio", "desk-2").Detail)
 	}
