@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hdphone/hdphone/lab/dhcpserver"
 	"github.com/hdphone/hdphone/lab/fileserver"
@@ -39,6 +40,10 @@ type fleetLab struct {
 	wg sync.WaitGroup
 }
 
+// stormBuffer is the receive buffer the lab asks for on its UDP sockets
+// (the kernel caps it at net.core.rmem_max).
+const stormBuffer = 4 << 20
+
 // labDomain is the SIP domain of the embedded lab's lines.
 const labDomain = "lab.hdphone"
 
@@ -61,7 +66,8 @@ func startLab(ctx context.Context, f *File, phones []PhoneSpec, log *slog.Logger
 		Domain:     l.domain,
 		Users:      sipproxy.Table(users),
 		AuthCalls:  true,
-		MinExpires: 60e9,
+		MinExpires: time.Minute,
+		ReadBuffer: stormBuffer,
 		Logger:     log.With("server", "sip"),
 	})
 	if err != nil {
@@ -111,8 +117,17 @@ func startLab(ctx context.Context, f *File, phones []PhoneSpec, log *slog.Logger
 		l.closeEarly()
 		return nil, fmt.Errorf("fleet: lab: %w", err)
 	}
+	// A boot storm sends thousands of DISCOVERs at once: a socket with the
+	// default receive buffer (~200 KiB, some 270 datagrams) drops most of
+	// them and every phone then waits out its DHCP retransmission.
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		l.closeEarly()
+		return nil, fmt.Errorf("fleet: lab: %w", err)
+	}
+	conn.SetReadBuffer(stormBuffer)
 	l.dhcp, err = dhcpserver.New(dhcpserver.Config{
-		Addr:                "127.0.0.1:0",
+		Conn:                conn,
 		ClientSourceAddress: true,
 		PrefixLen:           8,
 		Options:             dhcpserver.Options{ProvisioningURL: l.files.URL("http")},

@@ -5,4 +5,27 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BENCHTIME=${BENCHTIME:-1s}
-go test -run '^$' -bench . -benchmem -benchtime "$BENCHTIME" ./...
+# The fleet storms run once each below (every iteration is a whole storm).
+go test -run '^$' -bench . -benchmem -benchtime "$BENCHTIME" $(go list ./... | grep -v '/fleet$')
+
+# Fleet scale: boot storms to "registered" against the embedded lab and
+# Kamailio (with SIPp's registration rate at the same Kamailio), memory per
+# idle phone, calls with media. HDPHONE_BENCH_SIZES=small runs 1,000 phones
+# only (10,000 too by default).
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+echo "load average before the fleet benchmarks: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo ?)"
+go test -run '^$' -bench 'BootStorm|CallsWithMedia' -benchtime 1x -timeout 60m ./fleet | tee "$out"
+echo
+echo "fleet summary (numbers, not assertions; a shared machine's load moves them):"
+awk '
+/^Benchmark(BootStorm|CallsWithMedia)/ {
+	name = $1; sub(/-[0-9]+$/, "", name); sub(/^Benchmark/, "", name)
+	delete m
+	for (i = 3; i + 1 <= NF; i += 2) m[$(i + 1)] = $i
+	printf "%-34s %9s phones/s  p50 %6s ms  p99 %6s ms  fail %s  heap %6s KiB/phone  stack %5s KiB/phone  %s gor/phone", \
+		name, m["phones/s"], m["boot-p50-ms"], m["boot-p99-ms"], m["failures"], m["heap-KiB/phone"], m["stack-KiB/phone"], m["goroutines/phone"]
+	if ("ratio-vs-sipp" in m) printf "  SIPp %s reg/s, ratio %s", m["sipp-reg/s"], m["ratio-vs-sipp"]
+	if ("streams/core" in m) printf "  %s streams/core (%s cores, send jitter p99 %s µs)", m["streams/core"], m["cores"], m["send-jitter-p99-µs"]
+	printf "\n"
+}' "$out"

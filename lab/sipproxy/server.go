@@ -52,6 +52,9 @@ type Config struct {
 	MinExpires time.Duration
 	// MaxExpires caps registrations; zero means 2 hours.
 	MaxExpires time.Duration
+	// ReadBuffer is the UDP socket's receive buffer in bytes; 0 keeps the
+	// system's default (a fleet's boot storm needs megabytes).
+	ReadBuffer int
 	// Logger receives the server's log; nil discards it.
 	Logger *slog.Logger
 }
@@ -128,6 +131,13 @@ func New(cfg Config) (*Server, error) {
 	s.udp, err = net.ListenPacket("udp", cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("sipproxy: listen udp: %w", err)
+	}
+	if cfg.ReadBuffer > 0 {
+		// A boot storm's REGISTERs arrive at once; the kernel caps this at
+		// net.core.rmem_max.
+		if uc, ok := s.udp.(*net.UDPConn); ok {
+			uc.SetReadBuffer(cfg.ReadBuffer)
+		}
 	}
 	ua := s.udp.LocalAddr().(*net.UDPAddr)
 	s.ip, s.port = ua.IP, ua.Port

@@ -1,0 +1,242 @@
+package fleet_test
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hdphone/hdphone/fleet"
+	"github.com/hdphone/hdphone/internal/testpeer"
+)
+
+// Fleet-scale benchmarks: boot storms to "registered", memory per idle
+// registered phone, and concurrent calls with media, against the embedded
+// lab and against Kamailio (with SIPp's registration rate at the same
+// Kamailio in the same run). They report numbers and assert nothing about
+// speed; a run that cannot boot the fleet at all fails. Each iteration is a
+// whole storm: run them with -benchtime 1x (scripts/bench.sh does).
+
+func benchSizes() []int {
+	if testing.Short() {
+		return []int{1000}
+	}
+	if os.Getenv("HDPHONE_BENCH_SIZES") == "small" {
+		return []int{1000}
+	}
+	return []int{1000, 10000}
+}
+
+// raiseFiles lifts the open-file limit as hdphone fleet does.
+func raiseFiles(b *testing.B, need int) {
+	var l syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
+		b.Fatal(err)
+	}
+	l.Cur = l.Max
+	syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l)
+	if int(l.Cur) < need {
+		b.Skipf("open-file limit %d is below the %d this fleet needs", l.Cur, need)
+	}
+}
+
+// benchAddresses is a random /16 of 127/8 for a storm's phones.
+func benchAddresses() string {
+	var b [1]byte
+	rand.Read(b[:])
+	return fmt.Sprintf("127.%d.0.0/16", 130+int(b[0])%60)
+}
+
+func inUse() (heap, stack uint64) {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse, m.StackInuse
+}
+
+func openFiles() int {
+	ents, _ := os.ReadDir("/proc/self/fd")
+	return len(ents)
+}
+
+// storm boots n phones all at once with the given network section, waits
+// until every line is registered and the fleet is idle, and reports the
+// storm's rate, boot-time percentiles and the memory each idle phone holds.
+// talk, when > 0, then has the phones call in pairs and talk that long, and
+// reports the CPU the media took.
+func storm(b *testing.B, n int, network string, talk time.Duration) fleet.Summary {
+	raiseFiles(b, 3*n+500)
+	scenario := "  - wait: registered\n"
+	if talk > 0 {
+		scenario += fmt.Sprintf(`  - {name: call, each: pairs, call: peer, timeout: 60s}
+  - {name: answer, each: pairs, answer: peer, timeout: 60s}
+  - {name: talk, sleep: %s}
+  - {name: audio, each: pairs, check_audio: peer, timeout: 60s}
+  - {name: hangup, each: pairs, hangup: , timeout: 60s}
+`, talk)
+	}
+	src := fmt.Sprintf(`name: storm
+network:
+%s  addresses: %s
+boot:
+  timeout: 5m
+phones:
+  - group: desk
+    model: 450HD
+    count: %d
+    user: "{{100000+i}}"
+    password: "pass{{user}}"
+scenario:
+%s`, network, benchAddresses(), n, scenario)
+	f, err := fleet.Parse("storm.yaml", []byte(src))
+	if err != nil {
+		b.Fatal(err)
+	}
+	heap0, stack0 := inUse()
+	g0 := runtime.NumGoroutine()
+	fd0 := openFiles()
+	var idleHeap, idleStack uint64
+	var idleG, idleFD int
+	var cpu0 syscall.Rusage
+	var talkStart time.Time
+	fl, err := fleet.New(f, fleet.Options{Progress: func(pr fleet.Progress) {
+		if pr.Result == nil || pr.Done != pr.Total {
+			return
+		}
+		switch pr.Step {
+		case "01 wait":
+			// Every phone registered and idle: measure it at rest.
+			time.Sleep(2 * time.Second)
+			h, s := inUse()
+			idleHeap, idleStack = h-heap0, s-stack0
+			idleG, idleFD = runtime.NumGoroutine()-g0, openFiles()-fd0
+		case "answer":
+			syscall.Getrusage(syscall.RUSAGE_SELF, &cpu0)
+			talkStart = time.Now()
+		}
+	}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	r, err := fl.Run(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var cpu1 syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &cpu1)
+	fails := r.Summary.Failed
+	b.ReportMetric(r.Summary.BootPerSec, "phones/s")
+	b.ReportMetric(float64(r.Summary.BootP50ms), "boot-p50-ms")
+	b.ReportMetric(float64(r.Summary.BootP99ms), "boot-p99-ms")
+	b.ReportMetric(float64(fails), "failures")
+	b.ReportMetric(float64(idleHeap)/1024/float64(n), "heap-KiB/phone")
+	b.ReportMetric(float64(idleStack)/1024/float64(n), "stack-KiB/phone")
+	b.ReportMetric(float64(idleG)/float64(n), "goroutines/phone")
+	b.ReportMetric(float64(idleFD)/float64(n), "fds/phone")
+	if talk > 0 && !talkStart.IsZero() {
+		used := time.Duration(cpu1.Utime.Nano() + cpu1.Stime.Nano() - cpu0.Utime.Nano() - cpu0.Stime.Nano())
+		wall := time.Since(talkStart)
+		cores := used.Seconds() / wall.Seconds()
+		b.ReportMetric(cores, "cores")
+		if cores > 0 {
+			b.ReportMetric(float64(n)/cores, "streams/core")
+		}
+		st := fl.Pacing()
+		b.ReportMetric(float64(st.JitterP99.Microseconds()), "send-jitter-p99-µs")
+	}
+	if fails > 0 {
+		b.Logf("%s", r.Summary)
+		for _, st := range r.Steps {
+			shown := 0
+			for _, res := range st.Results {
+				if res.Status == fleet.StatusFailed && shown < 3 {
+					b.Logf("  %s [%s]: %s", res.Phone, st.Name, res.Error)
+					shown++
+				}
+			}
+		}
+	}
+	return r.Summary
+}
+
+// BenchmarkBootStormLab: n phones power on at once into the embedded lab
+// (DHCP, per-MAC files over HTTP, the lab registrar).
+func BenchmarkBootStormLab(b *testing.B) {
+	for _, n := range benchSizes() {
+		b.Run(fmt.Sprintf("phones=%d", n), func(b *testing.B) {
+			for range b.N {
+				storm(b, n, "  lab: embedded\n", 0)
+			}
+		})
+	}
+}
+
+// BenchmarkBootStormKamailio: n phones power on at once with their line in
+// flash and register at Kamailio; SIPp then registers n users at the same
+// Kamailio, and the ratio compares the phones' rate with SIPp's (one
+// process, one socket, no phone behind it).
+func BenchmarkBootStormKamailio(b *testing.B) {
+	for _, n := range benchSizes() {
+		b.Run(fmt.Sprintf("phones=%d", n), func(b *testing.B) {
+			k := testpeer.StartKamailio(b, testpeer.KamailioConfig{
+				UserRange: struct{ First, Last int }{100000, 100000 + 2*n}, Children: 4, SharedMemMB: 256})
+			for range b.N {
+				network := fmt.Sprintf("  lab: external\n  registrar: %s\n  domain: %s\n", k.Addr(), k.Domain)
+				sum := storm(b, n, network, 0)
+				sipp := sippRegisterRate(b, k, n, 100000+n)
+				b.ReportMetric(sipp, "sipp-reg/s")
+				// Phones powered on to registered per second, against SIPp's
+				// REGISTER transactions per second.
+				b.ReportMetric(sum.BootPerSec/sipp, "ratio-vs-sipp")
+			}
+		})
+	}
+}
+
+// BenchmarkCallsWithMedia: n phones boot into the lab and talk in n/2 pairs
+// for five seconds (G.722 both ways, every stream clocked by the fleet's one
+// pacer); cores is the CPU the process used while they talked, streams/core
+// the streams (one per phone) each core carried.
+func BenchmarkCallsWithMedia(b *testing.B) {
+	for _, n := range benchSizes() {
+		b.Run(fmt.Sprintf("phones=%d", n), func(b *testing.B) {
+			for range b.N {
+				storm(b, n, "  lab: embedded\n", 5*time.Second)
+			}
+		})
+	}
+}
+
+// sippRegisterRate runs n REGISTERs with digest auth (users first…) from
+// SIPp at k, 200 at once, and returns the rate.
+func sippRegisterRate(b *testing.B, k *testpeer.Kamailio, n, first int) float64 {
+	dir := b.TempDir()
+	inf := filepath.Join(dir, "users.csv")
+	f, err := os.Create(inf)
+	if err != nil {
+		b.Fatal(err)
+	}
+	fmt.Fprintln(f, "SEQUENTIAL")
+	for i := range n {
+		u := first + i
+		fmt.Fprintf(f, "%d;[authentication username=%d password=pass%d]\n", u, u, u)
+	}
+	f.Close()
+	start := time.Now()
+	s := testpeer.StartSIPp(b, testpeer.SIPpConfig{
+		Scenario: "testdata/sipp/register-bench.xml", Remote: k.Addr(), Calls: n,
+		Rate: 100000, Limit: 200, InjectionFile: inf, Timeout: 5 * time.Minute,
+	})
+	if err := s.Wait(b, 5*time.Minute); err != nil {
+		b.Fatal(err)
+	}
+	return float64(n) / time.Since(start).Seconds()
+}

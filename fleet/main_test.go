@@ -1,0 +1,17 @@
+package fleet_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/hdphone/hdphone/sip"
+)
+
+// TestMain sets the SIP stack's process-wide knobs as hdphone does, so that
+// the fleets of these tests and benchmarks are the command's.
+func TestMain(m *testing.M) {
+	sip.SetMaxUDPMessage(65507)
+	sip.SetReadBufferSize(8192)
+	sip.SetStackLogger(nil)
+	os.Exit(m.Run())
+}
