@@ -296,3 +296,48 @@ scenario:
 		t.Errorf("bindings of 3002: %+v", b)
 	}
 }
+
+// With screens, keys go through each phone's screen application on its
+// in-memory board, and the steps read what the screen and LEDs show: a call
+// dialled and answered with softkeys, the in-call softkeys, the speaker LED,
+// and the red ringer LED with "LAN Link failure" while the cable is out.
+//
+// behaviour: XFER-2
+// behaviour: LED-1
+// behaviour: BOOT-17
+func TestKeysScreenAndLEDsThroughTheScreenApp(t *testing.T) {
+	f := mustParse(t, `
+phones:
+  - {group: desk, model: 450HD, count: 2}
+scenario:
+  - wait: registered
+  - {phones: desk-1, expect_screen: "Registered"}
+  - {name: dial, phones: desk-1, press: "1002 SOFT1"}
+  - {phones: desk-2, expect_screen: "Incoming call"}
+  - {name: answer, phones: desk-2, press: SOFT1}
+  - {phones: [desk-1, desk-2], wait: connected}
+  - {phones: desk-1, expect_screen: "BXfer"}
+  - {phones: desk-1, expect_led: {led: speaker, state: green}}
+  - {name: audio, phones: [desk-1, desk-2], check_audio: }
+  - {name: end, phones: desk-1, press: SOFT1}
+  - {phones: [desk-1, desk-2], wait: no_calls}
+  - {phones: desk-2, link: down}
+  - {phones: desk-2, expect_screen: "LAN Link failure"}
+  - {phones: desk-2, expect_led: {led: ringer, state: red}}
+  - {phones: desk-2, link: up}
+  - {phones: desk-2, expect_led: {led: ringer, state: "off"}}
+`)
+	r := run(t, f, fleet.Options{Screens: fleet.UIScreens(nil)})
+	if r.Failed() {
+		t.Fatalf("%s\n%s", r.Summary, dump(r))
+	}
+	if got := result(t, r, "audio", "desk-2").Detail; !strings.Contains(got, "hears 1001's") {
+		t.Errorf("desk-2: %s", got)
+	}
+	// Without screens the same keys cannot be pressed: the step says why.
+	f = mustParse(t, "phones:\n  - {group: desk, model: 450HD}\nscenario:\n  - {press: MENU}\n")
+	r = run(t, f, fleet.Options{})
+	if got := result(t, r, "01 press", "desk-1"); got.Status != fleet.StatusFailed || !strings.Contains(got.Error, "needs the screen application") {
+		t.Errorf("MENU without a screen: %+v", got)
+	}
+}

@@ -43,6 +43,7 @@ func runFleet(ctx context.Context, e *env, args []string) error {
 	domain := fs.String("domain", "", "the SIP domain of the lines (with --registrar)")
 	keep := fs.Bool("keep", false, "keep the phones running after the scenario until interrupted (with --api)")
 	plain := fs.Bool("plain", false, "plain progress lines even on a terminal")
+	screens := fs.Bool("screens", false, "give every phone its screen application on an in-memory board (on by itself when a step presses keys or reads the screen)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -89,6 +90,9 @@ func runFleet(ctx context.Context, e *env, args []string) error {
 			}
 			srv.Add(ap)
 		},
+	}
+	if *screens || needsScreens(f) {
+		opts.Screens = fleet.UIScreens(e.log)
 	}
 	fl, err := fleet.New(f, opts)
 	if err != nil {
@@ -172,6 +176,23 @@ func runFleet(ctx context.Context, e *env, args []string) error {
 		return exitError{1, errors.New("interrupted before the scenario finished")}
 	}
 	return nil
+}
+
+// needsScreens reports whether a step presses keys or reads the screen.
+func needsScreens(f *fleet.File) bool {
+	for _, s := range f.Scenario {
+		switch s.Action {
+		case fleet.ActExpectScreen, fleet.ActExpectLED:
+			return true
+		case fleet.ActPress:
+			for _, k := range s.Keys {
+				if _, digit := k.Key.Digit(); !digit {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 func shardText(s fleet.Shard, total int) string {

@@ -25,7 +25,7 @@ import (
 
 // startFleet runs two phones against the embedded lab, kept running after
 // their scenario, and serves them through the API.
-func startFleet(t *testing.T) (*client.Client, string) {
+func startFleet(t *testing.T, screens ...bool) (*client.Client, string) {
 	t.Helper()
 	f, err := fleet.Parse("api.yaml", []byte(`
 phones:
@@ -42,14 +42,22 @@ scenario:
 	rand.Read(b[:])
 	f.Network.Addresses = netip.MustParsePrefix(fmt.Sprintf("127.%d.%d.0/24", 130+int(b[0])%60, b[1]))
 	srv := api.New(api.Config{})
-	fl, err := fleet.New(f, fleet.Options{
+	opts := fleet.Options{
 		Stay: true,
 		OnDevice: func(p *fleet.Phone) {
-			if err := srv.Add(api.Phone{ID: p.Spec.ID, Group: p.Spec.Group, Device: p.Device}); err != nil {
+			ap := api.Phone{ID: p.Spec.ID, Group: p.Spec.Group, Device: p.Device}
+			if p.Screen != nil {
+				ap.Screen = p.Screen
+			}
+			if err := srv.Add(ap); err != nil {
 				t.Error(err)
 			}
 		},
-	})
+	}
+	if len(screens) > 0 && screens[0] {
+		opts.Screens = fleet.UIScreens(nil)
+	}
+	fl, err := fleet.New(f, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -350,4 +358,48 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	if len(served) < 20 {
 		t.Errorf("only %d routes", len(served))
 	}
+}
+
+// With screen applications, keys go through each phone's screen and the
+// screen and LEDs can be read.
+func TestScreenAndKeysThroughTheClient(t *testing.T) {
+	c, _ := startFleet(t, true)
+	ctx := within(t, 20*time.Second)
+	sc, err := c.Screen(ctx, "desk-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(sc.Text, "Registered") || len(sc.Rows) == 0 || !strings.HasPrefix(sc.Rows[0], "1001") {
+		t.Errorf("idle screen:\n%s", sc.Text)
+	}
+	if _, err := c.Press(ctx, "desk-1", "1002", "SOFT1"); err != nil { // Dial
+		t.Fatal(err)
+	}
+	if _, err := c.WaitFor(ctx, "desk-2", func(s api.PhoneState) bool { return callIn(s, "incoming") != nil }); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		sc, err = c.Screen(ctx, "desk-2")
+		if err == nil && strings.Contains(sc.Text, "Incoming call") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("desk-2 screen: %v\n%s", err, sc.Text)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := c.Press(ctx, "desk-2", "SOFT1"); err != nil { // Answer
+		t.Fatal(err)
+	}
+	if _, err := c.WaitFor(ctx, "desk-1", func(s api.PhoneState) bool { return callIn(s, "connected") != nil }); err != nil {
+		t.Fatal(err)
+	}
+	for time.Now().Before(deadline.Add(5 * time.Second)) {
+		if sc, _ = c.Screen(ctx, "desk-1"); sc.LEDs["speaker"] == "green" {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Errorf("desk-1 LEDs in the call: %v", sc.LEDs)
 }
