@@ -129,6 +129,7 @@ func runFleet(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	defer func() {
+		srv.Close() // ends the event streams, so Shutdown need not wait for them
 		for _, hs := range servers {
 			sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
 			hs.Shutdown(sctx)

@@ -14,6 +14,7 @@ import (
 	"github.com/hdphone/hdphone/device"
 	"github.com/hdphone/hdphone/device/flash"
 	"github.com/hdphone/hdphone/device/model"
+	"github.com/hdphone/hdphone/fleet/api"
 	"github.com/hdphone/hdphone/hw"
 	"github.com/hdphone/hdphone/hw/term"
 	"github.com/hdphone/hdphone/lab"
@@ -47,6 +48,7 @@ func runPhone(ctx context.Context, e *env, args []string) error {
 	mic := fs.String("mic", "", "a WAV file played (looped) as the microphone instead of the sound card")
 	contactsFile := fs.String("contacts", "", "the directory: a file of name,number lines")
 	logFile := fs.String("log", "", "write the log to this file (the terminal UI otherwise discards it)")
+	apiAddr := fs.String("api", "", "serve the control API (see fleet/api) on `ADDR` while the phone runs; the phone's ID is its MAC")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -156,6 +158,15 @@ func runPhone(ctx context.Context, e *env, args []string) error {
 	defer stop()
 	runErr := make(chan error, 1)
 	go func() { runErr <- p.Run(ctx) }()
+	if *apiAddr != "" {
+		stopAPI, err := serveAPI(e, *apiAddr, api.Phone{ID: p.MAC(), Device: p})
+		if err != nil {
+			cancel()
+			<-runErr
+			return exitError{2, fmt.Errorf("--api: %w", err)}
+		}
+		defer stopAPI()
+	}
 	if cfgData != nil {
 		issues, _, err := p.ApplyConfig(ctx, *cfgFile, cfgData)
 		if err != nil {
