@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -66,6 +67,12 @@ type Config struct {
 	// MediaPorts overrides voip/media/media_port as the first RTP port;
 	// media.PortAny lets the kernel choose (many phones on one address).
 	MediaPorts int
+	// SyslogConsole receives the System Logging lines of the Serial and All
+	// modes (system/syslog/mode): the phone's console. nil drops them.
+	SyslogConsole io.Writer
+	// SyslogLocal receives the lines of the Local mode, the log a real phone
+	// keeps in its flash; nil drops them (fleets keep no logs).
+	SyslogLocal io.Writer
 	// MulticastIf is the local address paging joins and sends on; the zero
 	// Addr lets the routing table choose. Phones on loopback need 127.0.0.1
 	// (or the page follows the default route).
@@ -151,7 +158,7 @@ func New(cfg Config) (*Phone, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	sys := &syslogTap{hostname: mac}
+	sys := &syslogTap{hostname: mac, console: cfg.SyslogConsole, local: cfg.SyslogLocal}
 	log = slog.New(newTee(log.Handler(), sys))
 	p := &Phone{
 		cfg:    cfg,

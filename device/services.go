@@ -2,6 +2,7 @@ package device
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/netip"
 	"sync"
@@ -23,8 +24,11 @@ const syslogQueue = 128
 // a configuration is applied.
 type syslogTap struct {
 	hostname string
-	h        atomic.Pointer[syslog.Handler]
-	mu       sync.Mutex // serialises making h
+	// console and local receive the lines of the Serial and Local modes
+	// (Config.SyslogConsole, Config.SyslogLocal); nil drops them.
+	console, local io.Writer
+	h              atomic.Pointer[syslog.Handler]
+	mu             sync.Mutex // serialises making h
 }
 
 // handler returns the System Logging handler, making it when s needs one.
@@ -32,7 +36,10 @@ func (t *syslogTap) handler(s syslog.Settings) *syslog.Handler {
 	if h := t.h.Load(); h != nil {
 		return h
 	}
-	if s.LogLevel == syslog.LevelNone || !(s.Mode == syslog.ModeNetwork || s.Mode == syslog.ModeAll) || !s.Server.IsValid() {
+	network := (s.Mode == syslog.ModeNetwork || s.Mode == syslog.ModeAll) && s.Server.IsValid()
+	console := (s.Mode == syslog.ModeSerial || s.Mode == syslog.ModeAll) && t.console != nil
+	local := (s.Mode == syslog.ModeLocal || s.Mode == "") && t.local != nil
+	if s.LogLevel == syslog.LevelNone || !network && !console && !local {
 		return nil
 	}
 	t.mu.Lock()
@@ -40,7 +47,7 @@ func (t *syslogTap) handler(s syslog.Settings) *syslog.Handler {
 	if h := t.h.Load(); h != nil {
 		return h
 	}
-	h := syslog.New(s, syslog.Options{Hostname: t.hostname, Queue: syslogQueue})
+	h := syslog.New(s, syslog.Options{Hostname: t.hostname, Queue: syslogQueue, Console: t.console, Local: t.local})
 	t.h.Store(h)
 	return h
 }

@@ -357,24 +357,30 @@ func (h *Handler) Run(ctx context.Context) error {
 			h.c.opts.Local.Write(append(l.b, '\n'))
 		}
 	}
+	drain := func() {
+		for {
+			select {
+			case l := <-h.c.queue:
+				deliver(l)
+			default:
+				return
+			}
+		}
+	}
 	redial()
 	for {
 		select {
 		case <-ctx.Done():
+			// The last lines before a restart or power-off are the ones an
+			// administrator looks for: send what is queued.
+			drain()
 			return ctx.Err()
 		case <-h.c.wake:
 			redial()
 		case l := <-h.c.queue:
 			deliver(l)
 		case done := <-h.c.flush:
-			for drained := false; !drained; {
-				select {
-				case l := <-h.c.queue:
-					deliver(l)
-				default:
-					drained = true
-				}
-			}
+			drain()
 			close(done)
 		}
 	}
