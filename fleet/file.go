@@ -84,6 +84,11 @@ type Network struct {
 	// offers; phones running another version upgrade at boot. "" offers
 	// none.
 	Firmware string
+	// NoDHCP, with the embedded lab, skips DHCP: each phone starts with the
+	// lab's file server as its static provisioning URL (provisioning/method
+	// Static) and keeps its loopback address. A phone then holds one socket
+	// less (large fleets under a low open-file limit).
+	NoDHCP bool
 }
 
 // Storm says how phones are powered on.
@@ -139,7 +144,7 @@ type PhoneSpec struct {
 // Known fields, for the messages about unknown ones.
 var (
 	topFields     = []string{"name", "network", "boot", "config", "phones", "scenario"}
-	networkFields = []string{"mode", "lab", "addresses", "address", "sip_port_base", "registrar", "domain", "transport", "dhcp_server", "provisioning_url", "interface", "namespace", "firmware"}
+	networkFields = []string{"mode", "lab", "dhcp", "addresses", "address", "sip_port_base", "registrar", "domain", "transport", "dhcp_server", "provisioning_url", "interface", "namespace", "firmware"}
 	bootFields    = []string{"storm", "spread", "timeout"}
 	groupFields   = []string{"group", "model", "count", "mac", "user", "password", "config", "tone"}
 )
@@ -284,6 +289,12 @@ func (d *decoder) network(o *object) Network {
 		if l, ok := o.oneOf("lab", lab, "embedded", "external"); ok {
 			n.Lab = l == "embedded"
 		}
+	}
+	dhcp := true
+	o.boolean("dhcp", &dhcp)
+	n.NoDHCP = !dhcp
+	if n.NoDHCP && !n.Lab {
+		d.errAt(o.vals["dhcp"], o.sub("dhcp"), "dhcp: false only applies to the embedded lab (give no dhcp_server instead)")
 	}
 	if o.str("addresses", &addrs) && addrs != "" {
 		p, err := netip.ParsePrefix(addrs)

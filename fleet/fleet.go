@@ -259,6 +259,11 @@ func (fl *Fleet) makeDevice(p *Phone) error {
 	net.DHCPServer, net.Interface = netip.AddrPort{}, ""
 	var cfg []string
 	switch {
+	case fl.lab != nil && f.Network.NoDHCP:
+		// Staged by hand: the lab's file server as static provisioning.
+		url := fl.lab.httpURL()
+		cfg = append(cfg, "provisioning/method=STATIC", "provisioning/firmware/url="+url,
+			"provisioning/configuration/url="+url+"/"+macHex(p.Spec.MAC)+".cfg")
 	case fl.lab != nil:
 		net.DHCPServer = fl.lab.dhcp.Addr()
 	case f.Network.DHCPServer != "":
@@ -450,5 +455,5 @@ func (fl *Fleet) Lab() (sip, dhcp, provisioning string) {
 	if fl.lab == nil {
 		return "", "", ""
 	}
-	return fl.lab.sip.Addr().String(), fl.lab.dhcp.Addr().String(), fl.lab.files.URL("http")
+	return fl.lab.sip.Addr().String(), fl.lab.dhcp.Addr().String(), fl.lab.httpURL()
 }

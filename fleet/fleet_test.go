@@ -341,3 +341,28 @@ scenario:
 		t.Errorf("MENU without a screen: %+v", got)
 	}
 }
+
+// Without DHCP the phones take the lab's file server as their static
+// provisioning URL, and still get their per-MAC file and register.
+//
+// behaviour: PROV-3
+func TestLabWithoutDHCP(t *testing.T) {
+	f := mustParse(t, `
+network:
+  dhcp: false
+phones:
+  - {group: desk, model: C450HD, count: 2}
+scenario:
+  - wait: registered
+  - {each: pairs, call: peer}
+`)
+	var phones []*fleet.Phone
+	r := run(t, f, fleet.Options{OnDevice: func(p *fleet.Phone) { phones = append(phones, p) }})
+	if r.Failed() {
+		t.Fatalf("%s\n%s", r.Summary, dump(r))
+	}
+	s := phones[0].Device.Snapshot()
+	if s.Network.DHCPServer.IsValid() || s.Config.Get("provisioning/method") != "Static" || s.Config.Get("voip/line/0/id") != "1001" {
+		t.Errorf("network %+v, method %q, line %q", s.Network, s.Config.Get("provisioning/method"), s.Config.Get("voip/line/0/id"))
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -33,6 +34,8 @@ type fleetLab struct {
 	sip    *sipproxy.Server
 	dir    string // per-MAC overrides written by provision steps
 	domain string
+	httpLn net.Listener
+	http   *http.Server
 
 	mu   sync.Mutex // guards cfgs
 	cfgs map[string]string
@@ -111,12 +114,21 @@ func startLab(ctx context.Context, f *File, phones []PhoneSpec, log *slog.Logger
 		Logger: log.With("server", "files"),
 	})
 	if err == nil {
-		err = l.files.Listen("127.0.0.1:0", "")
+		// TFTP from the file server itself; HTTP from a server of ours
+		// without keep-alive: a phone's fetch client keeps an idle
+		// connection for half a minute, which in a storm of thousands is
+		// two descriptors a phone for nothing.
+		err = l.files.Listen("", "127.0.0.1:0")
+	}
+	if err == nil {
+		l.httpLn, err = net.Listen("tcp", "127.0.0.1:0")
 	}
 	if err != nil {
 		l.closeEarly()
 		return nil, fmt.Errorf("fleet: lab: %w", err)
 	}
+	l.http = &http.Server{Handler: l.files, ReadHeaderTimeout: 30 * time.Second}
+	l.http.SetKeepAlivesEnabled(false)
 	// A boot storm sends thousands of DISCOVERs at once: a socket with the
 	// default receive buffer (~200 KiB, some 270 datagrams) drops most of
 	// them and every phone then waits out its DHCP retransmission.
@@ -130,13 +142,23 @@ func startLab(ctx context.Context, f *File, phones []PhoneSpec, log *slog.Logger
 		Conn:                conn,
 		ClientSourceAddress: true,
 		PrefixLen:           8,
-		Options:             dhcpserver.Options{ProvisioningURL: l.files.URL("http")},
+		Options:             dhcpserver.Options{ProvisioningURL: l.httpURL()},
 		Logger:              log.With("server", "dhcp"),
 	})
 	if err != nil {
 		l.closeEarly()
 		return nil, fmt.Errorf("fleet: lab: %w", err)
 	}
+	l.wg.Add(2)
+	go func() {
+		defer l.wg.Done()
+		l.http.Serve(l.httpLn)
+	}()
+	go func() {
+		defer l.wg.Done()
+		<-ctx.Done()
+		l.http.Close()
+	}()
 	for _, run := range []func(context.Context) error{l.sip.Run, l.files.Run, l.dhcp.Run} {
 		l.wg.Add(1)
 		go func() {
@@ -149,8 +171,14 @@ func startLab(ctx context.Context, f *File, phones []PhoneSpec, log *slog.Logger
 	return l, nil
 }
 
+// httpURL is the file server's base URL over HTTP.
+func (l *fleetLab) httpURL() string { return "http://" + l.httpLn.Addr().String() }
+
 // closeEarly releases what was bound when a later server fails to start.
 func (l *fleetLab) closeEarly() {
+	if l.httpLn != nil {
+		l.httpLn.Close()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if l.sip != nil {
