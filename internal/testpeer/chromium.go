@@ -13,8 +13,11 @@ import (
 
 // PlaywrightVersion is the playwright-core release the browser tests drive
 // Chromium with. Only the library is installed from npm; the browser is
-// Debian's chromium (Playwright's own browser download is never used).
-const PlaywrightVersion = "1.65.1"
+// Debian's chromium (Playwright's own browser download is never used). It is
+// the last release that runs on Debian 12's Node.js 18: from 1.62 on,
+// playwright-core exits at once on a Node.js older than 20.
+// scripts/install-deps.sh installs the same version.
+const PlaywrightVersion = "1.61.1"
 
 // ChromiumFlags are the flags headless Chromium needs here: as root with no
 // sandbox, and without the background connections a closed network refuses.
