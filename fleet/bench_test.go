@@ -14,6 +14,7 @@ import (
 
 	"github.com/hdphone/hdphone/fleet"
 	"github.com/hdphone/hdphone/internal/testpeer"
+	"github.com/hdphone/hdphone/media"
 )
 
 // Fleet-scale benchmarks: boot storms to "registered", memory per idle
@@ -118,9 +119,12 @@ scenario:
 	fd0 := openFiles()
 	var idleHeap, idleStack uint64
 	var idleG, idleFD int
-	var cpu0 syscall.Rusage
+	var cpu0, cpu1 syscall.Rusage
 	var talkStart time.Time
-	fl, err := fleet.New(f, fleet.Options{Progress: func(pr fleet.Progress) {
+	var talkWall time.Duration
+	var pacing media.PacingStats
+	var fl *fleet.Fleet
+	fl, err = fleet.New(f, fleet.Options{Progress: func(pr fleet.Progress) {
 		if pr.Result == nil || pr.Done != pr.Total {
 			return
 		}
@@ -132,8 +136,14 @@ scenario:
 			idleHeap, idleStack = h-heap0, s-stack0
 			idleG, idleFD = runtime.NumGoroutine()-g0, openFiles()-fd0
 		case "answer":
+			fl.ResetPacing()
 			syscall.Getrusage(syscall.RUSAGE_SELF, &cpu0)
 			talkStart = time.Now()
+		case "talk":
+			// The talk itself: every phone in a call, nothing else to do.
+			syscall.Getrusage(syscall.RUSAGE_SELF, &cpu1)
+			talkWall = time.Since(talkStart)
+			pacing = fl.Pacing()
 		}
 	}})
 	if err != nil {
@@ -145,8 +155,6 @@ scenario:
 	if err != nil {
 		b.Fatal(err)
 	}
-	var cpu1 syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &cpu1)
 	fails := r.Summary.Failed
 	b.ReportMetric(r.Summary.BootPerSec, "phones/s")
 	b.ReportMetric(float64(r.Summary.BootP50ms), "boot-p50-ms")
@@ -156,16 +164,15 @@ scenario:
 	b.ReportMetric(float64(idleStack)/1024/float64(n), "stack-KiB/phone")
 	b.ReportMetric(float64(idleG)/float64(n), "goroutines/phone")
 	b.ReportMetric(float64(idleFD)/float64(n), "fds/phone")
-	if talk > 0 && !talkStart.IsZero() {
+	if talk > 0 && talkWall > 0 {
 		used := time.Duration(cpu1.Utime.Nano() + cpu1.Stime.Nano() - cpu0.Utime.Nano() - cpu0.Stime.Nano())
-		wall := time.Since(talkStart)
-		cores := used.Seconds() / wall.Seconds()
+		cores := used.Seconds() / talkWall.Seconds()
 		b.ReportMetric(cores, "cores")
 		if cores > 0 {
 			b.ReportMetric(float64(n)/cores, "streams/core")
 		}
-		st := fl.Pacing()
-		b.ReportMetric(float64(st.JitterP99.Microseconds()), "send-jitter-p99-µs")
+		b.ReportMetric(float64(pacing.JitterP99.Microseconds()), "send-jitter-p99-µs")
+		b.ReportMetric(float64(pacing.WakeupP99.Microseconds()), "wakeup-p99-µs")
 	}
 	if fails > 0 {
 		b.Logf("%s", r.Summary)

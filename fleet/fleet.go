@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -91,7 +92,7 @@ type Fleet struct {
 	byID   map[string]*Phone
 	byUser map[string]*Phone
 	lab    *fleetLab
-	pacer  *media.Pacer
+	pacers []*media.Pacer
 
 	mu      sync.Mutex // guards the fields below
 	running bool
@@ -192,14 +193,18 @@ func (fl *Fleet) Run(ctx context.Context) (*Report, error) {
 		fl.lab = l
 		defer func() { cancel(); l.wait() }()
 	}
-	// One pacer clocks every phone's media: one goroutine and one timer
-	// for the fleet instead of one per phone.
-	fl.pacer = media.NewPacer(media.PacerConfig{})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		fl.pacer.Run(ctx)
-	}()
+	// The fleet's pacers clock every phone's media: one goroutine and one
+	// timer per core instead of one per phone (a pacer encodes on one
+	// thread, so one per core lets calls use every core).
+	for range max(1, runtime.GOMAXPROCS(0)) {
+		pc := media.NewPacer(media.PacerConfig{})
+		fl.pacers = append(fl.pacers, pc)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pc.Run(ctx)
+		}()
+	}
 	for _, p := range fl.phones {
 		if err := fl.makeDevice(p); err != nil {
 			return nil, fmt.Errorf("fleet: %s: %w", p.Spec.ID, err)
@@ -323,7 +328,7 @@ func (fl *Fleet) makeDevice(p *Phone) error {
 		MediaPorts:  media.PortAny,
 		MulticastIf: netip.AddrFrom4([4]byte{127, 0, 0, 1}),
 		Network:     net,
-		Pacer:       fl.pacer,
+		Pacer:       fl.pacers[p.Spec.N%len(fl.pacers)],
 	}
 	if f.Network.Mode == ModeInterface {
 		dc.MulticastIf = netip.Addr{}
@@ -441,13 +446,34 @@ func (fl *Fleet) record(index int, step string, r *Result, done, total int) {
 	}
 }
 
-// Pacing returns the statistics of the fleet's media pacer (the send
-// jitter and wakeup lateness of every phone's streams).
+// Pacing returns the statistics of the fleet's media pacers (the send
+// jitter and wakeup lateness of every phone's streams): the counts summed,
+// the percentiles the worst pacer's.
 func (fl *Fleet) Pacing() media.PacingStats {
-	if fl.pacer == nil {
-		return media.PacingStats{}
+	var out media.PacingStats
+	for _, pc := range fl.pacers {
+		st := pc.Stats()
+		out.Packets += st.Packets
+		out.Ticks += st.Ticks
+		out.Overruns += st.Overruns
+		out.Resyncs += st.Resyncs
+		out.StreamsAtEnd += st.StreamsAtEnd
+		out.OSTimer = st.OSTimer
+		out.JitterP50 = max(out.JitterP50, st.JitterP50)
+		out.JitterP99 = max(out.JitterP99, st.JitterP99)
+		out.JitterMax = max(out.JitterMax, st.JitterMax)
+		out.WakeupP50 = max(out.WakeupP50, st.WakeupP50)
+		out.WakeupP99 = max(out.WakeupP99, st.WakeupP99)
 	}
-	return fl.pacer.Stats()
+	return out
+}
+
+// ResetPacing clears the pacers' statistics (to measure one stretch of
+// calls).
+func (fl *Fleet) ResetPacing() {
+	for _, pc := range fl.pacers {
+		pc.ResetStats()
+	}
 }
 
 // Lab returns the embedded lab's addresses ("" when the fleet has none).

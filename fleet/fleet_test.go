@@ -366,3 +366,66 @@ scenario:
 		t.Errorf("network %+v, method %q, line %q", s.Network, s.Config.Get("provisioning/method"), s.Config.Get("voip/line/0/id"))
 	}
 }
+
+// The other steps on four phones: hold and resume, an attended transfer,
+// DTMF, a provisioning change picked up by Check Now, restart, power cut,
+// forward and DND.
+//
+// behaviour: XFER-3
+// behaviour: FW-7
+// behaviour: PROV-13
+// behaviour: CALL-3
+func TestMoreSteps(t *testing.T) {
+	f := mustParse(t, `
+phones:
+  - {group: desk, model: 450HD, count: 4, config: {voip/signalling/sip/hk_blind_transfer/enable: "0"}}
+scenario:
+  - wait: registered
+  - {phones: desk-1, call: desk-2}
+  - {phones: desk-2, answer: desk-1}
+  - {name: hold, phones: desk-1, hold: }
+  - {name: resume, phones: desk-1, resume: }
+  - {name: consult, phones: desk-2, transfer: {to: desk-3, kind: attended}}
+  - {phones: desk-3, answer: desk-2}
+  - {name: complete, phones: desk-2, complete_transfer: }
+  - {name: transferred, phones: desk-1, check_audio: }
+  - {name: dtmf, phones: desk-1, dtmf: "12#"}
+  - {phones: desk-3, hangup: }
+  - {name: provision, phones: desk-2, provision: {voip/line/0/description: "Prov {{user}}", voip/services/call_waiting/mode: disable}}
+  - {name: check now, phones: desk-2, check_now: }
+  - {name: got it, phones: desk-2, expect_config: {voip/line/0/description: "Prov 1002", voip/services/call_waiting/mode: DISABLE}}
+  - {name: restart, phones: desk-3, reboot: }
+  - {phones: desk-3, wait: registered}
+  - {name: power cut, phones: desk-4, power: "off"}
+  - {name: power back, phones: desk-4, power: "on"}
+  - {phones: desk-4, wait: registered}
+  - {name: forward, phones: desk-4, forward: desk-3}
+  - {phones: desk-1, call: desk-4}
+  - {name: forwarded, phones: desk-3, answer: desk-1}
+  - {phones: desk-1, hangup: }
+  - {phones: desk-4, forward: "off"}
+  - {name: dnd, phones: desk-4, dnd: on}
+  - {name: call a DND phone, phones: desk-1, call: desk-4}
+`)
+	r := run(t, f, fleet.Options{})
+	for _, st := range r.Steps {
+		for _, res := range st.Results {
+			want := fleet.StatusPassed
+			if st.Name == "call a DND phone" {
+				want = fleet.StatusFailed
+			}
+			if res.Status != want {
+				t.Errorf("%s [%s]: %s %s %s", res.Phone, st.Name, res.Status, res.Error, res.Detail)
+			}
+		}
+	}
+	if got := result(t, r, "transferred", "desk-1").Detail; !strings.Contains(got, "hears 1003's") {
+		t.Errorf("after the attended transfer desk-1 %s", got)
+	}
+	if got := result(t, r, "call a DND phone", "desk-1").Error; !strings.Contains(got, "486") {
+		t.Errorf("call to a DND phone: %s", got)
+	}
+	if got := result(t, r, "restart", "desk-3").Detail; !strings.Contains(got, "boot 2") {
+		t.Errorf("restart: %s", got)
+	}
+}

@@ -119,8 +119,9 @@ func (fl *Fleet) act(ctx context.Context, s *Step, w work) (outcome, error) {
 		}
 		return said("rejected the call from %s", c.Number), nil
 	case ActHangup:
-		st := d.Snapshot()
-		c := liveCall(st)
+		// Any call counts (one still ringing too), so there is no race
+		// with the far end to wait out.
+		c := liveCall(d.Snapshot())
 		if c == nil {
 			return outcome{}, errors.New("no call to hang up")
 		}
@@ -132,9 +133,9 @@ func (fl *Fleet) act(ctx context.Context, s *Step, w work) (outcome, error) {
 		}
 		return said("hung up the call with %s", c.Number), nil
 	case ActHold:
-		c := firstCall(d.Snapshot(), device.CallConnected)
-		if c == nil {
-			return outcome{}, errors.New("no connected call to hold")
+		c, err := waitState(ctx, d, device.CallConnected)
+		if err != nil {
+			return outcome{}, fmt.Errorf("no connected call to hold: %w", err)
 		}
 		if err := d.Hold(ctx, c.ID); err != nil {
 			return outcome{}, err
@@ -144,9 +145,9 @@ func (fl *Fleet) act(ctx context.Context, s *Step, w work) (outcome, error) {
 		}
 		return said("holding the call with %s", c.Number), nil
 	case ActResume:
-		c := firstCall(d.Snapshot(), device.CallHeld)
-		if c == nil {
-			return outcome{}, errors.New("no held call to resume")
+		c, err := waitState(ctx, d, device.CallHeld)
+		if err != nil {
+			return outcome{}, fmt.Errorf("no held call to resume: %w", err)
 		}
 		if err := d.Resume(ctx, c.ID); err != nil {
 			return outcome{}, err
@@ -158,8 +159,21 @@ func (fl *Fleet) act(ctx context.Context, s *Step, w work) (outcome, error) {
 	case ActTransfer:
 		return fl.transfer(ctx, s, w)
 	case ActCompleteTransfer:
-		if err := d.CompleteTransfer(ctx); err != nil {
-			return outcome{}, err
+		// The consulted phone may have answered a moment before this phone
+		// hears it did: try again while the phone says "not yet".
+		for {
+			err := d.CompleteTransfer(ctx)
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, device.ErrBadIntent) {
+				return outcome{}, err
+			}
+			select {
+			case <-ctx.Done():
+				return outcome{}, fmt.Errorf("%w (%w)", err, ctx.Err())
+			case <-time.After(50 * time.Millisecond):
+			}
 		}
 		if _, err := d.Wait(ctx, func(st device.State) bool { return liveCall(st) == nil }); err != nil {
 			return outcome{}, fmt.Errorf("calls still up after completing the transfer: %w", err)
@@ -184,9 +198,9 @@ func (fl *Fleet) act(ctx context.Context, s *Step, w work) (outcome, error) {
 	case ActCheckAudio:
 		return fl.checkAudio(ctx, s, w)
 	case ActDTMF:
-		c := firstCall(d.Snapshot(), device.CallConnected)
-		if c == nil {
-			return outcome{}, errors.New("no connected call to send DTMF in")
+		c, err := waitState(ctx, d, device.CallConnected)
+		if err != nil {
+			return outcome{}, fmt.Errorf("no connected call to send DTMF in: %w", err)
 		}
 		if err := d.SendDTMF(ctx, c.ID, s.Text); err != nil {
 			return outcome{}, err
@@ -315,6 +329,12 @@ func (fl *Fleet) act(ctx context.Context, s *Step, w work) (outcome, error) {
 			o.detail += "; a restart is needed for them to take effect"
 		}
 		return o, nil
+	case ActExpectConfig:
+		kv, err := expandValues(s.Values, w.me.Spec)
+		if err != nil {
+			return outcome{}, err
+		}
+		return expectConfig(ctx, d, kv)
 	case ActDND:
 		if err := d.SetDND(ctx, s.On); err != nil {
 			return outcome{}, err
@@ -615,9 +635,9 @@ func (fl *Fleet) transfer(ctx context.Context, s *Step, w work) (outcome, error)
 		return outcome{}, err
 	}
 	d := w.me.Device
-	c := firstCall(d.Snapshot(), device.CallConnected)
-	if c == nil {
-		return outcome{}, errors.New("no connected call to transfer")
+	c, err := waitState(ctx, d, device.CallConnected)
+	if err != nil {
+		return outcome{}, fmt.Errorf("no connected call to transfer: %w", err)
 	}
 	kind := device.Blind
 	if s.Attended {
@@ -838,4 +858,41 @@ func normalLED(s string) string {
 		return f[0]
 	}
 	return f[0] + " flash"
+}
+
+// expectConfig waits until the running configuration has every value (in
+// the catalogue's canonical spelling, so "enable" matches "ENABLE").
+func expectConfig(ctx context.Context, d *device.Phone, kv []KV) (outcome, error) {
+	var missing string
+	st, err := d.Wait(ctx, func(st device.State) bool {
+		cfg := st.Config
+		for _, e := range kv {
+			want := e.Value
+			if p, _, _, err := cfg.Catalogue().Resolve(e.Key); err == nil {
+				if v, err := p.Canonical(want); err == nil {
+					want = v
+				}
+			}
+			if got := cfg.Get(e.Key); got != want {
+				missing = fmt.Sprintf("%s is %q, want %q", e.Key, got, want)
+				return false
+			}
+		}
+		return true
+	})
+	if err != nil {
+		return outcome{}, fmt.Errorf("%s (%s): %w", missing, describeState(st), err)
+	}
+	return said("%d value(s) in the running configuration", len(kv)), nil
+}
+
+// waitState waits for a call in state st (the one a step acts on may be a
+// moment behind the far end's view: the caller hears "connected" after the
+// callee answered).
+func waitState(ctx context.Context, d *device.Phone, st device.CallState) (*device.Call, error) {
+	c, err := waitCall(ctx, d, string(st)+" call", func(c device.Call) bool { return c.State == st })
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
 }

@@ -39,6 +39,7 @@ const (
 	ActProvision        Action = "provision"         // change the phone's file on the provisioning server
 	ActCheckNow         Action = "check_now"         // run a provisioning check now
 	ActApplyConfig      Action = "apply_config"      // apply keys as the Web page does
+	ActExpectConfig     Action = "expect_config"     // the running configuration has these values
 	ActDND              Action = "dnd"               // do not disturb on or off
 	ActForward          Action = "forward"           // forward all calls (or "off")
 	ActSleep            Action = "sleep"             // wait a while
@@ -48,7 +49,7 @@ const (
 var Actions = []Action{ActWait, ActCall, ActAnswer, ActReject, ActHangup, ActHold, ActResume,
 	ActTransfer, ActCompleteTransfer, ActConference, ActCheckAudio, ActDTMF, ActPage, ActEndPage,
 	ActPress, ActExpectScreen, ActExpectLED, ActReboot, ActLink, ActPower, ActProvision, ActCheckNow,
-	ActApplyConfig, ActDND, ActForward, ActSleep}
+	ActApplyConfig, ActExpectConfig, ActDND, ActForward, ActSleep}
 
 // WaitFor names a condition of the wait action.
 type WaitFor string
@@ -129,7 +130,7 @@ type Step struct {
 	Key      int           // page: the paging key's index
 	On       bool          // dnd, link up, power on
 	Attended bool          // transfer
-	Values   []KV          // provision, apply_config
+	Values   []KV          // provision, apply_config, expect_config
 	MinLevel float64       // check_audio: dBm0 (default -40)
 	Freq     float64       // check_audio: expected Hz (default the far end's tone)
 	Sleep    time.Duration // sleep
@@ -446,7 +447,7 @@ func (d *decoder) action(o *object, s *Step, raw *rawStep) {
 			s.On = u == "on"
 			s.Text = u
 		}
-	case ActProvision, ActApplyConfig:
+	case ActProvision, ActApplyConfig, ActExpectConfig:
 		if isNull() {
 			d.errAt(node, field, "which keys? (a mapping of configuration keys to values)")
 			return
