@@ -112,6 +112,9 @@ func TestAttendedTransferToBaresip(t *testing.T) {
 	if calls := c.Command(t, "listcalls", ""); strings.Count(calls, "sip:") != 1 || !strings.Contains(calls, "sip:1001@") {
 		t.Errorf("baresip's calls after the transfer:\n%s\nwant only the one with A", calls)
 	}
+	// End the call here: baresip, stopped in a call, waits for its BYE.
+	a.Hangup(bg, aToC.ID)
+	c.WaitEvent(t, "CALL_CLOSED", 5*time.Second)
 }
 
 // SDES-SRTP with baresip (its srtp module, mediaenc=srtp-mand) in both
