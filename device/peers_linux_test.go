@@ -55,6 +55,20 @@ func newRawNet(t *testing.T) *rawNet {
 	return r
 }
 
+// waitCarrier waits until the phone's eth0 is seen with (up) or without a
+// carrier in its operational state, the RUNNING flag the phone checks.
+func (r *rawNet) waitCarrier(t *testing.T, up bool) {
+	t.Helper()
+	var out string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		out = r.ns.MustRun(t, "ip", "link", "show", "eth0")
+		if strings.Contains(out, "LOWER_UP") == up && strings.Contains(out, "state UP") == up {
+			return
+		}
+	}
+	t.Fatalf("eth0 never showed carrier %v:\n%s", up, out)
+}
+
 func (r *rawNet) macHex() string { return strings.ReplaceAll(r.mac.String(), ":", "") }
 
 // phone makes the phone in raw mode on eth0 in its namespace.
@@ -270,6 +284,10 @@ func TestRawLinkFailureUntilTheCableIsBack(t *testing.T) {
 	r := newRawNet(t)
 	testpeer.StartDnsmasq(t, r.lab, "br0", "dhcp-range=10.0.0.100,10.0.0.199,255.255.255.0,2m")
 	r.lab.MustRun(t, "ip", "link", "set", "vp0", "down") // the cable is out
+	// The kernel takes the carrier off eth0 at once but clears its RUNNING
+	// flag (what the phone reads) a moment later, from a work queue: a
+	// loaded machine can boot the phone in between.
+	r.waitCarrier(t, false)
 	p := r.phone(t, nil)
 	p.PowerOn(p.ctx)
 	p.wait(t, "LAN Link failure", hasNote(device.NoteLinkFailure))

@@ -75,13 +75,18 @@ func (l *lab) brMAC(t *testing.T) net.HardwareAddr {
 // carrier changes reach the interface flags asynchronously.
 func (p *phone) waitCarrier(t *testing.T, up bool) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		out := p.ns.MustRun(t, "ip", "link", "show", "eth0")
-		if strings.Contains(out, "NO-CARRIER") != up && strings.Contains(out, "LOWER_UP") == up {
+	var out string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		out = p.ns.MustRun(t, "ip", "link", "show", "eth0")
+		// The carrier flags change at once; the operational state ("state
+		// UP", the RUNNING flag the client checks) follows from a kernel
+		// work queue, later on a loaded machine.
+		if strings.Contains(out, "NO-CARRIER") != up && strings.Contains(out, "LOWER_UP") == up &&
+			strings.Contains(out, "state UP") == up {
 			return
 		}
 	}
-	t.Fatalf("eth0 never reported carrier %v", up)
+	t.Fatalf("eth0 never reported carrier %v:\n%s", up, out)
 }
 
 // client opens a raw-mode client inside the phone's namespace.
