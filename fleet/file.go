@@ -45,8 +45,12 @@ const (
 	// its own SIP port from Network.SIPPortBase; media ports are chosen by
 	// the kernel.
 	ModeHost NetworkMode = "host"
-	// ModeInterface runs the phones' DHCP clients in raw mode on a real
-	// interface (in a network namespace), as phones on an Ethernet port.
+	// ModeInterface runs each phone's DHCP client in raw mode on a real
+	// interface (in a network namespace), as a phone on an Ethernet port.
+	// Network.Interface is a pattern ("veth{{i}}"), so that each phone may
+	// have its own port. The emulator does not configure interfaces: the
+	// phone's other sockets (SIP, media) bind to its leased address, which
+	// the host must already have (see device.NetConfig).
 	ModeInterface NetworkMode = "interface"
 )
 
@@ -77,7 +81,7 @@ type Network struct {
 	// ProvisioningURL is an external provisioning server: each phone is set
 	// to fetch <url>/<MAC>.cfg (static provisioning).
 	ProvisioningURL string
-	// Interface and Namespace place ModeInterface phones.
+	// Interface (a pattern) and Namespace place ModeInterface phones.
 	Interface string
 	Namespace string
 	// Firmware, with the embedded lab, is the firmware version the lab
@@ -139,6 +143,8 @@ type PhoneSpec struct {
 	// Config is the group's configuration with patterns expanded.
 	Config []KV
 	Tone   float64
+	// Interface is the phone's port in ModeInterface.
+	Interface string
 }
 
 // Known fields, for the messages about unknown ones.
@@ -337,6 +343,8 @@ func (d *decoder) network(o *object) Network {
 	case ModeInterface:
 		if n.Interface == "" {
 			d.errAt(o.node, "network.interface", "mode interface needs the interface the phones are on")
+		} else if _, err := parsePattern(n.Interface); err != nil {
+			d.errAt(o.vals["interface"], o.sub("interface"), "%v", err)
 		}
 	}
 	if !n.Lab && n.Registrar == "" && n.ProvisioningURL == "" {
@@ -604,6 +612,16 @@ func (d *decoder) expand(f *File) {
 					return
 				}
 				users[ps.User] = ps.ID
+			}
+			if f.Network.Mode == ModeInterface {
+				pat, err := parsePattern(f.Network.Interface)
+				if err == nil {
+					ps.Interface, err = pat.eval(v)
+				}
+				if err != nil {
+					d.errField("network.interface", "%v", err)
+					return
+				}
 			}
 			f.Phones = append(f.Phones, ps)
 		}

@@ -278,7 +278,7 @@ func (fl *Fleet) makeDevice(p *Phone) error {
 		}
 		net.DHCPServer = ap
 	case f.Network.Mode == ModeInterface:
-		net.Interface = f.Network.Interface
+		net.Interface = p.Spec.Interface
 		if f.Network.Namespace != "" {
 			net.Do = netnsDo(f.Network.Namespace)
 		}

@@ -1,0 +1,91 @@
+package fleet_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/hdphone/hdphone/fleet"
+	"github.com/hdphone/hdphone/internal/testpeer"
+	"github.com/hdphone/hdphone/lab/sipproxy"
+)
+
+// Phones on real interfaces: each phone's port is a veth whose far end is
+// in a lab namespace where dnsmasq serves DHCP; the phones do DORA in raw
+// mode with their own MACs, take their reserved addresses (which the test
+// has put on their ports, as the emulator configures no interface), and
+// register and call from them.
+//
+// behaviour: BOOT-1
+// behaviour: BOOT-2
+func TestPhonesOnRealInterfacesWithDnsmasq(t *testing.T) {
+	labNS := testpeer.Netns(t, "hdfl")
+	var b [3]byte
+	rand.Read(b[:])
+	tag := hex.EncodeToString(b[:])
+	var lines []string
+	for i := 1; i <= 2; i++ {
+		mac := fmt.Sprintf("00:90:8f:%s:%s:%02x", tag[0:2], tag[2:4], i)
+		testpeer.Veth(t, labNS, fmt.Sprintf("lab%d", i), fmt.Sprintf("10.77.%d.1/24", i), nil,
+			fmt.Sprintf("h%s%d", tag, i), fmt.Sprintf("10.77.%d.2/24", i), mac)
+		lines = append(lines, fmt.Sprintf("interface=lab%d", i),
+			fmt.Sprintf("dhcp-range=10.77.%d.10,10.77.%d.20,255.255.255.0,1h", i, i),
+			fmt.Sprintf("dhcp-host=%s,10.77.%d.2", mac, i))
+	}
+	dm := testpeer.StartDnsmasq(t, labNS, "lab1", lines...)
+
+	srv, err := sipproxy.New(sipproxy.Config{Domain: "if.test", Users: sipproxy.Numbered(1001, 1002, "pass"), AuthCalls: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { srv.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	f, err := fleet.Parse("if.yaml", []byte(fmt.Sprintf(`
+network:
+  mode: interface
+  interface: "h%s{{i}}"
+  lab: external
+  registrar: %s
+  domain: if.test
+phones:
+  - {group: desk, model: 450HD, count: 2, mac: "00:90:8f:%s:%s:01"}
+scenario:
+  - wait: registered
+  - {each: pairs, call: peer}
+  - {each: pairs, answer: peer}
+  - {name: audio, each: pairs, check_audio: peer}
+`, tag, srv.Addr(), tag[0:2], tag[2:4])))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var phones []*fleet.Phone
+	r := run(t, f, fleet.Options{OnDevice: func(p *fleet.Phone) { phones = append(phones, p) }})
+	if r.Failed() {
+		t.Fatalf("%s\n%s\n%s", r.Summary, dump(r), dm.Output())
+	}
+	for i, p := range phones {
+		s := p.Device.Snapshot()
+		want := fmt.Sprintf("10.77.%d.2", i+1)
+		if s.Network.Address.Addr().String() != want || s.Network.Interface != fmt.Sprintf("h%s%d", tag, i+1) {
+			t.Errorf("%s: network %+v", p.Spec.ID, s.Network)
+		}
+		if bs := srv.Bindings(p.Spec.User); len(bs) != 1 || !strings.Contains(bs[0].Contact, want) {
+			t.Errorf("%s registered as %+v", p.Spec.ID, bs)
+		}
+	}
+	leases := strings.Join(dm.LeaseFile(), "\n")
+	for _, p := range phones {
+		if !strings.Contains(leases, p.Spec.MAC.String()) {
+			t.Errorf("dnsmasq has no lease for %s:\n%s", p.Spec.MAC, leases)
+		}
+	}
+	if !strings.Contains(dm.Output(), "vendor class: 450HD") {
+		t.Errorf("dnsmasq did not see option 60 = 450HD:\n%s", dm.Output())
+	}
+}
