@@ -83,13 +83,17 @@ func runFleet(ctx context.Context, e *env, args []string) error {
 		Metrics:  metrics,
 		Stay:     *keep,
 		Progress: prog.update,
-		OnDevice: func(p *fleet.Phone) {
+	}
+	if *apiAddr != "" {
+		// Only then: following every phone's events costs each a goroutine
+		// and a buffer.
+		opts.OnDevice = func(p *fleet.Phone) {
 			ap := api.Phone{ID: p.Spec.ID, Group: p.Spec.Group, Device: p.Device}
 			if p.Screen != nil {
 				ap.Screen = p.Screen
 			}
 			srv.Add(ap)
-		},
+		}
 	}
 	if *screens || needsScreens(f) {
 		opts.Screens = fleet.UIScreens(e.log)

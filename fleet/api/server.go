@@ -166,7 +166,7 @@ func (s *Server) Add(p Phone) error {
 	s.phones[p.ID] = e
 	s.order = append(s.order, e)
 	s.mu.Unlock()
-	events, stop := p.Device.Subscribe(256)
+	events, stop := p.Device.Subscribe(64)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
