@@ -371,9 +371,7 @@ scenario:
 // DTMF, a provisioning change picked up by Check Now, restart, power cut,
 // forward and DND.
 //
-// behaviour: XFER-3
-// behaviour: FW-7
-// behaviour: PROV-13
+// behaviour: XFER-4
 // behaviour: CALL-3
 func TestMoreSteps(t *testing.T) {
 	f := mustParse(t, `
