@@ -2,6 +2,7 @@ package testpeer
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,22 +31,38 @@ func StartRsyslog(t testing.TB) *Rsyslog {
 	t.Helper()
 	bin := Need(t, "rsyslogd")[0]
 	dir := t.TempDir()
-	port := FreePort(t, "udp")
-	r := &Rsyslog{Port: port, Addr: fmt.Sprintf("127.0.0.1:%d", port), Log: filepath.Join(dir, "messages.log")}
+	r := &Rsyslog{Log: filepath.Join(dir, "messages.log")}
 	if err := os.MkdirAll(filepath.Join(dir, "work"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	conf := filepath.Join(dir, "rsyslog.conf")
-	WriteFile(t, conf, fmt.Sprintf(`global(workDirectory=%q)
+	r.Process = startOnFreePort(t, func() (*Process, error) {
+		r.Port = FreePort(t, "udp")
+		r.Addr = fmt.Sprintf("127.0.0.1:%d", r.Port)
+		WriteFile(t, conf, fmt.Sprintf(`global(workDirectory=%q)
 module(load="imudp")
 input(type="imudp" address="127.0.0.1" port="%d")
 template(name="fields" type="string" string="%s")
 *.* action(type="omfile" file=%q template="fields" flushOnTXEnd="on" asyncWriting="off")
-`, filepath.Join(dir, "work"), port, strings.ReplaceAll(RsyslogTemplate, `"`, `\"`), r.Log))
-	r.Process = Start(t, "rsyslogd", dir, bin, "-n", "-f", conf, "-i", filepath.Join(dir, "rsyslogd.pid"))
-	if err := r.WaitUDPBound(r.Addr, 5*time.Second); err != nil {
-		t.Fatal(err)
-	}
+`, filepath.Join(dir, "work"), r.Port, strings.ReplaceAll(RsyslogTemplate, `"`, `\"`), r.Log))
+		p := Start(t, "rsyslogd", dir, bin, "-n", "-f", conf, "-i", filepath.Join(dir, "rsyslogd.pid"))
+		// rsyslogd that cannot bind its input says so and runs on without it.
+		lost := func() bool { return strings.Contains(p.Output(), "Could not create udp listener") }
+		err := p.WaitFor(15*time.Second, func() error {
+			if lost() {
+				return nil
+			}
+			if c, err := net.ListenPacket("udp4", r.Addr); err == nil {
+				c.Close()
+				return fmt.Errorf("%s not bound yet", r.Addr)
+			}
+			return nil
+		})
+		if err == nil && lost() {
+			err = fmt.Errorf("%w: rsyslogd: %s", errPortTaken, p.Output())
+		}
+		return p, err
+	})
 	return r
 }
 

@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -82,25 +83,21 @@ func NeedRoot(t testing.TB) {
 // FreePort returns a port on 127.0.0.1 that was free a moment ago, for peers
 // that cannot be told to pick their own. network is "tcp" or "udp"; the port
 // is free for both where possible.
+//
+// The port is drawn at random below the kernel's ephemeral range. A port
+// the kernel chose could be chosen again for any socket bound to port 0 on
+// the machine (test packages run in parallel) before the peer binds it; one
+// outside that range can only collide with another FreePort. Only where the
+// ephemeral range leaves too little room below it does the kernel choose.
 func FreePort(t testing.TB, network string) int {
 	t.Helper()
-	for range 50 {
+	lo, hi := freePortRange()
+	for range 200 {
 		var port int
-		switch network {
-		case "udp":
-			c, err := net.ListenPacket("udp4", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			port = c.LocalAddr().(*net.UDPAddr).Port
-			c.Close()
-		default:
-			l, err := net.Listen("tcp4", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			port = l.Addr().(*net.TCPAddr).Port
-			l.Close()
+		if hi > lo {
+			port = lo + rand.IntN(hi-lo)
+		} else {
+			port = kernelPort(t, network)
 		}
 		// Prefer ports free on both transports (SIP listens on both).
 		if portFree("tcp4", port) && portFree("udp4", port) {
@@ -109,6 +106,43 @@ func FreePort(t testing.TB, network string) int {
 	}
 	t.Fatal("testpeer: no free port")
 	return 0
+}
+
+// freePortRange is where FreePort draws ports from: 10000-19999, or less
+// when the kernel's ephemeral range starts lower; (0, 0) when it leaves
+// fewer than 1000 ports there. It stays clear of the softphones' RTP ports
+// (20000 and up).
+func freePortRange() (lo, hi int) {
+	lo, hi = 10000, 20000
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		var first, last int
+		if _, err := fmt.Sscan(string(b), &first, &last); err == nil && first < hi {
+			hi = first
+		}
+	}
+	if hi-lo < 1000 {
+		return 0, 0
+	}
+	return lo, hi
+}
+
+// kernelPort is a port the kernel chose for a socket it then closed.
+func kernelPort(t testing.TB, network string) int {
+	t.Helper()
+	if network == "udp" {
+		c, err := net.ListenPacket("udp4", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		return c.LocalAddr().(*net.UDPAddr).Port
+	}
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }
 
 func portFree(network string, port int) bool {

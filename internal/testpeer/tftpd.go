@@ -34,9 +34,14 @@ func StartTFTPD(t testing.TB) *TFTPD {
 	return &TFTPD{Process: p, Root: root, Addr: addr}
 }
 
+// errPortTaken is returned by a start function given to startOnFreePort
+// when the peer, still running, reports that it could not bind its port.
+var errPortTaken = errors.New("testpeer: port taken")
+
 // startOnFreePort starts a peer on ports chosen by FreePort, trying again
-// (up to three times) when the peer dies at once: another test may have
-// taken the port between FreePort and the peer's bind.
+// (up to three times) when the peer dies at once or start reports
+// errPortTaken: another test may have taken the port between FreePort and
+// the peer's bind.
 func startOnFreePort(t testing.TB, start func() (*Process, error)) *Process {
 	t.Helper()
 	var err error
@@ -51,7 +56,7 @@ func startOnFreePort(t testing.TB, start func() (*Process, error)) *Process {
 			}
 			err = fmt.Errorf("%w: %s: %s", ErrExited, p.Name, p.Output())
 		}
-		if !errors.Is(err, ErrExited) {
+		if !errors.Is(err, ErrExited) && !errors.Is(err, errPortTaken) {
 			t.Fatal(err)
 		}
 		p.Stop()

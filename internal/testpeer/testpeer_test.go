@@ -1,0 +1,42 @@
+package testpeer
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"testing"
+)
+
+// FreePort's ports lie below the kernel's ephemeral range, where no socket
+// bound to port 0 can take them, and are free on both transports.
+func TestFreePortOutsideTheEphemeralRange(t *testing.T) {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		t.Skip("no /proc/sys/net/ipv4/ip_local_port_range")
+	}
+	var first, last int
+	if _, err := fmt.Sscan(string(b), &first, &last); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]bool{}
+	for range 20 {
+		port := FreePort(t, "udp")
+		if lo, hi := freePortRange(); hi > lo && (port < lo || port >= hi || port >= first) {
+			t.Fatalf("port %d outside %d-%d (ephemeral %d-%d)", port, lo, hi-1, first, last)
+		}
+		c, err := net.ListenPacket("udp4", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			t.Fatalf("port %d not free for UDP: %v", port, err)
+		}
+		l, err := net.Listen("tcp4", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			t.Fatalf("port %d not free for TCP: %v", port, err)
+		}
+		l.Close()
+		c.Close()
+		seen[port] = true
+	}
+	if len(seen) < 10 {
+		t.Fatalf("20 calls gave only %d distinct ports: not random", len(seen))
+	}
+}
