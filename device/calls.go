@@ -66,6 +66,8 @@ type calls struct {
 	audio AudioDevice // the active audio device, AudioNone when on-hook
 	muted bool
 	line  *sipLine // line 0, nil when no SIP line is configured
+	// restartLine is set when line 0's configuration changed during a call.
+	restartLine bool
 }
 
 func (c *calls) find(id string) *callRec {

@@ -21,6 +21,10 @@ import (
 type sipLine struct {
 	index int
 	ua    *sip.UA
+	// stop ends the agent's Run and event pump (a line restart); done is
+	// closed once Run has returned and the agent's socket is free.
+	stop context.CancelFunc
+	done chan struct{}
 	// bySIP maps the agent's calls to the phone's; orphans keeps events for
 	// an outgoing call whose Invite has not returned yet.
 	bySIP   map[*sip.Call]*callRec
@@ -42,11 +46,12 @@ type sipLeg struct {
 	refer *sip.Refer
 }
 
-// pumpSIP forwards the agent's events to the owner goroutine until ctx ends.
-func (p *Phone) pumpSIP(ctx context.Context, l *sipLine) {
+// pumpSIP forwards the agent's events to the owner goroutine (posting on
+// the cycle's ctx) until the line stops (lineCtx) or the cycle ends.
+func (p *Phone) pumpSIP(ctx, lineCtx context.Context, l *sipLine) {
 	for {
 		select {
-		case <-ctx.Done():
+		case <-lineCtx.Done():
 			return
 		case ev, ok := <-l.ua.Events():
 			if !ok {
@@ -58,6 +63,9 @@ func (p *Phone) pumpSIP(ctx context.Context, l *sipLine) {
 }
 
 func (p *Phone) onSIP(s *state, l *sipLine, ev sip.Event) {
+	if l != s.calls.line {
+		return // a line being replaced after a configuration change
+	}
 	p.log.Debug("sip event", "type", fmt.Sprintf("%T", ev))
 	switch e := ev.(type) {
 	case sip.RegistrationEvent:
@@ -390,6 +398,7 @@ func (p *Phone) afterCallEnded(s *state) {
 		s.calls.muted = false
 	}
 	p.syncCalls(s)
+	p.restartLineIfIdle(s)
 }
 
 // --- incoming ---

@@ -417,3 +417,28 @@ func TestBadCredentialsNotifyAndStopCalls(t *testing.T) {
 		t.Errorf("a call while %q is shown ended with %q", device.NoteBadCredentials, got.EndReason)
 	}
 }
+
+// A line configured after boot (the console's set, a provisioning retry)
+// registers without a restart, and a changed password takes effect the same
+// way.
+func TestLineFollowsItsConfiguration(t *testing.T) {
+	srv := startProxy(t)
+	p := newLabPhone(t, srv, "1001", 1000, "voip/line/0/id=") // no line at boot
+	waitState(t, p.Phone, "idle without a line", func(s device.State) bool {
+		return s.Stage == device.StageIdle && (len(s.Lines) == 0 || s.Lines[0].State == device.RegDisabled)
+	})
+	boots := p.Snapshot().BootCount
+	if _, _, err := p.ApplyConfig(bg, "console", []byte("voip/line/0/id=1001\n")); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, p.Phone, "registered after the change", registered)
+	if _, _, err := p.ApplyConfig(bg, "console", []byte("voip/line/0/auth_password=wrong\n")); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, p.Phone, "the new (wrong) password is used", func(s device.State) bool {
+		return s.HasNotification(device.NoteBadCredentials)
+	})
+	if p.Snapshot().BootCount != boots {
+		t.Errorf("the phone restarted (boot %d → %d); a line change needs no restart", boots, p.Snapshot().BootCount)
+	}
+}

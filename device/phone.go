@@ -524,6 +524,7 @@ func (p *Phone) storeConfigLocked(s *state, source string, next *config.Config) 
 	s.Config = next.Clone()
 	p.syncLineFeatures(s)
 	p.syncKeys(s)
+	p.lineChanged(s, changes)
 	p.log.Info("configuration applied", "source", source, "changes", len(changes), "reboot", reboot)
 	p.emit(Event{Kind: EventConfigApplied, Stage: s.Stage, Text: fmt.Sprintf("%s (%d changes)", source, len(changes))})
 	return reboot, nil

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/hdphone/hdphone/config"
@@ -33,64 +34,15 @@ const (
 // carries on in the background).
 const signInWait = 10 * time.Second
 
-// stageSignIn brings up line 0 when it is configured: a user agent on the
-// phone's address, its event pump, and registration.
+// stageSignIn starts the cycle's media engine and brings up line 0 when it
+// is configured, waiting a little for the first registration outcome.
 func (p *Phone) stageSignIn(ctx context.Context, b *Boot) error {
-	cfg := b.Config()
-	snap := b.Snapshot()
-	addr := p.address(snap)
-	if err := p.startMedia(b, cfg, addr); err != nil {
+	if err := p.startMedia(b, b.Config(), p.address(b.Snapshot())); err != nil {
 		return err
 	}
-	if cfg.Get("voip/line/0/id") == "" || (cfg.Get("voip/line/0/enabled") != "" && !cfg.Bool("voip/line/0/enabled")) {
-		return b.Log("no SIP line configured")
-	}
-	sc, err := sip.ConfigFrom(cfg)
-	if err != nil {
-		b.Notify(fmt.Sprintf(NoteNoServer, cfg.Get("voip/signalling/sip/proxy_gateway")))
-		return fmt.Errorf("device: SIP configuration: %w", err)
-	}
-	if pw, err := cfg.Secret("voip/line/0/auth_password"); err == nil {
-		sc.Password = sip.Secret(pw)
-	}
-	sc.LocalAddr = addr
-	sc.TLS.RootCAs, sc.TLS.Certificates = p.sipTLS()
-	sc.UserAgent = UserAgent(p.cfg.Model.Name, snap.Firmware)
-	sc.DHCPServers = snap.Network.SIPServers
-	sc.Clock = p.cfg.Clock
-	sc.Logger = p.log.With("component", "sip")
-	ua, err := sip.New(sc)
-	if err != nil {
-		return fmt.Errorf("device: SIP user agent: %w", err)
-	}
-	l := &sipLine{index: 0, ua: ua, bySIP: map[*sip.Call]*callRec{}, orphans: map[*sip.Call][]sip.Event{},
-		blf: map[*sip.Subscription]int{}}
-	// The first registration outcome ends the stage.
-	outcome := make(chan struct{})
-	if err := b.do(func(s *state) {
-		s.calls.line = l
-		ln := p.lineLocked(s, 0)
-		ln.ID = sc.User
-		ln.Display = cfg.Get("voip/line/0/extension_display")
-		if ln.Display == "" {
-			ln.Display = sc.User
-		}
-		ln.State = RegRegistering
-		p.syncLineFeatures(s)
-		s.signInDone = outcome
-	}); err != nil {
-		ua.Close()
+	outcome, err := p.startLine(b)
+	if err != nil || outcome == nil {
 		return err
-	}
-	b.Go("sip", func(ctx context.Context) {
-		if err := ua.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
-			p.log.Warn("SIP user agent stopped", "err", err)
-		}
-	})
-	b.Go("sip-events", func(ctx context.Context) { p.pumpSIP(ctx, l) })
-	// Register waits for the agent's Run to have started.
-	if err := ua.Register(ctx); err != nil {
-		return fmt.Errorf("device: register: %w", err)
 	}
 	t := p.clk.NewTimer(signInWait)
 	defer t.Stop()
@@ -101,6 +53,136 @@ func (p *Phone) stageSignIn(ctx context.Context, b *Boot) error {
 	case <-ctx.Done():
 	}
 	return nil
+}
+
+// startLine brings up line 0 from the current configuration: a user agent
+// on the phone's address, its event pump and registration, all under a
+// context of their own so that a configuration change can restart the line.
+// It returns a channel closed by the first registration outcome, nil when no
+// line is configured.
+func (p *Phone) startLine(b *Boot) (<-chan struct{}, error) {
+	cfg := b.Config()
+	snap := b.Snapshot()
+	if cfg.Get("voip/line/0/id") == "" || (cfg.Get("voip/line/0/enabled") != "" && !cfg.Bool("voip/line/0/enabled")) {
+		b.do(func(s *state) {
+			ln := p.lineLocked(s, 0)
+			ln.ID, ln.State, ln.Reason = "", RegDisabled, ""
+		})
+		return nil, b.Log("no SIP line configured")
+	}
+	sc, err := sip.ConfigFrom(cfg)
+	if err != nil {
+		b.Notify(fmt.Sprintf(NoteNoServer, cfg.Get("voip/signalling/sip/proxy_gateway")))
+		return nil, fmt.Errorf("device: SIP configuration: %w", err)
+	}
+	if pw, err := cfg.Secret("voip/line/0/auth_password"); err == nil {
+		sc.Password = sip.Secret(pw)
+	}
+	sc.LocalAddr = p.address(snap)
+	sc.TLS.RootCAs, sc.TLS.Certificates = p.sipTLS()
+	sc.UserAgent = UserAgent(p.cfg.Model.Name, snap.Firmware)
+	sc.DHCPServers = snap.Network.SIPServers
+	sc.Clock = p.cfg.Clock
+	sc.Logger = p.log.With("component", "sip")
+	ua, err := sip.New(sc)
+	if err != nil {
+		return nil, fmt.Errorf("device: SIP user agent: %w", err)
+	}
+	lctx, stop := context.WithCancel(b.Context())
+	l := &sipLine{index: 0, ua: ua, stop: stop, done: make(chan struct{}), bySIP: map[*sip.Call]*callRec{},
+		orphans: map[*sip.Call][]sip.Event{}, blf: map[*sip.Subscription]int{}}
+	outcome := make(chan struct{})
+	if err := b.do(func(s *state) {
+		s.calls.line = l
+		ln := p.lineLocked(s, 0)
+		ln.ID = sc.User
+		ln.Display = cfg.Get("voip/line/0/extension_display")
+		if ln.Display == "" {
+			ln.Display = sc.User
+		}
+		ln.State, ln.Reason = RegRegistering, ""
+		p.syncLineFeatures(s)
+		s.signInDone = outcome
+	}); err != nil {
+		stop()
+		ua.Close()
+		return nil, err
+	}
+	b.Go("sip", func(context.Context) {
+		defer close(l.done)
+		if err := ua.Run(lctx); err != nil && !errors.Is(err, context.Canceled) {
+			p.log.Warn("SIP user agent stopped", "err", err)
+		}
+	})
+	b.Go("sip-events", func(ctx context.Context) { p.pumpSIP(ctx, lctx, l) })
+	// Register waits for the agent's Run to have started.
+	if err := ua.Register(lctx); err != nil {
+		return nil, fmt.Errorf("device: register: %w", err)
+	}
+	return outcome, nil
+}
+
+// lineKey reports whether a change of key concerns the SIP line's set-up
+// (servers, credentials, transport, TLS, subscriptions), as opposed to
+// features the phone applies itself (DND, forward).
+func lineKey(key string) bool {
+	switch {
+	case strings.HasPrefix(key, "voip/line/0/do_not_disturb/"), strings.HasPrefix(key, "voip/line/0/call_forward/"):
+		return false
+	}
+	for _, prefix := range []string{"voip/line/0/", "voip/signalling/sip/", "voip/services/msg_waiting_ind/",
+		"voip/services/busy_lamp_field/", "voip/services/reject_code", "security/sip_", "security/ca_certificate/",
+		"security/SSLCertificateErrorsMode"} {
+		if strings.HasPrefix(key, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// lineChanged restarts line 0 after a configuration change that concerns it,
+// once the boot has passed sign-in: at once when no call is up, else when the
+// last call ends (the calls live on the old agent).
+func (p *Phone) lineChanged(s *state, changes []config.Change) {
+	if s.cycle == nil || s.cycle.ending || s.Stage != StageIdle {
+		return // the boot has not signed in yet; SignIn reads the new values
+	}
+	for _, c := range changes {
+		if lineKey(c.Key) {
+			s.calls.restartLine = true
+			break
+		}
+	}
+	p.restartLineIfIdle(s)
+}
+
+// restartLineIfIdle carries out a pending line restart when no call is up:
+// the old agent unregisters and stops, and a new one registers.
+func (p *Phone) restartLineIfIdle(s *state) {
+	if !s.calls.restartLine || len(s.calls.live()) > 0 || s.cycle == nil || s.cycle.ending {
+		return
+	}
+	s.calls.restartLine = false
+	old := s.calls.line
+	s.calls.line = nil
+	b := &Boot{p: p, c: s.cycle}
+	p.log.Info("restarting the SIP line for its new configuration")
+	p.async(s, func(ctx context.Context) {
+		if old != nil {
+			uctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			old.ua.Unregister(uctx)
+			cancel()
+			old.stop()
+			select { // the new agent binds the same address and port
+			case <-old.done:
+			case <-ctx.Done():
+				return
+			}
+		}
+		if _, err := p.startLine(b); err != nil && !errors.Is(err, ErrPoweredOff) {
+			p.log.Warn("SIP line restart", "err", err)
+		}
+	})
 }
 
 // sipTLS is what SIP over TLS trusts and shows: the system's roots plus the
