@@ -116,36 +116,33 @@ func TestBadProvisioningInput(t *testing.T) {
 	fromDir := func(t *testing.T, dir string) *lab.Lab { return startLab(t, lab.Config{Dir: dir}) }
 	var requests func() int // set by the case's setup
 	retriedReq := func() bool { return requests() >= 2 }
+	var phone *testPhone // the case's phone, once booting
 
-	cases := []badCase{{
-		// behaviour: FW-2
-		name: "corrupt image",
-		setup: func(t *testing.T, dir, mac string) *lab.Lab {
-			img := newImg(t)
-			img[len(img)-1] ^= 0xff // payload hash no longer matches
-			writeFile(t, dir, "450HD.img", img)
-			l := fromDir(t, dir)
-			requests = func() int { return countLog(l, "450HD.img", false) }
-			return l
-		},
-		note:    device.NoteFirmware,
-		retried: retriedReq,
-		fix:     func(t *testing.T, dir, _ string) { writeFile(t, dir, "450HD.img", newImg(t)) },
-		ok:      upgraded,
-	}, {
-		name: "truncated image",
-		setup: func(t *testing.T, dir, mac string) *lab.Lab {
-			img := newImg(t)
-			writeFile(t, dir, "450HD.img", img[:len(img)/2])
-			l := fromDir(t, dir)
-			requests = func() int { return countLog(l, "450HD.img", false) }
-			return l
-		},
-		note:    device.NoteFirmware,
-		retried: retriedReq,
-		fix:     func(t *testing.T, dir, _ string) { writeFile(t, dir, "450HD.img", newImg(t)) },
-		ok:      upgraded,
-	}, {
+	// badImage serves a damaged copy of the good image, then the good one.
+	badImage := func(name string, damage func(img []byte) []byte) badCase {
+		return badCase{
+			name: name,
+			setup: func(t *testing.T, dir, mac string) *lab.Lab {
+				writeFile(t, dir, "450HD.img", damage(newImg(t)))
+				l := fromDir(t, dir)
+				requests = func() int { return countLog(l, "450HD.img", false) }
+				return l
+			},
+			note:    device.NoteFirmware,
+			retried: retriedReq,
+			fix:     func(t *testing.T, dir, _ string) { writeFile(t, dir, "450HD.img", newImg(t)) },
+			ok:      upgraded,
+		}
+	}
+
+	corrupt := func(img []byte) []byte {
+		img[len(img)-1] ^= 0xff // payload hash no longer matches
+		return img
+	}
+	truncate := func(img []byte) []byte { return img[:len(img)/2] }
+
+	// behaviour: FW-2
+	cases := []badCase{badImage("corrupt image", corrupt), badImage("truncated image", truncate), {
 		name: "image for another model",
 		setup: func(t *testing.T, dir, mac string) *lab.Lab {
 			writeFile(t, dir, "450HD.img", image(t, "UC_3.4.9.9", 10<<10, "445HD"))
@@ -192,12 +189,11 @@ func TestBadProvisioningInput(t *testing.T) {
 	}, {
 		name: "URL of no accepted form",
 		setup: func(t *testing.T, dir, mac string) *lab.Lab {
-			l := startLab(t, lab.Config{DHCP: dhcpserver.Options{ProvisioningURL: "gopher://127.0.0.1/450HD.img"}})
-			requests = func() int { return 2 }
-			return l
+			return startLab(t, lab.Config{DHCP: dhcpserver.Options{ProvisioningURL: "gopher://127.0.0.1/450HD.img"}})
 		},
-		note:    device.NoteProvisioning,
-		retried: func() bool { return true },
+		note: device.NoteProvisioning,
+		// No server sees the attempts: the phone's log does.
+		retried: func() bool { return phone.count(device.EventLog, device.NoteProvisioning+": ") >= 2 },
 	}, {
 		name: "server that does not answer",
 		setup: func(t *testing.T, dir, mac string) *lab.Lab {
@@ -261,6 +257,7 @@ func TestBadProvisioningInput(t *testing.T) {
 			net := fastNet()
 			net.DHCPServer = l.DHCPAddr()
 			p := newBootPhone(t, phoneOpts{net: net, flash: fl, n: n})
+			phone = p
 			p.PowerOn(p.ctx)
 			s := p.wait(t, c.note, hasNote(c.note))
 			if s.Firmware != device.DefaultFirmware {

@@ -151,13 +151,18 @@ func (tp *testPhone) events() []device.Event {
 
 // saw reports whether an event of kind whose stage, text or error contains
 // text has been recorded.
-func (tp *testPhone) saw(kind device.EventKind, text string) bool {
+func (tp *testPhone) saw(kind device.EventKind, text string) bool { return tp.count(kind, text) > 0 }
+
+// count is how many events of kind whose stage, text or error contains text
+// have been recorded.
+func (tp *testPhone) count(kind device.EventKind, text string) int {
+	n := 0
 	for _, e := range tp.events() {
 		if e.Kind == kind && strings.Contains(string(e.Stage)+" "+e.Text+" "+e.Err, text) {
-			return true
+			n++
 		}
 	}
-	return false
+	return n
 }
 
 // wait waits for cond, failing the test with what for context.

@@ -95,6 +95,24 @@ func answer(t *testing.T, p *phone) sip.IncomingCallEvent {
 	return in
 }
 
+// consultAndReferReplaces has a consult user at c while call stands (a
+// second call, answered at c), then REFERs call's peer to c with Replaces
+// naming the consultation. It returns the consultation at a and at c, and
+// the transferred INVITE as c receives it.
+func consultAndReferReplaces(t *testing.T, a, c *phone, user string, call *sip.Call) (*sip.Call, sip.IncomingCallEvent, sip.IncomingCallEvent) {
+	t.Helper()
+	consult, err := a.Invite(ctxT(t), user, sip.SDP(testOffer), sip.InviteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	atC := answer(t, c)
+	siptest.WaitMatch(a.ev, func(e sip.CallAnsweredEvent) bool { return e.Call == consult })
+	if err := call.ReferReplaces(ctxT(t), consult); err != nil {
+		t.Fatal(err)
+	}
+	return consult, atC, siptest.Wait[sip.IncomingCallEvent](c.ev)
+}
+
 // Blind transfer, baresip as the transferee: the phone REFERs baresip to a
 // third phone; baresip reports progress in NOTIFYs with sipfrag bodies.
 //
@@ -139,16 +157,7 @@ func TestAttendedTransferOfBaresip(t *testing.T) {
 	a := registered(t, k, "1001", sip.UDP)
 	c := registered(t, k, "1003", sip.UDP)
 	call := answered(t, a, "1002")
-	consult, err := a.Invite(ctxT(t), "1003", sip.SDP(testOffer), sip.InviteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	consultAtC := answer(t, c)
-	siptest.WaitMatch(a.ev, func(e sip.CallAnsweredEvent) bool { return e.Call == consult })
-	if err := call.ReferReplaces(ctxT(t), consult); err != nil {
-		t.Fatal(err)
-	}
-	in := siptest.Wait[sip.IncomingCallEvent](c.ev)
+	_, consultAtC, in := consultAndReferReplaces(t, a, c, "1003", call)
 	// baresip 1.0 has no RFC 3891: it accepts the REFER and reports
 	// progress, but calls the target without a Replaces header (it mangles
 	// the Refer-To's headers into the Request-URI), so the consultation

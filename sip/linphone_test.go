@@ -52,16 +52,7 @@ func TestAttendedTransferOfLinphone(t *testing.T) {
 	c := registered(t, k, "1003", sip.UDP)
 	a.acceptOffers(t)
 	call := answered(t, a, "1006")
-	consult, err := a.Invite(ctxT(t), "1003", sip.SDP(testOffer), sip.InviteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	consultAtC := answer(t, c)
-	siptest.WaitMatch(a.ev, func(e sip.CallAnsweredEvent) bool { return e.Call == consult })
-	if err := call.ReferReplaces(ctxT(t), consult); err != nil {
-		t.Fatal(err)
-	}
-	in := siptest.Wait[sip.IncomingCallEvent](c.ev)
+	consult, consultAtC, in := consultAndReferReplaces(t, a, c, "1003", call)
 	if in.Replaces != consultAtC.Call {
 		t.Fatalf("transferred INVITE replaces %v, want the consultation %v", in.Replaces, consultAtC.Call)
 	}
