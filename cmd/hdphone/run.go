@@ -17,6 +17,7 @@ import (
 	"github.com/hdphone/hdphone/fleet/api"
 	"github.com/hdphone/hdphone/hw"
 	"github.com/hdphone/hdphone/hw/term"
+	"github.com/hdphone/hdphone/hw/virtual"
 	"github.com/hdphone/hdphone/lab"
 	"github.com/hdphone/hdphone/media"
 	"github.com/hdphone/hdphone/media/audio"
@@ -49,6 +50,10 @@ func runPhone(ctx context.Context, e *env, args []string) error {
 	contactsFile := fs.String("contacts", "", "the directory: a file of name,number lines")
 	logFile := fs.String("log", "", "write the log to this file (the terminal UI otherwise discards it)")
 	apiAddr := fs.String("api", "", "serve the control API (see fleet/api) on `ADDR` while the phone runs; the phone's ID is its MAC")
+	webAddr := fs.String("web", "auto", "the phone's Web interface over HTTP on `ADDR`: auto (the phone's address, port 80 as root else 8080) or off")
+	httpsAddr := fs.String("https", "auto", "the Web interface over HTTPS on `ADDR`: auto (port 443 as root else 8443) or off")
+	telnetAddr := fs.String("telnet", "auto", "where the Telnet console listens while management/telnet/enabled=1: auto (23 as root else 2323)")
+	sshAddr := fs.String("ssh", "auto", "where the SSH console listens while management/ssh/enabled=1: auto (22 as root else 2222)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -158,6 +163,24 @@ func runPhone(ctx context.Context, e *env, args []string) error {
 	defer stop()
 	runErr := make(chan error, 1)
 	go func() { runErr <- p.Run(ctx) }()
+	face := &faceplateRef{}
+	addrs := defaultMgmtAddrs(dc.Addr)
+	for _, f := range []struct {
+		flag string
+		dst  *string
+	}{{*webAddr, &addrs.http}, {*httpsAddr, &addrs.https}, {*telnetAddr, &addrs.telnet}, {*sshAddr, &addrs.ssh}} {
+		if f.flag != "auto" {
+			*f.dst = f.flag
+		}
+	}
+	mgmtNotes, waitMgmt, err := startManagement(ctx, p, addrs, face, log)
+	if err != nil {
+		cancel()
+		<-runErr
+		return exitError{2, err}
+	}
+	defer func() { cancel(); waitMgmt() }()
+	notices = append(notices, mgmtNotes...)
 	if *apiAddr != "" {
 		stopAPI, err := serveAPI(e, *apiAddr, api.Phone{ID: p.MAC(), Device: p})
 		if err != nil {
@@ -183,6 +206,18 @@ func runPhone(ctx context.Context, e *env, args []string) error {
 		opts = append(opts, device.WithKeysHeld(hw.KeyOK, hw.KeyMenu))
 	}
 	if *headless {
+		// The screen application runs on an in-memory board, so the Web
+		// page's faceplate shows and drives the phone.
+		vb := virtual.Config{Geometry: m.Screen, LEDs: m.FaceplateLEDs()}.New()
+		defer vb.Close()
+		app, err := ui.New(ui.Config{Phone: ui.ForDevice(p), Board: vb, Logger: log, Contacts: contacts})
+		if err != nil {
+			return err
+		}
+		appDone := make(chan struct{})
+		go func() { app.Run(ctx); close(appDone) }()
+		defer func() { cancel(); <-appDone }()
+		face.app.Store(app)
 		for _, n := range notices {
 			fmt.Fprintln(e.stderr, n)
 		}
@@ -193,7 +228,7 @@ func runPhone(ctx context.Context, e *env, args []string) error {
 		return printEvents(e.stdout, events, runErr)
 	}
 	stop()
-	return runTerminal(ctx, cancel, p, runErr, contacts, notices, log, opts)
+	return runTerminal(ctx, cancel, p, runErr, contacts, notices, log, opts, face)
 }
 
 // wantLab decides whether to start the embedded lab.
@@ -303,7 +338,7 @@ func termLayout(m *model.Model) term.Layout {
 // runTerminal runs the phone with its faceplate in the terminal until
 // Ctrl-C (in the terminal or as a signal).
 func runTerminal(ctx context.Context, cancel context.CancelFunc, p *device.Phone, runErr chan error,
-	contacts []ui.Contact, notices []string, log *slog.Logger, opts []device.PowerOption) error {
+	contacts []ui.Contact, notices []string, log *slog.Logger, opts []device.PowerOption, face *faceplateRef) error {
 	board, err := term.New(term.Config{Layout: termLayout(p.Model())})
 	if err != nil {
 		cancel()
@@ -318,6 +353,7 @@ func runTerminal(ctx context.Context, cancel context.CancelFunc, p *device.Phone
 		<-runErr
 		return err
 	}
+	face.app.Store(app)
 	appErr := make(chan error, 1)
 	go func() { appErr <- app.Run(ctx) }()
 	if err := p.PowerOn(ctx, opts...); err != nil {
