@@ -109,6 +109,9 @@ type Config struct {
 	// instead of an OS timer (clock_nanosleep). Platforms without the OS
 	// timer always use Go's.
 	GoTimer bool
+	// RealTime runs the engine's own pacer in the real-time scheduling
+	// class (see PacerConfig.RealTime).
+	RealTime bool
 	// Clock stamps packets and statistics; nil means the system clock. The
 	// pacer's wakeups always follow the real monotonic clock.
 	Clock clock.Clock
@@ -198,7 +201,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 		done:     make(chan struct{}),
 	}
 	if e.pacer == nil {
-		e.pacer = NewPacer(PacerConfig{GoTimer: cfg.GoTimer, Clock: cfg.Clock})
+		e.pacer = NewPacer(PacerConfig{GoTimer: cfg.GoTimer, RealTime: cfg.RealTime, Clock: cfg.Clock})
 		e.own = true
 	}
 	return e, nil

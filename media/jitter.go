@@ -18,6 +18,9 @@ import (
 
 const (
 	jbSlots = 64 // packets held at most (1.28 s of 20 ms packets)
+	// jbSlotBytes is the payload room each slot gets up front: a 30 ms
+	// G.711 or G.722 packet; larger packets grow their slot once.
+	jbSlotBytes = 240
 	// Default bounds of the playout delay.
 	defaultMinDelay = 40 * time.Millisecond
 	defaultMaxDelay = 300 * time.Millisecond
@@ -104,6 +107,12 @@ func (j *jitterBuffer) init(minDelay, maxDelay time.Duration) {
 	}
 	j.target = j.minDelay
 	j.pktDur = 20 * time.Millisecond
+	// One allocation for every slot's payload, rather than one per slot as
+	// the call's first second of packets arrives.
+	room := make([]byte, jbSlots*jbSlotBytes)
+	for i := range j.slots {
+		j.slots[i].payload = room[i*jbSlotBytes : i*jbSlotBytes : (i+1)*jbSlotBytes]
+	}
 }
 
 // reset empties the buffer (new source, sequence restart).

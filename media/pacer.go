@@ -62,6 +62,11 @@ type PacerConfig struct {
 	// GoTimer sleeps on the Go runtime's timers instead of an OS timer
 	// (clock_nanosleep); platforms without the OS timer always use Go's.
 	GoTimer bool
+	// RealTime runs the pacer's thread in the SCHED_FIFO real-time class,
+	// as a phone's media thread runs, so busy processes beside it cannot
+	// delay packets. It needs CAP_SYS_NICE; without it the pacer runs as a
+	// normal thread (RealTime in PacingStats tells which).
+	RealTime bool
 	// Clock is the time streams are stepped with; nil means the system
 	// clock. Wakeups always follow the real monotonic clock.
 	Clock clock.Clock
@@ -76,12 +81,15 @@ type Pacer struct {
 	cfg PacerConfig
 	clk clock.Clock
 
-	mu      sync.Mutex // guards the following fields
+	// mu guards the following fields; the loop holds it for reading while
+	// it serves a tick, so adding or removing a stream waits at most a tick
+	// (and costs no copy of the list, which a fleet's thousands of streams
+	// would make quadratic).
+	mu      sync.RWMutex
 	streams []paced
 	phase   uint64
 	closed  bool
 
-	list    atomic.Pointer[[]paced] // copy of streams for the loop
 	running atomic.Bool
 	done    chan struct{}
 	once    sync.Once
@@ -93,13 +101,12 @@ type Pacer struct {
 	overruns atomic.Uint64
 	resyncs  atomic.Uint64
 	osTimer  atomic.Bool
+	realTime atomic.Bool
 }
 
 // NewPacer makes a pacer; it does nothing until Run.
 func NewPacer(cfg PacerConfig) *Pacer {
-	p := &Pacer{cfg: cfg, clk: clock.OrReal(cfg.Clock), done: make(chan struct{}), rx: newRxPoller()}
-	p.list.Store(&[]paced{})
-	return p
+	return &Pacer{cfg: cfg, clk: clock.OrReal(cfg.Clock), done: make(chan struct{}), rx: newRxPoller()}
 }
 
 // Run clocks the streams until ctx ends (it returns ctx's error) or Close
@@ -116,7 +123,13 @@ func (p *Pacer) Run(ctx context.Context) error {
 			// The wakeups come from one syscall on one thread; keep the
 			// goroutine on it.
 			runtime.LockOSThread()
-			defer runtime.UnlockOSThread()
+			if p.cfg.RealTime && setRealTime() == nil {
+				// The thread stays locked and ends with Run: it must not
+				// go back to the pool with its real-time class.
+				p.realTime.Store(true)
+			} else {
+				defer runtime.UnlockOSThread()
+			}
 		}
 	}
 	if sl == nil {
@@ -156,7 +169,9 @@ func (p *Pacer) Run(ctx context.Context) error {
 
 // step serves the streams of one tick.
 func (p *Pacer) step(now time.Time, tick uint64) {
-	for _, s := range *p.list.Load() {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	for _, s := range p.streams {
 		s.pace(now, tick)
 	}
 }
@@ -184,11 +199,8 @@ func (p *Pacer) add(s paced) error {
 		return ErrClosed
 	}
 	p.phase++
-	// Set before the loop can see the stream (the list is published with
-	// an atomic store).
 	s.setPhase(p.phase % uint64(frameTicks))
 	p.streams = append(p.streams, s)
-	p.publishLocked()
 	return nil
 }
 
@@ -197,17 +209,14 @@ func (p *Pacer) remove(s paced) {
 	defer p.mu.Unlock()
 	for i, x := range p.streams {
 		if x == s {
-			p.streams = append(p.streams[:i:i], p.streams[i+1:]...)
+			// Swap with the last: order does not matter, phases do.
+			last := len(p.streams) - 1
+			p.streams[i] = p.streams[last]
+			p.streams[last] = nil
+			p.streams = p.streams[:last]
 			break
 		}
 	}
-	p.publishLocked()
-}
-
-func (p *Pacer) publishLocked() {
-	l := make([]paced, len(p.streams))
-	copy(l, p.streams)
-	p.list.Store(&l)
 }
 
 // Stats returns the pacer's statistics since the last ResetStats.
@@ -223,8 +232,15 @@ func (p *Pacer) Stats() PacingStats {
 		Overruns:     p.overruns.Load(),
 		Resyncs:      p.resyncs.Load(),
 		OSTimer:      p.osTimer.Load(),
-		StreamsAtEnd: len(*p.list.Load()),
+		RealTime:     p.realTime.Load(),
+		StreamsAtEnd: p.count(),
 	}
+}
+
+func (p *Pacer) count() int {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return len(p.streams)
 }
 
 // ResetStats clears the statistics.
@@ -249,6 +265,7 @@ type PacingStats struct {
 	Overruns     uint64 // ticks replayed late because the previous ones ran long
 	Resyncs      uint64 // stalls too long to replay
 	OSTimer      bool   // the pacer sleeps on an OS timer (clock_nanosleep)
+	RealTime     bool   // the pacer's thread is in the real-time class
 	StreamsAtEnd int
 }
 

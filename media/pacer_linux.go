@@ -36,3 +36,15 @@ func (osSleeper) sleepUntil(deadline int64) {
 		}
 	}
 }
+
+// rtPriority is the SCHED_FIFO priority of a real-time pacer: above normal
+// threads, below the kernel's own real-time threads (50) and most audio
+// servers.
+const rtPriority = 20
+
+// setRealTime puts the calling thread in the SCHED_FIFO class, so other
+// processes cannot delay its wakeups; it needs CAP_SYS_NICE (root). The
+// kernel's real-time throttling still leaves others 5% of each second.
+func setRealTime() error {
+	return unix.SchedSetAttr(0, &unix.SchedAttr{Policy: unix.SCHED_FIFO, Priority: rtPriority}, 0)
+}

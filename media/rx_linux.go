@@ -40,9 +40,10 @@ type pollEntry struct {
 type rxPoller struct {
 	epfd int
 
-	mu      sync.Mutex // serialises changes of byFD
-	byFD    atomic.Pointer[map[int32]pollEntry]
+	mu      sync.RWMutex // guards byFD
+	byFD    map[int32]pollEntry
 	closing atomic.Bool
+	ready   []pollEntry // pacer only
 
 	// pacer-only receive state
 	events [128]unix.EpollEvent
@@ -61,9 +62,7 @@ func newRxPoller() *rxPoller {
 	if err != nil {
 		return nil
 	}
-	p := &rxPoller{epfd: fd, plain: make([]byte, 0, maxPacket+1)}
-	p.byFD.Store(&map[int32]pollEntry{})
-	return p
+	return &rxPoller{epfd: fd, plain: make([]byte, 0, maxPacket+1), byFD: map[int32]pollEntry{}}
 }
 
 // add puts a socket of s into the set.
@@ -90,13 +89,7 @@ func (p *rxPoller) add(s *Session, c *net.UDPConn, kind pollKind) error {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	old := *p.byFD.Load()
-	m := make(map[int32]pollEntry, len(old)+1)
-	for k, v := range old {
-		m[k] = v
-	}
-	m[fd] = pollEntry{s: s, kind: kind, fd: int(fd)}
-	p.byFD.Store(&m)
+	p.byFD[fd] = pollEntry{s: s, kind: kind, fd: int(fd)}
 	return nil
 }
 
@@ -104,16 +97,21 @@ func (p *rxPoller) add(s *Session, c *net.UDPConn, kind pollKind) error {
 func (p *rxPoller) remove(s *Session) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	old := *p.byFD.Load()
-	m := make(map[int32]pollEntry, len(old))
-	for k, v := range old {
-		if v.s == s {
-			unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, int(k), nil)
+	for _, c := range []*net.UDPConn{s.rtpConn, s.rtcpConn} {
+		if c == nil {
 			continue
 		}
-		m[k] = v
+		rc, err := c.SyscallConn()
+		if err != nil {
+			continue
+		}
+		rc.Control(func(f uintptr) {
+			if e, ok := p.byFD[int32(f)]; ok && e.s == s {
+				unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, int(f), nil)
+				delete(p.byFD, int32(f))
+			}
+		})
 	}
-	p.byFD.Store(&m)
 }
 
 func (p *rxPoller) close() {
@@ -129,11 +127,16 @@ func (p *rxPoller) poll() {
 		if err != nil || n <= 0 {
 			return
 		}
-		byFD := *p.byFD.Load()
+		p.ready = p.ready[:0]
+		p.mu.RLock()
 		for _, ev := range p.events[:n] {
-			if e, ok := byFD[ev.Fd]; ok {
-				p.drain(e)
+			if e, ok := p.byFD[ev.Fd]; ok {
+				p.ready = append(p.ready, e)
 			}
+		}
+		p.mu.RUnlock()
+		for _, e := range p.ready {
+			p.drain(e)
 		}
 		if n < len(p.events) {
 			return
