@@ -407,39 +407,54 @@ func (c *Call) okResponse(req *sipgosip.Request, body Body) *sipgosip.Response {
 // §13.3.1.4: T1 doubling up to T2, for 64*T1); without an ACK the call
 // ends with a BYE.
 func (c *Call) retransmit2xx(tx sipgosip.ServerTransaction, res *sipgosip.Response, pa *pendingAck) {
+	u := c.ua
+	c.retransmit(res, pa.done, nil, func() {
+		if err := tx.Respond(res); err != nil {
+			// The transaction is gone (Timer L): write the 2xx
+			// directly, as the UAS core owns its retransmission.
+			_ = u.srv.WriteResponse(res)
+		}
+	}, func() {
+		u.log.Info("no ACK for 2xx, ending call", "call", c.id)
+		c.mu.Lock()
+		if c.state == CallAnswering {
+			c.state = CallConfirmed
+		}
+		c.mu.Unlock()
+		go c.Bye(u.runCtx)
+	})
+}
+
+// retransmit sends res again over UDP, T1 doubling up to T2, until acked or
+// final closes (a nil channel never does), the call ends or the agent
+// stops; after 64*T1 without any of these it calls giveUp. Over a reliable
+// transport it does nothing.
+func (c *Call) retransmit(res *sipgosip.Response, acked, final <-chan struct{}, send, giveUp func()) {
 	if sipgosip.IsReliable(res.Transport()) {
 		return
 	}
 	u := c.ua
 	u.spawn(func() {
 		interval := sipgosip.T1
-		giveUp := time.NewTimer(64 * sipgosip.T1)
-		defer giveUp.Stop()
+		deadline := time.NewTimer(64 * sipgosip.T1)
+		defer deadline.Stop()
 		t := time.NewTimer(interval)
 		defer t.Stop()
 		for {
 			select {
-			case <-pa.done:
+			case <-acked:
+				return
+			case <-final:
 				return
 			case <-c.ended:
 				return
 			case <-u.done:
 				return
-			case <-giveUp.C:
-				u.log.Info("no ACK for 2xx, ending call", "call", c.id)
-				c.mu.Lock()
-				if c.state == CallAnswering {
-					c.state = CallConfirmed
-				}
-				c.mu.Unlock()
-				go c.Bye(u.runCtx)
+			case <-deadline.C:
+				giveUp()
 				return
 			case <-t.C:
-				if err := tx.Respond(res); err != nil {
-					// The transaction is gone (Timer L): write the 2xx
-					// directly, as the UAS core owns its retransmission.
-					_ = u.srv.WriteResponse(res)
-				}
+				send()
 				interval = min(2*interval, sipgosip.T2)
 				t.Reset(interval)
 			}

@@ -179,36 +179,7 @@ func (c *Call) Ring(ctx context.Context, early Body) error {
 // doubling, RFC 3262 §3); after 64*T1 without one the INVITE is refused
 // with 504, as the RFC asks.
 func (c *Call) retransmitReliable(tx sipgosip.ServerTransaction, res *sipgosip.Response, prack chan struct{}) {
-	if sipgosip.IsReliable(res.Transport()) {
-		return
-	}
-	u := c.ua
-	u.spawn(func() {
-		interval := sipgosip.T1
-		giveUp := time.NewTimer(64 * sipgosip.T1)
-		defer giveUp.Stop()
-		t := time.NewTimer(interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-prack:
-				return
-			case <-c.ended:
-				return
-			case <-c.final:
-				return
-			case <-u.done:
-				return
-			case <-giveUp.C:
-				_ = c.Reject(u.runCtx, 504, "")
-				return
-			case <-t.C:
-				_ = tx.Respond(res)
-				interval = min(2*interval, sipgosip.T2)
-				t.Reset(interval)
-			}
-		}
-	})
+	c.retransmit(res, prack, c.final, func() { _ = tx.Respond(res) }, func() { _ = c.Reject(c.ua.runCtx, 504, "") })
 }
 
 // onPrack acknowledges a reliable provisional response.

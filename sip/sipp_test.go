@@ -77,6 +77,64 @@ func TestReliableProvisionalToSIPp(t *testing.T) {
 	_ = strconv.Itoa
 }
 
+// Over UDP the phone repeats its reliable 180 until the PRACK comes and its
+// 200 until the ACK comes (RFC 3262 §3, RFC 3261 §13.3.1.4), and stops
+// once they have: SIPp acknowledges each after a second, between the
+// first repeat (0.5 s) and the second (1.5 s).
+//
+// behaviour: SIP-1
+func TestRetransmissionsUntilPRACKAndACKFromSIPp(t *testing.T) {
+	p := startUA(t, directUA(t, "1001", "127.0.0.1:9"))
+	s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uac-slow-ack.xml"), Remote: p.LocalAddr().String(), Service: "1001"})
+	in := siptest.Wait[sip.IncomingCallEvent](p.ev)
+	if err := in.Call.Ring(ctxT(t), sip.Body{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Call.Answer(ctxT(t), sip.SDP(testAnswer)); err != nil {
+		t.Fatal(err)
+	}
+	siptest.Wait[sip.CallConfirmedEvent](p.ev)
+	if end := siptest.Wait[sip.CallEndedEvent](p.ev); end.Cause != "bye" {
+		t.Fatalf("ended %+v", end)
+	}
+	if err := s.Wait(t, 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	// What SIPp received, in order: 180s until the 200 to its PRACK, 200s
+	// to the INVITE until the 200 to its BYE, nothing of either after.
+	var ringing, ok200 int
+	var afterPRACK, afterBYE bool
+	for _, m := range s.Received() {
+		first, _, _ := strings.Cut(m, "\n")
+		cseq := ""
+		for _, l := range strings.Split(m, "\n") {
+			if strings.HasPrefix(strings.ToLower(l), "cseq:") {
+				cseq = l
+			}
+		}
+		switch {
+		case strings.HasPrefix(first, "SIP/2.0 180"):
+			if afterPRACK {
+				t.Errorf("180 repeated after its PRACK was answered")
+			}
+			ringing++
+		case strings.HasPrefix(first, "SIP/2.0 200") && strings.Contains(cseq, "PRACK"):
+			afterPRACK = true
+		case strings.HasPrefix(first, "SIP/2.0 200") && strings.Contains(cseq, "INVITE"):
+			if afterBYE {
+				t.Errorf("200 to the INVITE repeated after the call ended")
+			}
+			ok200++
+		case strings.HasPrefix(first, "SIP/2.0 200") && strings.Contains(cseq, "BYE"):
+			afterBYE = true
+		}
+	}
+	if ringing < 2 || ok200 < 2 {
+		t.Fatalf("SIPp received %d 180s and %d 200s to its INVITE, want each repeated before its acknowledgement", ringing, ok200)
+	}
+	t.Logf("%d 180s, %d 200s", ringing, ok200)
+}
+
 // waitDeadline waits until the fake clock's next timer is due after t0+d
 // (a component re-armed its timer).
 func waitDeadline(t *testing.T, clk *clocktest.Fake, after time.Time) {
