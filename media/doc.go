@@ -47,5 +47,8 @@
 //
 // Packet times must be multiples of 5 ms (SDP rounds them to 10 ms). The
 // jitter buffer's playout delay is ptime + 3 × jitter within 40-300 ms by
-// default (Config.MinDelay, MaxDelay).
+// default (Config.MinDelay, MaxDelay). On a machine shared with busy
+// processes, Config.RealTime (SCHED_FIFO for the pacer's thread, with
+// CAP_SYS_NICE) keeps their load out of the send timing, as a phone's media
+// thread is kept; BenchmarkPacing measures both.
 package media
