@@ -110,6 +110,7 @@ arm_tests() {
 			return 1
 		fi
 		echo "arm tests: ${retry[*]} hit qemu-user's fork deadlock (golang/go#70329); running them once more"
+		rc=0
 		CGO_ENABLED=0 GOARCH=$arch GOARM=$goarm go test -count=1 -timeout 5m -exec "$emu" "${retry[@]}" || rc=$?
 		rm -f "$log"
 		return "$rc"
