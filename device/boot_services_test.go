@@ -59,7 +59,6 @@ func bareDHCP(t testing.TB, opts dhcpserver.Options) *dhcpserver.Server {
 // behaviour: TIME-1
 // behaviour: TIME-3
 // behaviour: TIME-4
-// behaviour: SIGN-13
 func TestTimeFromPrimaryThenSecondaryServer(t *testing.T) {
 	t.Parallel()
 	ahead := 90 * time.Minute // the server's clock is this far ahead of ours
