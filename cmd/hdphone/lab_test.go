@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/netip"
 	"regexp"
 	"sync"
@@ -43,7 +44,7 @@ func TestLabCommandServesAPhone(t *testing.T) {
 	dhcpRE := regexp.MustCompile(`DHCP \(UDP mode\)\s+(\S+)`)
 	urlRE := regexp.MustCompile(`option 160 URL\s+(http://\S+)`)
 	var m []string
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 		if m = dhcpRE.FindStringSubmatch(out.String()); m != nil && urlRE.MatchString(out.String()) {
 			break
 		}
@@ -53,8 +54,11 @@ func TestLabCommandServesAPhone(t *testing.T) {
 	}
 	server := netip.MustParseAddrPort(m[1])
 
+	// An address of its own: phones of other test packages, running at the
+	// same time, have SIP sockets on 127.x addresses too.
+	addr := netip.AddrFrom4([4]byte{127, byte(100 + rand.IntN(150)), byte(rand.IntN(256)), byte(1 + rand.IntN(254))})
 	p, err := device.New(device.Config{Model: model.MustLookup(model.M450HD), MAC: lab.PhoneMAC(7),
-		Addr: netip.MustParseAddr("127.1.77.7"), MediaPorts: media.PortAny,
+		Addr: addr, MediaPorts: media.PortAny,
 		Network: device.NetConfig{DHCPServer: server}})
 	if err != nil {
 		t.Fatal(err)
