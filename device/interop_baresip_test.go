@@ -25,6 +25,7 @@ func startKamBaresip(t *testing.T, k *testpeer.Kamailio, user string, hz int, ma
 // behaviour: SIP-1
 // behaviour: MEDIA-2
 func TestPhoneAndBaresipCallEachOther(t *testing.T) {
+	t.Parallel()
 	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true})
 	bs := startKamBaresip(t, k, "1002", 1400, true)
 	p := kamPhone(t, k, "1001", 600, "UDP")
@@ -80,6 +81,7 @@ func TestPhoneAndBaresipCallEachOther(t *testing.T) {
 // behaviour: XFER-1
 // behaviour: XFER-4
 func TestAttendedTransferToBaresip(t *testing.T) {
+	t.Parallel()
 	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true})
 	c := startKamBaresip(t, k, "1003", 1400, false)
 	a := kamPhone(t, k, "1001", 1000, "UDP")
@@ -124,6 +126,7 @@ func TestAttendedTransferToBaresip(t *testing.T) {
 // behaviour: MEDIA-1
 // behaviour: MEDIA-8
 func TestSRTPWithBaresip(t *testing.T) {
+	t.Parallel()
 	if _, err := os.Stat("/usr/lib/baresip/modules/srtp.so"); err != nil {
 		testpeer.Unavailable(t, "baresip's srtp module")
 	}
@@ -174,6 +177,7 @@ func TestSRTPWithBaresip(t *testing.T) {
 //
 // behaviour: SIP-1
 func TestDTMFWithBaresip(t *testing.T) {
+	t.Parallel()
 	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true})
 	bs := startKamBaresip(t, k, "1002", 1400, false)
 	p := kamPhone(t, k, "1001", 600, "UDP")

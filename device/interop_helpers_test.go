@@ -374,3 +374,18 @@ func FuzzSoftphoneWAV(f *testing.F) {
 		}
 	})
 }
+
+// within reports whether an event of kind containing text arrives (or
+// arrived) within timeout.
+func (l *eventLog) within(kind device.EventKind, text string, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		if _, ok := l.find(kind, text); ok {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -25,6 +25,7 @@ import (
 // behaviour: MEDIA-1
 // behaviour: CALL-4
 func TestPhonesCallEachOtherThroughKamailio(t *testing.T) {
+	t.Parallel()
 	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true})
 	for i, tr := range []string{"UDP", "TCP", "TLS"} {
 		ua, ub := 1001+2*i, 1002+2*i
@@ -110,6 +111,7 @@ func TestPhonesCallEachOtherThroughKamailio(t *testing.T) {
 // behaviour: SIGN-14
 // behaviour: SIP-9
 func TestTLSCertificateTrustAtKamailio(t *testing.T) {
+	t.Parallel()
 	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true})
 	t.Run("untrusted", func(t *testing.T) {
 		p := startIxPhone(t, ixPhone{user: "1001", freq: 1000, cfg: kamLine(k, "1001", "TLS")})
@@ -144,38 +146,51 @@ func TestTLSCertificateTrustAtKamailio(t *testing.T) {
 	})
 }
 
-// regClock drives a phone's registration timers on a fake clock in
-// one-second steps and reads the line's registration events.
+// regClock drives a phone's registration timers on a fake clock and reads
+// the line's registration events.
 type regClock struct {
 	t      *testing.T
 	clk    *clocktest.Fake
 	events *eventLog
+	last   time.Time // fake time of the last attempt's outcome
 }
 
-// next moves the clock by skip at once, then in one-second steps until
-// the line starts a new registration attempt (the event start:
-// "registering" after a failure; a refresh of a registered line shows only
-// its outcome), and returns how much fake time that took (an attempt within
-// skip counts as skip); then it waits, without moving the clock, for the
-// attempt's outcome.
-func (r *regClock) next(skip, limit time.Duration, start, outcome string) time.Duration {
+// next moves the fake clock from timer to timer until the line starts a new
+// registration attempt (the event start: "registering" after a failure; a
+// refresh of a registered line shows only its outcome, so start is the
+// outcome then), waits for the attempt's outcome, and returns how long after
+// the previous outcome the attempt's timer was due: the phone's back-off.
+func (r *regClock) next(limit time.Duration, start, outcome string) time.Duration {
 	r.t.Helper()
 	r.events.seen = nil
-	from := r.clk.Now()
-	r.clk.Advance(skip)
 	for {
-		time.Sleep(10 * time.Millisecond)
-		if _, ok := r.events.find(device.EventRegistration, start); ok {
-			break
+		due := r.armed(r.last.Add(limit))
+		r.clk.Set(due)
+		// Another timer (an ended call leaving the screen) starts nothing.
+		if r.events.within(device.EventRegistration, start, 2*time.Second) {
+			took := due.Sub(r.last)
+			r.last = r.events.wait(r.t, device.EventRegistration, outcome, 10*time.Second).At
+			return took
 		}
-		if r.clk.Now().Sub(from) > limit {
-			r.t.Fatalf("no registration attempt within %s of fake time", limit)
-		}
-		r.clk.Advance(time.Second)
 	}
-	took := r.clk.Now().Sub(from)
-	r.events.wait(r.t, device.EventRegistration, outcome, 10*time.Second)
-	return took
+}
+
+// armed waits (real time) until a timer is armed after the fake now and
+// no later than by (the phone arms its retry just after reporting the
+// failure) and returns the earliest deadline.
+func (r *regClock) armed(by time.Time) time.Time {
+	r.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if d, ok := r.clk.NextDeadline(); ok && d.After(r.clk.Now()) && !d.After(by) {
+			return d
+		}
+		if time.Now().After(deadline) {
+			d, _ := r.clk.NextDeadline()
+			r.t.Fatalf("no timer due by %s (next %s): no registration attempt", by.Format(time.TimeOnly), d.Format(time.TimeOnly))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // A registrar that goes away and comes back (Kamailio stopped, then
@@ -188,6 +203,7 @@ func (r *regClock) next(skip, limit time.Duration, start, outcome string) time.D
 // behaviour: SIGN-13
 // behaviour: SIGN-14
 func TestRegistrarFailuresAtKamailio(t *testing.T) {
+	t.Parallel()
 	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true})
 	owner := t // the restarted Kamailio serves the later subtests too
 	t.Run("registrar gone and back", func(t *testing.T) {
@@ -197,11 +213,14 @@ func TestRegistrarFailuresAtKamailio(t *testing.T) {
 			"voip/signalling/sip/outgoing_request_no_response_timeout_ms=500")})
 		rc := &regClock{t: t, clk: clk, events: watchEvents(t, p.Phone)}
 		waitState(t, p.Phone, "registered", registered)
+		rc.last = clk.Now()
 		noServer := fmt.Sprintf(device.NoteNoServer, k.Domain)
 
 		k.Stop()
 		// The refresh (at half of the 120 s granted) gets no answer.
-		rc.next(50*time.Second, 2*time.Minute, "line 0 failed", "line 0 failed")
+		if took := rc.next(2*time.Minute, "line 0 failed", "line 0 failed"); took != 60*time.Second {
+			t.Errorf("refresh after %s, want 60 s", took)
+		}
 		s := waitState(t, p.Phone, "failure shown", func(s device.State) bool { return s.HasNotification(noServer) })
 		if s.Lines[0].State != device.RegFailed || !strings.Contains(s.Lines[0].Reason, "no response") {
 			t.Errorf("line %+v", s.Lines[0])
@@ -215,12 +234,12 @@ func TestRegistrarFailuresAtKamailio(t *testing.T) {
 		}
 		// Back-off: 30 s, then 60 s.
 		for _, want := range []time.Duration{30 * time.Second, 60 * time.Second} {
-			if took := rc.next(want-5*time.Second, 3*time.Minute, "line 0 registering", "line 0 failed"); took < want || took > want+2*time.Second {
+			if took := rc.next(3*time.Minute, "line 0 registering", "line 0 failed"); took != want {
 				t.Errorf("retry after %s, want %s", took, want)
 			}
 		}
 		k.Restart(owner)
-		if took := rc.next(115*time.Second, 3*time.Minute, "line 0 registering", "line 0 registered"); took < 120*time.Second || took > 122*time.Second {
+		if took := rc.next(3*time.Minute, "line 0 registering", "line 0 registered"); took != 120*time.Second {
 			t.Errorf("retry after %s, want 120 s", took)
 		}
 		s = waitState(t, p.Phone, "notification cleared", func(s device.State) bool { return !s.HasNotification(noServer) })
@@ -243,7 +262,8 @@ func TestRegistrarFailuresAtKamailio(t *testing.T) {
 			t.Errorf("line %+v", s.Lines[0])
 		}
 		// The retry waits for Retry-After (45 s), longer than the 30 s back-off.
-		if took := rc.next(40*time.Second, 2*time.Minute, "line 0 registering", "line 0 registered"); took < 45*time.Second || took > 47*time.Second {
+		rc.last = s.Notifications[0].Since // the failure's fake time
+		if took := rc.next(2*time.Minute, "line 0 registering", "line 0 registered"); took != 45*time.Second {
 			t.Errorf("retry after %s, want Retry-After's 45 s", took)
 		}
 		waitState(t, p.Phone, "cleared", func(s device.State) bool { return !s.HasNotification("Failed to connect pbx.test server") })

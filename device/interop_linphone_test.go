@@ -93,6 +93,7 @@ func callBothWays(t *testing.T, k *testpeer.Kamailio, p *labPhone, l *testpeer.L
 // behaviour: MEDIA-2
 // behaviour: MEDIA-8
 func TestCodecsAndSRTPWithLinphone(t *testing.T) {
+	t.Parallel()
 	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true})
 	t.Run("plain", func(t *testing.T) {
 		t.Parallel()
@@ -134,6 +135,7 @@ func TestCodecsAndSRTPWithLinphone(t *testing.T) {
 // behaviour: XFER-1
 // behaviour: XFER-4
 func TestAttendedTransferOfLinphone(t *testing.T) {
+	t.Parallel()
 	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true})
 	a := startKamLinphone(t, k, testpeer.LinphoneConfig{User: "1006", ToneHz: 600})
 	b := kamPhone(t, k, "1002", 1000, "UDP", "voip/signalling/sip/hk_blind_transfer/enable=0")
@@ -191,6 +193,7 @@ func TestAttendedTransferOfLinphone(t *testing.T) {
 //
 // behaviour: XFER-4
 func TestAttendedTransferByLinphone(t *testing.T) {
+	t.Parallel()
 	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true})
 	l := startKamLinphone(t, k, testpeer.LinphoneConfig{User: "1006", ToneHz: 600})
 	a := kamPhone(t, k, "1001", 1000, "UDP")
@@ -231,6 +234,7 @@ func TestAttendedTransferByLinphone(t *testing.T) {
 //
 // behaviour: SIP-1
 func TestDTMFWithLinphone(t *testing.T) {
+	t.Parallel()
 	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true})
 	for i, info := range []bool{false, true} {
 		name := map[bool]string{false: "RFC 4733", true: "SIP INFO"}[info]

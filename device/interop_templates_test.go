@@ -66,6 +66,7 @@ func fillTemplate(b []byte, host string, port, tlsPort int, domain string) []byt
 // behaviour: CFG-5
 // behaviour: PROV-1
 func TestRealTemplatesRegisterAtKamailio(t *testing.T) {
+	t.Parallel()
 	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true})
 	type tmpl struct {
 		file, user, transport string
@@ -152,6 +153,7 @@ func TestRealTemplatesRegisterAtKamailio(t *testing.T) {
 // The templates parse as the phone parses them: warnings only (unknown and
 // repeated keys), never an error that would reject the file.
 func TestRealTemplatesParse(t *testing.T) {
+	t.Parallel()
 	files, _ := filepath.Glob(filepath.Join("testdata", "templates", "*.cfg"))
 	if len(files) < 3 {
 		t.Fatalf("templates: %v", files)
