@@ -49,10 +49,19 @@ pidfile %s
 	c.Process = StartCmd(t, "chronyd", dir, cmd)
 	var err error
 	if ns == nil {
-		err = c.WaitUDPBound(c.Addr, 5*time.Second)
+		err = c.WaitUDPBound(c.Addr, 15*time.Second)
 	} else {
-		err = c.WaitOutput("chronyd version", 5*time.Second)
-		time.Sleep(200 * time.Millisecond) // sockets open right after the banner
+		// Bound, as seen from inside the namespace.
+		err = c.WaitFor(15*time.Second, func() error {
+			return ns.Do(func() error {
+				pc, err := net.ListenPacket("udp4", c.Addr)
+				if err == nil {
+					pc.Close()
+					return fmt.Errorf("%s not bound yet", c.Addr)
+				}
+				return nil
+			})
+		})
 	}
 	if err != nil {
 		t.Fatal(err)

@@ -39,7 +39,7 @@ func StartDnsmasq(t testing.TB, ns *NS, iface string, lines ...string) *Dnsmasq 
 	}
 	WriteFile(t, d.Conf, strings.Join(append(base, lines...), "\n")+"\n")
 	d.Process = StartCmd(t, "dnsmasq", dir, ns.Command(bin, "-k", "-C", d.Conf, "--log-facility=-"))
-	if err := d.WaitOutput("started, version", 5*time.Second); err != nil {
+	if err := d.WaitOutput("started, version", 15*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	return d

@@ -129,7 +129,7 @@ require_certificate = no
 	if err := k.WaitTCP(net.JoinHostPort(k.Host, strconv.Itoa(k.TLSPort)), 15*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if err := k.WaitUDPBound(net.JoinHostPort(k.Host, strconv.Itoa(k.Port)), 5*time.Second); err != nil {
+	if err := k.WaitUDPBound(net.JoinHostPort(k.Host, strconv.Itoa(k.Port)), 15*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	return k
@@ -145,7 +145,7 @@ func (k *Kamailio) Restart(t testing.TB) {
 	if err := k.WaitTCP(k.TLSAddr(), 15*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if err := k.WaitUDPBound(k.Addr(), 5*time.Second); err != nil {
+	if err := k.WaitUDPBound(k.Addr(), 15*time.Second); err != nil {
 		t.Fatal(err)
 	}
 }

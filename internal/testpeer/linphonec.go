@@ -160,7 +160,10 @@ domain=%s
 	})
 	// linphonec ignores SIGTERM for a while: ask it to quit first.
 	t.Cleanup(func() { l.send("quit"); w.Close() })
-	time.Sleep(300 * time.Millisecond)
+	// Commands sent before the first prompt can be lost.
+	if err := l.WaitOutput("linphonec>", 15*time.Second); err != nil {
+		t.Fatal(err)
+	}
 	l.send("soundcard use files")
 	l.send("play " + tone)
 	l.send("record " + l.RecvWAV)

@@ -45,7 +45,7 @@ func StartNginx(t testing.TB, o NginxOptions) *Nginx {
 		confPath := filepath.Join(state, "nginx.conf")
 		WriteFile(t, confPath, conf)
 		p := Start(t, "nginx", state, bins[0], "-e", filepath.Join(state, "error.log"), "-p", state, "-c", confPath)
-		return p, p.WaitTCP(n.HTTP, 5*time.Second)
+		return p, p.WaitTCP(n.HTTP, 15*time.Second)
 	})
 	return n
 }

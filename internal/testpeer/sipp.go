@@ -133,7 +133,7 @@ func StartSIPp(t testing.TB, cfg SIPpConfig) *SIPp {
 		}
 	})
 	if cfg.Remote == "" {
-		if err := s.WaitUDPBound("127.0.0.1:"+strconv.Itoa(s.Port), 5*time.Second); err != nil && tr == "u1" {
+		if err := s.WaitUDPBound("127.0.0.1:"+strconv.Itoa(s.Port), 15*time.Second); err != nil && tr == "u1" {
 			t.Fatal(err)
 		}
 	}

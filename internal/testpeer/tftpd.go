@@ -29,7 +29,7 @@ func StartTFTPD(t testing.TB) *TFTPD {
 	p := startOnFreePort(t, func() (*Process, error) {
 		addr = "127.0.0.1:" + strconv.Itoa(FreePort(t, "udp"))
 		p := Start(t, "tftpd-hpa", root, bins[0], "-L", "-a", addr, "-s", "-u", "nobody", root)
-		return p, p.WaitUDPBound(addr, 5*time.Second)
+		return p, p.WaitUDPBound(addr, 15*time.Second)
 	})
 	return &TFTPD{Process: p, Root: root, Addr: addr}
 }

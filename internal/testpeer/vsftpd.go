@@ -70,7 +70,7 @@ log_ftp_protocol=YES
 		confPath := filepath.Join(state, "vsftpd.conf")
 		WriteFile(t, confPath, conf)
 		p := Start(t, "vsftpd", state, bins[0], confPath)
-		return p, p.WaitTCP(v.Addr, 5*time.Second)
+		return p, p.WaitTCP(v.Addr, 15*time.Second)
 	})
 	return v
 }
