@@ -354,6 +354,9 @@ func (c *Call) AcceptOffer(ctx context.Context, answer Body) error {
 	}
 	pa := &pendingAck{seq: p.req.CSeq().SeqNo, done: make(chan struct{})}
 	c.pendingAck = pa
+	// Answered: the next re-INVITE, which may follow the ACK at once, is a
+	// new offer (onReinvite's goroutine clears this too, but later).
+	c.offer = nil
 	c.mu.Unlock()
 	c.ua.respond(p.tx, res)
 	p.once.Do(func() { close(p.done) })
@@ -373,6 +376,7 @@ func (c *Call) RejectOffer(ctx context.Context, code int) error {
 		c.mu.Unlock()
 		return fmt.Errorf("%w: no offer pending", ErrCallState)
 	}
+	c.offer = nil
 	c.mu.Unlock()
 	c.ua.respond(p.tx, c.ua.reply(p.req, code, reasonPhrase(code), nil))
 	p.once.Do(func() { close(p.done) })

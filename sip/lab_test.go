@@ -217,6 +217,11 @@ func TestHoldResumeThroughLab(t *testing.T) {
 		if err := o.Call.AcceptOffer(ctxT(t), sip.SDP(answerSDP)); err != nil {
 			t.Fatal(err)
 		}
+		// An offer has one answer; the next re-INVITE, sent as soon as the
+		// ACK, must find none pending (it got 500 on a loaded machine).
+		if err := o.Call.AcceptOffer(ctxT(t), sip.SDP(answerSDP)); !errors.Is(err, sip.ErrCallState) {
+			t.Fatalf("%s: second answer to one offer: %v", dir, err)
+		}
 		if err := <-done; err != nil {
 			t.Fatal(err)
 		}
