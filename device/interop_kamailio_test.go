@@ -23,7 +23,6 @@ import (
 // behaviour: SIP-3
 // behaviour: SIP-9
 // behaviour: MEDIA-1
-// behaviour: CALL-4
 func TestPhonesCallEachOtherThroughKamailio(t *testing.T) {
 	t.Parallel()
 	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true})
