@@ -62,7 +62,7 @@ func raiseNoFile(b *testing.B, need int) {
 	}
 }
 
-// benchAddr is phone i's loopback address (127.100.0.1 and up, away from
+// benchAddr is phone i's loopback address (127.200.0.1 and up, away from
 // the addresses the tests draw at random).
 func benchAddr(i int) netip.Addr {
 	return netip.AddrFrom4([4]byte{127, byte(200 + i/62500), byte(i / 250 % 250), byte(i%250 + 1)})
