@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"net/netip"
 	"slices"
@@ -161,7 +162,7 @@ func (s *Server) voipStatus(w http.ResponseWriter, r *http.Request, c *reqctx) {
 // voipFromState reads line registrations and established calls from the
 // phone's state.
 func voipFromState(st device.State, now time.Time) ([]row, []CallInfo) {
-	var lines []row
+	byLine := map[int]row{}
 	for _, l := range st.Lines {
 		if l.State == device.RegDisabled && l.ID == "" {
 			continue
@@ -176,19 +177,22 @@ func voipFromState(st device.State, now time.Time) ([]row, []CallInfo) {
 		if l.Reason != "" {
 			status += " (" + l.Reason + ")"
 		}
-		lines = append(lines, row{fmt.Sprintf("Line %d (%s)", l.Index+1, orNone(l.ID)), status})
+		byLine[l.Index] = row{fmt.Sprintf("Line %d (%s)", l.Index+1, orNone(l.ID)), status}
 	}
-	if len(st.Lines) == 0 {
-		// No SIP service reports lines: show the configured ones.
-		for n := 0; n < 16; n++ {
-			id, _, err := st.Config.Lookup(fmt.Sprintf("voip/line/%d/id", n))
-			if err != nil {
-				break
-			}
-			if id != "" {
-				lines = append(lines, row{fmt.Sprintf("Line %d (%s)", n+1, id), "Not registered"})
-			}
+	// A configured line no SIP agent reports (none is running, or it has
+	// not taken up a change yet) is shown as configured.
+	for n := 0; n < 16; n++ {
+		id, _, err := st.Config.Lookup(fmt.Sprintf("voip/line/%d/id", n))
+		if err != nil {
+			break
 		}
+		if _, ok := byLine[n]; !ok && id != "" {
+			byLine[n] = row{fmt.Sprintf("Line %d (%s)", n+1, id), "Not registered"}
+		}
+	}
+	var lines []row
+	for _, n := range slices.Sorted(maps.Keys(byLine)) {
+		lines = append(lines, byLine[n])
 	}
 	var calls []CallInfo
 	for _, c := range st.Calls {
