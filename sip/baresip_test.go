@@ -120,7 +120,7 @@ func consultAndReferReplaces(t *testing.T, a, c *phone, user string, call *sip.C
 // proves the REFER signalling it relies on.)
 func TestBlindTransferOfBaresip(t *testing.T) {
 	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true})
-	b := startBaresip(t, k, "1002", false)
+	startBaresip(t, k, "1002", false)
 	a := registered(t, k, "1001", sip.UDP)
 	c := registered(t, k, "1003", sip.UDP)
 	call := answered(t, a, "1002")
@@ -144,7 +144,6 @@ func TestBlindTransferOfBaresip(t *testing.T) {
 		t.Fatalf("transferred call is %s", st)
 	}
 	in.Call.Hangup(ctxT(t))
-	_ = b
 }
 
 // Attended transfer, baresip as the transferee: the phone consults a third

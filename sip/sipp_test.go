@@ -2,7 +2,6 @@ package sip_test
 
 import (
 	"errors"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -74,7 +73,6 @@ func TestReliableProvisionalToSIPp(t *testing.T) {
 	if !strings.Contains(ringing, "Require: 100rel") || !strings.Contains(ringing, "RSeq: 1") {
 		t.Fatalf("180 not reliable:\n%s", ringing)
 	}
-	_ = strconv.Itoa
 }
 
 // Over UDP the phone repeats its reliable 180 until the PRACK comes and its

@@ -171,8 +171,7 @@ func TestHeaderReadsAreLogged(t *testing.T) {
 func TestTFTPWholeFilesAndWrap(t *testing.T) {
 	big := make([]byte, 8*65540+5) // more than 65535 blocks of 8 bytes
 	rand.Read(big)
-	s, img := start(t, Config{Files: map[string][]byte{"big.bin": big}})
-	_ = img
+	s, _ := start(t, Config{Files: map[string][]byte{"big.bin": big}})
 	ctx := context.Background()
 	c, _ := fetch.New(fetch.Config{TFTPBlockSize: 8, TFTPTimeout: time.Second})
 	got, err := fetch.ReadAll(ctx, c, s.URL("tftp")+"/big.bin", 0)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -328,5 +327,4 @@ func TestVsftpd(t *testing.T) {
 			t.Fatalf("%v", err)
 		}
 	})
-	_ = fmt.Sprint
 }
