@@ -119,8 +119,10 @@ func (v view) consulting() (device.Call, bool) {
 	return device.Call{}, false
 }
 
+// line is line 0 when it is configured (a line without an id is the
+// device's record of "no line").
 func (v view) line() (device.Line, bool) {
-	if len(v.State.Lines) == 0 {
+	if len(v.State.Lines) == 0 || v.State.Lines[0].ID == "" {
 		return device.Line{}, false
 	}
 	return v.State.Lines[0], true
