@@ -212,6 +212,11 @@ func (d driver) await(k hwtest.Button, down bool) {
 }
 
 func (d driver) PassLongPress(context.Context) error {
+	// The press's long-press timer is armed just after the press is
+	// reported; give it a moment (the hook arms none).
+	for deadline := time.Now().Add(200 * time.Millisecond); d.r.clk.Pending() == 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
 	d.r.clk.Advance(d.r.b.LongPressThreshold())
 	return nil
 }
@@ -445,6 +450,7 @@ func TestMouseLongPressAndDragOff(t *testing.T) {
 	if e := r.next(t); e.Key != hw.KeyMenu || e.Action != hw.Press {
 		t.Fatalf("got %v", e)
 	}
+	r.armed(t) // the press's long-press timer, armed after the event went out
 	r.clk.Advance(term.DefaultLongPress)
 	if e := r.next(t); e.Action != hw.LongPress {
 		t.Fatalf("got %v, want a long press", e)
@@ -452,5 +458,17 @@ func TestMouseLongPressAndDragOff(t *testing.T) {
 	r.sim.InjectMouse(0, 0, tcell.ButtonNone, 0)
 	if e := r.next(t); e.Key != hw.KeyMenu || e.Action != hw.Release {
 		t.Fatalf("got %v, want MENU released", e)
+	}
+}
+
+// armed waits until the board has armed a timer on the fake clock.
+func (r *rig) armed(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for r.clk.Pending() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no timer armed")
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
