@@ -195,18 +195,24 @@ func (c *Call) onPrack(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
 	c.mu.Lock()
 	w, ok := c.prackWait[uint32(rseq)]
 	match := ok && err1 == nil && err2 == nil && c.req != nil && uint32(cseq) == c.req.CSeq().SeqNo && strings.EqualFold(f[2], "INVITE")
-	if match {
-		delete(c.prackWait, uint32(rseq))
-	}
 	c.mu.Unlock()
 	if !match {
 		u.respond(tx, u.reply(req, 481, "Call/Transaction Does Not Exist", nil))
 		return
 	}
 	// Answer the PRACK before releasing a waiting 2xx, so that the far end
-	// sees them in that order.
+	// sees them in that order. The provisional stays unacknowledged until
+	// then: an Answer that starts meanwhile waits for it too.
 	u.respond(tx, u.reply(req, 200, "OK", nil))
-	close(w)
+	c.mu.Lock()
+	release := c.prackWait[uint32(rseq)] == w // not by a PRACK that came twice
+	if release {
+		delete(c.prackWait, uint32(rseq))
+	}
+	c.mu.Unlock()
+	if release {
+		close(w)
+	}
 }
 
 // Answer accepts an incoming call with the integrator's SDP (the answer to
