@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -174,9 +173,9 @@ func CompareKeys(a, b string) int {
 		as, arest, _ := strings.Cut(a, "/")
 		bs, brest, _ := strings.Cut(b, "/")
 		if as != bs {
-			an, aerr := strconv.Atoi(as)
-			bn, berr := strconv.Atoi(bs)
-			if aerr == nil && berr == nil && an != bn {
+			an, aok := segmentNumber(as)
+			bn, bok := segmentNumber(bs)
+			if aok && bok && an != bn {
 				return an - bn
 			}
 			return strings.Compare(as, bs)
@@ -184,4 +183,22 @@ func CompareKeys(a, b string) int {
 		a, b = arest, brest
 	}
 	return len(a) - len(b)
+}
+
+// segmentNumber reads a key segment made of 1 to 9 decimal digits. Sorting
+// a configuration compares thousands of segments, most of them words:
+// strconv.Atoi would allocate an error for each.
+func segmentNumber(s string) (int, bool) {
+	if s == "" || len(s) > 9 {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
 }

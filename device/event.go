@@ -58,31 +58,48 @@ func (e Event) String() string {
 // hub fans events out to subscribers without ever blocking the publisher.
 type hub struct {
 	mu      sync.Mutex // guards subs and next
-	subs    map[int]chan Event
+	subs    map[int]subscriber
 	next    int
 	dropped atomic.Uint64
+}
+
+type subscriber struct {
+	ch chan Event
+	// wake marks a subscriber that only needs to know something happened
+	// (Wait): a full buffer already holds its wake-up, so a dropped event
+	// is no loss and is not counted.
+	wake bool
 }
 
 func (h *hub) subscribe(buf int) (<-chan Event, func()) {
 	if buf <= 0 {
 		buf = 64
 	}
-	ch := make(chan Event, buf)
+	return h.add(subscriber{ch: make(chan Event, buf)})
+}
+
+// subscribeWake returns a channel that receives at least one event after
+// every change, and no more than it can hold.
+func (h *hub) subscribeWake() (<-chan Event, func()) {
+	return h.add(subscriber{ch: make(chan Event, 1), wake: true})
+}
+
+func (h *hub) add(sub subscriber) (<-chan Event, func()) {
 	h.mu.Lock()
 	if h.subs == nil {
-		h.subs = map[int]chan Event{}
+		h.subs = map[int]subscriber{}
 	}
 	id := h.next
 	h.next++
-	h.subs[id] = ch
+	h.subs[id] = sub
 	h.mu.Unlock()
 	var once sync.Once
-	return ch, func() {
+	return sub.ch, func() {
 		once.Do(func() {
 			h.mu.Lock()
 			delete(h.subs, id)
 			h.mu.Unlock()
-			close(ch)
+			close(sub.ch)
 		})
 	}
 }
@@ -90,11 +107,13 @@ func (h *hub) subscribe(buf int) (<-chan Event, func()) {
 func (h *hub) publish(e Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for _, ch := range h.subs {
+	for _, sub := range h.subs {
 		select {
-		case ch <- e:
+		case sub.ch <- e:
 		default:
-			h.dropped.Add(1)
+			if !sub.wake {
+				h.dropped.Add(1)
+			}
 		}
 	}
 }

@@ -103,8 +103,9 @@ type Phone struct {
 	snap    atomic.Pointer[State]
 	hub     hub
 
-	st      state   // owned by the Run goroutine
-	pending []Event // events of the current step, sent after its snapshot
+	st        state   // owned by the Run goroutine
+	pending   []Event // events of the current step, sent after its snapshot
+	published bool    // the current step has published its snapshot (owner only)
 
 	rt   bootRuntime // what the current cycle's boot services share
 	sys  *syslogTap  // System Logging beside cfg.Logger
@@ -158,7 +159,7 @@ func New(cfg Config) (*Phone, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	sys := &syslogTap{hostname: mac, console: cfg.SyslogConsole, local: cfg.SyslogLocal}
+	sys := &syslogTap{hostname: mac, console: cfg.SyslogConsole, local: cfg.SyslogLocal, changed: make(chan struct{}, 1)}
 	log = slog.New(newTee(log.Handler(), sys))
 	p := &Phone{
 		cfg:    cfg,
@@ -234,8 +235,11 @@ func (p *Phone) Run(ctx context.Context) error {
 			}
 			return ctx.Err()
 		case f := <-p.cmds:
+			p.published = false
 			f(&p.st)
-			p.publishSnapshot()
+			if !p.published { // do's commands publish before waking their caller
+				p.publishSnapshot()
+			}
 		}
 	}
 }
@@ -277,6 +281,7 @@ func (p *Phone) publishSnapshot() {
 	s.Pages = slices.Clone(s.Pages)
 	s.Keys = slices.Clone(s.Keys)
 	p.snap.Store(&s)
+	p.published = true
 	for _, e := range p.pending {
 		p.hub.publish(e)
 	}
@@ -455,9 +460,11 @@ func (p *Phone) loadConfig(s *state) *config.Config {
 }
 
 // Wait blocks until cond holds for the phone's state or ctx ends; it checks
-// after every event.
+// after every event. (It needs no event itself, only the wake-up: the
+// snapshot is stored before its events are sent, so one pending wake-up
+// covers any number of changes, and a waiter costs one event of buffer.)
 func (p *Phone) Wait(ctx context.Context, cond func(State) bool) (State, error) {
-	ch, stop := p.Subscribe(256)
+	ch, stop := p.hub.subscribeWake()
 	defer stop()
 	for {
 		if s := p.Snapshot(); cond(s) {
@@ -527,5 +534,6 @@ func (p *Phone) storeConfigLocked(s *state, source string, next *config.Config) 
 	p.lineChanged(s, changes)
 	p.log.Info("configuration applied", "source", source, "changes", len(changes), "reboot", reboot)
 	p.emit(Event{Kind: EventConfigApplied, Stage: s.Stage, Text: fmt.Sprintf("%s (%d changes)", source, len(changes))})
+	p.sys.configApplied()
 	return reboot, nil
 }

@@ -29,6 +29,18 @@ type syslogTap struct {
 	console, local io.Writer
 	h              atomic.Pointer[syslog.Handler]
 	mu             sync.Mutex // serialises making h
+	// changed is poked (never blocking, one pending poke at most) when a
+	// configuration is applied, so that the service re-reads its settings
+	// without holding an event subscription (a buffer) per phone.
+	changed chan struct{}
+}
+
+// configApplied tells the System Logging service to re-read its settings.
+func (t *syslogTap) configApplied() {
+	select {
+	case t.changed <- struct{}{}:
+	default:
+	}
 }
 
 // handler returns the System Logging handler, making it when s needs one.
@@ -56,8 +68,6 @@ func (t *syslogTap) handler(s syslog.Settings) *syslog.Handler {
 // now and after every configuration change, and delivers the lines.
 func (p *Phone) startSyslog(b *Boot) {
 	b.Go("syslog", func(ctx context.Context) {
-		events, stop := p.Subscribe(32)
-		defer stop()
 		var wg sync.WaitGroup
 		defer wg.Wait()
 		var running *syslog.Handler
@@ -85,13 +95,8 @@ func (p *Phone) startSyslog(b *Boot) {
 			select {
 			case <-ctx.Done():
 				return
-			case e, ok := <-events:
-				if !ok {
-					return
-				}
-				if e.Kind == EventConfigApplied {
-					apply(b.Config())
-				}
+			case <-p.sys.changed:
+				apply(b.Config())
 			}
 		}
 	})
@@ -132,11 +137,15 @@ func (t teeHandler) WithGroup(name string) slog.Handler {
 }
 
 // syslogBranch is the System Logging side of a derived logger: the
-// WithAttrs/WithGroup steps to replay on the handler once it exists.
+// WithAttrs/WithGroup step to replay, after its parent's, on the handler once
+// it exists. A chain rather than a copied list: a phone derives dozens of
+// loggers (its SIP stack's layers among them), and while System Logging is
+// off each must cost a few words, not a copy of its ancestors' steps.
 type syslogBranch struct {
-	tap   *syslogTap
-	ops   []syslogOp
-	cache atomic.Pointer[syslogDerived]
+	tap    *syslogTap
+	parent *syslogBranch // nil at the root
+	op     syslogOp
+	cache  atomic.Pointer[syslogDerived]
 }
 
 type syslogOp struct {
@@ -150,9 +159,7 @@ type syslogDerived struct {
 }
 
 func (s *syslogBranch) with(op syslogOp) *syslogBranch {
-	ops := make([]syslogOp, len(s.ops), len(s.ops)+1)
-	copy(ops, s.ops)
-	return &syslogBranch{tap: s.tap, ops: append(ops, op)}
+	return &syslogBranch{tap: s.tap, parent: s, op: op}
 }
 
 func (s *syslogBranch) enabled(ctx context.Context, l slog.Level) bool {
@@ -171,11 +178,12 @@ func (s *syslogBranch) current() slog.Handler {
 		return d.h
 	}
 	var h slog.Handler = root
-	for _, op := range s.ops {
-		if op.group != "" {
-			h = h.WithGroup(op.group)
+	if s.parent != nil {
+		h = s.parent.current()
+		if s.op.group != "" {
+			h = h.WithGroup(s.op.group)
 		} else {
-			h = h.WithAttrs(op.attrs)
+			h = h.WithAttrs(s.op.attrs)
 		}
 	}
 	s.cache.Store(&syslogDerived{root: root, h: h})

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"testing"
@@ -61,13 +62,26 @@ func benchAddresses() string {
 	return fmt.Sprintf("127.%d.0.0/16", 130+int(b[0])%60)
 }
 
-func inUse() (heap, stack uint64) {
+// memory is what the process holds after a full collection.
+type memory struct {
+	live  uint64 // bytes of live heap objects (HeapAlloc)
+	spans uint64 // bytes of heap spans in use, free slots included (HeapInuse)
+	stack uint64 // goroutine stacks
+}
+
+func inUse() memory {
 	runtime.GC()
 	runtime.GC()
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
-	return m.HeapInuse, m.StackInuse
+	return memory{m.HeapAlloc, m.HeapInuse, m.StackInuse}
 }
+
+// settle is how long an idle fleet is left before its memory is read: the
+// last server transactions of the boot (the lab's REGISTERs, the phones'
+// NOTIFYs) live on for Timer J, 64×T1 = 32 s over UDP (RFC 3261 §17.2.2),
+// and an idle phone has none.
+const settle = 33 * time.Second
 
 func openFiles() int {
 	ents, _ := os.ReadDir("/proc/self/fd")
@@ -114,10 +128,13 @@ scenario:
 	if err != nil {
 		b.Fatal(err)
 	}
-	heap0, stack0 := inUse()
+	if os.Getenv("HDPHONE_BENCH_HEAPPROFILE") != "" {
+		runtime.MemProfileRate = 1
+	}
+	mem0 := inUse()
 	g0 := runtime.NumGoroutine()
 	fd0 := openFiles()
-	var idleHeap, idleStack uint64
+	var idle memory
 	var idleG, idleFD int
 	var cpu0, cpu1 syscall.Rusage
 	var talkStart time.Time
@@ -131,10 +148,17 @@ scenario:
 		switch pr.Step {
 		case "01 wait":
 			// Every phone registered and idle: measure it at rest.
-			time.Sleep(2 * time.Second)
-			h, s := inUse()
-			idleHeap, idleStack = h-heap0, s-stack0
+			time.Sleep(settle)
+			m := inUse()
+			idle = memory{m.live - mem0.live, m.spans - mem0.spans, m.stack - mem0.stack}
 			idleG, idleFD = runtime.NumGoroutine()-g0, openFiles()-fd0
+			if path := os.Getenv("HDPHONE_BENCH_HEAPPROFILE"); path != "" {
+				// Where an idle fleet's heap goes: go tool pprof -sample_index=inuse_space.
+				if f, err := os.Create(path); err == nil {
+					pprof.WriteHeapProfile(f)
+					f.Close()
+				}
+			}
 		case "answer":
 			fl.ResetPacing()
 			syscall.Getrusage(syscall.RUSAGE_SELF, &cpu0)
@@ -160,8 +184,9 @@ scenario:
 	b.ReportMetric(float64(r.Summary.BootP50ms), "boot-p50-ms")
 	b.ReportMetric(float64(r.Summary.BootP99ms), "boot-p99-ms")
 	b.ReportMetric(float64(fails), "failures")
-	b.ReportMetric(float64(idleHeap)/1024/float64(n), "heap-KiB/phone")
-	b.ReportMetric(float64(idleStack)/1024/float64(n), "stack-KiB/phone")
+	b.ReportMetric(float64(idle.live)/1024/float64(n), "heap-KiB/phone")
+	b.ReportMetric(float64(idle.spans)/1024/float64(n), "heap-spans-KiB/phone")
+	b.ReportMetric(float64(idle.stack)/1024/float64(n), "stack-KiB/phone")
 	b.ReportMetric(float64(idleG)/float64(n), "goroutines/phone")
 	b.ReportMetric(float64(idleFD)/float64(n), "fds/phone")
 	if talk > 0 && talkWall > 0 {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/hdphone/hdphone/fleet"
 	"github.com/hdphone/hdphone/sip"
 )
 
@@ -13,5 +14,6 @@ func TestMain(m *testing.M) {
 	sip.SetMaxUDPMessage(65507)
 	sip.SetReadBufferSize(8192)
 	sip.SetStackLogger(nil)
+	fleet.TuneGC()
 	os.Exit(m.Run())
 }

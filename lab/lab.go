@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/hdphone/hdphone/clock"
+	"github.com/hdphone/hdphone/internal/sockbuf"
 	"github.com/hdphone/hdphone/lab/dhcpserver"
 	"github.com/hdphone/hdphone/lab/fileserver"
 	"github.com/hdphone/hdphone/lab/sipproxy"
@@ -185,8 +186,8 @@ func New(cfg Config) (*Lab, error) {
 		return nil, errors.Join(fmt.Errorf("lab: DHCP: %w", err), l.closeSIP(), l.closeFiles())
 	}
 	// A boot storm of a thousand phones arrives at once: room for their
-	// DISCOVERs (the kernel caps this at net.core.rmem_max).
-	conn.(*net.UDPConn).SetReadBuffer(dhcpReadBuffer)
+	// DISCOVERs.
+	sockbuf.SetReadBuffer(conn.(*net.UDPConn), dhcpReadBuffer)
 	l.DHCP, err = dhcpserver.New(dhcpserver.Config{
 		Conn:                conn,
 		ClientSourceAddress: true,

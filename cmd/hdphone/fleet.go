@@ -72,6 +72,9 @@ func runFleet(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	raiseFileLimit(e)
+	if percent, limit := fleet.TuneGC(); percent > 0 || limit > 0 {
+		e.log.Info("garbage collector tuned for a fleet", "gogc", percent, "memory_limit_bytes", limit)
+	}
 
 	metrics := fleet.NewMetrics()
 	srv := api.New(api.Config{Logger: e.log})

@@ -29,6 +29,8 @@ import (
 
 	"github.com/emiago/sipgo"
 	sipgosip "github.com/emiago/sipgo/sip"
+
+	"github.com/hdphone/hdphone/internal/sockbuf"
 )
 
 // Config describes a lab registrar/proxy. The zero value listens on a
@@ -133,10 +135,9 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("sipproxy: listen udp: %w", err)
 	}
 	if cfg.ReadBuffer > 0 {
-		// A boot storm's REGISTERs arrive at once; the kernel caps this at
-		// net.core.rmem_max.
+		// A boot storm's REGISTERs arrive at once.
 		if uc, ok := s.udp.(*net.UDPConn); ok {
-			uc.SetReadBuffer(cfg.ReadBuffer)
+			sockbuf.SetReadBuffer(uc, cfg.ReadBuffer)
 		}
 	}
 	ua := s.udp.LocalAddr().(*net.UDPAddr)
