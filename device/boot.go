@@ -137,13 +137,7 @@ func (b *Boot) RejectConfig(source string, cause error) error {
 // is done. Services that outlive the boot (periodic provisioning, registration
 // refresh, lease renewal) run this way.
 func (b *Boot) Go(name string, f func(ctx context.Context)) error {
-	return b.do(func(s *state) {
-		b.c.wg.Add(1)
-		go func() {
-			defer b.c.wg.Done()
-			f(b.c.ctx)
-		}()
-	})
+	return b.do(func(*state) { b.p.goCycle(b.c, f) })
 }
 
 // Reboot restarts the phone (from a service; stages return ErrReboot).

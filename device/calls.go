@@ -207,11 +207,7 @@ func (p *Phone) async(s *state, f func(ctx context.Context)) {
 	if c == nil || c.ending {
 		return
 	}
-	c.wg.Add(1)
-	go func() {
-		defer c.wg.Done()
-		f(c.ctx)
-	}()
+	p.goCycle(c, f)
 }
 
 // post runs f on the owner goroutine from a worker of the current cycle.

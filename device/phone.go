@@ -103,9 +103,10 @@ type Phone struct {
 	snap    atomic.Pointer[State]
 	hub     hub
 
-	st        state   // owned by the Run goroutine
-	pending   []Event // events of the current step, sent after its snapshot
-	published bool    // the current step has published its snapshot (owner only)
+	st        state    // owned by the Run goroutine
+	pending   []Event  // events of the current step, sent after its snapshot
+	published bool     // the current step has published its snapshot (owner only)
+	starts    []func() // workers of the current step, started after its snapshot
 
 	rt   bootRuntime // what the current cycle's boot services share
 	sys  *syslogTap  // System Logging beside cfg.Logger
@@ -132,6 +133,22 @@ type cycle struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	ending bool
+}
+
+// goCycle runs f on a goroutine owned by power cycle c; f must return when
+// ctx is done. The goroutine starts once the current step has published its
+// snapshot: workers read the phone through the snapshot (Boot.Config), and
+// one started at once could read the state from before the step that made
+// it (a line restarted for a new configuration came up with the old one).
+// Owner goroutine only.
+func (p *Phone) goCycle(c *cycle, f func(ctx context.Context)) {
+	c.wg.Add(1) // now, so that the cycle's end waits for it
+	p.starts = append(p.starts, func() {
+		go func() {
+			defer c.wg.Done()
+			f(c.ctx)
+		}()
+	})
 }
 
 // New checks cfg and returns a powered-off phone.
@@ -286,6 +303,11 @@ func (p *Phone) publishSnapshot() {
 		p.hub.publish(e)
 	}
 	p.pending = p.pending[:0]
+	for i, start := range p.starts {
+		start()
+		p.starts[i] = nil
+	}
+	p.starts = p.starts[:0]
 }
 
 // emit queues an event; the owner goroutine sends it with the next snapshot.
@@ -395,11 +417,7 @@ func (p *Phone) startCycleLocked(s *state) {
 	p.syncKeys(s)
 	p.emit(Event{Kind: EventPower, Text: "on"})
 	b := &Boot{p: p, c: c}
-	c.wg.Add(1)
-	go func() {
-		defer c.wg.Done()
-		p.boot(b)
-	}()
+	p.goCycle(c, func(context.Context) { p.boot(b) })
 }
 
 // endCycleLocked cancels the running cycle; once its workers are gone, then

@@ -168,14 +168,6 @@ func (p *Phone) restartLineIfIdle(s *state) {
 	b := &Boot{p: p, c: s.cycle}
 	p.log.Info("restarting the SIP line for its new configuration")
 	p.async(s, func(ctx context.Context) {
-		// startLine reads the published snapshot, and the step that asked
-		// for this restart publishes its new configuration only when it
-		// ends: a round trip to the owner waits for that (without it, a
-		// restart with no old line to stop raced the publish and started
-		// the line with the old configuration).
-		if p.do(ctx, func(*state) {}) != nil {
-			return
-		}
 		if old != nil {
 			uctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 			old.ua.Unregister(uctx)
