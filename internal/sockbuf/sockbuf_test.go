@@ -23,7 +23,7 @@ func TestSetReadBuffer(t *testing.T) {
 	defer c.Close()
 	b, err := os.ReadFile("/proc/sys/net/core/rmem_max")
 	if err != nil {
-		t.Skip("no /proc/sys/net/core/rmem_max")
+		t.Fatal(err) // every Linux has it
 	}
 	rmemMax, _ := strconv.Atoi(strings.TrimSpace(string(b)))
 	want := 2 * rmemMax
