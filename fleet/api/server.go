@@ -131,20 +131,30 @@ func (s *Server) routes() []Route {
 		{"GET", p + "/events/ws", s.phone(s.websocket)},
 		{"POST", p + "/keys", s.phone(s.keys)},
 		{"POST", p + "/dial", s.phone(s.dial)},
-		{"POST", p + "/answer", s.phone(s.callIntent(func(ctx context.Context, d *device.Phone, id string) error { return d.Answer(ctx, id) }))},
-		{"POST", p + "/reject", s.phone(s.callIntent(func(ctx context.Context, d *device.Phone, id string) error { return d.Reject(ctx, id) }))},
-		{"POST", p + "/hangup", s.phone(s.callIntent(s.hangup))},
-		{"POST", p + "/hold", s.phone(s.callIntent(func(ctx context.Context, d *device.Phone, id string) error { return d.Hold(ctx, id) }))},
-		{"POST", p + "/resume", s.phone(s.callIntent(func(ctx context.Context, d *device.Phone, id string) error { return d.Resume(ctx, id) }))},
-		{"POST", p + "/transfer", s.phone(s.transfer)},
-		{"POST", p + "/dtmf", s.phone(s.dtmf)},
-		{"POST", p + "/dnd", s.phone(s.dnd)},
-		{"POST", p + "/forward", s.phone(s.forward)},
+		{"POST", p + "/answer", s.phone(intent(onCall((*device.Phone).Answer), s.calls))},
+		{"POST", p + "/reject", s.phone(intent(onCall((*device.Phone).Reject), s.calls))},
+		{"POST", p + "/hangup", s.phone(intent(onCall(func(d *device.Phone, ctx context.Context, id string) error {
+			return s.hangup(ctx, d, id)
+		}), s.calls))},
+		{"POST", p + "/hold", s.phone(intent(onCall((*device.Phone).Hold), s.calls))},
+		{"POST", p + "/resume", s.phone(intent(onCall((*device.Phone).Resume), s.calls))},
+		{"POST", p + "/transfer", s.phone(intent(s.transfer, s.calls))},
+		{"POST", p + "/dtmf", s.phone(intent(func(ctx context.Context, d *device.Phone, req DTMFRequest) error {
+			return d.SendDTMF(ctx, req.Call, req.Digits)
+		}, s.calls))},
+		{"POST", p + "/dnd", s.phone(intent(func(ctx context.Context, d *device.Phone, req SwitchRequest) error {
+			return d.SetDND(ctx, req.On)
+		}, s.state))},
+		{"POST", p + "/forward", s.phone(intent(func(ctx context.Context, d *device.Phone, req ForwardRequest) error {
+			return d.SetForward(ctx, req.Target)
+		}, s.state))},
 		{"GET", p + "/config", s.phone(s.getConfig)},
 		{"POST", p + "/config", s.phone(s.setConfig)},
 		{"POST", p + "/reboot", s.phone(s.reboot)},
-		{"POST", p + "/power", s.phone(s.power)},
-		{"POST", p + "/link", s.phone(s.link)},
+		{"POST", p + "/power", s.phone(intent(s.power, s.accepted))},
+		{"POST", p + "/link", s.phone(intent(func(ctx context.Context, d *device.Phone, req SwitchRequest) error {
+			return d.SetLink(ctx, req.On)
+		}, s.accepted))},
 	}
 }
 
@@ -520,25 +530,6 @@ func (s *Server) dial(w http.ResponseWriter, r *http.Request, e *entry) {
 	writeJSON(w, http.StatusOK, CallRef{Call: id})
 }
 
-// callIntent runs an intent on a call named in the body ("" for the
-// phone's current one) and answers with the phone's calls.
-func (s *Server) callIntent(f func(ctx context.Context, d *device.Phone, id string) error) func(http.ResponseWriter, *http.Request, *entry) {
-	return func(w http.ResponseWriter, r *http.Request, e *entry) {
-		var req CallRef
-		if err := decode(r, &req); err != nil {
-			writeError(w, err)
-			return
-		}
-		ctx, cancel := context.WithTimeout(r.Context(), intentTimeout)
-		defer cancel()
-		if err := f(ctx, e.Device, req.Call); err != nil {
-			writeError(w, err)
-			return
-		}
-		s.calls(w, r, e)
-	}
-}
-
 // hangup ends the named call, or the phone's current one.
 func (s *Server) hangup(ctx context.Context, d *device.Phone, id string) error {
 	if id == "" {
@@ -557,73 +548,17 @@ func (s *Server) hangup(ctx context.Context, d *device.Phone, id string) error {
 	return d.Hangup(ctx, id)
 }
 
-func (s *Server) transfer(w http.ResponseWriter, r *http.Request, e *entry) {
-	var req TransferRequest
-	if err := decode(r, &req); err != nil {
-		writeError(w, err)
-		return
-	}
+// transfer moves a call to a target, blind (default) or attended.
+func (s *Server) transfer(ctx context.Context, d *device.Phone, req TransferRequest) error {
 	kind := device.Blind
 	switch strings.ToLower(req.Kind) {
 	case "", "blind":
 	case "attended", "consultative":
 		kind = device.Consultative
 	default:
-		writeError(w, fmt.Errorf("%w: transfer kind %q (blind or attended)", ErrBadRequest, req.Kind))
-		return
+		return fmt.Errorf("%w: transfer kind %q (blind or attended)", ErrBadRequest, req.Kind)
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), intentTimeout)
-	defer cancel()
-	if err := e.Device.Transfer(ctx, req.Call, req.Target, kind); err != nil {
-		writeError(w, err)
-		return
-	}
-	s.calls(w, r, e)
-}
-
-func (s *Server) dtmf(w http.ResponseWriter, r *http.Request, e *entry) {
-	var req DTMFRequest
-	if err := decode(r, &req); err != nil {
-		writeError(w, err)
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), intentTimeout)
-	defer cancel()
-	if err := e.Device.SendDTMF(ctx, req.Call, req.Digits); err != nil {
-		writeError(w, err)
-		return
-	}
-	s.calls(w, r, e)
-}
-
-func (s *Server) dnd(w http.ResponseWriter, r *http.Request, e *entry) {
-	var req SwitchRequest
-	if err := decode(r, &req); err != nil {
-		writeError(w, err)
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), intentTimeout)
-	defer cancel()
-	if err := e.Device.SetDND(ctx, req.On); err != nil {
-		writeError(w, err)
-		return
-	}
-	s.state(w, r, e)
-}
-
-func (s *Server) forward(w http.ResponseWriter, r *http.Request, e *entry) {
-	var req ForwardRequest
-	if err := decode(r, &req); err != nil {
-		writeError(w, err)
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), intentTimeout)
-	defer cancel()
-	if err := e.Device.SetForward(ctx, req.Target); err != nil {
-		writeError(w, err)
-		return
-	}
-	s.state(w, r, e)
+	return d.Transfer(ctx, req.Call, req.Target, kind)
 }
 
 // getConfig answers the running configuration as a .cfg file: the explicit
@@ -673,41 +608,46 @@ func (s *Server) reboot(w http.ResponseWriter, r *http.Request, e *entry) {
 		writeError(w, err)
 		return
 	}
+	s.accepted(w, r, e)
+}
+
+// accepted answers 202 with the phone's summary: the change it asked for
+// is under way.
+func (s *Server) accepted(w http.ResponseWriter, _ *http.Request, e *entry) {
 	writeJSON(w, http.StatusAccepted, summaryOf(&e.Phone, e.Device.Snapshot()))
 }
 
-func (s *Server) power(w http.ResponseWriter, r *http.Request, e *entry) {
-	var req SwitchRequest
-	if err := decode(r, &req); err != nil {
-		writeError(w, err)
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), intentTimeout)
-	defer cancel()
-	var err error
+// power switches the phone on or off.
+func (s *Server) power(ctx context.Context, d *device.Phone, req SwitchRequest) error {
 	if req.On {
-		err = e.Device.PowerOn(ctx)
-	} else {
-		err = e.Device.PowerOff(ctx)
+		return d.PowerOn(ctx)
 	}
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusAccepted, summaryOf(&e.Phone, e.Device.Snapshot()))
+	return d.PowerOff(ctx)
 }
 
-func (s *Server) link(w http.ResponseWriter, r *http.Request, e *entry) {
-	var req SwitchRequest
-	if err := decode(r, &req); err != nil {
-		writeError(w, err)
-		return
+// intent decodes the request body into a Req, runs do on the phone within
+// the intent time-out and, when it succeeds, answers with answer: the shape
+// of every POST that asks the phone to do something.
+func intent[Req any](do func(ctx context.Context, d *device.Phone, req Req) error, answer func(http.ResponseWriter, *http.Request, *entry)) func(http.ResponseWriter, *http.Request, *entry) {
+	return func(w http.ResponseWriter, r *http.Request, e *entry) {
+		var req Req
+		if err := decode(r, &req); err != nil {
+			writeError(w, err)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), intentTimeout)
+		defer cancel()
+		if err := do(ctx, e.Device, req); err != nil {
+			writeError(w, err)
+			return
+		}
+		answer(w, r, e)
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), intentTimeout)
-	defer cancel()
-	if err := e.Device.SetLink(ctx, req.On); err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusAccepted, summaryOf(&e.Phone, e.Device.Snapshot()))
+}
+
+// onCall adapts a call intent of the phone ((*device.Phone).Answer, …) to
+// a body naming the call ("" for the phone's current one, where the intent
+// allows it).
+func onCall(f func(d *device.Phone, ctx context.Context, id string) error) func(context.Context, *device.Phone, CallRef) error {
+	return func(ctx context.Context, d *device.Phone, req CallRef) error { return f(d, ctx, req.Call) }
 }
