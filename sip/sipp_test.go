@@ -45,10 +45,12 @@ func TestPRACKToSIPpDemanding100rel(t *testing.T) {
 	}
 }
 
-// behaviour: SIP-1
-func TestReliableProvisionalToSIPp(t *testing.T) {
+// ringAndAnswerSIPp lets SIPp call a phone with scenario, rings (reliably:
+// SIPp requires 100rel), answers, and waits for SIPp's BYE and its end.
+func ringAndAnswerSIPp(t *testing.T, scenario string, within time.Duration) *testpeer.SIPp {
+	t.Helper()
 	p := startUA(t, directUA(t, "1001", "127.0.0.1:9"))
-	s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uac-100rel.xml"), Remote: p.LocalAddr().String(), Service: "1001"})
+	s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario(scenario), Remote: p.LocalAddr().String(), Service: "1001"})
 	in := siptest.Wait[sip.IncomingCallEvent](p.ev)
 	if err := in.Call.Ring(ctxT(t), sip.Body{}); err != nil {
 		t.Fatal(err)
@@ -60,9 +62,15 @@ func TestReliableProvisionalToSIPp(t *testing.T) {
 	if end := siptest.Wait[sip.CallEndedEvent](p.ev); end.Cause != "bye" {
 		t.Fatalf("ended %+v", end)
 	}
-	if err := s.Wait(t, 10*time.Second); err != nil {
+	if err := s.Wait(t, within); err != nil {
 		t.Fatal(err)
 	}
+	return s
+}
+
+// behaviour: SIP-1
+func TestReliableProvisionalToSIPp(t *testing.T) {
+	s := ringAndAnswerSIPp(t, "uac-100rel.xml", 10*time.Second)
 	// The 180 was sent reliably.
 	var ringing string
 	for _, m := range s.Received() {
@@ -82,22 +90,7 @@ func TestReliableProvisionalToSIPp(t *testing.T) {
 //
 // behaviour: SIP-1
 func TestRetransmissionsUntilPRACKAndACKFromSIPp(t *testing.T) {
-	p := startUA(t, directUA(t, "1001", "127.0.0.1:9"))
-	s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uac-slow-ack.xml"), Remote: p.LocalAddr().String(), Service: "1001"})
-	in := siptest.Wait[sip.IncomingCallEvent](p.ev)
-	if err := in.Call.Ring(ctxT(t), sip.Body{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := in.Call.Answer(ctxT(t), sip.SDP(testAnswer)); err != nil {
-		t.Fatal(err)
-	}
-	siptest.Wait[sip.CallConfirmedEvent](p.ev)
-	if end := siptest.Wait[sip.CallEndedEvent](p.ev); end.Cause != "bye" {
-		t.Fatalf("ended %+v", end)
-	}
-	if err := s.Wait(t, 20*time.Second); err != nil {
-		t.Fatal(err)
-	}
+	s := ringAndAnswerSIPp(t, "uac-slow-ack.xml", 20*time.Second)
 	// What SIPp received, in order: 180s until the 200 to its PRACK, 200s
 	// to the INVITE until the 200 to its BYE, nothing of either after.
 	var ringing, ok200 int
