@@ -19,6 +19,7 @@ import (
 	"github.com/hdphone/hdphone/device"
 	"github.com/hdphone/hdphone/device/flash"
 	"github.com/hdphone/hdphone/device/model"
+	"github.com/hdphone/hdphone/internal/procres"
 	"github.com/hdphone/hdphone/internal/testpeer"
 	"github.com/hdphone/hdphone/lab/sipproxy"
 	"github.com/hdphone/hdphone/media"
@@ -39,41 +40,10 @@ const benchInFlight = 200
 // benchFirstUser numbers the benchmark phones' lines.
 const benchFirstUser = 200000
 
-// raiseNoFile lifts RLIMIT_NOFILE so that need descriptors fit: up to the
-// hard limit, and beyond it when the process may (root).
-func raiseNoFile(b *testing.B, need int) {
-	b.Helper()
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		b.Fatal(err)
-	}
-	if want := uint64(need); lim.Max < want {
-		raised := syscall.Rlimit{Cur: want, Max: want}
-		if syscall.Setrlimit(syscall.RLIMIT_NOFILE, &raised) == nil {
-			return
-		}
-	}
-	lim.Cur = lim.Max
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		b.Fatal(err)
-	}
-	if lim.Cur < uint64(need) {
-		b.Skipf("RLIMIT_NOFILE %d is too low for this fleet (%d)", lim.Cur, need)
-	}
-}
-
 // benchAddr is phone i's loopback address (127.200.0.1 and up, away from
 // the addresses the tests draw at random).
 func benchAddr(i int) netip.Addr {
 	return netip.AddrFrom4([4]byte{127, byte(200 + i/62500), byte(i / 250 % 250), byte(i%250 + 1)})
-}
-
-func heapInUse() uint64 {
-	runtime.GC()
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapInuse + m.StackInuse
 }
 
 type fleetNumbers struct {
@@ -86,8 +56,8 @@ type fleetNumbers struct {
 // measures until every line is registered.
 func registerPhones(b *testing.B, n int, host string, port int, domain string) fleetNumbers {
 	b.Helper()
-	raiseNoFile(b, 3*n/2+500) // an idle UDP phone holds one socket; more while it boots
-	base := heapInUse()
+	procres.RaiseFiles(b, 3*n/2+500) // an idle UDP phone holds one socket; more while it boots
+	base := procres.MemoryNow()
 	g0 := runtime.NumGoroutine()
 	ctx, cancel := context.WithCancel(context.Background())
 	phones := make([]*device.Phone, n)
@@ -162,7 +132,8 @@ func registerPhones(b *testing.B, n int, host string, port int, domain string) f
 	time.Sleep(time.Second)
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
 	idle := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
-	mem := heapInUse() - base
+	used := procres.MemoryNow().Sub(base)
+	mem := used.Spans + used.Stack
 	return fleetNumbers{
 		idleCPU:            100 * idle.Seconds(),
 		regsPerSec:         float64(n) / elapsed.Seconds(),

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hdphone/hdphone/fleet"
+	"github.com/hdphone/hdphone/internal/procres"
 	"github.com/hdphone/hdphone/internal/testpeer"
 	"github.com/hdphone/hdphone/media"
 )
@@ -35,26 +36,6 @@ func benchSizes() []int {
 	return []int{1000, 10000}
 }
 
-// raiseFiles lifts the open-file limit as hdphone fleet does.
-func raiseFiles(b *testing.B, need int) {
-	var l syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
-		b.Fatal(err)
-	}
-	if int(l.Max) < need {
-		// Root may raise the hard limit too, as hdphone fleet does.
-		raised := syscall.Rlimit{Cur: uint64(need), Max: uint64(need)}
-		if syscall.Setrlimit(syscall.RLIMIT_NOFILE, &raised) == nil {
-			return
-		}
-	}
-	l.Cur = l.Max
-	syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l)
-	if int(l.Cur) < need {
-		b.Skipf("open-file limit %d is below the %d this fleet needs", l.Cur, need)
-	}
-}
-
 // benchAddresses is a random /16 of 127/8 for a storm's phones.
 func benchAddresses() string {
 	var b [1]byte
@@ -62,31 +43,11 @@ func benchAddresses() string {
 	return fmt.Sprintf("127.%d.0.0/16", 130+int(b[0])%60)
 }
 
-// memory is what the process holds after a full collection.
-type memory struct {
-	live  uint64 // bytes of live heap objects (HeapAlloc)
-	spans uint64 // bytes of heap spans in use, free slots included (HeapInuse)
-	stack uint64 // goroutine stacks
-}
-
-func inUse() memory {
-	runtime.GC()
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return memory{m.HeapAlloc, m.HeapInuse, m.StackInuse}
-}
-
 // settle is how long an idle fleet is left before its memory is read: the
 // last server transactions of the boot (the lab's REGISTERs, the phones'
 // NOTIFYs) live on for Timer J, 64×T1 = 32 s over UDP (RFC 3261 §17.2.2),
 // and an idle phone has none.
 const settle = 33 * time.Second
-
-func openFiles() int {
-	ents, _ := os.ReadDir("/proc/self/fd")
-	return len(ents)
-}
 
 // storm boots n phones all at once with the given network section, waits
 // until every line is registered and the fleet is idle, and reports the
@@ -101,7 +62,7 @@ func storm(b *testing.B, n int, network string, talk time.Duration) fleet.Summar
 	if talk > 0 {
 		fdsPerPhone += 2 // RTP and RTCP
 	}
-	raiseFiles(b, fdsPerPhone*n+1000)
+	procres.RaiseFiles(b, fdsPerPhone*n+1000)
 	scenario := "  - wait: registered\n"
 	if talk > 0 {
 		scenario += fmt.Sprintf(`  - {name: call, each: pairs, call: peer, timeout: 60s}
@@ -131,10 +92,10 @@ scenario:
 	if os.Getenv("HDPHONE_BENCH_HEAPPROFILE") != "" {
 		runtime.MemProfileRate = 1
 	}
-	mem0 := inUse()
+	mem0 := procres.MemoryNow()
 	g0 := runtime.NumGoroutine()
-	fd0 := openFiles()
-	var idle memory
+	fd0 := procres.OpenFiles()
+	var idle procres.Memory
 	var idleG, idleFD int
 	var cpu0, cpu1 syscall.Rusage
 	var talkStart time.Time
@@ -149,9 +110,8 @@ scenario:
 		case "01 wait":
 			// Every phone registered and idle: measure it at rest.
 			time.Sleep(settle)
-			m := inUse()
-			idle = memory{m.live - mem0.live, m.spans - mem0.spans, m.stack - mem0.stack}
-			idleG, idleFD = runtime.NumGoroutine()-g0, openFiles()-fd0
+			idle = procres.MemoryNow().Sub(mem0)
+			idleG, idleFD = runtime.NumGoroutine()-g0, procres.OpenFiles()-fd0
 			if path := os.Getenv("HDPHONE_BENCH_HEAPPROFILE"); path != "" {
 				// Where an idle fleet's heap goes: go tool pprof -sample_index=inuse_space.
 				if f, err := os.Create(path); err == nil {
@@ -184,9 +144,9 @@ scenario:
 	b.ReportMetric(float64(r.Summary.BootP50ms), "boot-p50-ms")
 	b.ReportMetric(float64(r.Summary.BootP99ms), "boot-p99-ms")
 	b.ReportMetric(float64(fails), "failures")
-	b.ReportMetric(float64(idle.live)/1024/float64(n), "heap-KiB/phone")
-	b.ReportMetric(float64(idle.spans)/1024/float64(n), "heap-spans-KiB/phone")
-	b.ReportMetric(float64(idle.stack)/1024/float64(n), "stack-KiB/phone")
+	b.ReportMetric(float64(idle.Live)/1024/float64(n), "heap-KiB/phone")
+	b.ReportMetric(float64(idle.Spans)/1024/float64(n), "heap-spans-KiB/phone")
+	b.ReportMetric(float64(idle.Stack)/1024/float64(n), "stack-KiB/phone")
 	b.ReportMetric(float64(idleG)/float64(n), "goroutines/phone")
 	b.ReportMetric(float64(idleFD)/float64(n), "fds/phone")
 	if talk > 0 && talkWall > 0 {

@@ -10,43 +10,19 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/hdphone/hdphone/internal/procres"
 	"github.com/hdphone/hdphone/internal/testpeer"
 	"github.com/hdphone/hdphone/lab/sipproxy"
 	"github.com/hdphone/hdphone/sip"
 )
 
-// raiseFDLimit lifts RLIMIT_NOFILE to its hard limit: every phone holds a
-// socket.
-func raiseFDLimit(b *testing.B, need int) {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		b.Fatal(err)
-	}
-	lim.Cur = lim.Max
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		b.Fatal(err)
-	}
-	if int(lim.Cur) < need+200 {
-		b.Skipf("RLIMIT_NOFILE %d is too low for %d phones", lim.Cur, need)
-	}
-}
-
 // phoneAddr gives phone i its own loopback address (127.1.0.1, …): Linux
 // routes all of 127/8 with no set-up.
 func phoneAddr(i int) netip.Addr {
 	return netip.AddrFrom4([4]byte{127, byte(1 + i/62500), byte(i / 250 % 250), byte(i%250 + 1)})
-}
-
-func memInUse() uint64 {
-	runtime.GC()
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapInuse + m.StackInuse
 }
 
 // fleetResult is what one fleet registration run measured.
@@ -60,10 +36,10 @@ type fleetResult struct {
 // addresses, registers them all with 200 in flight, and measures the rate
 // and the memory each idle registered UA holds.
 func registerFleet(b *testing.B, n, first int, server sip.Server, domain string) fleetResult {
-	raiseFDLimit(b, n)
+	procres.RaiseFiles(b, n+200)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	base := memInUse()
+	base := procres.MemoryNow()
 	g0 := runtime.NumGoroutine()
 	uas := make([]*sip.UA, n)
 	var wg sync.WaitGroup
@@ -119,7 +95,8 @@ func registerFleet(b *testing.B, n, first int, server sip.Server, domain string)
 		b.Fatalf("%d of %d registrations failed", f, n)
 	}
 	time.Sleep(300 * time.Millisecond) // let transactions and pumps wind down
-	mem := memInUse() - base
+	used := procres.MemoryNow().Sub(base)
+	mem := used.Spans + used.Stack
 	return fleetResult{
 		regsPerSec: float64(n) / elapsed.Seconds(),
 		kibPerUA:   float64(mem) / 1024 / float64(n),
