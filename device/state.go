@@ -1,8 +1,10 @@
 package device
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hdphone/hdphone/config"
@@ -50,6 +52,19 @@ type Network struct {
 	TimeOffset      *int           // option 2, seconds
 	SIPServers      []string       // option 120
 	VendorInfo      map[int]string // option 43 sub-options
+}
+
+// SubnetMask is the mask of the phone's IPv4 address in dotted form
+// (255.255.255.0), as its screen and Web pages show it; "" without one.
+func (n Network) SubnetMask() string {
+	if !n.Address.IsValid() || !n.Address.Addr().Is4() {
+		return ""
+	}
+	m := uint32(0xffffffff) << (32 - n.Address.Bits())
+	if n.Address.Bits() == 0 {
+		m = 0
+	}
+	return fmt.Sprintf("%d.%d.%d.%d", m>>24, m>>16&0xff, m>>8&0xff, m&0xff)
 }
 
 // Clone returns a deep copy.
@@ -110,6 +125,22 @@ type State struct {
 	OffHook bool
 	// Audio is the active audio device.
 	Audio AudioDevice
+}
+
+// MACAddress is the phone's MAC as its screen and Web pages show it:
+// upper-case pairs joined by colons (00:90:8F:12:34:56).
+func (s State) MACAddress() string {
+	if len(s.MAC) != 12 {
+		return s.MAC
+	}
+	var b strings.Builder
+	for i := 0; i < 12; i += 2 {
+		if i > 0 {
+			b.WriteByte(':')
+		}
+		b.WriteString(strings.ToUpper(s.MAC[i : i+2]))
+	}
+	return b.String()
 }
 
 // HasNotification reports whether text is among the active notifications.

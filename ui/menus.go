@@ -59,7 +59,7 @@ func (a *App) openNetworkStatus() {
 	addr, mask := "-", "-"
 	if n.Address.IsValid() {
 		addr = n.Address.Addr().String()
-		mask = prefixMask(n.Address)
+		mask = n.SubnetMask()
 	}
 	gw := "-"
 	if n.Gateway.IsValid() {
@@ -84,34 +84,8 @@ func (a *App) openNetworkStatus() {
 		{Label: "DNS", Value: orDash(strings.Join(dns, " "))},
 		{Label: "LAN Connection Type", Value: lanType},
 		{Label: "VLAN ID", Value: vlan},
-		{Label: "MAC Address", Value: macColons(st.MAC)},
+		{Label: "MAC Address", Value: st.MACAddress()},
 	})
-}
-
-func prefixMask(p netip.Prefix) string {
-	bits := p.Bits()
-	if !p.Addr().Is4() || bits < 0 {
-		return strconv.Itoa(bits)
-	}
-	m := uint32(0xffffffff) << (32 - bits)
-	if bits == 0 {
-		m = 0
-	}
-	return fmt.Sprintf("%d.%d.%d.%d", m>>24, m>>16&0xff, m>>8&0xff, m&0xff)
-}
-
-func macColons(mac string) string {
-	if len(mac) != 12 {
-		return mac
-	}
-	var b strings.Builder
-	for i := 0; i < 12; i += 2 {
-		if i > 0 {
-			b.WriteByte(':')
-		}
-		b.WriteString(strings.ToUpper(mac[i : i+2]))
-	}
-	return b.String()
 }
 
 func orDash(s string) string {

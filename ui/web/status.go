@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,31 +34,6 @@ func orNone(s string) string {
 	return s
 }
 
-func maskOf(p netip.Prefix) string {
-	if !p.IsValid() || !p.Addr().Is4() {
-		return ""
-	}
-	m := uint32(0xffffffff) << (32 - p.Bits())
-	if p.Bits() == 0 {
-		m = 0
-	}
-	return fmt.Sprintf("%d.%d.%d.%d", m>>24, m>>16&0xff, m>>8&0xff, m&0xff)
-}
-
-func macColons(mac string) string {
-	if len(mac) != 12 {
-		return mac
-	}
-	var b strings.Builder
-	for i := 0; i < 12; i += 2 {
-		if i > 0 {
-			b.WriteByte(':')
-		}
-		b.WriteString(strings.ToUpper(mac[i : i+2]))
-	}
-	return b.String()
-}
-
 // networkStatus shows LAN information, Port Mode status and 802.1X status
 // (STAT-1, §6.1).
 func (s *Server) networkStatus(w http.ResponseWriter, r *http.Request, c *reqctx) {
@@ -67,10 +41,10 @@ func (s *Server) networkStatus(w http.ResponseWriter, r *http.Request, c *reqctx
 	n := st.Network
 	lan := []row{
 		{"LAN Connection Type", cfg.Get("network/lan_type")},
-		{"MAC Address", macColons(st.MAC)},
+		{"MAC Address", st.MACAddress()},
 	}
 	if n.Address.IsValid() {
-		lan = append(lan, row{"IP Address", n.Address.Addr().String()}, row{"Subnet Mask", maskOf(n.Address)})
+		lan = append(lan, row{"IP Address", n.Address.Addr().String()}, row{"Subnet Mask", n.SubnetMask()})
 	} else {
 		lan = append(lan, row{"IP Address", "not acquired"}, row{"Subnet Mask", "—"})
 	}
@@ -404,7 +378,7 @@ func (s *Server) systemInfo(w http.ResponseWriter, r *http.Request, c *reqctx) {
 	rows := []row{
 		{"Phone Model", string(st.Model)},
 		{"Description", m.Description},
-		{"MAC Address", macColons(st.MAC)},
+		{"MAC Address", st.MACAddress()},
 		{"Firmware Version", st.Firmware},
 		{"Boot Count", strconv.Itoa(st.BootCount)},
 		{"State", string(st.Stage) + " since " + st.Since.Format("2006-01-02 15:04:05")},
