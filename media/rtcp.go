@@ -4,7 +4,6 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
-	"net"
 	"net/netip"
 	"time"
 
@@ -232,36 +231,18 @@ func (s *Session) voipBlockLocked(p *params, m VoIPMetrics, q Quality) *rtcp.VoI
 
 // readRTCP is the RTCP receive goroutine.
 func (s *Session) readRTCP() {
-	defer s.wg.Done()
-	buf := make([]byte, maxPacket+1)
-	var evs []Event
-	for {
-		n, from, err := s.rtcpConn.ReadFromUDPAddrPort(buf)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			select {
-			case <-s.done:
-				return
-			default:
-				continue
-			}
-		}
-		if n > maxPacket {
+	s.readLoop(s.rtcpConn, func(pkt []byte, oversize bool, from netip.AddrPort, evs []Event) []Event {
+		if oversize {
 			s.dropOversize.Add(1)
-			continue
+			return evs
 		}
 		p := s.params.Load()
 		if p == nil {
 			s.dropBefore.Add(1)
-			continue
+			return evs
 		}
-		evs = s.receiveRTCP(p, buf[:n], from, evs[:0])
-		for _, ev := range evs {
-			s.emit(ev)
-		}
-	}
+		return s.receiveRTCP(p, pkt, from, evs)
+	})
 }
 
 // receiveRTCP reads one compound RTCP packet.

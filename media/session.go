@@ -705,13 +705,22 @@ func (s *Session) writeRTP(p *params, pt uint8, marker bool, ts uint32, payload 
 
 // readRTP is the RTP receive goroutine.
 func (s *Session) readRTP() {
-	defer s.wg.Done()
-	buf := make([]byte, maxPacket+1)
 	plain := make([]byte, 0, maxPacket+1)
 	var h rtp.Header
+	s.readLoop(s.rtpConn, func(pkt []byte, oversize bool, from netip.AddrPort, evs []Event) []Event {
+		return s.receiveRTP(pkt, oversize, from, &h, plain, evs, s.e.clk.Now())
+	})
+}
+
+// readLoop is a receive goroutine: it reads datagrams from conn until the
+// socket is closed, hands each to receive (oversize: it filled the buffer
+// past maxPacket) and emits the events receive returns, outside its locks.
+func (s *Session) readLoop(conn *net.UDPConn, receive func(pkt []byte, oversize bool, from netip.AddrPort, evs []Event) []Event) {
+	defer s.wg.Done()
+	buf := make([]byte, maxPacket+1)
 	var evs []Event
 	for {
-		n, from, err := s.rtpConn.ReadFromUDPAddrPort(buf)
+		n, from, err := conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
@@ -723,7 +732,7 @@ func (s *Session) readRTP() {
 				continue
 			}
 		}
-		evs = s.receiveRTP(buf[:n], n > maxPacket, from, &h, plain, evs[:0], s.e.clk.Now())
+		evs = receive(buf[:n], n > maxPacket, from, evs[:0])
 		for _, ev := range evs {
 			s.emit(ev)
 		}
