@@ -267,73 +267,55 @@ func (o *object) scalarOf(n ast.Node, field string) (string, bool) {
 
 // str decodes key as text.
 func (o *object) str(key string, dst *string) bool {
+	return scalarField(o, key, dst, func(s string) (string, error) { return s, nil })
+}
+
+// scalarField decodes key's single value with parse into dst; what parse
+// refuses is reported at key with parse's error.
+func scalarField[T any](o *object, key string, dst *T, parse func(string) (T, error)) bool {
 	n, ok := o.take(key)
 	if !ok {
 		return false
 	}
 	s, ok := o.scalarOf(n, o.sub(key))
-	if ok {
-		*dst = s
+	if !ok {
+		return false
 	}
-	return ok
+	v, err := parse(s)
+	if err != nil {
+		o.d.errAt(n, o.sub(key), "%v", err)
+		return false
+	}
+	*dst = v
+	return true
 }
 
 // integer decodes key as a whole number.
 func (o *object) integer(key string, dst *int) bool {
-	n, ok := o.take(key)
-	if !ok {
-		return false
-	}
-	s, ok := o.scalarOf(n, o.sub(key))
-	if !ok {
-		return false
-	}
-	v, err := strconv.Atoi(strings.ReplaceAll(s, "_", ""))
-	if err != nil {
-		o.d.errAt(n, o.sub(key), "want a whole number, found %q", s)
-		return false
-	}
-	*dst = v
-	return true
+	return scalarField(o, key, dst, func(s string) (int, error) {
+		v, err := strconv.Atoi(strings.ReplaceAll(s, "_", ""))
+		if err != nil {
+			return 0, fmt.Errorf("want a whole number, found %q", s)
+		}
+		return v, nil
+	})
 }
 
 // number decodes key as a real number.
 func (o *object) number(key string, dst *float64) bool {
-	n, ok := o.take(key)
-	if !ok {
-		return false
-	}
-	s, ok := o.scalarOf(n, o.sub(key))
-	if !ok {
-		return false
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		o.d.errAt(n, o.sub(key), "want a number, found %q", s)
-		return false
-	}
-	*dst = v
-	return true
+	return scalarField(o, key, dst, func(s string) (float64, error) {
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return 0, fmt.Errorf("want a number, found %q", s)
+		}
+		return v, nil
+	})
 }
 
 // duration decodes key as a Go duration ("10s", "1m30s") or a number of
 // seconds.
 func (o *object) duration(key string, dst *time.Duration) bool {
-	n, ok := o.take(key)
-	if !ok {
-		return false
-	}
-	s, ok := o.scalarOf(n, o.sub(key))
-	if !ok {
-		return false
-	}
-	d, err := parseDuration(s)
-	if err != nil {
-		o.d.errAt(n, o.sub(key), "%v", err)
-		return false
-	}
-	*dst = d
-	return true
+	return scalarField(o, key, dst, parseDuration)
 }
 
 func parseDuration(s string) (time.Duration, error) {
@@ -355,21 +337,13 @@ func parseDuration(s string) (time.Duration, error) {
 
 // boolean decodes key as yes/no.
 func (o *object) boolean(key string, dst *bool) bool {
-	n, ok := o.take(key)
-	if !ok {
-		return false
-	}
-	s, ok := o.scalarOf(n, o.sub(key))
-	if !ok {
-		return false
-	}
-	b, ok := parseBool(s)
-	if !ok {
-		o.d.errAt(n, o.sub(key), "want true or false, found %q", s)
-		return false
-	}
-	*dst = b
-	return true
+	return scalarField(o, key, dst, func(s string) (bool, error) {
+		b, ok := parseBool(s)
+		if !ok {
+			return false, fmt.Errorf("want true or false, found %q", s)
+		}
+		return b, nil
+	})
 }
 
 func parseBool(s string) (bool, bool) {
