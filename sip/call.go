@@ -318,6 +318,22 @@ func (c *Call) Reinvite(ctx context.Context, offer Body) (Body, error) {
 	return answer, nil
 }
 
+// sessionExpires is the Session-Expires header of a message we send as the
+// UAC of its transaction (asUAC) or as its UAS: the refresher is named from
+// that transaction's point of view, so it is our role when we refresh and
+// the other side's when it does. The caller holds c.mu.
+func (c *Call) sessionExpires(asUAC bool) sipgosip.Header {
+	ours, theirs := "uac", "uas"
+	if !asUAC {
+		ours, theirs = theirs, ours
+	}
+	who := theirs
+	if c.refresher {
+		who = ours
+	}
+	return sipgosip.NewHeader("Session-Expires", strconv.Itoa(int(c.se/time.Second))+";refresher="+who)
+}
+
 // inviteRequest builds an in-dialog INVITE; the caller holds c.mu.
 func (c *Call) inviteRequest(offer Body) *sipgosip.Request {
 	req := c.d.request(c.ua, sipgosip.INVITE)
@@ -325,13 +341,7 @@ func (c *Call) inviteRequest(offer Body) *sipgosip.Request {
 	req.AppendHeader(sipgosip.NewHeader("Allow", allowMethods))
 	req.AppendHeader(sipgosip.NewHeader("Supported", supportedExtensions))
 	if c.se > 0 {
-		// We are the UAC of this re-INVITE: the refresher is named from its
-		// point of view.
-		who := "uas"
-		if c.refresher {
-			who = "uac"
-		}
-		req.AppendHeader(sipgosip.NewHeader("Session-Expires", strconv.Itoa(int(c.se/time.Second))+";refresher="+who))
+		req.AppendHeader(c.sessionExpires(true))
 		req.AppendHeader(sipgosip.NewHeader("Min-SE", strconv.Itoa(int(c.ua.cfg.MinSE/time.Second))))
 	}
 	setBody(req, offer)
@@ -394,11 +404,7 @@ func (c *Call) okResponse(req *sipgosip.Request, body Body) *sipgosip.Response {
 	res.AppendHeader(sipgosip.NewHeader("Allow", allowMethods))
 	res.AppendHeader(sipgosip.NewHeader("Supported", supportedExtensions))
 	if c.se > 0 {
-		who := "uac"
-		if c.refresher {
-			who = "uas"
-		}
-		res.AppendHeader(sipgosip.NewHeader("Session-Expires", strconv.Itoa(int(c.se/time.Second))+";refresher="+who))
+		res.AppendHeader(c.sessionExpires(false))
 		if hasToken(req, "Supported", "timer") {
 			res.AppendHeader(sipgosip.NewHeader("Require", "timer"))
 		}
