@@ -83,12 +83,20 @@ func (u *UA) inDialogChecked(req *sipgosip.Request, tx sipgosip.ServerTransactio
 // inDialog hands a request to the dialog its Call-ID and To tag name, or
 // answers 481.
 func (u *UA) inDialog(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
+	if !u.toDialog(req, tx) {
+		u.respond(tx, u.reply(req, 481, "Call/Transaction Does Not Exist", nil))
+	}
+}
+
+// toDialog hands a request to the dialog its Call-ID and To tag name, if
+// there is one, and reports whether there was.
+func (u *UA) toDialog(req *sipgosip.Request, tx sipgosip.ServerTransaction) bool {
 	d := u.findDialog(dialogKey(callIDOf(req), toTag(req)))
 	if d == nil {
-		u.respond(tx, u.reply(req, 481, "Call/Transaction Does Not Exist", nil))
-		return
+		return false
 	}
 	d.handleRequest(req, tx)
+	return true
 }
 
 // onAckRequest takes an ACK for a 2xx (ACKs of failures stay in their
@@ -112,11 +120,8 @@ func (u *UA) onOptionsChecked(req *sipgosip.Request, tx sipgosip.ServerTransacti
 	if !u.check(req, tx) {
 		return
 	}
-	if toTag(req) != "" {
-		if d := u.findDialog(dialogKey(callIDOf(req), toTag(req))); d != nil {
-			d.handleRequest(req, tx)
-			return
-		}
+	if toTag(req) != "" && u.toDialog(req, tx) {
+		return
 	}
 	u.onOptions(req, tx)
 }
@@ -163,8 +168,7 @@ func (u *UA) onNotify(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
 	if !u.check(req, tx) {
 		return
 	}
-	if d := u.findDialog(dialogKey(callIDOf(req), toTag(req))); d != nil {
-		d.handleRequest(req, tx)
+	if u.toDialog(req, tx) {
 		return
 	}
 	if eventPackage(req) == "message-summary" {
@@ -181,11 +185,8 @@ func (u *UA) onSubscribe(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
 	if !u.check(req, tx) {
 		return
 	}
-	if toTag(req) != "" {
-		if d := u.findDialog(dialogKey(callIDOf(req), toTag(req))); d != nil {
-			d.handleRequest(req, tx)
-			return
-		}
+	if toTag(req) != "" && u.toDialog(req, tx) {
+		return
 	}
 	u.respond(tx, u.reply(req, 489, "Bad Event", nil))
 }
