@@ -278,6 +278,19 @@ type LEDState struct {
 	Pattern Pattern
 }
 
+// Check returns the state a board shows for s (off, whatever the pattern,
+// is the zero state), or ErrNotSupported for a colour or pattern outside
+// this package's: what every backend's SetLED checks first.
+func (s LEDState) Check() (LEDState, error) {
+	if s.Color > Amber || s.Pattern > FlashFast {
+		return LEDState{}, fmt.Errorf("%w: LED state %s", ErrNotSupported, s)
+	}
+	if s.Color == Off {
+		return LEDState{}, nil
+	}
+	return s, nil
+}
+
 func (s LEDState) String() string {
 	if s.Color == Off {
 		return "off"

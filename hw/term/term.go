@@ -198,11 +198,9 @@ func (b *Board) SetLED(id hw.LED, s hw.LEDState) error {
 	if !slices.Contains(b.layout.LEDs, id) {
 		return fmt.Errorf("%w: LED %s", hw.ErrNotSupported, id)
 	}
-	if s.Color > hw.Amber || s.Pattern > hw.FlashFast {
-		return fmt.Errorf("%w: LED state %s", hw.ErrNotSupported, s)
-	}
-	if s.Color == hw.Off {
-		s = hw.LEDState{}
+	s, err := s.Check()
+	if err != nil {
+		return err
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
