@@ -140,10 +140,7 @@ type Step struct {
 
 // Key is one faceplate key of a press action: a hard key, a programmable or
 // function key with its index, or a dial-pad digit.
-type Key struct {
-	Key   hw.Key
-	Index int
-}
+type Key = hw.KeyRef
 
 var stepFields = []string{"name", "phones", "each", "by", "timeout", "always"}
 
@@ -402,7 +399,7 @@ func (d *decoder) action(o *object, s *Step, raw *rawStep) {
 			d.errAt(node, field, "press which keys? (digits, or names such as OK, MENU, SOFT1, PROG1)")
 		}
 		for _, k := range ks {
-			key, err := parseKeyName(k)
+			key, err := hw.ParseKeyRefs(k)
 			if err != nil {
 				d.errAt(node, field, "%v", err)
 				return
@@ -519,38 +516,6 @@ func isDigits(s string) bool {
 		}
 	}
 	return true
-}
-
-// parseKeyName reads one key name: a digit, a hw key name (OK, MENU, ...),
-// or a programmable or function key by its 1-based position (PROG3 is cfg
-// index 2, FUNC4 cfg index 3).
-func parseKeyName(s string) ([]Key, error) {
-	if isDigits(s) {
-		var out []Key
-		for _, c := range s {
-			k, ok := hw.ParseKey(string(c))
-			if !ok {
-				return nil, fmt.Errorf("key %q", c)
-			}
-			out = append(out, Key{Key: k})
-		}
-		return out, nil
-	}
-	up := strings.ToUpper(s)
-	for _, pre := range []struct {
-		prefix string
-		key    hw.Key
-	}{{"PROG", hw.KeyProgrammable}, {"PKEY", hw.KeyProgrammable}, {"FUNC", hw.KeyFunction}, {"FKEY", hw.KeyFunction}} {
-		if rest, ok := strings.CutPrefix(up, pre.prefix); ok {
-			if n, err := strconv.Atoi(rest); err == nil && n >= 1 && n <= 48 {
-				return []Key{{Key: pre.key, Index: n - 1}}, nil
-			}
-		}
-	}
-	if k, ok := hw.ParseKey(up); ok && k != hw.KeyProgrammable && k != hw.KeyFunction {
-		return []Key{{Key: k}}, nil
-	}
-	return nil, fmt.Errorf("unknown key %q (digits, OK, MENU, SOFT1-SOFT4, HOLD, TRANSFER, SPEAKER, HOOK, PROG1…, FUNC1…)", s)
 }
 
 // parseLED reads an LED name: ringer, mute, speaker, headset, or keyN (the

@@ -20,6 +20,8 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -110,6 +112,43 @@ func ParseKey(s string) (Key, bool) {
 		}
 	}
 	return KeyNone, false
+}
+
+// KeyRef names one key of a faceplate: a hard key, or a programmable or
+// function key with its index (from 0, as configuration keys number them).
+type KeyRef struct {
+	Key   Key
+	Index int
+}
+
+// ParseKeyRefs reads a key name as fleet files and the control API write
+// them: dial-pad characters (each a key: "1002#"), a key name (OK, MENU,
+// SOFT1, …), or a programmable or function key by its 1-based position
+// (PROG3 is index 2, FUNC4 index 3; PKEY and FKEY too).
+func ParseKeyRefs(s string) ([]KeyRef, error) {
+	up := strings.ToUpper(s)
+	if up != "" && strings.Trim(up, "0123456789*#") == "" {
+		out := make([]KeyRef, 0, len(up))
+		for _, c := range up {
+			k, _ := ParseKey(string(c))
+			out = append(out, KeyRef{Key: k})
+		}
+		return out, nil
+	}
+	for _, pre := range []struct {
+		prefix string
+		key    Key
+	}{{"PROG", KeyProgrammable}, {"PKEY", KeyProgrammable}, {"FUNC", KeyFunction}, {"FKEY", KeyFunction}} {
+		if rest, ok := strings.CutPrefix(up, pre.prefix); ok {
+			if n, err := strconv.Atoi(rest); err == nil && n >= 1 && n <= 48 {
+				return []KeyRef{{Key: pre.key, Index: n - 1}}, nil
+			}
+		}
+	}
+	if k, ok := ParseKey(up); ok && k != KeyProgrammable && k != KeyFunction && k != KeyNone {
+		return []KeyRef{{Key: k}}, nil
+	}
+	return nil, fmt.Errorf("unknown key %q (digits, OK, MENU, SOFT1-SOFT4, HOLD, TRANSFER, SPEAKER, HOOK, PROG1…, FUNC1…)", s)
 }
 
 // Keys lists every defined key, KeyNone excluded.

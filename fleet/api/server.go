@@ -446,11 +446,11 @@ func (s *Server) keys(w http.ResponseWriter, r *http.Request, e *entry) {
 		writeError(w, fmt.Errorf("%w: no keys", ErrBadRequest))
 		return
 	}
-	var keys []pressKey
+	var keys []hw.KeyRef
 	for _, name := range req.Keys {
-		k, err := parseKey(name)
+		k, err := hw.ParseKeyRefs(strings.TrimSpace(name))
 		if err != nil {
-			writeError(w, err)
+			writeError(w, fmt.Errorf("%w: %w", ErrBadRequest, err))
 			return
 		}
 		keys = append(keys, k...)
@@ -459,15 +459,15 @@ func (s *Server) keys(w http.ResponseWriter, r *http.Request, e *entry) {
 	defer cancel()
 	for _, k := range keys {
 		if e.Screen != nil {
-			if err := e.Screen.Press(k.key, k.index); err != nil {
+			if err := e.Screen.Press(k.Key, k.Index); err != nil {
 				writeError(w, err)
 				return
 			}
 			continue
 		}
-		d, ok := k.key.Digit()
+		d, ok := k.Key.Digit()
 		if !ok {
-			writeError(w, fmt.Errorf("%w: key %s needs the screen application", ErrNoScreen, k.key))
+			writeError(w, fmt.Errorf("%w: key %s needs the screen application", ErrNoScreen, k.Key))
 			return
 		}
 		if err := e.Device.Key(ctx, d); err != nil {
@@ -476,38 +476,6 @@ func (s *Server) keys(w http.ResponseWriter, r *http.Request, e *entry) {
 		}
 	}
 	writeJSON(w, http.StatusOK, stateOf(&e.Phone, e.Device.Snapshot()))
-}
-
-type pressKey struct {
-	key   hw.Key
-	index int
-}
-
-// parseKey reads a key name as fleet files write them.
-func parseKey(name string) ([]pressKey, error) {
-	up := strings.ToUpper(strings.TrimSpace(name))
-	if up != "" && strings.Trim(up, "0123456789*#") == "" {
-		var out []pressKey
-		for _, c := range up {
-			k, _ := hw.ParseKey(string(c))
-			out = append(out, pressKey{key: k})
-		}
-		return out, nil
-	}
-	for _, pre := range []struct {
-		prefix string
-		key    hw.Key
-	}{{"PROG", hw.KeyProgrammable}, {"PKEY", hw.KeyProgrammable}, {"FUNC", hw.KeyFunction}, {"FKEY", hw.KeyFunction}} {
-		if rest, ok := strings.CutPrefix(up, pre.prefix); ok {
-			if n, err := strconv.Atoi(rest); err == nil && n >= 1 && n <= 48 {
-				return []pressKey{{key: pre.key, index: n - 1}}, nil
-			}
-		}
-	}
-	if k, ok := hw.ParseKey(up); ok && k != hw.KeyProgrammable && k != hw.KeyFunction && k != hw.KeyNone {
-		return []pressKey{{key: k}}, nil
-	}
-	return nil, fmt.Errorf("%w: unknown key %q", ErrBadRequest, name)
 }
 
 func (s *Server) dial(w http.ResponseWriter, r *http.Request, e *entry) {
