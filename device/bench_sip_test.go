@@ -19,7 +19,7 @@ import (
 	"github.com/hdphone/hdphone/device"
 	"github.com/hdphone/hdphone/device/flash"
 	"github.com/hdphone/hdphone/device/model"
-	"github.com/hdphone/hdphone/internal/procres"
+	"github.com/hdphone/hdphone/internal/proctest"
 	"github.com/hdphone/hdphone/internal/testpeer"
 	"github.com/hdphone/hdphone/lab/sipproxy"
 	"github.com/hdphone/hdphone/media"
@@ -56,8 +56,8 @@ type fleetNumbers struct {
 // measures until every line is registered.
 func registerPhones(b *testing.B, n int, host string, port int, domain string) fleetNumbers {
 	b.Helper()
-	procres.RaiseFiles(b, 3*n/2+500) // an idle UDP phone holds one socket; more while it boots
-	base := procres.MemoryNow()
+	proctest.RaiseFiles(b, 3*n/2+500) // an idle UDP phone holds one socket; more while it boots
+	base := proctest.MemoryNow()
 	g0 := runtime.NumGoroutine()
 	ctx, cancel := context.WithCancel(context.Background())
 	phones := make([]*device.Phone, n)
@@ -132,7 +132,7 @@ func registerPhones(b *testing.B, n int, host string, port int, domain string) f
 	time.Sleep(time.Second)
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
 	idle := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
-	used := procres.MemoryNow().Sub(base)
+	used := proctest.MemoryNow().Sub(base)
 	mem := used.Spans + used.Stack
 	return fleetNumbers{
 		idleCPU:            100 * idle.Seconds(),

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/hdphone/hdphone/fleet"
-	"github.com/hdphone/hdphone/internal/procres"
+	"github.com/hdphone/hdphone/internal/proctest"
 	"github.com/hdphone/hdphone/internal/testpeer"
 	"github.com/hdphone/hdphone/media"
 )
@@ -62,7 +62,7 @@ func storm(b *testing.B, n int, network string, talk time.Duration) fleet.Summar
 	if talk > 0 {
 		fdsPerPhone += 2 // RTP and RTCP
 	}
-	procres.RaiseFiles(b, fdsPerPhone*n+1000)
+	proctest.RaiseFiles(b, fdsPerPhone*n+1000)
 	scenario := "  - wait: registered\n"
 	if talk > 0 {
 		scenario += fmt.Sprintf(`  - {name: call, each: pairs, call: peer, timeout: 60s}
@@ -92,10 +92,10 @@ scenario:
 	if os.Getenv("HDPHONE_BENCH_HEAPPROFILE") != "" {
 		runtime.MemProfileRate = 1
 	}
-	mem0 := procres.MemoryNow()
+	mem0 := proctest.MemoryNow()
 	g0 := runtime.NumGoroutine()
-	fd0 := procres.OpenFiles()
-	var idle procres.Memory
+	fd0 := proctest.OpenFiles()
+	var idle proctest.Memory
 	var idleG, idleFD int
 	var cpu0, cpu1 syscall.Rusage
 	var talkStart time.Time
@@ -110,8 +110,8 @@ scenario:
 		case "01 wait":
 			// Every phone registered and idle: measure it at rest.
 			time.Sleep(settle)
-			idle = procres.MemoryNow().Sub(mem0)
-			idleG, idleFD = runtime.NumGoroutine()-g0, procres.OpenFiles()-fd0
+			idle = proctest.MemoryNow().Sub(mem0)
+			idleG, idleFD = runtime.NumGoroutine()-g0, proctest.OpenFiles()-fd0
 			if path := os.Getenv("HDPHONE_BENCH_HEAPPROFILE"); path != "" {
 				// Where an idle fleet's heap goes: go tool pprof -sample_index=inuse_space.
 				if f, err := os.Create(path); err == nil {

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hdphone/hdphone/internal/procres"
+	"github.com/hdphone/hdphone/internal/proctest"
 	"github.com/hdphone/hdphone/internal/testpeer"
 	"github.com/hdphone/hdphone/lab/sipproxy"
 	"github.com/hdphone/hdphone/sip"
@@ -36,10 +36,10 @@ type fleetResult struct {
 // addresses, registers them all with 200 in flight, and measures the rate
 // and the memory each idle registered UA holds.
 func registerFleet(b *testing.B, n, first int, server sip.Server, domain string) fleetResult {
-	procres.RaiseFiles(b, n+200)
+	proctest.RaiseFiles(b, n+200)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	base := procres.MemoryNow()
+	base := proctest.MemoryNow()
 	g0 := runtime.NumGoroutine()
 	uas := make([]*sip.UA, n)
 	var wg sync.WaitGroup
@@ -95,7 +95,7 @@ func registerFleet(b *testing.B, n, first int, server sip.Server, domain string)
 		b.Fatalf("%d of %d registrations failed", f, n)
 	}
 	time.Sleep(300 * time.Millisecond) // let transactions and pumps wind down
-	used := procres.MemoryNow().Sub(base)
+	used := proctest.MemoryNow().Sub(base)
 	mem := used.Spans + used.Stack
 	return fleetResult{
 		regsPerSec: float64(n) / elapsed.Seconds(),

@@ -1,7 +1,7 @@
-// Package procres reads and raises what a benchmark's process holds: its
+// Package proctest reads and raises what a benchmark's process holds: its
 // memory after a full collection, its open descriptors, and its open-file
 // limit. The fleet-scale benchmarks of sip, device and fleet share it.
-package procres
+package proctest
 
 import (
 	"os"
