@@ -111,8 +111,8 @@ func TestPhonesCallEachOtherThroughKamailio(t *testing.T) {
 // behaviour: SIP-9
 func TestTLSCertificateTrustAtKamailio(t *testing.T) {
 	t.Parallel()
-	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true})
 	t.Run("untrusted", func(t *testing.T) {
+		k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true})
 		p := startIxPhone(t, ixPhone{user: "1001", freq: 1000, cfg: kamLine(k, "1001", "TLS")})
 		s := waitState(t, p.Phone, "certificate refused", func(s device.State) bool {
 			return s.HasNotification(device.NoteCertificate)
@@ -133,6 +133,11 @@ func TestTLSCertificateTrustAtKamailio(t *testing.T) {
 		}
 	})
 	t.Run("Ignore", func(t *testing.T) {
+		// A Kamailio of its own: the refused handshake above can leave the
+		// TLS worker that took it broken (Kamailio 5.6 logs "freeing already
+		// freed pointer" in its tls module and then closes every handshake
+		// that worker takes).
+		k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true})
 		a := startIxPhone(t, ixPhone{user: "1003", freq: 1000,
 			cfg: append(kamLine(k, "1003", "TLS"), "security/SSLCertificateErrorsMode=Ignore")})
 		b := kamPhone(t, k, "1004", 600, "TLS")
