@@ -30,7 +30,9 @@ func (p *Phone) stageFirmware(ctx context.Context, b *Boot) error {
 		rt.setSource(provisioning.Source{}, err)
 		return err
 	}
-	defer fc.CloseIdleConnections()
+	// The configuration stage goes on with this downloader (and its
+	// connection); a restart for new firmware closes it.
+	rt.handFetch(&bootFetch{cfg: cfg, pr: pr, fc: fc})
 	src, err := p.locate(ctx, b, pr, cfg)
 	rt.setSource(src, err)
 	if err != nil {
@@ -45,6 +47,9 @@ func (p *Phone) stageFirmware(ctx context.Context, b *Boot) error {
 	case err != nil:
 		p.provisioningFailed(b, rt, NoteFirmware, err)
 	case v != "":
+		if f := rt.takeFetch(cfg); f != nil {
+			f.fc.CloseIdleConnections()
+		}
 		return RebootError("firmware upgrade to " + v)
 	}
 	return nil
@@ -63,9 +68,15 @@ func (p *Phone) stageFirmware(ctx context.Context, b *Boot) error {
 func (p *Phone) stageConfiguration(ctx context.Context, b *Boot) error {
 	rt := p.runtime(b)
 	cfg := b.Config()
-	pr, fc, err := p.provisioner(b, cfg)
-	if err != nil {
-		return err
+	var pr *provisioning.Provisioner
+	var fc *fetch.Client
+	if f := rt.takeFetch(cfg); f != nil {
+		pr, fc = f.pr, f.fc
+	} else {
+		var err error
+		if pr, fc, err = p.provisioner(b, cfg); err != nil {
+			return err
+		}
 	}
 	defer fc.CloseIdleConnections()
 	src, serr, found := rt.foundSource()

@@ -6,8 +6,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hdphone/hdphone/config"
 	"github.com/hdphone/hdphone/provisioning"
 	"github.com/hdphone/hdphone/provisioning/dhcp"
+	"github.com/hdphone/hdphone/provisioning/fetch"
 	"github.com/hdphone/hdphone/provisioning/timesync"
 )
 
@@ -43,8 +45,12 @@ type cycleRuntime struct {
 	// configURL is where the running configuration came from (the base of
 	// relative side-file names).
 	configURL string
-	clock     *timesync.PhoneClock
-	checkNow  chan checkRequest
+	// fetch is the firmware stage's downloader, handed to the
+	// configuration stage of the same boot: one HTTP connection (where the
+	// server keeps it alive) for the image header and the configuration.
+	fetch    *bootFetch
+	clock    *timesync.PhoneClock
+	checkNow chan checkRequest
 }
 
 // checkRequest asks the provisioning service for an immediate check.
@@ -80,6 +86,37 @@ func (r *cycleRuntime) foundSource() (provisioning.Source, error, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.source, r.sourceErr, r.located
+}
+
+// bootFetch is a provisioner and its fetch client, made for cfg.
+type bootFetch struct {
+	cfg *config.Config
+	pr  *provisioning.Provisioner
+	fc  *fetch.Client
+}
+
+// handFetch keeps the firmware stage's downloader for the configuration
+// stage.
+func (r *cycleRuntime) handFetch(f *bootFetch) {
+	r.mu.Lock()
+	r.fetch = f
+	r.mu.Unlock()
+}
+
+// takeFetch returns the downloader the firmware stage left for cfg, once;
+// nil when there is none or it was made for another configuration.
+func (r *cycleRuntime) takeFetch(cfg *config.Config) *bootFetch {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f := r.fetch
+	r.fetch = nil
+	if f == nil || f.cfg != cfg {
+		if f != nil {
+			f.fc.CloseIdleConnections()
+		}
+		return nil
+	}
+	return f
 }
 
 func (r *cycleRuntime) setFailed(f bool) {

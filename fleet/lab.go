@@ -118,9 +118,7 @@ func startLab(ctx context.Context, f *File, phones []PhoneSpec, log *slog.Logger
 	})
 	if err == nil {
 		// TFTP from the file server itself; HTTP from a server of ours
-		// without keep-alive: a phone's fetch client keeps an idle
-		// connection for half a minute, which in a storm of thousands is
-		// two descriptors a phone for nothing.
+		// on the storm listeners (below).
 		err = l.files.Listen("", "127.0.0.1:0")
 	}
 	if err == nil {
@@ -130,8 +128,11 @@ func startLab(ctx context.Context, f *File, phones []PhoneSpec, log *slog.Logger
 		l.closeEarly()
 		return nil, fmt.Errorf("fleet: lab: %w", err)
 	}
-	l.http = &http.Server{Handler: l.files, ReadHeaderTimeout: 30 * time.Second}
-	l.http.SetKeepAlivesEnabled(false)
+	// Keep-alive on: a phone reads its firmware header and fetches its
+	// configuration over one connection, and closes it when its
+	// configuration stage ends; the idle timeout only bounds phones that
+	// vanish.
+	l.http = &http.Server{Handler: l.files, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: time.Minute}
 	// A boot storm sends thousands of DISCOVERs at once: a socket with the
 	// default receive buffer (~200 KiB, some 270 datagrams) drops most of
 	// them and every phone then waits out its DHCP retransmission.

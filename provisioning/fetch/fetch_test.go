@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/base64"
@@ -355,5 +356,53 @@ func TestLocalAddr(t *testing.T) {
 	}
 	if from != "127.0.0.7" {
 		t.Fatalf("request came from %s", from)
+	}
+}
+
+// A header read (a 206 of the first bytes), a missing file and a whole file
+// go over one keep-alive connection: what is left of a small response is
+// read to its end before the body closes.
+func TestSmallResponsesKeepTheConnection(t *testing.T) {
+	img := bytes.Repeat([]byte("I"), 4096)
+	var mu sync.Mutex
+	opened := 0
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/a.img":
+			http.ServeContent(w, r, "a.img", time.Time{}, bytes.NewReader(img))
+		case "/a.cfg":
+			w.Write([]byte("key=value\n"))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			mu.Lock()
+			opened++
+			mu.Unlock()
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	c, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseIdleConnections()
+	ctx := context.Background()
+	if h, err := ReadHeader(ctx, c, srv.URL+"/a.img", 512); err != nil || len(h) != 512 {
+		t.Fatalf("header: %d bytes, %v", len(h), err)
+	}
+	if _, err := ReadAll(ctx, c, srv.URL+"/b.cfg", 1<<20); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing file: %v", err)
+	}
+	if b, err := ReadAll(ctx, c, srv.URL+"/a.cfg", 1<<20); err != nil || string(b) != "key=value\n" {
+		t.Fatalf("configuration: %q, %v", b, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if opened != 1 {
+		t.Errorf("%d connections for three requests, want 1", opened)
 	}
 }

@@ -82,15 +82,15 @@ func (c *Client) openHTTP(parent context.Context, u *url.URL, first int64) (io.R
 		// A server that ignores Range sends everything: the body stops
 		// after `first` bytes and Close drops the connection.
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
-		resp.Body.Close()
+		closeBody(resp, 0)
 		cancel()
 		return nil, fmt.Errorf("%w: %s (HTTP %s)", ErrNotFound, redact(u), resp.Status)
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		resp.Body.Close()
+		closeBody(resp, 0)
 		cancel()
 		return nil, fmt.Errorf("%w: %s (HTTP %s)", ErrDenied, redact(u), resp.Status)
 	default:
-		resp.Body.Close()
+		closeBody(resp, 0)
 		cancel()
 		return nil, &StatusError{URL: redact(u), Code: resp.StatusCode, Status: resp.Status}
 	}
@@ -103,18 +103,40 @@ func (c *Client) openHTTP(parent context.Context, u *url.URL, first int64) (io.R
 	return c.newBody(rc, size, first, u, cancel, func(err error) error { return c.httpErr(parent, u, err) }), nil
 }
 
-// httpBody closes the response and cancels its request, so that an early
-// Close drops the connection rather than draining it.
+// httpBody closes the response and cancels its request. What is left of a
+// small response (the rest of a 512-byte header read, an error page) is
+// read first, so that the connection carries the phone's next request;
+// a large rest is dropped with the connection rather than drained.
 type httpBody struct {
 	resp   *http.Response
 	cancel context.CancelFunc
+	read   int64
 }
 
-func (h *httpBody) Read(p []byte) (int, error) { return h.resp.Body.Read(p) }
+func (h *httpBody) Read(p []byte) (int, error) {
+	n, err := h.resp.Body.Read(p)
+	h.read += int64(n)
+	return n, err
+}
 
 func (h *httpBody) Close() error {
-	h.cancel()
-	return h.resp.Body.Close()
+	defer h.cancel()
+	return closeBody(h.resp, h.read)
+}
+
+// drainLimit is the most of a response's rest closeBody reads to keep its
+// connection.
+const drainLimit = 4 << 10
+
+// closeBody closes resp's body after reading its rest when that is known
+// and small (read bytes of it were read already): the transport reuses a
+// connection only after its response was read to the end. A larger or
+// unknown rest is not read: the connection is dropped.
+func closeBody(resp *http.Response, read int64) error {
+	if rest := resp.ContentLength - read; resp.ContentLength >= 0 && rest <= drainLimit {
+		io.Copy(io.Discard, io.LimitReader(resp.Body, rest+1)) // +1: to see the EOF
+	}
+	return resp.Body.Close()
 }
 
 // totalFromContentRange reads the total of "bytes 0-511/1049088" (-1 if
