@@ -29,7 +29,25 @@ type Catalogue struct {
 	params []*Param
 	byKey  map[string]*Param // canonical key and aliases, exact
 	byFold map[string]*Param // lower-cased canonical key and aliases
+
+	// resolved remembers how keys were resolved: a phone reads the same
+	// few hundred keys (indexed ones included) at every boot and
+	// configuration change, and resolving an indexed key builds strings.
+	// Capped at maxResolved entries, so that files full of made-up keys
+	// cannot grow it; failures are not kept.
+	resolvedMu sync.RWMutex
+	resolved   map[string]resolution
 }
+
+type resolution struct {
+	p         *Param
+	canonical string
+	index     int
+}
+
+// maxResolved bounds Catalogue.resolved: every key of the catalogue over
+// its index range is a few thousand.
+const maxResolved = 1 << 14
 
 var (
 	defaultOnce sync.Once
@@ -272,6 +290,27 @@ func (c *Catalogue) Param(key string) (*Param, bool) {
 // index (-1 for a key without {n}). An index outside every model's range is
 // ErrBadIndex; a key the catalogue does not know is ErrUnknownKey.
 func (c *Catalogue) Resolve(key string) (p *Param, canonical string, index int, err error) {
+	c.resolvedMu.RLock()
+	r, ok := c.resolved[key]
+	c.resolvedMu.RUnlock()
+	if ok {
+		return r.p, r.canonical, r.index, nil
+	}
+	p, canonical, index, err = c.resolve(key)
+	if err == nil {
+		c.resolvedMu.Lock()
+		if c.resolved == nil {
+			c.resolved = map[string]resolution{}
+		}
+		if len(c.resolved) < maxResolved {
+			c.resolved[key] = resolution{p, canonical, index}
+		}
+		c.resolvedMu.Unlock()
+	}
+	return p, canonical, index, err
+}
+
+func (c *Catalogue) resolve(key string) (p *Param, canonical string, index int, err error) {
 	key = strings.TrimSpace(key)
 	if p := c.find(key); p != nil {
 		if p.Indexed() {
