@@ -21,6 +21,7 @@ import (
 	"github.com/hdphone/hdphone/lab/fileserver"
 	"github.com/hdphone/hdphone/lab/sipproxy"
 	"github.com/hdphone/hdphone/provisioning/firmware"
+	"golang.org/x/net/netutil"
 )
 
 // fleetLab is the embedded lab of a fleet: the DHCP server offers each phone
@@ -49,6 +50,9 @@ type fleetLab struct {
 // a 10,000-phone storm lost 15,000 of its 58,000 datagrams at the SIP
 // server's socket, each costing a phone a retransmission.
 const stormBuffer = 32 << 20
+
+// labConnections bounds the HTTP connections the lab serves at once.
+const labConnections = 4096
 
 // labDomain is the SIP domain of the embedded lab's lines.
 const labDomain = "lab.hdphone"
@@ -154,6 +158,12 @@ func startLab(ctx context.Context, f *File, phones []PhoneSpec, log *slog.Logger
 		return nil, fmt.Errorf("fleet: lab: %w", err)
 	}
 	for _, ln := range l.httpLn {
+		// At most labConnections served at once: the lab shares the
+		// fleet's descriptors, and in a storm thousands of phones hold
+		// their connection from the image header to the configuration;
+		// the rest wait in the accept queues, costing only their own
+		// socket.
+		ln = netutil.LimitListener(ln, labConnections/len(l.httpLn))
 		l.wg.Add(1)
 		go func() {
 			defer l.wg.Done()
