@@ -104,6 +104,8 @@ type Report struct {
 	// phone's idle screen (or time-out).
 	BootWallMillis int64   `json:"boot_wall_ms"`
 	Summary        Summary `json:"summary"`
+
+	phoneAt map[string]int // Phones' index by ID, for add
 }
 
 func newReport(f *File, shard Shard, phones []*Phone, started time.Time) *Report {
@@ -129,19 +131,23 @@ func newReport(f *File, shard Shard, phones []*Phone, started time.Time) *Report
 func (r *Report) add(index int, res *Result) {
 	st := &r.Steps[index+1]
 	st.Results = append(st.Results, *res)
-	if res.Status == StatusFailed {
-		for i := range r.Phones {
-			if r.Phones[i].ID == res.Phone && r.Phones[i].FailedAt == "" {
-				r.Phones[i].FailedAt = st.Name
-			}
+	if r.phoneAt == nil {
+		// A map, not a scan: a boot storm adds a result per phone.
+		r.phoneAt = make(map[string]int, len(r.Phones))
+		for i, p := range r.Phones {
+			r.phoneAt[p.ID] = i
 		}
 	}
+	i, ok := r.phoneAt[res.Phone]
+	if !ok {
+		return
+	}
+	p := &r.Phones[i]
+	if res.Status == StatusFailed && p.FailedAt == "" {
+		p.FailedAt = st.Name
+	}
 	if index == -1 && res.Status == StatusPassed {
-		for i := range r.Phones {
-			if r.Phones[i].ID == res.Phone {
-				r.Phones[i].BootMillis = max(res.Millis, 1)
-			}
-		}
+		p.BootMillis = max(res.Millis, 1)
 	}
 }
 
@@ -209,6 +215,7 @@ func (r *Report) Failed() bool { return r.Summary.Failed > 0 }
 
 func (r *Report) clone() *Report {
 	c := *r
+	c.phoneAt = nil
 	c.Shards = slices.Clone(r.Shards)
 	c.Phones = slices.Clone(r.Phones)
 	c.Steps = slices.Clone(r.Steps)
