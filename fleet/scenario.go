@@ -683,22 +683,23 @@ func (fl *Fleet) transfer(ctx context.Context, s *Step, w work) (outcome, error)
 // a second has come).
 func (fl *Fleet) checkAudio(ctx context.Context, s *Step, w work) (outcome, error) {
 	d := w.me.Device
-	freq := s.Freq
 	from := fl.target(s, w)
 	best := math.Inf(-1)
 	var c *device.Call
+	var freq float64
 	var samples int
+	var judged string // the call best and freq are about
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		st := d.Snapshot()
-		c = firstCall(st, device.CallConnected)
+		c = audibleCall(st)
 		if c == nil {
 			// A page being played counts as the call: its audio is
 			// recorded as call "page<key>", and the far end is the pager.
 			for _, pg := range st.Pages {
 				if pg.Accepted && !pg.Sending {
-					if freq == 0 && from == nil {
+					if s.Freq == 0 && from == nil {
 						return outcome{}, errors.New("a page is playing: give check_audio from: (the pager) or freq:")
 					}
 					c = &device.Call{ID: fmt.Sprintf("page%d", pg.Group), Number: "page " + pg.Name}
@@ -707,7 +708,13 @@ func (fl *Fleet) checkAudio(ctx context.Context, s *Step, w work) (outcome, erro
 			}
 		}
 		if c != nil {
-			f := freq
+			// The call may change while the step waits (a transfer's old
+			// leg ends after the new one connects): the tone to listen for
+			// is the current far end's, and the best level is this call's.
+			if c.ID != judged {
+				judged, best = c.ID, math.Inf(-1)
+			}
+			f := s.Freq
 			if f == 0 {
 				far := from
 				if far == nil {
@@ -751,6 +758,22 @@ func (fl *Fleet) checkAudio(ctx context.Context, s *Step, w work) (outcome, erro
 		case <-tick.C:
 		}
 	}
+}
+
+// audibleCall returns the connected call whose far end the phone hears: one
+// the far end does not hold, else any connected one.
+func audibleCall(st device.State) *device.Call {
+	var held *device.Call
+	for i := range st.Calls {
+		switch c := &st.Calls[i]; {
+		case c.State != device.CallConnected:
+		case !c.RemoteHeld:
+			return c
+		case held == nil:
+			held = c
+		}
+	}
+	return held
 }
 
 // specByUser finds a fleet phone by its line's user.
