@@ -244,6 +244,11 @@ func kamailioConfig(k *Kamailio, dir, mpath string, callAuth bool, children int)
 %[1]s
 debug=2
 log_stderror=yes
+# Let the UDP receive buffer grow past the 256 KiB default (to what
+# net.core.rmem_max allows): a storm of thousands of phones registering at
+# once overflows the default and every lost REGISTER waits for its
+# retransmission.
+maxbuffer=16777216
 children=%[8]d
 tcp_children=%[8]d
 auto_aliases=no
