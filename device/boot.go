@@ -140,6 +140,40 @@ func (b *Boot) Go(name string, f func(ctx context.Context)) error {
 	return b.do(func(*state) { b.p.goCycle(b.c, f) })
 }
 
+// Later runs f on a goroutine owned by the power cycle after d on the phone's
+// clock, unless the cycle ends first; f must return when ctx is done. Unlike
+// a Go that sleeps first, nothing waits meanwhile: periodic services (time
+// resynchronisation) of thousands of idle phones hold no goroutines.
+func (b *Boot) Later(d time.Duration, f func(ctx context.Context)) error {
+	return b.do(func(s *state) {
+		b.p.after(s, d, func(s *state) { b.p.async(s, f) })
+	})
+}
+
+// AtEnd runs f once the power cycle ends, as part of the work the cycle's end
+// waits for. Unlike a Go that only waits for ctx, it holds no goroutine
+// meanwhile (thousands of idle phones in a fleet). If the cycle is already
+// over, f runs before AtEnd returns ErrPoweredOff.
+func (b *Boot) AtEnd(f func()) error {
+	registered := false
+	err := b.do(func(*state) {
+		c := b.c
+		c.wg.Add(1)
+		context.AfterFunc(c.ctx, func() {
+			defer c.wg.Done()
+			f()
+		})
+		registered = true
+	})
+	if !registered {
+		f()
+		if err == nil {
+			err = ErrPoweredOff
+		}
+	}
+	return err
+}
+
 // Reboot restarts the phone (from a service; stages return ErrReboot).
 func (b *Boot) Reboot(reason string) error {
 	return b.do(func(s *state) { b.p.rebootLocked(s, reason) })

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/hdphone/hdphone/config"
 	"github.com/hdphone/hdphone/device/flash"
@@ -331,15 +332,18 @@ func (p *Phone) provisionConfig(ctx context.Context, b *Boot, rt *cycleRuntime, 
 	return reboot, nil
 }
 
-// startProvisioning runs the periodic checks (provisioning/period/*, with
-// the random delay) and the retries after a failed check, and accepts Check
-// Now. Checks run one at a time on the "provisioning" service.
+// startProvisioning arms the periodic checks (provisioning/period/*, with
+// the random delay) and the retries after a failed check, and opens the
+// cycle to Check Now. Each check runs on a goroutine of the cycle, one at a
+// time; between checks only timers wait.
 func (p *Phone) startProvisioning(b *Boot, rt *cycleRuntime) {
-	reqs := make(chan checkRequest)
+	rt.checkMu.Lock()
 	rt.mu.Lock()
-	rt.checkNow = reqs
+	rt.checks = b
 	rt.mu.Unlock()
-	b.Go("provisioning", func(ctx context.Context) { p.runProvisioning(ctx, b, rt, reqs) })
+	rt.backoff = p.cfg.Network.backoff()
+	p.retryCheck(b, rt) // the boot's own check failed
+	rt.checkMu.Unlock()
 	period, err := provisioning.PeriodFrom(b.Config())
 	if err != nil {
 		p.log.Warn("provisioning period", "err", err, "component", "control_center")
@@ -347,63 +351,61 @@ func (p *Phone) startProvisioning(b *Boot, rt *cycleRuntime) {
 	}
 	s := &provisioning.Scheduler{
 		Period: period,
-		Check: func(ctx context.Context) error {
-			r := checkRequest{done: make(chan error, 1)}
-			select {
-			case reqs <- r:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-			select {
-			case err := <-r.done:
-				return err
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		},
+		Check:  func(ctx context.Context) error { return p.runCheck(ctx, b, rt) },
 		Clock:  p.cfg.Clock,
 		Logger: p.log.With("component", "control_center"),
 	}
 	if pc := p.phoneClock(); pc != nil {
 		s.Location = pc.Now().Location()
 	}
-	b.Go("provisioning-schedule", func(ctx context.Context) { s.Run(ctx) })
+	p.scheduleCheck(b, s, s.Now())
 }
 
-// runProvisioning serves check requests and retries a failed check with
-// back-off until one works.
-func (p *Phone) runProvisioning(ctx context.Context, b *Boot, rt *cycleRuntime, reqs chan checkRequest) {
-	bo := p.cfg.Network.backoff()
-	for {
-		var retry <-chan struct{}
-		var stop func() bool
-		if rt.isFailed() {
-			ch := make(chan struct{})
-			t := p.clk.AfterFunc(bo.wait(), func() { close(ch) })
-			retry, stop = ch, t.Stop
-		}
-		select {
-		case <-ctx.Done():
-			if stop != nil {
-				stop()
-			}
-			return
-		case r := <-reqs:
-			if stop != nil {
-				stop()
-			}
-			err := p.check(ctx, b, rt)
-			r.done <- err
-			if err == nil {
-				bo.reset()
-			}
-		case <-retry:
-			b.Log("provisioning: trying again")
-			if p.check(ctx, b, rt) == nil {
-				bo.reset()
-			}
-		}
+// scheduleCheck sets a timer for the periodic check after the one at last;
+// each check sets the next.
+func (p *Phone) scheduleCheck(b *Boot, s *provisioning.Scheduler, last time.Time) {
+	next, wait, ok := s.Due(last)
+	if !ok {
+		return // power-up checks only
 	}
+	b.Later(wait, func(ctx context.Context) {
+		s.RunCheck(ctx)
+		p.scheduleCheck(b, s, next)
+	})
+}
+
+// runCheck runs one check (Check Now, the schedule and a retry may meet: one
+// at a time) and, after a failure, arms its retry with back-off.
+func (p *Phone) runCheck(ctx context.Context, b *Boot, rt *cycleRuntime) error {
+	rt.checkMu.Lock()
+	defer rt.checkMu.Unlock()
+	rt.retryGen++ // a pending retry is this check
+	err := p.check(ctx, b, rt)
+	if err == nil {
+		rt.backoff.reset()
+	}
+	if ctx.Err() == nil {
+		p.retryCheck(b, rt)
+	}
+	return err
+}
+
+// retryCheck arms a retry while the last check failed. checkMu is held.
+func (p *Phone) retryCheck(b *Boot, rt *cycleRuntime) {
+	if !rt.isFailed() {
+		return
+	}
+	gen := rt.retryGen
+	b.Later(rt.backoff.wait(), func(ctx context.Context) {
+		rt.checkMu.Lock()
+		stale := rt.retryGen != gen
+		rt.checkMu.Unlock()
+		if stale {
+			return // a check ran meanwhile and armed its own retry
+		}
+		b.Log("provisioning: trying again")
+		p.runCheck(ctx, b, rt)
+	})
 }
 
 // check is one provisioning check after the boot: firmware, then the

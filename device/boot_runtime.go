@@ -48,14 +48,16 @@ type cycleRuntime struct {
 	// fetch is the firmware stage's downloader, handed to the
 	// configuration stage of the same boot: one HTTP connection (where the
 	// server keeps it alive) for the image header and the configuration.
-	fetch    *bootFetch
-	clock    *timesync.PhoneClock
-	checkNow chan checkRequest
-}
+	fetch *bootFetch
+	clock *timesync.PhoneClock
+	// checks is the boot whose provisioning service runs (Check Now is
+	// refused before).
+	checks *Boot
 
-// checkRequest asks the provisioning service for an immediate check.
-type checkRequest struct {
-	done chan error
+	checkMu sync.Mutex // one provisioning check at a time; guards the fields below
+	backoff *backoff   // the retries after failed checks
+	// retryGen counts checks: a retry armed before a later check is stale.
+	retryGen int
 }
 
 // bootRuntime is the Phone's handle on the current cycle's runtime.
@@ -209,25 +211,31 @@ func (p *Phone) CheckNow(ctx context.Context) error {
 	p.rt.mu.Lock()
 	cur := p.rt.cur
 	p.rt.mu.Unlock()
-	var reqs chan checkRequest
+	var b *Boot
 	if cur != nil {
 		cur.mu.Lock()
-		reqs = cur.checkNow
+		b = cur.checks
 		cur.mu.Unlock()
 	}
-	if reqs == nil || cur.c.ctx.Err() != nil {
+	if b == nil || cur.c.ctx.Err() != nil {
 		return fmt.Errorf("%w: provisioning is not running", ErrBadIntent)
 	}
-	r := checkRequest{done: make(chan error, 1)}
-	select {
-	case reqs <- r:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-cur.c.ctx.Done():
+	done := make(chan error, 1)
+	started := false
+	err := p.do(ctx, func(s *state) {
+		if s.cycle == cur.c && !cur.c.ending {
+			started = true
+			p.async(s, func(ctx context.Context) { done <- p.runCheck(ctx, b, cur) })
+		}
+	})
+	switch {
+	case err != nil:
+		return err
+	case !started:
 		return fmt.Errorf("device: check now: %w", ErrPoweredOff)
 	}
 	select {
-	case err := <-r.done:
+	case err := <-done:
 		return err
 	case <-ctx.Done():
 		return ctx.Err()

@@ -40,39 +40,36 @@ func (p *Phone) stageTime(ctx context.Context, b *Boot) error {
 	} else {
 		b.Log("no time server configured")
 	}
-	return b.Go("ntp", func(ctx context.Context) { p.keepTime(ctx, b, c, pc, ok) })
+	return p.keepTime(b, c, pc, p.cfg.Network.backoff(), ok)
 }
 
-// keepTime resynchronises pc: every Resync after a success, after the retry
-// back-off after a failure.
-func (p *Phone) keepTime(ctx context.Context, b *Boot, c *timesync.Client, pc *timesync.PhoneClock, ok bool) {
-	bo := p.cfg.Network.backoff()
-	for {
-		wait := pc.Settings().Resync
-		if !ok {
-			wait = bo.wait()
-		}
-		if wait <= 0 {
-			wait = 12 * time.Hour
-		}
-		if b.Sleep(wait) != nil {
-			return
-		}
+// keepTime schedules the next synchronisation of pc: Resync after a success,
+// the retry back-off after a failure. Each one schedules the next.
+func (p *Phone) keepTime(b *Boot, c *timesync.Client, pc *timesync.PhoneClock, bo *backoff, ok bool) error {
+	wait := pc.Settings().Resync
+	if !ok {
+		wait = bo.wait()
+	}
+	if wait <= 0 {
+		wait = 12 * time.Hour
+	}
+	return b.Later(wait, func(ctx context.Context) {
 		s := p.timeSettings(b)
 		pc.SetSettings(s)
+		ok := true
 		if len(s.Servers) == 0 {
 			b.Clear(NoteTimeServer)
-			ok = true
-			continue
+		} else {
+			res, err := c.Sync(ctx, s.Servers)
+			if ctx.Err() != nil {
+				return
+			}
+			if ok = p.timeResult(b, pc, res, err); ok {
+				bo.reset()
+			}
 		}
-		res, err := c.Sync(ctx, s.Servers)
-		if ctx.Err() != nil {
-			return
-		}
-		if ok = p.timeResult(b, pc, res, err); ok {
-			bo.reset()
-		}
-	}
+		p.keepTime(b, c, pc, bo, ok)
+	})
 }
 
 // timeSettings weighs the lease against the configuration.

@@ -133,6 +133,8 @@ type cycle struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	ending bool
+	// syslogRunning is set once the cycle delivers System Logging lines.
+	syslogRunning bool
 }
 
 // goCycle runs f on a goroutine owned by power cycle c; f must return when
@@ -176,7 +178,7 @@ func New(cfg Config) (*Phone, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	sys := &syslogTap{hostname: mac, console: cfg.SyslogConsole, local: cfg.SyslogLocal, changed: make(chan struct{}, 1)}
+	sys := &syslogTap{hostname: mac, console: cfg.SyslogConsole, local: cfg.SyslogLocal}
 	log = slog.New(newTee(log.Handler(), sys))
 	p := &Phone{
 		cfg:    cfg,
@@ -552,6 +554,6 @@ func (p *Phone) storeConfigLocked(s *state, source string, next *config.Config) 
 	p.lineChanged(s, changes)
 	p.log.Info("configuration applied", "source", source, "changes", len(changes), "reboot", reboot)
 	p.emit(Event{Kind: EventConfigApplied, Stage: s.Stage, Text: fmt.Sprintf("%s (%d changes)", source, len(changes))})
-	p.sys.configApplied()
+	p.applySyslog(s)
 	return reboot, nil
 }

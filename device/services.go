@@ -29,18 +29,6 @@ type syslogTap struct {
 	console, local io.Writer
 	h              atomic.Pointer[syslog.Handler]
 	mu             sync.Mutex // serialises making h
-	// changed is poked (never blocking, one pending poke at most) when a
-	// configuration is applied, so that the service re-reads its settings
-	// without holding an event subscription (a buffer) per phone.
-	changed chan struct{}
-}
-
-// configApplied tells the System Logging service to re-read its settings.
-func (t *syslogTap) configApplied() {
-	select {
-	case t.changed <- struct{}{}:
-	default:
-	}
 }
 
 // handler returns the System Logging handler, making it when s needs one.
@@ -64,42 +52,30 @@ func (t *syslogTap) handler(s syslog.Settings) *syslog.Handler {
 	return h
 }
 
-// startSyslog runs the cycle's System Logging: it applies system/syslog/*
-// now and after every configuration change, and delivers the lines.
+// startSyslog applies system/syslog/* for a new power cycle; every
+// configuration applied afterwards applies it again (storeConfigLocked).
 func (p *Phone) startSyslog(b *Boot) {
-	b.Go("syslog", func(ctx context.Context) {
-		var wg sync.WaitGroup
-		defer wg.Wait()
-		var running *syslog.Handler
-		apply := func(cfg *config.Config) {
-			s, err := syslog.SettingsFrom(cfg)
-			if err != nil {
-				p.log.Warn("syslog settings", "err", err, "component", "control_center")
-			}
-			h := p.sys.handler(s)
-			if h == nil {
-				return
-			}
-			h.Reconfigure(s)
-			if running != h {
-				running = h
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					h.Run(ctx)
-				}()
-			}
-		}
-		apply(b.Config())
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-p.sys.changed:
-				apply(b.Config())
-			}
-		}
-	})
+	b.do(p.applySyslog)
+}
+
+// applySyslog reconfigures System Logging from the running configuration
+// and, once it exists, delivers its lines on a goroutine of the cycle. It
+// runs on the owner goroutine, so an idle phone holds no goroutine waiting
+// for configuration changes.
+func (p *Phone) applySyslog(s *state) {
+	settings, err := syslog.SettingsFrom(s.Config)
+	if err != nil {
+		p.log.Warn("syslog settings", "err", err, "component", "control_center")
+	}
+	h := p.sys.handler(settings)
+	if h == nil {
+		return
+	}
+	h.Reconfigure(settings)
+	if c := s.cycle; c != nil && !c.syslogRunning {
+		c.syslogRunning = true
+		p.async(s, func(ctx context.Context) { h.Run(ctx) })
+	}
 }
 
 // teeHandler sends each record to the phone's given logger and to its System

@@ -293,7 +293,13 @@ func (p *Phone) startMedia(b *Boot, cfg *config.Config, addr netip.Addr) error {
 		engine.Close()
 		return err
 	}
-	if err := b.Go("media", func(ctx context.Context) {
+	if p.cfg.Pacer != nil {
+		// The shared pacer's owner runs it: the engine only has to close
+		// with the cycle.
+		if err := b.AtEnd(func() { engine.Close() }); err != nil {
+			return err
+		}
+	} else if err := b.Go("media", func(ctx context.Context) {
 		if err := engine.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 			p.log.Warn("media engine stopped", "err", err)
 		}

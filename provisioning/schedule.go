@@ -154,38 +154,60 @@ type Scheduler struct {
 // boot's, not the Scheduler's: with PowerUp, Run only waits.
 func (s *Scheduler) Run(ctx context.Context) error {
 	clk := clock.OrReal(s.Clock)
-	intn := s.Intn
-	if intn == nil {
-		intn = rand.IntN
-	}
-	log := s.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	now := func() time.Time {
-		t := clk.Now()
-		if s.Location != nil {
-			t = t.In(s.Location)
-		}
-		return t
-	}
-	last := now()
+	last := s.Now()
 	for {
-		next, ok := s.Period.Next(last)
+		next, wait, ok := s.Due(last)
 		if !ok {
 			<-ctx.Done()
 			return nil
 		}
-		delay := s.Period.Delay(intn)
-		log.Debug("next provisioning check", "at", next, "random_delay", delay)
-		if !sleep(ctx, clk, next.Sub(now())+delay) {
+		if !sleep(ctx, clk, wait) {
 			return nil
 		}
-		if err := s.Check(ctx); err != nil {
-			log.Warn("periodic provisioning check failed", "err", err)
-		}
+		s.RunCheck(ctx)
 		last = next
 	}
+}
+
+// Now is the time on the Scheduler's clock, in its Location.
+func (s *Scheduler) Now() time.Time {
+	t := clock.OrReal(s.Clock).Now()
+	if s.Location != nil {
+		t = t.In(s.Location)
+	}
+	return t
+}
+
+// Due returns the scheduled check after the one at last and how long from
+// now to wait for it, its random delay included; false when nothing is
+// scheduled (PowerUp). Run uses it; so can a caller that waits on timers
+// rather than a goroutine.
+func (s *Scheduler) Due(last time.Time) (next time.Time, wait time.Duration, ok bool) {
+	next, ok = s.Period.Next(last)
+	if !ok {
+		return time.Time{}, 0, false
+	}
+	intn := s.Intn
+	if intn == nil {
+		intn = rand.IntN
+	}
+	delay := s.Period.Delay(intn)
+	s.logger().Debug("next provisioning check", "at", next, "random_delay", delay)
+	return next, max(0, next.Sub(s.Now())+delay), true
+}
+
+// RunCheck calls Check, logging its failure.
+func (s *Scheduler) RunCheck(ctx context.Context) {
+	if err := s.Check(ctx); err != nil {
+		s.logger().Warn("periodic provisioning check failed", "err", err)
+	}
+}
+
+func (s *Scheduler) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Logger
 }
 
 // sleep waits d on clk; false when ctx ended first.
