@@ -217,7 +217,7 @@ func (c *Call) Hangup(ctx context.Context) error {
 // Bye ends an established call. An incoming call answered but not yet
 // ACKed waits for the ACK first (RFC 3261 §15).
 func (c *Call) Bye(ctx context.Context) error {
-	if err := c.ua.live(); err != nil {
+	if err := c.ua.waitRunning(ctx); err != nil {
 		return err
 	}
 	c.mu.Lock()
@@ -261,7 +261,7 @@ func (c *Call) Bye(ctx context.Context) error {
 // *ResponseError for the integrator to retry after a random pause; 408 and
 // 481 end the call (RFC 3261 §14.1).
 func (c *Call) Reinvite(ctx context.Context, offer Body) (Body, error) {
-	if err := c.ua.live(); err != nil {
+	if err := c.ua.waitRunning(ctx); err != nil {
 		return Body{}, err
 	}
 	c.mu.Lock()
@@ -491,7 +491,7 @@ func (c *Call) SendDTMF(ctx context.Context, digit rune, duration time.Duration)
 
 // inDialog sends a non-INVITE request in an established call.
 func (c *Call) inDialog(ctx context.Context, method sipgosip.RequestMethod, body Body, extra []sipgosip.Header) (*sipgosip.Response, error) {
-	if err := c.ua.live(); err != nil {
+	if err := c.ua.waitRunning(ctx); err != nil {
 		return nil, err
 	}
 	c.mu.Lock()

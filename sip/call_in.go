@@ -133,7 +133,7 @@ func (u *UA) matchReplaces(r Replaces) *Call {
 // requires 100rel (RFC 3262) the response is sent reliably and repeated
 // until its PRACK arrives.
 func (c *Call) Ring(ctx context.Context, early Body) error {
-	if err := c.ua.live(); err != nil {
+	if err := c.ua.waitRunning(ctx); err != nil {
 		return err
 	}
 	code, reason := 180, "Ringing"
@@ -220,7 +220,7 @@ func (c *Call) onPrack(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
 // repeated until the ACK arrives (CallConfirmedEvent). Answering a call
 // that replaces another ends the other one (RFC 3891).
 func (c *Call) Answer(ctx context.Context, sdp Body) error {
-	if err := c.ua.live(); err != nil {
+	if err := c.ua.waitRunning(ctx); err != nil {
 		return err
 	}
 	c.mu.Lock()
@@ -305,7 +305,7 @@ func (c *Call) endReplaced() {
 // voip/services/reject_code: 486 Busy Here by default; 603 Decline is the
 // other common one) and reason ("" means the standard phrase).
 func (c *Call) Reject(ctx context.Context, code int, reason string) error {
-	if err := c.ua.live(); err != nil {
+	if err := c.ua.waitRunning(ctx); err != nil {
 		return err
 	}
 	if code == 0 {

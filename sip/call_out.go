@@ -249,7 +249,7 @@ func (c *Call) onAnswered(req *sipgosip.Request, res *sipgosip.Response) {
 // §9.1). If nothing but silence came back yet, the CANCEL goes as soon as a
 // provisional response arrives.
 func (c *Call) Cancel(ctx context.Context) error {
-	if err := c.ua.live(); err != nil {
+	if err := c.ua.waitRunning(ctx); err != nil {
 		return err
 	}
 	c.mu.Lock()

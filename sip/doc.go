@@ -42,9 +42,11 @@
 // # Process-wide settings
 //
 // sipgo keeps some settings in package variables. The only one a phone
-// emulator needs is the size of each socket's read buffer, which dominates
-// the memory of an idle phone; [SetReadBufferSize] sets it, once, from the
-// composition root before any UA is created. [SetMaxUDPMessage] lifts
+// emulator needs is the size of the read buffer sipgo keeps per socket and
+// connection; [SetReadBufferSize] sets it, once, from the composition root
+// before any UA is created. A UDP phone's datagrams do not pass through it:
+// each is read into a buffer of its own size (internal/datagram), so the
+// buffer can be small and an idle phone holds almost nothing for reading. [SetMaxUDPMessage] lifts
 // sipgo's 1300-byte limit on UDP messages and [SetStackLogger] routes
 // sipgo's own process-wide log.
 package sip

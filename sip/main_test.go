@@ -12,7 +12,7 @@ import (
 // (SIP_READ_BUFFER overrides the read buffer, to measure its effect in the
 // fleet benchmarks).
 func TestMain(m *testing.M) {
-	buf := 8192
+	buf := 1024
 	if n, err := strconv.Atoi(os.Getenv("SIP_READ_BUFFER")); err == nil {
 		buf = n
 	}

@@ -10,7 +10,7 @@ import (
 // naming target ("1005", "1005@host", "sip:…"): the phone's call forwarding.
 // The caller's side places the new call.
 func (c *Call) Redirect(ctx context.Context, target string) error {
-	if err := c.ua.live(); err != nil {
+	if err := c.ua.waitRunning(ctx); err != nil {
 		return err
 	}
 	uri, err := c.ua.parseTarget(target)

@@ -100,7 +100,7 @@ func (u *UA) acceptRefer(req *sipgosip.Request, tx sipgosip.ServerTransaction, c
 // target answered, the failure otherwise) terminates it.
 func (r *Refer) Notify(ctx context.Context, code int, reason string) error {
 	u := r.ua
-	if err := u.live(); err != nil {
+	if err := u.waitRunning(ctx); err != nil {
 		return err
 	}
 	if reason == "" {

@@ -3,6 +3,7 @@ package sip_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -247,6 +248,46 @@ func TestBrokenDatagrams(t *testing.T) {
 	in.Call.Reject(context.Background(), 486, "")
 	if code := w.finalCode(callID(inv), 2*time.Second); code != 486 {
 		t.Fatalf("after the storm: %d", code)
+	}
+}
+
+// A datagram far larger than sipgo's read buffer (SetReadBufferSize, 1 KiB
+// in these tests) reaches the phone whole: an OPTIONS carrying 20 KB is
+// answered, and so is an INVITE whose offer is past the buffer's end.
+func TestDatagramsLargerThanTheReadBuffer(t *testing.T) {
+	p := startUA(t, directUA(t, "user", "127.0.0.1:9"))
+	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	via := conn.LocalAddr().String()
+	w := &wire{t: t, conn: conn, ua: net.UDPAddrFromAddrPort(p.LocalAddr())}
+	body := strings.Repeat("0123456789abcdef", 1250)
+	w.send([]byte("OPTIONS sip:user@" + p.LocalAddr().String() + " SIP/2.0\r\nVia: SIP/2.0/UDP " + via + ";branch=z9hG4bKbig1" +
+		"\r\nTo: <sip:user@x>\r\nFrom: <sip:t@x>;tag=1\r\nCall-ID: big-options\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70" +
+		"\r\nContent-Type: text/plain\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body))
+	if code := w.finalCode("big-options", 2*time.Second); code != 200 {
+		t.Fatalf("a 20 KB OPTIONS answered %d", code)
+	}
+	var sdp strings.Builder
+	sdp.WriteString("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\n")
+	for i := range 100 {
+		fmt.Fprintf(&sdp, "a=x-padding-%d:%s\r\n", i, strings.Repeat("p", 40))
+	}
+	sdp.WriteString("a=rtpmap:0 PCMU/8000\r\n")
+	w.send([]byte("INVITE sip:user@" + p.LocalAddr().String() + " SIP/2.0\r\nVia: SIP/2.0/UDP " + via + ";branch=z9hG4bKbig2" +
+		"\r\nTo: <sip:user@x>\r\nFrom: <sip:t@x>;tag=2\r\nCall-ID: big-invite\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70" +
+		"\r\nContact: <sip:t@" + via + ">\r\nContent-Type: application/sdp\r\nContent-Length: " + strconv.Itoa(sdp.Len()) + "\r\n\r\n" + sdp.String()))
+	in := siptest.Wait[sip.IncomingCallEvent](p.ev)
+	if !strings.Contains(string(in.Offer.Data), "a=rtpmap:0 PCMU/8000") {
+		t.Errorf("the offer lost its end (%d bytes)", len(in.Offer.Data))
+	}
+	if err := in.Call.Reject(context.Background(), 486, ""); err != nil {
+		t.Fatal(err)
+	}
+	if code := w.finalCode("big-invite", 2*time.Second); code != 486 {
+		t.Fatalf("the large INVITE: %d", code)
 	}
 }
 

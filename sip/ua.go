@@ -18,6 +18,7 @@ import (
 	sipgosip "github.com/emiago/sipgo/sip"
 
 	"github.com/hdphone/hdphone/clock"
+	"github.com/hdphone/hdphone/internal/datagram"
 )
 
 // The methods the phone supports (Table G-2). REGISTER and PUBLISH are
@@ -28,14 +29,17 @@ const allowMethods = "INVITE, ACK, BYE, CANCEL, REFER, NOTIFY, INFO, OPTIONS, PR
 // (Table G-1 lists them as unsupported).
 const supportedExtensions = "replaces, 100rel, timer"
 
-// SetReadBufferSize sets the size of the buffer each socket reads SIP
-// messages into (sipgo's process-wide TransportBufferReadSize, 32 KiB by
-// default). It dominates the memory of an idle phone: 8 KiB still holds any
-// SIP message a UDP phone receives. Call it once from the composition root
-// before creating any UA; it is not safe to call while UAs run.
+// SetReadBufferSize sets the size of the buffer sipgo keeps for each socket
+// and connection it reads (its process-wide TransportBufferReadSize, 32 KiB
+// by default), for the socket's life. A UDP socket's datagrams do not go
+// through it (each is read into a buffer of its own size, see
+// internal/datagram), so it only sets how much of a TCP or TLS stream one
+// read takes: small keeps an idle phone small. Call it once from the
+// composition root before creating any UA; it is not safe to call while UAs
+// run.
 func SetReadBufferSize(n int) {
-	if n < 2048 {
-		n = 2048
+	if n < 256 {
+		n = 256
 	}
 	if n > 65535 {
 		n = 65535
@@ -70,7 +74,7 @@ type UA struct {
 	srv *sipgo.Server
 	cli *sipgo.Client
 
-	udpConn net.PacketConn
+	udpConn *datagram.Conn
 	tcpLn   net.Listener
 	tlsLn   net.Listener
 	port    int // the port Via and Contact carry for cfg.Transport
@@ -155,7 +159,8 @@ func New(cfg Config) (*UA, error) {
 		sipgo.WithUserAgent(c.UserAgent),
 		sipgo.WithUserAgentHostname(c.Domain),
 		sipgo.WithUserAgenTLSConfig(clientTLS),
-		sipgo.WithUserAgentTransportLayerOptions(sipgosip.WithTransportLayerLogger(sl)),
+		sipgo.WithUserAgentTransportLayerOptions(sipgosip.WithTransportLayerLogger(sl),
+			sipgosip.WithTransportLayerReadFilter(u.readFilter)),
 		sipgo.WithUserAgentTransactionLayerOptions(
 			sipgosip.WithTransactionLayerLogger(sl),
 			sipgosip.WithTransactionLayerUnhandledResponseHandler(u.onStrayResponse),
@@ -198,8 +203,13 @@ func (u *UA) listen() error {
 		if err != nil {
 			return fmt.Errorf("sip: listen udp %s: %w", addr, err)
 		}
-		u.udpConn = c
-		u.port = c.LocalAddr().(*net.UDPAddr).Port
+		dg, err := datagram.New(c.(*net.UDPConn))
+		if err != nil {
+			c.Close()
+			return fmt.Errorf("sip: udp %s: %w", addr, err)
+		}
+		u.udpConn = dg
+		u.port = dg.LocalAddr().(*net.UDPAddr).Port
 	case TCP:
 		l, err := net.Listen("tcp", addr)
 		if err != nil {
@@ -221,6 +231,16 @@ func (u *UA) listen() error {
 		u.port = l.Addr().(*net.TCPAddr).Port
 	}
 	return nil
+}
+
+// readFilter hands sipgo the datagrams the UA's socket read (see
+// internal/datagram); set before the socket exists, it passes everything
+// else through.
+func (u *UA) readFilter(props sipgosip.TransportReadProps, data []byte) ([]byte, error) {
+	if u.udpConn == nil {
+		return data, nil
+	}
+	return u.udpConn.Filter(props, data)
 }
 
 // LocalAddr is the address the UA listens on and puts in Via and Contact.
@@ -344,8 +364,9 @@ func (u *UA) shutdown() {
 	close(u.events)
 }
 
-// waitRunning is live for the intents a phone gives as it starts
-// (Register, Invite, Subscribe): given before Run has started, they wait
+// waitRunning is live for intents that may come as the UA starts: Register,
+// Invite and Subscribe given before Run, and the answer to a call that
+// arrived while Run was still putting its socket in sipgo's pool. They wait
 // for it, as long as ctx allows.
 func (u *UA) waitRunning(ctx context.Context) error {
 	select {

@@ -30,6 +30,7 @@ import (
 	"github.com/emiago/sipgo"
 	sipgosip "github.com/emiago/sipgo/sip"
 
+	"github.com/hdphone/hdphone/internal/datagram"
 	"github.com/hdphone/hdphone/internal/sockbuf"
 )
 
@@ -140,6 +141,14 @@ func New(cfg Config) (*Server, error) {
 			sockbuf.SetReadBuffer(uc, cfg.ReadBuffer)
 		}
 	}
+	// sipgo reads it through a datagram.Conn: its own read buffer is sized
+	// for the phones' sockets (SetReadBufferSize), not for any message.
+	dg, err := datagram.New(s.udp.(*net.UDPConn))
+	if err != nil {
+		s.udp.Close()
+		return nil, fmt.Errorf("sipproxy: %w", err)
+	}
+	s.udp = dg
 	ua := s.udp.LocalAddr().(*net.UDPAddr)
 	s.ip, s.port = ua.IP, ua.Port
 	if cfg.TCP {
@@ -157,7 +166,8 @@ func New(cfg Config) (*Server, error) {
 	s.sua, err = sipgo.NewUA(
 		sipgo.WithUserAgent("hdphone-lab"),
 		sipgo.WithUserAgentHostname(s.cfg.Domain),
-		sipgo.WithUserAgentTransportLayerOptions(sipgosip.WithTransportLayerLogger(sl)),
+		sipgo.WithUserAgentTransportLayerOptions(sipgosip.WithTransportLayerLogger(sl),
+			sipgosip.WithTransportLayerReadFilter(dg.Filter)),
 		sipgo.WithUserAgentTransactionLayerOptions(sipgosip.WithTransactionLayerLogger(sl),
 			sipgosip.WithTransactionLayerUnhandledResponseHandler(s.onStrayResponse)),
 	)

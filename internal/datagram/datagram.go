@@ -1,0 +1,72 @@
+// Package datagram gives sipgo's UDP transport a socket that holds no read
+// buffer while it waits. sipgo reads every UDP socket into a buffer of its
+// own, for the socket's life, sized for the largest message: 8 KiB or more
+// per phone, most of an idle phone's memory in a fleet of thousands. A Conn
+// waits for a datagram without a buffer, reads it into one of exactly its
+// size, and hands sipgo's loop a one-byte marker; Filter, installed as the
+// transport layer's read filter, puts the datagram in the marker's place
+// before sipgo parses it.
+package datagram
+
+import (
+	"errors"
+	"net"
+
+	sipgosip "github.com/emiago/sipgo/sip"
+)
+
+// marker is what ReadFrom leaves in sipgo's buffer in place of a datagram
+// (not NUL: sipgo skips all-NUL reads).
+const marker = 'd'
+
+// ErrNotUDP is returned by New for a socket it cannot wait on.
+var ErrNotUDP = errors.New("datagram: not a UDP socket")
+
+// Conn is a UDP socket for sipgo's transport layer. It has one reader:
+// sipgo's read loop, which runs Filter right after each ReadFrom.
+type Conn struct {
+	*net.UDPConn
+	laddr   net.Addr
+	pending []byte // the datagram the last ReadFrom read, until Filter takes it
+	wait    waiter
+}
+
+// New wraps c. The caller serves the Conn to sipgo (ServeUDP) and installs
+// Filter with sipgosip.WithTransportLayerReadFilter.
+func New(c *net.UDPConn) (*Conn, error) {
+	w, err := newWaiter(c)
+	if err != nil {
+		return nil, err
+	}
+	return &Conn{UDPConn: c, laddr: c.LocalAddr(), wait: w}, nil
+}
+
+// LocalAddr returns the socket's address (one value, which Filter compares
+// to tell this socket's reads from other sockets').
+func (c *Conn) LocalAddr() net.Addr { return c.laddr }
+
+// ReadFrom reads the next datagram into a buffer of its own and leaves the
+// marker in b (nothing for an empty datagram).
+func (c *Conn) ReadFrom(b []byte) (int, net.Addr, error) {
+	data, from, err := c.wait.read()
+	if err != nil {
+		return 0, nil, err
+	}
+	if len(data) == 0 || len(b) == 0 {
+		return 0, from, nil
+	}
+	c.pending = data
+	b[0] = marker
+	return 1, from, nil
+}
+
+// Filter gives sipgo the datagram ReadFrom read in place of its marker;
+// reads of other sockets of the transport layer pass unchanged.
+func (c *Conn) Filter(props sipgosip.TransportReadProps, data []byte) ([]byte, error) {
+	if props.LocalAddr != c.laddr || c.pending == nil {
+		return data, nil
+	}
+	d := c.pending
+	c.pending = nil
+	return d, nil
+}
