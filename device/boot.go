@@ -209,7 +209,7 @@ func (p *Phone) boot(b *Boot) {
 		if b.enter(st) != nil {
 			return
 		}
-		f := p.stages[st]
+		f := p.stage(st)
 		if f == nil {
 			continue
 		}
@@ -234,24 +234,32 @@ func (p *Phone) boot(b *Boot) {
 	b.enter(StageIdle)
 }
 
-// defaultStages are the built-in stage implementations that need no network
-// subsystem; New replaces the placeholders with the network boot stages
-// (installBootStages), and Config.Stages may replace any of them.
-func defaultStages() map[Stage]StageFunc {
-	return map[Stage]StageFunc{
-		StageLink:          func(context.Context, *Boot) error { return nil },
-		StageVLAN:          stageVLAN,
-		StageNetwork:       stageStaticNetwork,
-		StageTime:          func(context.Context, *Boot) error { return nil },
-		StageFirmware:      func(context.Context, *Boot) error { return nil },
-		StageConfiguration: func(context.Context, *Boot) error { return nil },
-		StageSignIn:        func(context.Context, *Boot) error { return nil },
-		StageRecovery: func(ctx context.Context, b *Boot) error {
-			b.Status("Recovery mode")
-			<-ctx.Done()
-			return nil
-		},
+// stage returns the implementation of st: Config.Stages' when it gives one,
+// else the built-in. Looked up per boot rather than kept in a map per phone
+// (a fleet's thousands of phones share the built-ins).
+func (p *Phone) stage(st Stage) StageFunc {
+	if f, ok := p.cfg.Stages[st]; ok {
+		return f
 	}
+	switch st {
+	case StageLink:
+		return p.stageLink
+	case StageVLAN:
+		return stageVLAN
+	case StageNetwork:
+		return p.stageNetwork
+	case StageTime:
+		return p.stageTime
+	case StageFirmware:
+		return p.stageFirmware
+	case StageConfiguration:
+		return p.stageConfiguration
+	case StageSignIn:
+		return p.stageSignIn
+	case StageRecovery:
+		return p.stageRecovery
+	}
+	return nil
 }
 
 // stageVLAN applies a manual VLAN; CDP/LLDP discovery shows its boot texts.

@@ -244,14 +244,3 @@ func (p *Phone) CheckNow(ctx context.Context) error {
 		return nil
 	}
 }
-
-// installBootStages puts the network boot stages in place of the built-in
-// placeholders (Config.Stages may still replace any of them).
-func (p *Phone) installBootStages() {
-	p.stages[StageLink] = p.stageLink
-	p.stages[StageNetwork] = p.stageNetwork
-	p.stages[StageTime] = p.stageTime
-	p.stages[StageFirmware] = p.stageFirmware
-	p.stages[StageConfiguration] = p.stageConfiguration
-	p.stages[StageRecovery] = p.stageRecovery
-}

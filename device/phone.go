@@ -91,11 +91,10 @@ type Config struct {
 // it with the intent methods (PowerOn, Reboot, ...), which are safe to call
 // from any goroutine.
 type Phone struct {
-	cfg    Config
-	mac    string
-	log    *slog.Logger
-	clk    clock.Clock
-	stages map[Stage]StageFunc
+	cfg Config
+	mac string
+	log *slog.Logger
+	clk clock.Clock
 
 	cmds    chan func(*state)
 	done    chan struct{} // closed when Run returns
@@ -181,19 +180,13 @@ func New(cfg Config) (*Phone, error) {
 	sys := &syslogTap{hostname: mac, console: cfg.SyslogConsole, local: cfg.SyslogLocal}
 	log = slog.New(newTee(log.Handler(), sys))
 	p := &Phone{
-		cfg:    cfg,
-		mac:    mac,
-		log:    log.With("phone", mac, "model", string(cfg.Model.Name)),
-		clk:    clock.OrReal(cfg.Clock),
-		stages: defaultStages(),
-		cmds:   make(chan func(*state)),
-		done:   make(chan struct{}),
-		sys:    sys,
-	}
-	p.stages[StageSignIn] = p.stageSignIn
-	p.installBootStages()
-	for k, f := range cfg.Stages {
-		p.stages[k] = f
+		cfg:  cfg,
+		mac:  mac,
+		log:  log.With("phone", mac, "model", string(cfg.Model.Name)),
+		clk:  clock.OrReal(cfg.Clock),
+		cmds: make(chan func(*state)),
+		done: make(chan struct{}),
+		sys:  sys,
 	}
 	p.st.State = State{
 		Model:    cfg.Model.Name,

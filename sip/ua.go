@@ -154,7 +154,7 @@ func New(cfg Config) (*UA, error) {
 	clientTLS.MinVersion, clientTLS.MaxVersion = minV, maxV
 	clientTLS.Certificates = c.TLS.Certificates
 
-	sl := u.log.With("layer", "sipgo")
+	sl := slog.New(stackHandler{u.log.With("layer", "sipgo").Handler()})
 	u.sua, err = sipgo.NewUA(
 		sipgo.WithUserAgent(c.UserAgent),
 		sipgo.WithUserAgentHostname(c.Domain),
@@ -232,6 +232,17 @@ func (u *UA) listen() error {
 	}
 	return nil
 }
+
+// stackHandler is the handler of the logger a UA gives sipgo. sipgo derives
+// a logger for each of its layers and transports, with attributes that only
+// name its own code; kept, they cost each phone of a fleet a kilobyte. It
+// drops them and passes records to the UA's logger.
+type stackHandler struct{ h slog.Handler }
+
+func (s stackHandler) Enabled(ctx context.Context, l slog.Level) bool  { return s.h.Enabled(ctx, l) }
+func (s stackHandler) Handle(ctx context.Context, r slog.Record) error { return s.h.Handle(ctx, r) }
+func (s stackHandler) WithAttrs([]slog.Attr) slog.Handler              { return s }
+func (s stackHandler) WithGroup(string) slog.Handler                   { return s }
 
 // readFilter hands sipgo the datagrams the UA's socket read (see
 // internal/datagram); set before the socket exists, it passes everything
