@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 var g729NotInBuild = fmt.Errorf("codec: G729: %w (build with cgo and -tags bcg729, which makes the binary GPL-3)", ErrNotInBuild)
@@ -38,15 +39,19 @@ func NewRegistry(codecs ...Codec) (*Registry, error) {
 }
 
 // Default returns the codecs this build can encode and decode: G.722, G.711
-// µ-law and A-law, and G.729 when built with the bcg729 tag.
-func Default() *Registry {
+// µ-law and A-law, and G.729 when built with the bcg729 tag. A Registry and
+// its codecs never change, so every caller (each phone of a fleet) shares
+// one.
+func Default() *Registry { return defaultRegistry() }
+
+var defaultRegistry = sync.OnceValue(func() *Registry {
 	cs := []Codec{G722(), PCMU(), PCMA()}
 	if g, err := G729(); err == nil {
 		cs = append(cs, g)
 	}
 	// The built-in set has no duplicates (a test checks it through NewRegistry).
 	return &Registry{codecs: cs}
-}
+})
 
 // Codecs returns the registered codecs in order.
 func (r *Registry) Codecs() []Codec { return append([]Codec(nil), r.codecs...) }
