@@ -3,6 +3,7 @@ package device
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/hdphone/hdphone/media"
@@ -43,10 +44,45 @@ type AudioFunc func(call Call) (media.Source, media.Sink)
 // phoneMedia is the media engine of one power cycle and what calls need to
 // make sessions on it.
 type phoneMedia struct {
-	engine   *media.Engine
 	settings media.Settings
 	codecs   []sdp.Codec
 	registry *codec.Registry
+
+	// make makes the engine, the first time a call or a page needs it (a
+	// fleet's idle phones have none); nil when it was made at once.
+	make func() (*media.Engine, error)
+
+	mu     sync.Mutex // guards engine and closed
+	engine *media.Engine
+	closed bool
+}
+
+// get returns the cycle's engine, making it on first use.
+func (pm *phoneMedia) get() (*media.Engine, error) {
+	pm.mu.Lock()
+	defer pm.mu.Unlock()
+	switch {
+	case pm.closed:
+		return nil, errNoMedia
+	case pm.engine == nil && pm.make != nil:
+		e, err := pm.make()
+		if err != nil {
+			return nil, err
+		}
+		pm.engine = e
+	}
+	return pm.engine, nil
+}
+
+// close closes the engine, if it was made, with the cycle.
+func (pm *phoneMedia) close() {
+	pm.mu.Lock()
+	e := pm.engine
+	pm.closed = true
+	pm.mu.Unlock()
+	if e != nil {
+		e.Close()
+	}
 }
 
 // sessionMedia is a call's media over an engine session.
@@ -84,7 +120,11 @@ func (p *Phone) newMedia(s *state, r *callRec) (callMedia, error) {
 			cfg.Muted = true
 		}
 	}
-	sess, err := pm.engine.NewSession(cfg)
+	engine, err := pm.get()
+	if err != nil {
+		return nil, fmt.Errorf("device: media engine: %w", err)
+	}
+	sess, err := engine.NewSession(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("device: media session: %w", err)
 	}

@@ -61,7 +61,11 @@ func (p *Phone) startPaging(b *Boot, pm *phoneMedia) error {
 		if p.cfg.Audio != nil {
 			_, rx.gate.sink = p.cfg.Audio(Call{ID: "page" + strconv.Itoa(g.Key), Direction: Incoming, Number: g.Name})
 		}
-		l, err := pm.engine.ListenPage(media.PageListenerConfig{Group: g.Group, Interface: p.cfg.MulticastIf,
+		engine, err := pm.get()
+		if err != nil {
+			return fmt.Errorf("device: media engine: %w", err)
+		}
+		l, err := engine.ListenPage(media.PageListenerConfig{Group: g.Group, Interface: p.cfg.MulticastIf,
 			Codecs: pm.registry.Codecs(), EndTimeout: pg.EndTimeout, Sink: rx.gate, AudioRate: AudioRate})
 		if err != nil {
 			b.Log(fmt.Sprintf("paging group %s (%v) not joined: %v", g.Name, g.Group, err))
@@ -204,7 +208,11 @@ func (p *Phone) Page(ctx context.Context, n int) error {
 			src, _ = p.cfg.Audio(Call{ID: "page-out" + strconv.Itoa(n), Direction: Outgoing, Number: group.Name})
 		}
 		iface := p.cfg.MulticastIf
-		pager, err := s.media.engine.NewPager(media.PagerConfig{Group: group.Group, Interface: iface, Codec: c,
+		engine, err := s.media.get()
+		if err != nil {
+			return fmt.Errorf("device: media engine: %w", err)
+		}
+		pager, err := engine.NewPager(media.PagerConfig{Group: group.Group, Interface: iface, Codec: c,
 			Source: src, AudioRate: AudioRate})
 		if err != nil {
 			return fmt.Errorf("device: page: %w", err)

@@ -266,8 +266,10 @@ func badCertificate(err error) bool {
 	return errors.As(err, &ua) || errors.As(err, &ci) || errors.As(err, &hn)
 }
 
-// startMedia makes the cycle's media engine from the configuration and runs
-// its pacer as a service of the cycle.
+// startMedia sets up the cycle's media from the configuration. A phone that
+// runs its own pacer makes its engine at once and runs the pacer as a
+// service of the cycle; a fleet's phone, whose pacer is shared, makes its
+// engine when a call or a page first needs it and closes it with the cycle.
 func (p *Phone) startMedia(b *Boot, cfg *config.Config, addr netip.Addr) error {
 	settings, errs := media.SettingsFromConfig(cfg)
 	for _, err := range errs {
@@ -275,35 +277,44 @@ func (p *Phone) startMedia(b *Boot, cfg *config.Config, addr netip.Addr) error {
 	}
 	ec := settings.EngineConfig(addr)
 	ec.Clock = p.cfg.Clock
-	ec.Logger = p.log.With("component", "media")
 	ec.Pacer = p.cfg.Pacer
 	if p.cfg.MediaPorts != 0 {
 		ec.PortBase = p.cfg.MediaPorts
-	}
-	engine, err := media.NewEngine(ec)
-	if err != nil {
-		return fmt.Errorf("device: media engine: %w", err)
 	}
 	codecs, skipped := settings.OfferCodecs(p.cfg.Codecs)
 	for _, err := range skipped {
 		p.log.Info("codec not offered", "err", err)
 	}
-	pm := &phoneMedia{engine: engine, settings: settings, codecs: codecs, registry: p.cfg.Codecs}
+	pm := &phoneMedia{settings: settings, codecs: codecs, registry: p.cfg.Codecs}
+	ec.Logger = p.log // the engine names itself: component=media
+	newEngine := func() (*media.Engine, error) { return media.NewEngine(ec) }
+	if p.cfg.Pacer != nil {
+		if err := ec.Check(); err != nil {
+			return fmt.Errorf("device: media engine: %w", err)
+		}
+		pm.make = newEngine
+		if err := b.do(func(s *state) { s.media = pm }); err != nil {
+			return err
+		}
+		if err := b.AtEnd(pm.close); err != nil {
+			return err
+		}
+		return p.startPaging(b, pm)
+	}
+	engine, err := newEngine()
+	if err != nil {
+		return fmt.Errorf("device: media engine: %w", err)
+	}
+	pm.engine = engine
 	if err := b.do(func(s *state) { s.media = pm }); err != nil {
 		engine.Close()
 		return err
 	}
-	if p.cfg.Pacer != nil {
-		// The shared pacer's owner runs it: the engine only has to close
-		// with the cycle.
-		if err := b.AtEnd(func() { engine.Close() }); err != nil {
-			return err
-		}
-	} else if err := b.Go("media", func(ctx context.Context) {
+	if err := b.Go("media", func(ctx context.Context) {
 		if err := engine.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 			p.log.Warn("media engine stopped", "err", err)
 		}
-		engine.Close()
+		pm.close()
 	}); err != nil {
 		return err
 	}

@@ -146,8 +146,15 @@ type Engine struct {
 
 type closer interface{ Close() error }
 
-// NewEngine checks cfg and makes an engine. It opens no socket yet.
-func NewEngine(cfg Config) (*Engine, error) {
+// Check reports what NewEngine would refuse in cfg, without making an
+// engine (a phone that makes its engine on first use checks at once).
+func (cfg Config) Check() error {
+	_, _, err := cfg.normalize()
+	return err
+}
+
+// normalize fills cfg's defaults and checks it; tos is the DS byte to set.
+func (cfg Config) normalize() (_ Config, tos int, _ error) {
 	if cfg.PortBase == 0 {
 		cfg.PortBase = DefaultPortBase
 	}
@@ -156,27 +163,36 @@ func NewEngine(cfg Config) (*Engine, error) {
 	}
 	if cfg.PortBase != PortAny {
 		if cfg.PortBase < 1024 || cfg.PortBase > 65534 || cfg.PortCount < 2 {
-			return nil, fmt.Errorf("%w: port range %d+%d", ErrBadConfig, cfg.PortBase, cfg.PortCount)
+			return cfg, 0, fmt.Errorf("%w: port range %d+%d", ErrBadConfig, cfg.PortBase, cfg.PortCount)
 		}
 		cfg.PortBase += cfg.PortBase % 2 // RTP ports are even
 	}
-	tos := cfg.TOS
+	tos = cfg.TOS
 	switch {
 	case tos == 0:
 		tos = DefaultTOS
 	case tos == NoTOS:
 		tos = 0
 	case tos < 0 || tos > 255:
-		return nil, fmt.Errorf("%w: DS byte %d", ErrBadConfig, cfg.TOS)
+		return cfg, 0, fmt.Errorf("%w: DS byte %d", ErrBadConfig, cfg.TOS)
 	}
 	if cfg.DTMFLevel != 0 && (cfg.DTMFLevel < minDTMFLevel || cfg.DTMFLevel > maxDTMFLevel) {
-		return nil, fmt.Errorf("%w: DTMF level %d (1-32)", ErrBadConfig, cfg.DTMFLevel)
+		return cfg, 0, fmt.Errorf("%w: DTMF level %d (1-32)", ErrBadConfig, cfg.DTMFLevel)
 	}
 	if !cfg.Addr.IsValid() {
 		cfg.Addr = netip.IPv4Unspecified()
 	}
 	if cfg.ReportInterval <= 0 {
 		cfg.ReportInterval = defaultReportInterval
+	}
+	return cfg, tos, nil
+}
+
+// NewEngine checks cfg and makes an engine. It opens no socket yet.
+func NewEngine(cfg Config) (*Engine, error) {
+	cfg, tos, err := cfg.normalize()
+	if err != nil {
+		return nil, err
 	}
 	log := cfg.Logger
 	if log == nil {

@@ -151,3 +151,31 @@ func TestParseXRMode(t *testing.T) {
 		t.Errorf("bad mode: %v", err)
 	}
 }
+
+// Check refuses what NewEngine refuses, without making an engine.
+func TestEngineConfigCheck(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		cfg  Config
+		ok   bool
+	}{
+		{"defaults", Config{}, true},
+		{"any port", Config{PortBase: PortAny}, true},
+		{"port range below 1024", Config{PortBase: 80}, false},
+		{"a single port", Config{PortBase: 6000, PortCount: 1}, false},
+		{"DS byte", Config{TOS: 300}, false},
+		{"DTMF level", Config{DTMFLevel: 40}, false},
+	} {
+		err := tt.cfg.Check()
+		e, nerr := NewEngine(tt.cfg)
+		if nerr == nil {
+			e.Close()
+		}
+		if (err == nil) != tt.ok || (nerr == nil) != tt.ok {
+			t.Errorf("%s: Check %v, NewEngine %v, want ok=%v", tt.name, err, nerr, tt.ok)
+		}
+		if !tt.ok && !errors.Is(err, ErrBadConfig) {
+			t.Errorf("%s: %v is not ErrBadConfig", tt.name, err)
+		}
+	}
+}
