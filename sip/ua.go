@@ -140,32 +140,35 @@ func New(cfg Config) (*UA, error) {
 	u.queue = eventQueue{out: u.events, done: u.done, spawn: u.spawn}
 	u.runCtx, u.stop = context.WithCancel(context.Background())
 
-	clientTLS := &tls.Config{
-		// Verification is done in verifyServer against the configured host
-		// name: sipgo dials resolved addresses, so the name it would check is
-		// the IP.
-		InsecureSkipVerify: true,
-		VerifyConnection:   u.verifyServer,
-	}
 	minV, maxV, err := tlsVersions(c.TLS.Method, c.TLS.Disable)
 	if err != nil {
 		return nil, err
 	}
-	clientTLS.MinVersion, clientTLS.MaxVersion = minV, maxV
-	clientTLS.Certificates = c.TLS.Certificates
+	uaOpts := []sipgo.UserAgentOption{sipgo.WithUserAgent(c.UserAgent), sipgo.WithUserAgentHostname(c.Domain)}
+	if c.Transport == TLS {
+		// Only a TLS phone dials TLS: every target carries the configured
+		// transport (a UDP phone of a fleet keeps no client TLS config).
+		uaOpts = append(uaOpts, sipgo.WithUserAgenTLSConfig(&tls.Config{
+			// Verification is done in verifyServer against the configured
+			// host name: sipgo dials resolved addresses, so the name it
+			// would check is the IP.
+			InsecureSkipVerify: true,
+			VerifyConnection:   u.verifyServer,
+			MinVersion:         minV,
+			MaxVersion:         maxV,
+			Certificates:       c.TLS.Certificates,
+		}))
+	}
 
 	sl := slog.New(stackHandler{u.log.With("layer", "sipgo").Handler()})
-	u.sua, err = sipgo.NewUA(
-		sipgo.WithUserAgent(c.UserAgent),
-		sipgo.WithUserAgentHostname(c.Domain),
-		sipgo.WithUserAgenTLSConfig(clientTLS),
+	u.sua, err = sipgo.NewUA(append(uaOpts,
 		sipgo.WithUserAgentTransportLayerOptions(sipgosip.WithTransportLayerLogger(sl),
 			sipgosip.WithTransportLayerReadFilter(u.readFilter)),
 		sipgo.WithUserAgentTransactionLayerOptions(
 			sipgosip.WithTransactionLayerLogger(sl),
 			sipgosip.WithTransactionLayerUnhandledResponseHandler(u.onStrayResponse),
 		),
-	)
+	)...)
 	if err != nil {
 		return nil, fmt.Errorf("sip: user agent: %w", err)
 	}
