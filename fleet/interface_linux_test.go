@@ -26,14 +26,17 @@ func TestPhonesOnRealInterfacesWithDnsmasq(t *testing.T) {
 	var b [3]byte
 	rand.Read(b[:])
 	tag := hex.EncodeToString(b[:])
+	// The phones' addresses are on ports in the host's namespace: a net of their
+	// own, so that two copies of the test on one host do not meet.
+	prefix := fmt.Sprintf("10.%d", 100+int(b[2])%100)
 	var lines []string
 	for i := 1; i <= 2; i++ {
 		mac := fmt.Sprintf("00:90:8f:%s:%s:%02x", tag[0:2], tag[2:4], i)
-		testpeer.Veth(t, labNS, fmt.Sprintf("lab%d", i), fmt.Sprintf("10.77.%d.1/24", i), nil,
-			fmt.Sprintf("h%s%d", tag, i), fmt.Sprintf("10.77.%d.2/24", i), mac)
+		testpeer.Veth(t, labNS, fmt.Sprintf("lab%d", i), fmt.Sprintf("%s.%d.1/24", prefix, i), nil,
+			fmt.Sprintf("h%s%d", tag, i), fmt.Sprintf("%s.%d.2/24", prefix, i), mac)
 		lines = append(lines, fmt.Sprintf("interface=lab%d", i),
-			fmt.Sprintf("dhcp-range=10.77.%d.10,10.77.%d.20,255.255.255.0,1h", i, i),
-			fmt.Sprintf("dhcp-host=%s,10.77.%d.2", mac, i))
+			fmt.Sprintf("dhcp-range=%s.%d.10,%s.%d.20,255.255.255.0,1h", prefix, i, prefix, i),
+			fmt.Sprintf("dhcp-host=%s,%s.%d.2", mac, prefix, i))
 	}
 	dm := testpeer.StartDnsmasq(t, labNS, "lab1", lines...)
 
@@ -71,7 +74,7 @@ scenario:
 	}
 	for i, p := range phones {
 		s := p.Device.Snapshot()
-		want := fmt.Sprintf("10.77.%d.2", i+1)
+		want := fmt.Sprintf("%s.%d.2", prefix, i+1)
 		if s.Network.Address.Addr().String() != want || s.Network.Interface != fmt.Sprintf("h%s%d", tag, i+1) {
 			t.Errorf("%s: network %+v", p.Spec.ID, s.Network)
 		}
