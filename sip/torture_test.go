@@ -133,15 +133,21 @@ func (w *wire) alive(via string) {
 	}
 }
 
-func TestTortureMessages(t *testing.T) {
-	p := startUA(t, directUA(t, "user", "127.0.0.1:9"))
+// newWire opens a loopback socket that talks raw SIP to p; via is its
+// address, for the Via of the requests sent on it.
+func newWire(t *testing.T, p *phone) (w *wire, via string) {
+	t.Helper()
 	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
-	via := conn.LocalAddr().String()
-	w := &wire{t: t, conn: conn, ua: net.UDPAddrFromAddrPort(p.LocalAddr())}
+	t.Cleanup(func() { conn.Close() })
+	return &wire{t: t, conn: conn, ua: net.UDPAddrFromAddrPort(p.LocalAddr())}, conn.LocalAddr().String()
+}
+
+func TestTortureMessages(t *testing.T) {
+	p := startUA(t, directUA(t, "user", "127.0.0.1:9"))
+	w, via := newWire(t, p)
 	ua := p.LocalAddr().String()
 
 	want := map[string]int{ // the answer the RFC asks for, where it names one
@@ -213,13 +219,7 @@ func TestTortureMessages(t *testing.T) {
 // phone goes on answering.
 func TestBrokenDatagrams(t *testing.T) {
 	p := startUA(t, directUA(t, "user", "127.0.0.1:9"))
-	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	via := conn.LocalAddr().String()
-	w := &wire{t: t, conn: conn, ua: net.UDPAddrFromAddrPort(p.LocalAddr())}
+	w, via := newWire(t, p)
 	msg := torture(t, "testdata/torture/valid/esc01.sip", via, p.LocalAddr().String())
 	// Every truncation of a good INVITE.
 	for n := 1; n < len(msg); n += 7 {
@@ -256,13 +256,7 @@ func TestBrokenDatagrams(t *testing.T) {
 // answered, and so is an INVITE whose offer is past the buffer's end.
 func TestDatagramsLargerThanTheReadBuffer(t *testing.T) {
 	p := startUA(t, directUA(t, "user", "127.0.0.1:9"))
-	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	via := conn.LocalAddr().String()
-	w := &wire{t: t, conn: conn, ua: net.UDPAddrFromAddrPort(p.LocalAddr())}
+	w, via := newWire(t, p)
 	body := strings.Repeat("0123456789abcdef", 1250)
 	w.send([]byte("OPTIONS sip:user@" + p.LocalAddr().String() + " SIP/2.0\r\nVia: SIP/2.0/UDP " + via + ";branch=z9hG4bKbig1" +
 		"\r\nTo: <sip:user@x>\r\nFrom: <sip:t@x>;tag=1\r\nCall-ID: big-options\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70" +
