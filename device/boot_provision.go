@@ -375,10 +375,16 @@ func (p *Phone) scheduleCheck(b *Boot, s *provisioning.Scheduler, last time.Time
 }
 
 // runCheck runs one check (Check Now, the schedule and a retry may meet: one
-// at a time) and, after a failure, arms its retry with back-off.
+// at a time).
 func (p *Phone) runCheck(ctx context.Context, b *Boot, rt *cycleRuntime) error {
 	rt.checkMu.Lock()
 	defer rt.checkMu.Unlock()
+	return p.checkLocked(ctx, b, rt)
+}
+
+// checkLocked runs a check with checkMu held and, after a failure, arms its
+// retry with back-off.
+func (p *Phone) checkLocked(ctx context.Context, b *Boot, rt *cycleRuntime) error {
 	rt.retryGen++ // a pending retry is this check
 	err := p.check(ctx, b, rt)
 	if err == nil {
@@ -398,13 +404,12 @@ func (p *Phone) retryCheck(b *Boot, rt *cycleRuntime) {
 	gen := rt.retryGen
 	b.Later(rt.backoff.wait(), func(ctx context.Context) {
 		rt.checkMu.Lock()
-		stale := rt.retryGen != gen
-		rt.checkMu.Unlock()
-		if stale {
+		defer rt.checkMu.Unlock()
+		if rt.retryGen != gen {
 			return // a check ran meanwhile and armed its own retry
 		}
 		b.Log("provisioning: trying again")
-		p.runCheck(ctx, b, rt)
+		p.checkLocked(ctx, b, rt)
 	})
 }
 

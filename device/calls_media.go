@@ -67,7 +67,7 @@ func (pm *phoneMedia) get() (*media.Engine, error) {
 	case pm.engine == nil && pm.make != nil:
 		e, err := pm.make()
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("device: media engine: %w", err)
 		}
 		pm.engine = e
 	}
@@ -122,7 +122,7 @@ func (p *Phone) newMedia(s *state, r *callRec) (callMedia, error) {
 	}
 	engine, err := pm.get()
 	if err != nil {
-		return nil, fmt.Errorf("device: media engine: %w", err)
+		return nil, err
 	}
 	sess, err := engine.NewSession(cfg)
 	if err != nil {

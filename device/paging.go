@@ -63,7 +63,7 @@ func (p *Phone) startPaging(b *Boot, pm *phoneMedia) error {
 		}
 		engine, err := pm.get()
 		if err != nil {
-			return fmt.Errorf("device: media engine: %w", err)
+			return err
 		}
 		l, err := engine.ListenPage(media.PageListenerConfig{Group: g.Group, Interface: p.cfg.MulticastIf,
 			Codecs: pm.registry.Codecs(), EndTimeout: pg.EndTimeout, Sink: rx.gate, AudioRate: AudioRate})
@@ -210,7 +210,7 @@ func (p *Phone) Page(ctx context.Context, n int) error {
 		iface := p.cfg.MulticastIf
 		engine, err := s.media.get()
 		if err != nil {
-			return fmt.Errorf("device: media engine: %w", err)
+			return err
 		}
 		pager, err := engine.NewPager(media.PagerConfig{Group: group.Group, Interface: iface, Codec: c,
 			Source: src, AudioRate: AudioRate})

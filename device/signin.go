@@ -285,37 +285,37 @@ func (p *Phone) startMedia(b *Boot, cfg *config.Config, addr netip.Addr) error {
 	for _, err := range skipped {
 		p.log.Info("codec not offered", "err", err)
 	}
-	pm := &phoneMedia{settings: settings, codecs: codecs, registry: p.cfg.Codecs}
 	ec.Logger = p.log // the engine names itself: component=media
-	newEngine := func() (*media.Engine, error) { return media.NewEngine(ec) }
+	pm := &phoneMedia{settings: settings, codecs: codecs, registry: p.cfg.Codecs}
 	if p.cfg.Pacer != nil {
 		if err := ec.Check(); err != nil {
 			return fmt.Errorf("device: media engine: %w", err)
 		}
-		pm.make = newEngine
-		if err := b.do(func(s *state) { s.media = pm }); err != nil {
-			return err
+		pm.make = func() (*media.Engine, error) { return media.NewEngine(ec) }
+	} else {
+		engine, err := media.NewEngine(ec)
+		if err != nil {
+			return fmt.Errorf("device: media engine: %w", err)
 		}
-		if err := b.AtEnd(pm.close); err != nil {
-			return err
-		}
-		return p.startPaging(b, pm)
+		pm.engine = engine
 	}
-	engine, err := newEngine()
-	if err != nil {
-		return fmt.Errorf("device: media engine: %w", err)
-	}
-	pm.engine = engine
 	if err := b.do(func(s *state) { s.media = pm }); err != nil {
-		engine.Close()
+		pm.close()
 		return err
 	}
-	if err := b.Go("media", func(ctx context.Context) {
-		if err := engine.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
-			p.log.Warn("media engine stopped", "err", err)
-		}
+	var err error
+	if pm.make != nil {
+		err = b.AtEnd(pm.close)
+	} else {
+		err = b.Go("media", func(ctx context.Context) {
+			if err := pm.engine.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				p.log.Warn("media engine stopped", "err", err)
+			}
+			pm.close()
+		})
+	}
+	if err != nil {
 		pm.close()
-	}); err != nil {
 		return err
 	}
 	return p.startPaging(b, pm)
