@@ -46,7 +46,7 @@
 // connection; [SetReadBufferSize] sets it, once, from the composition root
 // before any UA is created. A UDP phone's datagrams do not pass through it:
 // each is read into a buffer of its own size (internal/datagram), so the
-// buffer can be small and an idle phone holds almost nothing for reading. [SetMaxUDPMessage] lifts
-// sipgo's 1300-byte limit on UDP messages and [SetStackLogger] routes
-// sipgo's own process-wide log.
+// buffer can be small and an idle phone holds almost nothing for reading.
+// [SetMaxUDPMessage] lifts sipgo's 1300-byte limit on UDP messages and
+// [SetStackLogger] routes sipgo's own process-wide log.
 package sip
