@@ -18,6 +18,7 @@ import (
 	"github.com/hdphone/hdphone/device"
 	"github.com/hdphone/hdphone/device/flash"
 	"github.com/hdphone/hdphone/device/model"
+	"github.com/hdphone/hdphone/internal/logtest"
 	"github.com/hdphone/hdphone/lab"
 	"github.com/hdphone/hdphone/media"
 	"github.com/hdphone/hdphone/provisioning/firmware"
@@ -229,7 +230,7 @@ func bootLogger(t testing.TB) *slog.Logger {
 	if os.Getenv("HDPHONE_TEST_LOG") == "" {
 		return nil
 	}
-	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return logtest.New(t, slog.LevelDebug)
 }
 
 // ntpResponder is a minimal SNTP server (RFC 4330) for the in-process

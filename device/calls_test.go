@@ -16,6 +16,7 @@ import (
 	"github.com/hdphone/hdphone/device"
 	"github.com/hdphone/hdphone/device/flash"
 	"github.com/hdphone/hdphone/device/model"
+	"github.com/hdphone/hdphone/internal/logtest"
 	"github.com/hdphone/hdphone/lab/sipproxy"
 	"github.com/hdphone/hdphone/media"
 	"github.com/hdphone/hdphone/media/audio"
@@ -214,7 +215,7 @@ func testLogger(t *testing.T) *slog.Logger {
 	if !testing.Verbose() {
 		return nil
 	}
-	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return logtest.New(t, slog.LevelDebug)
 }
 
 // randomLoopback returns an address of 127/8 unlikely to be used by another

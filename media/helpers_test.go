@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hdphone/hdphone/internal/logtest"
 	"github.com/hdphone/hdphone/media/audio"
 	"github.com/hdphone/hdphone/media/codec"
 	"github.com/hdphone/hdphone/media/mediatest"
@@ -27,7 +28,7 @@ func startEngine(t testing.TB, cfg Config) *Engine {
 		cfg.PortBase = PortAny
 	}
 	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+		cfg.Logger = logtest.New(t, slog.LevelWarn)
 	}
 	e, err := NewEngine(cfg)
 	if err != nil {

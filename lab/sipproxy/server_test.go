@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hdphone/hdphone/internal/logtest"
 	"github.com/hdphone/hdphone/internal/testpeer"
 	"github.com/hdphone/hdphone/lab/sipproxy"
 	"github.com/hdphone/hdphone/sip"
@@ -22,7 +23,7 @@ func TestMain(m *testing.M) {
 func start(t *testing.T, cfg sipproxy.Config) *sipproxy.Server {
 	t.Helper()
 	if os.Getenv("SIP_DEBUG") != "" {
-		cfg.Logger = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
+		cfg.Logger = logtest.New(t, slog.LevelDebug)
 	}
 	if cfg.Users == nil {
 		cfg.Users = sipproxy.Numbered(1001, 1010, "pass")

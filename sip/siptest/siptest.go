@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hdphone/hdphone/internal/logtest"
 	"github.com/hdphone/hdphone/sip"
 )
 
@@ -96,7 +97,8 @@ func (e *Events) Drain(d time.Duration) []sip.Event {
 	}
 }
 
-// Logger sends a component's log to the test output at level.
+// Logger sends a component's log to the test output at level, until the
+// test ends (see internal/logtest).
 func Logger(t testing.TB, level slog.Level) *slog.Logger {
-	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: level}))
+	return logtest.New(t, level)
 }
