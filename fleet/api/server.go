@@ -403,13 +403,15 @@ func (s *Server) sse(w http.ResponseWriter, r *http.Request, phone string) {
 // websocket sends the phone's events as JSON text messages over a
 // WebSocket until either side closes.
 func (s *Server) websocket(w http.ResponseWriter, r *http.Request, e *entry) {
+	// Subscribe before the upgrade: once the client sees the handshake's
+	// answer it may act, and the events of that action must reach it.
+	sub, stop := s.subscribe(e.ID)
+	defer stop()
 	conn, _, _, err := ws.UpgradeHTTP(r, w)
 	if err != nil {
 		return // UpgradeHTTP answered the client
 	}
 	defer conn.Close()
-	sub, stop := s.subscribe(e.ID)
-	defer stop()
 	gone := make(chan struct{})
 	go func() {
 		// Read (and drop) what the client sends, to see it go away.
