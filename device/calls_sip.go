@@ -21,9 +21,8 @@ import (
 type sipLine struct {
 	index int
 	ua    *sip.UA
-	// stop ends the agent's Run and event pump (a line restart); done is
-	// closed once Run has returned and the agent's socket is free.
-	stop context.CancelFunc
+	// done is closed once the agent's Run has returned (Close ends it, for
+	// a line restart) and its socket is free.
 	done chan struct{}
 	// bySIP maps the agent's calls to the phone's; orphans keeps events for
 	// an outgoing call whose Invite has not returned yet.
@@ -46,20 +45,11 @@ type sipLeg struct {
 	refer *sip.Refer
 }
 
-// pumpSIP forwards the agent's events to the owner goroutine (posting on
-// the cycle's ctx) until the line stops (lineCtx) or the cycle ends.
-func (p *Phone) pumpSIP(ctx, lineCtx context.Context, l *sipLine) {
-	for {
-		select {
-		case <-lineCtx.Done():
-			return
-		case ev, ok := <-l.ua.Events():
-			if !ok {
-				return
-			}
-			p.post(ctx, func(s *state) { p.onSIP(s, l, ev) })
-		}
-	}
+// onSIPEvent hands an agent's event to the owner goroutine (posting on the
+// cycle's ctx). The agent calls it in order from a goroutine of its own
+// (sip.Config.OnEvent); onSIP drops the events of a line being replaced.
+func (p *Phone) onSIPEvent(ctx context.Context, l *sipLine, ev sip.Event) {
+	p.post(ctx, func(s *state) { p.onSIP(s, l, ev) })
 }
 
 func (p *Phone) onSIP(s *state, l *sipLine, ev sip.Event) {

@@ -69,6 +69,10 @@ type subscriber struct {
 	// (Wait): a full buffer already holds its wake-up, so a dropped event
 	// is no loss and is not counted.
 	wake bool
+	// check, for a watcher (When) instead of a channel, runs after every
+	// event under the hub's lock (it must not block); once it reports true
+	// the watcher is gone.
+	check func() bool
 }
 
 func (h *hub) subscribe(buf int) (<-chan Event, func()) {
@@ -82,6 +86,12 @@ func (h *hub) subscribe(buf int) (<-chan Event, func()) {
 // every change, and no more than it can hold.
 func (h *hub) subscribeWake() (<-chan Event, func()) {
 	return h.add(subscriber{ch: make(chan Event, 1), wake: true})
+}
+
+// watch runs check after every event until it reports true or stop.
+func (h *hub) watch(check func() bool) (stop func()) {
+	_, stop = h.add(subscriber{check: check})
+	return stop
 }
 
 func (h *hub) add(sub subscriber) (<-chan Event, func()) {
@@ -99,7 +109,9 @@ func (h *hub) add(sub subscriber) (<-chan Event, func()) {
 			h.mu.Lock()
 			delete(h.subs, id)
 			h.mu.Unlock()
-			close(sub.ch)
+			if sub.ch != nil {
+				close(sub.ch)
+			}
 		})
 	}
 }
@@ -107,7 +119,13 @@ func (h *hub) add(sub subscriber) (<-chan Event, func()) {
 func (h *hub) publish(e Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for _, sub := range h.subs {
+	for id, sub := range h.subs {
+		if sub.check != nil {
+			if sub.check() {
+				delete(h.subs, id)
+			}
+			continue
+		}
 		select {
 		case sub.ch <- e:
 		default:

@@ -494,6 +494,33 @@ func (p *Phone) Wait(ctx context.Context, cond func(State) bool) (State, error) 
 	}
 }
 
+// When calls f once, on a goroutine of its own, with the first state for
+// which cond holds: the current one, or one after an event, as Wait checks.
+// Unlike Wait, nothing waits meanwhile (a fleet watches thousands of phones
+// boot). stop gives up the watch; it reports whether it came before f was
+// called (false: f has been or is being called).
+func (p *Phone) When(cond func(State) bool, f func(State)) (stop func() bool) {
+	var fired atomic.Bool
+	try := func() bool {
+		s := p.Snapshot()
+		if !cond(s) {
+			return false
+		}
+		if fired.CompareAndSwap(false, true) {
+			go f(s)
+		}
+		return true
+	}
+	unwatch := p.hub.watch(try)
+	if try() { // after watching: no change between the two goes unseen
+		unwatch()
+	}
+	return func() bool {
+		unwatch()
+		return fired.CompareAndSwap(false, true)
+	}
+}
+
 // ErrWrongModel is returned when a configuration file names another model in
 // system/type.
 var ErrWrongModel = errors.New("device: configuration is for another model")

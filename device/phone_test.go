@@ -187,3 +187,59 @@ func TestPowerOffWhileStageBlocks(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// When calls back once, with the state that met the condition; a watch
+// given up in time never calls.
+func TestWhenCallsBackOnce(t *testing.T) {
+	release := make(chan struct{})
+	hold := func(ctx context.Context, b *device.Boot) error {
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return nil
+	}
+	p, ctx := newPhone(t, nil, map[device.Stage]device.StageFunc{device.StageFirmware: hold})
+	idle := func(s device.State) bool { return s.Stage == device.StageIdle }
+	got := make(chan device.State, 2)
+	p.When(idle, func(s device.State) { got <- s })
+	never := make(chan device.State, 1)
+	stop := p.When(func(s device.State) bool { return s.Stage == device.StageRecovery }, func(s device.State) { never <- s })
+	p.PowerOn(ctx)
+	waitStage(t, ctx, p, device.StageFirmware, 1)
+	select {
+	case s := <-got:
+		t.Fatalf("called back in %s", s.Stage)
+	default:
+	}
+	close(release)
+	select {
+	case s := <-got:
+		if s.Stage != device.StageIdle || s.BootCount != 1 {
+			t.Errorf("called back with stage %s boot %d", s.Stage, s.BootCount)
+		}
+	case <-ctx.Done():
+		t.Fatal("no call back at idle")
+	}
+	if !stop() {
+		t.Error("stop of a watch that never fired reports it fired")
+	}
+	// Already true: called back at once, and stop reports it too late.
+	now := make(chan device.State, 1)
+	late := p.When(idle, func(s device.State) { now <- s })
+	if s := <-now; s.Stage != device.StageIdle {
+		t.Errorf("immediate call back with %s", s.Stage)
+	}
+	if late() {
+		t.Error("stop after the call back reports it came first")
+	}
+	p.Reboot(ctx, "test")
+	waitStage(t, ctx, p, device.StageIdle, 2)
+	select {
+	case s := <-got:
+		t.Errorf("second call back (boot %d)", s.BootCount)
+	case s := <-never:
+		t.Errorf("a stopped watch called back (%s)", s.Stage)
+	default:
+	}
+}

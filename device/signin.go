@@ -84,12 +84,13 @@ func (p *Phone) startLine(b *Boot) (<-chan struct{}, error) {
 	sc.DHCPServers = snap.Network.SIPServers
 	sc.Clock = p.cfg.Clock
 	sc.Logger = p.log.With("component", "sip")
+	var l *sipLine
+	sc.OnEvent = func(ev sip.Event) { p.onSIPEvent(b.Context(), l, ev) }
 	ua, err := sip.New(sc)
 	if err != nil {
 		return nil, fmt.Errorf("device: SIP user agent: %w", err)
 	}
-	lctx, stop := context.WithCancel(b.Context())
-	l := &sipLine{index: 0, ua: ua, stop: stop, done: make(chan struct{}), bySIP: map[*sip.Call]*callRec{},
+	l = &sipLine{index: 0, ua: ua, done: make(chan struct{}), bySIP: map[*sip.Call]*callRec{},
 		orphans: map[*sip.Call][]sip.Event{}, blf: map[*sip.Subscription]int{}}
 	outcome := make(chan struct{})
 	if err := b.do(func(s *state) {
@@ -104,19 +105,17 @@ func (p *Phone) startLine(b *Boot) (<-chan struct{}, error) {
 		p.syncLineFeatures(s)
 		s.signInDone = outcome
 	}); err != nil {
-		stop()
 		ua.Close()
 		return nil, err
 	}
 	b.Go("sip", func(context.Context) {
 		defer close(l.done)
-		if err := ua.Run(lctx); err != nil && !errors.Is(err, context.Canceled) {
+		if err := ua.Run(b.Context()); err != nil && !errors.Is(err, context.Canceled) {
 			p.log.Warn("SIP user agent stopped", "err", err)
 		}
 	})
-	b.Go("sip-events", func(ctx context.Context) { p.pumpSIP(ctx, lctx, l) })
 	// Register waits for the agent's Run to have started.
-	if err := ua.Register(lctx); err != nil {
+	if err := ua.Register(b.Context()); err != nil {
 		return nil, fmt.Errorf("device: register: %w", err)
 	}
 	return outcome, nil
@@ -172,7 +171,7 @@ func (p *Phone) restartLineIfIdle(s *state) {
 			uctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 			old.ua.Unregister(uctx)
 			cancel()
-			old.stop()
+			old.ua.Close()
 			select { // the new agent binds the same address and port
 			case <-old.done:
 			case <-ctx.Done():

@@ -103,6 +103,14 @@ scenario:
 	var pacing media.PacingStats
 	var fl *fleet.Fleet
 	fl, err = fleet.New(f, fleet.Options{Progress: func(pr fleet.Progress) {
+		if pr.Result != nil && pr.Step == fleet.BootStep && pr.Done == pr.Total/4 {
+			if path := os.Getenv("HDPHONE_BENCH_GOROUTINES_PEAK"); path != "" {
+				if f, err := os.Create(path); err == nil {
+					pprof.Lookup("goroutine").WriteTo(f, 1)
+					f.Close()
+				}
+			}
+		}
 		if pr.Result == nil || pr.Done != pr.Total {
 			return
 		}
@@ -116,6 +124,13 @@ scenario:
 				// Where an idle fleet's heap goes: go tool pprof -sample_index=inuse_space.
 				if f, err := os.Create(path); err == nil {
 					pprof.WriteHeapProfile(f)
+					f.Close()
+				}
+			}
+			if path := os.Getenv("HDPHONE_BENCH_GOROUTINES"); path != "" {
+				// What each idle phone keeps running, grouped by stack.
+				if f, err := os.Create(path); err == nil {
+					pprof.Lookup("goroutine").WriteTo(f, 1)
 					f.Close()
 				}
 			}

@@ -347,69 +347,164 @@ func (fl *Fleet) makeDevice(p *Phone) error {
 }
 
 // boot powers the phones on as the storm says and waits for each to reach
-// the idle screen.
+// the idle screen. A few goroutines power phones on, and one collects the
+// outcomes (the phones' own watches and the time-outs): a storm of
+// thousands holds no goroutine per phone while they boot.
 func (fl *Fleet) boot(ctx context.Context) {
 	b := fl.file.Boot
 	total := len(fl.phones)
-	results := make(chan *Result, total)
 	start := time.Now()
+	bc := &bootCollector{
+		started: make(chan *booting, total),
+		idle:    make(chan bootedPhone, total),
+	}
+	queue := make(chan *Phone)
 	var wg sync.WaitGroup
-	for i, p := range fl.phones {
-		var delay time.Duration
-		if b.Storm == StormSpread && total > 1 {
-			delay = time.Duration(int64(b.Spread) * int64(i) / int64(total))
-		}
+	for range min(total, bootWorkers) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results <- fl.bootOne(ctx, p, start.Add(delay))
+			for p := range queue {
+				bc.started <- fl.powerOn(ctx, p, bc.idle)
+			}
 		}()
 	}
-	go func() { wg.Wait(); close(results) }()
+	go func() {
+		defer close(queue)
+		for i, p := range fl.phones {
+			if b.Storm == StormSpread && total > 1 {
+				sleepUntil(ctx, start.Add(time.Duration(int64(b.Spread)*int64(i)/int64(total))))
+			}
+			if ctx.Err() != nil {
+				// The fleet stops: the phones not powered on fail.
+				bc.started <- &booting{p: p, began: time.Now(), err: ctx.Err()}
+				continue
+			}
+			queue <- p
+		}
+	}()
 	done := 0
-	for r := range results {
+	bc.collect(ctx, fl, total, func(r *Result) {
 		done++
 		fl.record(-1, BootStep, r, done, total)
-	}
+	})
+	wg.Wait()
 	fl.mu.Lock()
 	fl.report.BootWallMillis = time.Since(start).Milliseconds()
 	fl.mu.Unlock()
 }
 
+// bootWorkers is how many phones are powered on at a time (each power-on
+// is a short hand-off to the phone's owner goroutine; the boot itself goes
+// on without the worker).
+const bootWorkers = 16
+
 // BootStep is the name of the implicit first step: every phone powers on
 // and reaches the idle screen within boot.timeout.
 const BootStep = "boot"
 
-func (fl *Fleet) bootOne(ctx context.Context, p *Phone, at time.Time) *Result {
-	r := &Result{Phone: p.Spec.ID, Step: BootStep}
-	if d := time.Until(at); d > 0 {
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return r.fail(0, ctx.Err())
-		}
-	}
-	began := time.Now()
+// booting is a phone powered on (or that failed to) whose boot outcome is
+// awaited.
+type booting struct {
+	p        *Phone
+	began    time.Time
+	deadline time.Time
+	err      error       // power-on failed
+	unwatch  func() bool // gives up the phone's watch for the idle screen
+	settled  bool        // the collector's: the outcome is reported
+}
+
+type bootedPhone struct {
+	b *booting
+	s device.State
+}
+
+// bootCollector gathers the outcomes of a storm's boots.
+type bootCollector struct {
+	started chan *booting
+	idle    chan bootedPhone
+}
+
+// powerOn powers p on and watches for its idle screen, which is reported on
+// idle.
+func (fl *Fleet) powerOn(ctx context.Context, p *Phone, idle chan<- bootedPhone) *booting {
+	bt := &booting{p: p, began: time.Now()}
+	bt.deadline = bt.began.Add(fl.file.Boot.Timeout)
 	if fl.opts.Progress != nil {
 		fl.opts.Progress(Progress{Index: -1, Phone: p.Spec.ID, Model: p.Spec.Model, Stage: device.StageOff})
 	}
-	if err := p.Device.PowerOn(ctx); err != nil {
-		return r.fail(time.Since(began), err)
+	if bt.err = p.Device.PowerOn(ctx); bt.err != nil {
+		return bt
 	}
-	wctx, cancel := context.WithTimeout(ctx, fl.file.Boot.Timeout)
-	defer cancel()
-	s, err := p.Device.Wait(wctx, func(s device.State) bool { return s.Stage == device.StageIdle })
-	took := time.Since(began)
-	if err != nil {
-		return r.fail(took, fmt.Errorf("not idle after %s: stage %s%s", fl.file.Boot.Timeout, s.Stage, noteText(s)))
+	bt.unwatch = p.Device.When(func(s device.State) bool { return s.Stage == device.StageIdle },
+		func(s device.State) { idle <- bootedPhone{bt, s} }) // never blocks: room for every phone
+	return bt
+}
+
+// collect reports each of total phones once: idle, failed to power on, or
+// not idle by its deadline (or by the end of ctx).
+func (bc *bootCollector) collect(ctx context.Context, fl *Fleet, total int, report func(*Result)) {
+	var waiting []*booting // by deadline: phones are powered on in order
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	reported := 0
+	fail := func(bt *booting, err error) {
+		bt.settled = true
+		reported++
+		report((&Result{Phone: bt.p.Spec.ID, Step: BootStep}).fail(time.Since(bt.began), err))
 	}
-	p.setBooted(took)
-	if fl.opts.Metrics != nil {
-		fl.opts.Metrics.bootTime.Observe(took.Seconds())
+	// expire gives up watching bt; if its idle screen came first, that
+	// outcome is on its way.
+	expire := func(bt *booting, err func() error) {
+		if !bt.settled && bt.unwatch() {
+			fail(bt, err())
+		}
 	}
-	return r.pass(took, fmt.Sprintf("idle on %s after %d power cycle(s)", s.Firmware, s.BootCount))
+	done := ctx.Done()
+	for reported < total {
+		if len(waiting) > 0 {
+			timer.Reset(time.Until(waiting[0].deadline))
+		}
+		select {
+		case bt := <-bc.started:
+			switch {
+			case bt.err != nil:
+				fail(bt, bt.err)
+			case ctx.Err() != nil:
+				expire(bt, ctx.Err)
+			default:
+				waiting = append(waiting, bt)
+			}
+		case ip := <-bc.idle:
+			took := time.Since(ip.b.began)
+			ip.b.p.setBooted(took)
+			if fl.opts.Metrics != nil {
+				fl.opts.Metrics.bootTime.Observe(took.Seconds())
+			}
+			ip.b.settled = true
+			reported++
+			report((&Result{Phone: ip.b.p.Spec.ID, Step: BootStep}).pass(took,
+				fmt.Sprintf("idle on %s after %d power cycle(s)", ip.s.Firmware, ip.s.BootCount)))
+		case now := <-timer.C:
+			for len(waiting) > 0 && !waiting[0].deadline.After(now) {
+				bt := waiting[0]
+				waiting = waiting[1:]
+				expire(bt, func() error {
+					s := bt.p.Device.Snapshot()
+					return fmt.Errorf("not idle after %s: stage %s%s", fl.file.Boot.Timeout, s.Stage, noteText(s))
+				})
+			}
+		case <-done:
+			done = nil
+			for _, bt := range waiting {
+				expire(bt, ctx.Err)
+			}
+			waiting = nil
+		}
+		for len(waiting) > 0 && waiting[0].settled {
+			waiting = waiting[1:]
+		}
+	}
 }
 
 func noteText(s device.State) string {
@@ -482,4 +577,18 @@ func (fl *Fleet) Lab() (sip, dhcp, provisioning string) {
 		return "", "", ""
 	}
 	return fl.lab.sip.Addr().String(), fl.lab.dhcp.Addr().String(), fl.lab.httpURL()
+}
+
+// sleepUntil waits until t or the end of ctx.
+func sleepUntil(ctx context.Context, t time.Time) {
+	d := time.Until(t)
+	if d <= 0 {
+		return
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-ctx.Done():
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -425,5 +426,68 @@ scenario:
 	}
 	if got := result(t, r, "restart", "desk-3").Detail; !strings.Contains(got, "boot 2") {
 		t.Errorf("restart: %s", got)
+	}
+}
+
+// A phone that does not reach the idle screen within boot.timeout fails its
+// boot with the stage it is stuck in; the fleet goes on and reports every
+// phone once.
+func TestBootTimeout(t *testing.T) {
+	silent, err := net.ListenPacket("udp4", "127.0.0.1:0") // a registrar that never answers
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	f := mustParse(t, fmt.Sprintf(`
+network:
+  registrar: %s
+  domain: silent.test
+boot:
+  timeout: 400ms
+phones:
+  - {group: desk, model: 450HD, count: 3}
+scenario:
+  - {name: after, sleep: 10ms}
+`, silent.LocalAddr()))
+	r := run(t, f, fleet.Options{})
+	for _, id := range []string{"desk-1", "desk-2", "desk-3"} {
+		got := result(t, r, fleet.BootStep, id)
+		if got.Status != fleet.StatusFailed || !strings.Contains(got.Error, "not idle after 400ms: stage") {
+			t.Errorf("%s: %+v", id, got)
+		}
+	}
+	if r.Summary.Failed != 3 || r.Summary.Passed != 0 {
+		t.Errorf("summary %s\n%s", r.Summary, dump(r))
+	}
+}
+
+// A fleet stopped while its phones boot still reports each phone's boot.
+func TestBootCancelled(t *testing.T) {
+	f := mustParse(t, `
+boot:
+  storm: spread
+  spread: 1h
+phones:
+  - {group: desk, model: 450HD, count: 3}
+scenario:
+  - wait: registered
+`)
+	fl, err := fleet.New(f, fleet.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	r, _ := fl.Run(ctx)
+	if r == nil {
+		t.Fatal("no report")
+	}
+	if got := result(t, r, fleet.BootStep, "desk-1"); got.Status != fleet.StatusPassed {
+		t.Errorf("desk-1, powered on at once: %+v", got)
+	}
+	for _, id := range []string{"desk-2", "desk-3"} {
+		if got := result(t, r, fleet.BootStep, id); got.Status != fleet.StatusFailed || !strings.Contains(got.Error, "deadline") {
+			t.Errorf("%s, never powered on: %+v", id, got)
+		}
 	}
 }

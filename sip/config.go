@@ -205,6 +205,11 @@ type Config struct {
 	Clock clock.Clock
 	// Logger receives the UA's log; nil discards it.
 	Logger *slog.Logger
+	// OnEvent, when set, receives the UA's events instead of the Events
+	// channel: in order, one call at a time, on a goroutine the UA owns
+	// only while events are pending (an idle UA in a fleet of thousands
+	// holds none). It may block, but must return once the UA closes.
+	OnEvent func(Event)
 }
 
 // Secret is a password that never prints.

@@ -186,11 +186,13 @@ func (SubscriptionEvent) sipEvent()  {}
 
 // eventQueue delivers events in order without ever blocking the UA: pushes
 // go to an unbounded queue, and a pump goroutine, alive only while the queue
-// is not empty, hands them to the channel.
+// is not empty, hands them to deliver (Config.OnEvent), or else to the
+// channel.
 type eventQueue struct {
-	out   chan Event
-	done  <-chan struct{}
-	spawn func(func()) bool
+	out     chan Event
+	deliver func(Event)
+	done    <-chan struct{}
+	spawn   func(func()) bool
 
 	mu      sync.Mutex // guards the following fields
 	q       []Event
@@ -219,6 +221,10 @@ func (e *eventQueue) pump() {
 		e.q[0] = nil
 		e.q = e.q[1:]
 		e.mu.Unlock()
+		if e.deliver != nil {
+			e.deliver(ev)
+			continue
+		}
 		select {
 		case e.out <- ev:
 		case <-e.done:

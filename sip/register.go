@@ -44,7 +44,10 @@ type registration struct {
 // as long, every change reported as RegistrationEvent. It returns the
 // result of the first attempt (a *ResponseError for a final failure);
 // registration goes on trying after a failure either way. Calling it while
-// registered registers again at once.
+// registered registers again at once. The first attempt runs on the
+// caller's goroutine (which waits for it anyway: a fleet booting thousands
+// of phones holds one goroutine less each); it ends with the UA, not with
+// ctx, which only bounds the wait for Run to start.
 func (u *UA) Register(ctx context.Context) error {
 	if err := u.waitRunning(ctx); err != nil {
 		return err
@@ -69,15 +72,10 @@ func (u *UA) Register(ctx context.Context) error {
 	}
 	u.reg = r
 	u.mu.Unlock()
-	if !u.spawn(func() { u.registerOnce(r) }) {
+	if !u.inline(func() { u.registerOnce(r) }) {
 		return ErrNotRunning
 	}
-	select {
-	case err := <-r.first:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return <-r.first
 }
 
 // NetworkChanged tells the UA its network changed (new address, link back):

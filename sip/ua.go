@@ -127,7 +127,6 @@ func New(cfg Config) (*UA, error) {
 		clk:     c.Clock,
 		res:     c.Resolver,
 		ip:      net.IP(c.LocalAddr.AsSlice()),
-		events:  make(chan Event),
 		done:    make(chan struct{}),
 		started: make(chan struct{}),
 		dialogs: map[string]dialogUser{},
@@ -137,7 +136,10 @@ func New(cfg Config) (*UA, error) {
 		u.res = &DNSResolver{}
 	}
 	u.regState = RegUnregistered
-	u.queue = eventQueue{out: u.events, done: u.done, spawn: u.spawn}
+	if c.OnEvent == nil {
+		u.events = make(chan Event)
+	}
+	u.queue = eventQueue{out: u.events, deliver: c.OnEvent, done: u.done, spawn: u.spawn}
 	u.runCtx, u.stop = context.WithCancel(context.Background())
 
 	minV, maxV, err := tlsVersions(c.TLS.Method, c.TLS.Disable)
@@ -269,7 +271,8 @@ func (u *UA) AOR() string { return u.aor.String() }
 func (u *UA) Transport() Transport { return u.cfg.Transport }
 
 // Events is the channel every Event arrives on, in order. It is closed when
-// Run returns. The UA never blocks on it: events queue until read.
+// Run returns. The UA never blocks on it: events queue until read. With
+// Config.OnEvent set there is no channel (nil): events go to OnEvent.
 func (u *UA) Events() <-chan Event { return u.events }
 
 // RegistrationState is the current registration state.
@@ -288,40 +291,65 @@ func (u *UA) Run(ctx context.Context) error {
 	if !u.running.CompareAndSwap(false, true) {
 		return errors.New("sip: Run called twice")
 	}
-	serve := func(f func() error) {
+	// The listener is served on Run's own goroutine (a fleet's idle phone
+	// holds as few as it can): ctx's end or Close closes it, which ends the
+	// serving, and Run shuts the UA down.
+	defer context.AfterFunc(ctx, u.halt)()
+	var serve func() error
+	switch {
+	case u.udpConn != nil:
+		serve = func() error { return u.srv.ServeUDP(u.udpConn) }
+		// Intents wait until the socket is in sipgo's pool, which ServeUDP
+		// does once it runs.
+		laddr := u.udpConn.LocalAddr().String()
 		u.wg.Add(1)
 		go func() {
 			defer u.wg.Done()
-			if err := f(); err != nil && u.runCtx.Err() == nil {
-				u.log.Warn("listener stopped", "err", err)
+			for i := 0; i < 2000 && u.runCtx.Err() == nil; i++ {
+				if c, err := u.sua.TransportLayer().GetConnection("udp", laddr); err == nil && c != nil {
+					break
+				}
+				time.Sleep(time.Millisecond)
 			}
+			u.setStarted()
 		}()
-	}
-	switch {
-	case u.udpConn != nil:
-		serve(func() error { return u.srv.ServeUDP(u.udpConn) })
-		// Intents wait until the socket is in sipgo's pool (ServeUDP adds it
-		// on its own goroutine).
-		laddr := u.udpConn.LocalAddr().String()
-		for i := 0; i < 2000 && ctx.Err() == nil; i++ {
-			if c, err := u.sua.TransportLayer().GetConnection("udp", laddr); err == nil && c != nil {
-				break
-			}
-			time.Sleep(time.Millisecond)
-		}
 	case u.tcpLn != nil:
-		serve(func() error { return u.srv.ServeTCP(u.tcpLn) })
+		serve = func() error { return u.srv.ServeTCP(u.tcpLn) }
+		u.setStarted()
 	case u.tlsLn != nil:
-		serve(func() error { return u.srv.ServeTLS(u.tlsLn) })
+		serve = func() error { return u.srv.ServeTLS(u.tlsLn) }
+		u.setStarted()
 	}
-	u.ready.Store(true)
-	close(u.started)
-	select {
-	case <-ctx.Done():
-	case <-u.runCtx.Done():
+	if err := serve(); err != nil && u.runCtx.Err() == nil {
+		u.log.Warn("listener stopped", "err", err)
 	}
+	<-u.runCtx.Done() // a listener that failed on its own leaves the UA up
 	u.shutdown()
 	return ctx.Err()
+}
+
+// halt makes a running UA's Run return: the end of its context, or Close.
+func (u *UA) halt() {
+	u.stop()
+	u.closeListeners()
+}
+
+func (u *UA) closeListeners() {
+	if u.udpConn != nil {
+		u.udpConn.Close()
+	}
+	if u.tcpLn != nil {
+		u.tcpLn.Close()
+	}
+	if u.tlsLn != nil {
+		u.tlsLn.Close()
+	}
+}
+
+// setStarted lets intents through (waitRunning).
+func (u *UA) setStarted() {
+	u.ready.Store(true)
+	close(u.started)
 }
 
 // Close stops a running UA (like cancelling Run's context) or releases the
@@ -331,7 +359,7 @@ func (u *UA) Close() error {
 		u.shutdown()
 		return nil
 	}
-	u.stop()
+	u.halt()
 	return nil
 }
 
@@ -360,22 +388,16 @@ func (u *UA) shutdown() {
 			s.drop()
 		}
 	}
-	if u.udpConn != nil {
-		u.udpConn.Close()
-	}
-	if u.tcpLn != nil {
-		u.tcpLn.Close()
-	}
-	if u.tlsLn != nil {
-		u.tlsLn.Close()
-	}
+	u.closeListeners()
 	u.sua.Close()
 	u.spawnMu.Lock()
 	u.closing = true
 	u.spawnMu.Unlock()
 	close(u.done)
 	u.wg.Wait()
-	close(u.events)
+	if u.events != nil {
+		close(u.events)
+	}
 }
 
 // waitRunning is live for intents that may come as the UA starts: Register,
@@ -425,6 +447,21 @@ func (u *UA) spawn(f func()) bool {
 		defer u.wg.Done()
 		f()
 	}()
+	return true
+}
+
+// inline runs f on the caller's goroutine, counted like spawn's goroutines
+// (shutdown waits for it); false (nothing run) once the UA is shutting down.
+func (u *UA) inline(f func()) bool {
+	u.spawnMu.Lock()
+	if u.closing {
+		u.spawnMu.Unlock()
+		return false
+	}
+	u.wg.Add(1)
+	u.spawnMu.Unlock()
+	defer u.wg.Done()
+	f()
 	return true
 }
 
