@@ -147,7 +147,7 @@ func (p *Phone) provisioner(b *Boot, cfg *config.Config) (*provisioning.Provisio
 		Running:    fw,
 		Fetcher:    fc,
 		LookupHost: p.cfg.Network.LookupHost,
-		Logger:     p.log.With("component", "control_center"),
+		Logger:     p.ccLog,
 	}
 	if p.cfg.Network.mode() != netNone {
 		pc.HTTP = fc
@@ -172,7 +172,7 @@ func (p *Phone) fetchClient(cfg *config.Config, fw string) (*fetch.Client, error
 		Timeout:     nc.FetchTimeout,
 		IdleTimeout: nc.FetchTimeout,
 		Clock:       p.cfg.Clock,
-		Logger:      p.log.With("component", "control_center"),
+		Logger:      p.ccLog,
 	}
 	if a := p.localAddr(); a.IsValid() {
 		base.LocalAddr = a.String()
@@ -353,7 +353,7 @@ func (p *Phone) startProvisioning(b *Boot, rt *cycleRuntime) {
 		Period: period,
 		Check:  func(ctx context.Context) error { return p.runCheck(ctx, b, rt) },
 		Clock:  p.cfg.Clock,
-		Logger: p.log.With("component", "control_center"),
+		Logger: p.ccLog,
 	}
 	if pc := p.phoneClock(); pc != nil {
 		s.Location = pc.Now().Location()

@@ -63,7 +63,7 @@ func (p *Phone) recoverFirmware(ctx context.Context, b *Boot) error {
 	}
 	defer fc.CloseIdleConnections()
 	pr, err := provisioning.New(provisioning.Config{Identity: p.identity(), Fetcher: fc,
-		Logger: p.log.With("component", "control_center")})
+		Logger: p.ccLog})
 	if err != nil {
 		return err
 	}

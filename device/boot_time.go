@@ -102,7 +102,7 @@ func (p *Phone) ntpClient() *timesync.Client {
 		Port:    p.cfg.Network.NTPPort,
 		Timeout: p.cfg.Network.NTPTimeout,
 		Clock:   p.cfg.Clock,
-		Logger:  p.log.With("component", "control_center"),
+		Logger:  p.ccLog,
 	}
 	if a := p.localAddr(); a.IsValid() {
 		cfg.LocalAddress = a.String()

@@ -107,12 +107,22 @@ func (h *hub) add(sub subscriber) (<-chan Event, func()) {
 	return sub.ch, func() {
 		once.Do(func() {
 			h.mu.Lock()
-			delete(h.subs, id)
+			h.drop(id)
 			h.mu.Unlock()
 			if sub.ch != nil {
 				close(sub.ch)
 			}
 		})
+	}
+}
+
+// drop removes a subscriber; the last one's leaving frees the map (a map
+// keeps its size once grown, and most phones of a fleet have nobody
+// listening once booted).
+func (h *hub) drop(id int) {
+	delete(h.subs, id)
+	if len(h.subs) == 0 {
+		h.subs = nil
 	}
 }
 
@@ -122,7 +132,7 @@ func (h *hub) publish(e Event) {
 	for id, sub := range h.subs {
 		if sub.check != nil {
 			if sub.check() {
-				delete(h.subs, id)
+				h.drop(id)
 			}
 			continue
 		}

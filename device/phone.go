@@ -94,7 +94,10 @@ type Phone struct {
 	cfg Config
 	mac string
 	log *slog.Logger
-	clk clock.Clock
+	// ccLog is log for the control center's services (provisioning, time,
+	// the periodic checks): one per phone, shared by them.
+	ccLog *slog.Logger
+	clk   clock.Clock
 
 	cmds    chan func(*state)
 	done    chan struct{} // closed when Run returns
@@ -188,6 +191,7 @@ func New(cfg Config) (*Phone, error) {
 		done: make(chan struct{}),
 		sys:  sys,
 	}
+	p.ccLog = p.log.With("component", "control_center")
 	p.st.State = State{
 		Model:    cfg.Model.Name,
 		MAC:      mac,

@@ -183,7 +183,7 @@ func (p *Phone) startKeepAlive(b *Boot, cfg *config.Config) {
 	}
 	k.HTTP = fc
 	k.Clock = p.cfg.Clock
-	k.Logger = p.log.With("component", "control_center")
+	k.Logger = p.ccLog
 	k.Status = p.managerStatus
 	k.OnLink = func(up bool) {
 		p.log.Info("Device Manager link", "up", up, "url", k.URL, "component", "control_center")

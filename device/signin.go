@@ -83,7 +83,7 @@ func (p *Phone) startLine(b *Boot) (<-chan struct{}, error) {
 	sc.UserAgent = UserAgent(p.cfg.Model.Name, snap.Firmware)
 	sc.DHCPServers = snap.Network.SIPServers
 	sc.Clock = p.cfg.Clock
-	sc.Logger = p.log.With("component", "sip")
+	sc.Logger = p.log // the agent adds component=sip
 	var l *sipLine
 	sc.OnEvent = func(ev sip.Event) { p.onSIPEvent(b.Context(), l, ev) }
 	ua, err := sip.New(sc)

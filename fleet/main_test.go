@@ -12,7 +12,7 @@ import (
 // the fleets of these tests and benchmarks are the command's.
 func TestMain(m *testing.M) {
 	sip.SetMaxUDPMessage(65507)
-	sip.SetReadBufferSize(512)
+	sip.SetReadBufferSize(256)
 	sip.SetStackLogger(nil)
 	fleet.TuneGC()
 	os.Exit(m.Run())

@@ -162,7 +162,7 @@ func New(cfg Config) (*UA, error) {
 		}))
 	}
 
-	sl := slog.New(stackHandler{u.log.With("layer", "sipgo").Handler()})
+	sl := slog.New(stackHandler{u.log.Handler()})
 	u.sua, err = sipgo.NewUA(append(uaOpts,
 		sipgo.WithUserAgentTransportLayerOptions(sipgosip.WithTransportLayerLogger(sl),
 			sipgosip.WithTransportLayerReadFilter(u.readFilter)),
@@ -244,10 +244,15 @@ func (u *UA) listen() error {
 // drops them and passes records to the UA's logger.
 type stackHandler struct{ h slog.Handler }
 
-func (s stackHandler) Enabled(ctx context.Context, l slog.Level) bool  { return s.h.Enabled(ctx, l) }
-func (s stackHandler) Handle(ctx context.Context, r slog.Record) error { return s.h.Handle(ctx, r) }
-func (s stackHandler) WithAttrs([]slog.Attr) slog.Handler              { return s }
-func (s stackHandler) WithGroup(string) slog.Handler                   { return s }
+func (s stackHandler) Enabled(ctx context.Context, l slog.Level) bool { return s.h.Enabled(ctx, l) }
+func (s stackHandler) Handle(ctx context.Context, r slog.Record) error {
+	// The layer is added per record: a With per UA would cost every idle
+	// phone its copy of the attributes.
+	r.AddAttrs(slog.String("layer", "sipgo"))
+	return s.h.Handle(ctx, r)
+}
+func (s stackHandler) WithAttrs([]slog.Attr) slog.Handler { return s }
+func (s stackHandler) WithGroup(string) slog.Handler      { return s }
 
 // readFilter hands sipgo the datagrams the UA's socket read (see
 // internal/datagram); set before the socket exists, it passes everything

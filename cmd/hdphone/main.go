@@ -90,7 +90,7 @@ func main() {
 func setProcessKnobs(log *slog.Logger) {
 	knobsOnce.Do(func() {
 		sip.SetMaxUDPMessage(65507)
-		sip.SetReadBufferSize(512)
+		sip.SetReadBufferSize(256)
 		sip.SetStackLogger(log.With("component", "sipgo"))
 	})
 }

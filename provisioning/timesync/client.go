@@ -63,7 +63,7 @@ func New(cfg Config) *Client {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Client{cfg: cfg, clk: clock.OrReal(cfg.Clock), log: log.With("component", "control_center")}
+	return &Client{cfg: cfg, clk: clock.OrReal(cfg.Clock), log: log}
 }
 
 // Sync asks the servers in order (primary, then secondary, ...) and returns

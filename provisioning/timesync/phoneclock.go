@@ -115,7 +115,20 @@ func localTime(t time.Time, s Settings) time.Time {
 	if s.DST.ActiveAt(t.UTC().Add(s.Offset)) {
 		off += s.DST.Offset
 	}
-	return t.In(time.FixedZone("GMT"+FormatOffset(off), int(off/time.Second)))
+	return t.In(zoneAt(off))
+}
+
+// zones holds one *time.Location per offset, shared by every phone of the
+// process: a local time keeps its zone, and a fleet's phones mostly share a
+// few offsets.
+var zones sync.Map // time.Duration -> *time.Location
+
+func zoneAt(off time.Duration) *time.Location {
+	if z, ok := zones.Load(off); ok {
+		return z.(*time.Location)
+	}
+	z, _ := zones.LoadOrStore(off, time.FixedZone("GMT"+FormatOffset(off), int(off/time.Second)))
+	return z.(*time.Location)
 }
 
 // FormatTime writes the time of day of t in format f.
