@@ -110,6 +110,10 @@ type Boot struct {
 	Spread time.Duration
 	// Timeout bounds each phone's boot to the idle screen; 0 means 60 s.
 	Timeout time.Duration
+	// Concurrency is how many phones may be booting (powered on and not
+	// yet idle) at once; the next powers on as one finishes, like SIPp's
+	// call limit (-l). 0 means no limit.
+	Concurrency int
 }
 
 // Group is a set of phones of one model with patterned identities.
@@ -151,7 +155,7 @@ type PhoneSpec struct {
 var (
 	topFields     = []string{"name", "network", "boot", "config", "phones", "scenario"}
 	networkFields = []string{"mode", "lab", "dhcp", "addresses", "address", "sip_port_base", "registrar", "domain", "transport", "dhcp_server", "provisioning_url", "interface", "namespace", "firmware"}
-	bootFields    = []string{"storm", "spread", "timeout"}
+	bootFields    = []string{"storm", "spread", "timeout", "concurrency"}
 	groupFields   = []string{"group", "model", "count", "mac", "user", "password", "config", "tone"}
 )
 
@@ -364,6 +368,9 @@ func (d *decoder) boot(o *object) Boot {
 	}
 	o.duration("spread", &b.Spread)
 	o.duration("timeout", &b.Timeout)
+	if o.integer("concurrency", &b.Concurrency) && b.Concurrency < 0 {
+		d.errAt(o.vals["concurrency"], o.sub("concurrency"), "concurrency %d: want 0 (no limit) or more", b.Concurrency)
+	}
 	if b.Storm == StormSpread && b.Spread <= 0 {
 		d.errAt(o.node, "boot.spread", "storm spread needs spread: the time to spread the power-ons over")
 	}

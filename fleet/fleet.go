@@ -360,12 +360,21 @@ func (fl *Fleet) boot(ctx context.Context) {
 	}
 	queue := make(chan *Phone)
 	var wg sync.WaitGroup
-	for range min(total, bootWorkers) {
+	workers, limited := bootWorkers, b.Concurrency > 0
+	if limited {
+		// Each worker waits for its phone's outcome before the next.
+		workers = b.Concurrency
+	}
+	for range min(total, workers) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for p := range queue {
-				bc.started <- fl.powerOn(ctx, p, bc.idle)
+				bt := fl.powerOn(ctx, p, bc.idle, limited)
+				bc.started <- bt
+				if limited {
+					<-bt.reported
+				}
 			}
 		}()
 	}
@@ -412,6 +421,9 @@ type booting struct {
 	err      error       // power-on failed
 	unwatch  func() bool // gives up the phone's watch for the idle screen
 	settled  bool        // the collector's: the outcome is reported
+	// reported, when not nil, is closed once the outcome is reported (a
+	// worker of a storm with a concurrency limit waits for it).
+	reported chan struct{}
 }
 
 type bootedPhone struct {
@@ -426,9 +438,12 @@ type bootCollector struct {
 }
 
 // powerOn powers p on and watches for its idle screen, which is reported on
-// idle.
-func (fl *Fleet) powerOn(ctx context.Context, p *Phone, idle chan<- bootedPhone) *booting {
+// idle; waited asks for bt.reported.
+func (fl *Fleet) powerOn(ctx context.Context, p *Phone, idle chan<- bootedPhone, waited bool) *booting {
 	bt := &booting{p: p, began: time.Now()}
+	if waited {
+		bt.reported = make(chan struct{})
+	}
 	bt.deadline = bt.began.Add(fl.file.Boot.Timeout)
 	if fl.opts.Progress != nil {
 		fl.opts.Progress(Progress{Index: -1, Phone: p.Spec.ID, Model: p.Spec.Model, Stage: device.StageOff})
@@ -448,10 +463,16 @@ func (bc *bootCollector) collect(ctx context.Context, fl *Fleet, total int, repo
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	reported := 0
-	fail := func(bt *booting, err error) {
+	settle := func(bt *booting, r *Result) {
 		bt.settled = true
 		reported++
-		report((&Result{Phone: bt.p.Spec.ID, Step: BootStep}).fail(time.Since(bt.began), err))
+		report(r)
+		if bt.reported != nil {
+			close(bt.reported)
+		}
+	}
+	fail := func(bt *booting, err error) {
+		settle(bt, (&Result{Phone: bt.p.Spec.ID, Step: BootStep}).fail(time.Since(bt.began), err))
 	}
 	// expire gives up watching bt; if its idle screen came first, that
 	// outcome is on its way.
@@ -481,9 +502,7 @@ func (bc *bootCollector) collect(ctx context.Context, fl *Fleet, total int, repo
 			if fl.opts.Metrics != nil {
 				fl.opts.Metrics.bootTime.Observe(took.Seconds())
 			}
-			ip.b.settled = true
-			reported++
-			report((&Result{Phone: ip.b.p.Spec.ID, Step: BootStep}).pass(took,
+			settle(ip.b, (&Result{Phone: ip.b.p.Spec.ID, Step: BootStep}).pass(took,
 				fmt.Sprintf("idle on %s after %d power cycle(s)", ip.s.Firmware, ip.s.BootCount)))
 		case now := <-timer.C:
 			for len(waiting) > 0 && !waiting[0].deadline.After(now) {

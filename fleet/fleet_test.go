@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -489,5 +490,37 @@ scenario:
 		if got := result(t, r, fleet.BootStep, id); got.Status != fleet.StatusFailed || !strings.Contains(got.Error, "deadline") {
 			t.Errorf("%s, never powered on: %+v", id, got)
 		}
+	}
+}
+
+// With boot.concurrency, no more phones boot at once than it allows: with
+// 1, each phone powers on after the previous one's boot is reported.
+func TestBootConcurrency(t *testing.T) {
+	f := mustParse(t, `
+boot:
+  concurrency: 1
+phones:
+  - {group: desk, model: 450HD, count: 3}
+scenario:
+  - wait: registered
+`)
+	var mu sync.Mutex
+	var seq []string
+	r := run(t, f, fleet.Options{Progress: func(pr fleet.Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case pr.Index == -1 && pr.Result == nil:
+			seq = append(seq, "on "+pr.Phone)
+		case pr.Step == fleet.BootStep && pr.Result != nil:
+			seq = append(seq, "idle "+pr.Phone)
+		}
+	}})
+	if r.Failed() {
+		t.Fatalf("%s\n%s", r.Summary, dump(r))
+	}
+	want := "on desk-1, idle desk-1, on desk-2, idle desk-2, on desk-3, idle desk-3"
+	if got := strings.Join(seq, ", "); got != want {
+		t.Errorf("boot order %s, want %s", got, want)
 	}
 }
