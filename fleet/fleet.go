@@ -195,8 +195,9 @@ func (fl *Fleet) Run(ctx context.Context) (*Report, error) {
 	}
 	// The fleet's pacers clock every phone's media: one goroutine and one
 	// timer per core instead of one per phone (a pacer encodes on one
-	// thread, so one per core lets calls use every core).
-	for range max(1, runtime.GOMAXPROCS(0)) {
+	// thread, so one per core lets calls use every core; TuneProcs runs
+	// more schedulers than cores, not more pacers).
+	for range max(1, min(runtime.GOMAXPROCS(0), defaultProcs)) {
 		pc := media.NewPacer(media.PacerConfig{})
 		fl.pacers = append(fl.pacers, pc)
 		wg.Add(1)

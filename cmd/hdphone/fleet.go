@@ -75,6 +75,9 @@ func runFleet(ctx context.Context, e *env, args []string) error {
 	if percent, limit := fleet.TuneGC(); percent > 0 || limit > 0 {
 		e.log.Info("garbage collector tuned for a fleet", "gogc", percent, "memory_limit_bytes", limit)
 	}
+	if procs := fleet.TuneProcs(); procs > 0 {
+		e.log.Info("schedulers tuned for a fleet", "gomaxprocs", procs)
+	}
 
 	metrics := fleet.NewMetrics()
 	srv := api.New(api.Config{Logger: e.log})
