@@ -79,7 +79,9 @@ func (p *Phone) startLine(b *Boot) (<-chan struct{}, error) {
 		sc.Password = sip.Secret(pw)
 	}
 	sc.LocalAddr = p.address(snap)
-	sc.TLS.RootCAs, sc.TLS.Certificates = p.sipTLS()
+	if sc.Transport == sip.TLS { // the agent uses them for TLS only
+		sc.TLS.RootCAs, sc.TLS.Certificates = p.sipTLS()
+	}
 	sc.UserAgent = UserAgent(p.cfg.Model.Name, snap.Firmware)
 	sc.DHCPServers = snap.Network.SIPServers
 	sc.Clock = p.cfg.Clock
