@@ -250,6 +250,10 @@ func BenchmarkBootStormKamailio(b *testing.B) {
 const sippLimit = 200
 
 func kamailioStorm(b *testing.B, n, limit int) {
+	// Kamailio shares this machine's cores: one scheduler per core (not
+	// TuneProcs' two) leaves it its share, as docs/fleet-files.md advises
+	// for a server under test on the fleet's machine.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(runtime.NumCPU()))
 	k := testpeer.StartKamailio(b, testpeer.KamailioConfig{
 		UserRange: struct{ First, Last int }{100000, 100000 + 2*n}, Children: 4, SharedMemMB: 256})
 	for range b.N {
