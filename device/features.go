@@ -80,7 +80,30 @@ func (p *Phone) syncLineFeatures(s *state) {
 // keyType returns the type of programmable/function key n, upper-cased in
 // the canonical spelling of the catalogue (SPEED_DIAL, PAGING, …).
 func keyType(s *state, n int) string {
-	return strings.ToUpper(s.Config.Get("personal_settings/functional_key/" + strconv.Itoa(n) + "/type"))
+	return strings.ToUpper(s.Config.Get(functionalKey(n, "type")))
+}
+
+// functionalKeyNames holds the parameter names of the first keys' fields,
+// made once: every configuration change re-reads every key, in every phone.
+var functionalKeyNames = func() map[string][]string {
+	m := map[string][]string{}
+	for _, field := range []string{"type", "key_label", "speed_dial_number", "key_event"} {
+		names := make([]string, 128)
+		for n := range names {
+			names[n] = "personal_settings/functional_key/" + strconv.Itoa(n) + "/" + field
+		}
+		m[field] = names
+	}
+	return m
+}()
+
+// functionalKey is the name of field of key n
+// (personal_settings/functional_key/{n}/{field}).
+func functionalKey(n int, field string) string {
+	if names := functionalKeyNames[field]; n >= 0 && n < len(names) {
+		return names[n]
+	}
+	return "personal_settings/functional_key/" + strconv.Itoa(n) + "/" + field
 }
 
 // AutoAnswerHeader asks a 400HD (and most SIP phones) to answer at once:
@@ -98,7 +121,7 @@ func (p *Phone) DiscreetCall(ctx context.Context, n int) error {
 		if t := keyType(s, n); t != "DISCREET_CALL" {
 			return fmt.Errorf("%w: key %d is %s, not a discreet-call key", ErrBadIntent, n, t)
 		}
-		number := s.Config.Get("personal_settings/functional_key/" + strconv.Itoa(n) + "/speed_dial_number")
+		number := s.Config.Get(functionalKey(n, "speed_dial_number"))
 		if number == "" {
 			return fmt.Errorf("%w: key %d has no number", ErrBadIntent, n)
 		}

@@ -3,7 +3,6 @@ package device
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/hdphone/hdphone/sip"
@@ -47,12 +46,11 @@ func (p *Phone) syncKeys(s *state) {
 		if t == "" || t == "EMPTY" {
 			continue
 		}
-		base := "personal_settings/functional_key/" + strconv.Itoa(n) + "/"
-		k := KeyState{Index: n, Type: t, Label: s.Config.Get(base + "key_label"),
-			Number: s.Config.Get(base + "speed_dial_number"), BLF: old[n]}
+		k := KeyState{Index: n, Type: t, Label: s.Config.Get(functionalKey(n, "key_label")),
+			Number: s.Config.Get(functionalKey(n, "speed_dial_number")), BLF: old[n]}
 		if t == "KEY_EVENT" || t == "EVENT" {
 			k.Type = "KEY_EVENT"
-			k.Event = strings.ToUpper(s.Config.Get(base + "key_event"))
+			k.Event = strings.ToUpper(s.Config.Get(functionalKey(n, "key_event")))
 		}
 		if k.Label == "" {
 			k.Label = k.Number

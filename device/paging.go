@@ -193,7 +193,7 @@ func (p *Phone) Page(ctx context.Context, n int) error {
 			}
 		}
 		if group == nil {
-			dial = s.Config.Get("personal_settings/functional_key/" + strconv.Itoa(n) + "/speed_dial_number")
+			dial = s.Config.Get(functionalKey(n, "speed_dial_number"))
 			return nil
 		}
 		if s.paging.tx != nil {

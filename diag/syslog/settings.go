@@ -101,19 +101,31 @@ func (s *Settings) lowest() (slog.Level, bool) {
 	return min, false
 }
 
+// componentKeys are the parameters of Components' levels, named once (every
+// phone reads them at each boot and configuration change).
+var componentKeys = func() []string {
+	keys := make([]string, len(Components))
+	for i, c := range Components {
+		keys[i] = "system/syslog/component/" + c
+	}
+	return keys
+}()
+
 // SettingsFrom reads system/syslog/*. A server address that does not
 // parse turns the network destination off and is reported; the rest applies.
 func SettingsFrom(cfg *config.Config) (Settings, error) {
 	s := Settings{
-		Mode:       Mode(cfg.Get("system/syslog/mode")),
-		LogLevel:   Level(cfg.Get("system/syslog/log_level")),
-		Components: map[string]Level{},
+		Mode:     Mode(cfg.Get("system/syslog/mode")),
+		LogLevel: Level(cfg.Get("system/syslog/log_level")),
 	}
 	if s.Mode == "" {
 		s.Mode = ModeLocal
 	}
-	for _, c := range Components {
-		if v := cfg.Get("system/syslog/component/" + c); v != "" {
+	for i, c := range Components {
+		if v := cfg.Get(componentKeys[i]); v != "" {
+			if s.Components == nil {
+				s.Components = map[string]Level{}
+			}
 			s.Components[c] = Level(v)
 		}
 	}
