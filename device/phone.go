@@ -299,7 +299,11 @@ func (p *Phone) publishSnapshot() {
 		prev = &State{}
 	}
 	s.Notifications = reuse(prev.Notifications, s.Notifications)
-	s.Network = s.Network.Clone()
+	if s.Network.same(prev.Network) {
+		s.Network = prev.Network
+	} else {
+		s.Network = s.Network.Clone()
+	}
 	s.Lines = reuse(prev.Lines, s.Lines)
 	s.Calls = reuse(prev.Calls, s.Calls)
 	s.Pages = reuse(prev.Pages, s.Pages)

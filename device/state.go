@@ -2,6 +2,7 @@ package device
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -65,6 +66,20 @@ func (n Network) SubnetMask() string {
 		m = 0
 	}
 	return fmt.Sprintf("%d.%d.%d.%d", m>>24, m>>16&0xff, m>>8&0xff, m&0xff)
+}
+
+// same reports whether n and o hold the same values (and the same nil-ness
+// of their lists, map and offset, which a copy keeps).
+func (n Network) same(o Network) bool {
+	return n.Interface == o.Interface && n.Address == o.Address && n.Gateway == o.Gateway &&
+		n.DomainName == o.DomainName && n.VLAN == o.VLAN && n.DHCPServer == o.DHCPServer &&
+		n.LeaseTime == o.LeaseTime && n.ProvisioningURL == o.ProvisioningURL &&
+		n.TFTPServer == o.TFTPServer && n.BootFile == o.BootFile &&
+		(n.DNS == nil) == (o.DNS == nil) && slices.Equal(n.DNS, o.DNS) &&
+		(n.NTPServers == nil) == (o.NTPServers == nil) && slices.Equal(n.NTPServers, o.NTPServers) &&
+		(n.SIPServers == nil) == (o.SIPServers == nil) && slices.Equal(n.SIPServers, o.SIPServers) &&
+		(n.VendorInfo == nil) == (o.VendorInfo == nil) && maps.Equal(n.VendorInfo, o.VendorInfo) &&
+		(n.TimeOffset == nil) == (o.TimeOffset == nil) && (n.TimeOffset == nil || *n.TimeOffset == *o.TimeOffset)
 }
 
 // Clone returns a deep copy.

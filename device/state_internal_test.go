@@ -1,0 +1,43 @@
+package device
+
+import (
+	"net/netip"
+	"testing"
+)
+
+// A snapshot reuses the previous one's network only when nothing in it
+// changed: every field, list, map and the offset count.
+func TestNetworkSame(t *testing.T) {
+	off := 3600
+	base := Network{Interface: "eth0", Address: netip.MustParsePrefix("10.0.0.5/24"),
+		DNS: []netip.Addr{netip.MustParseAddr("10.0.0.1")}, NTPServers: []string{"ntp"},
+		SIPServers: []string{"sip"}, VendorInfo: map[int]string{1: "a"}, TimeOffset: &off}
+	if !base.same(base.Clone()) {
+		t.Fatal("a copy differs")
+	}
+	other := 7200
+	for name, change := range map[string]func(*Network){
+		"interface": func(n *Network) { n.Interface = "eth1" },
+		"address":   func(n *Network) { n.Address = netip.MustParsePrefix("10.0.0.6/24") },
+		"gateway":   func(n *Network) { n.Gateway = netip.MustParseAddr("10.0.0.254") },
+		"dns":       func(n *Network) { n.DNS = []netip.Addr{netip.MustParseAddr("10.0.0.2")} },
+		"domain":    func(n *Network) { n.DomainName = "x" },
+		"vlan":      func(n *Network) { n.VLAN = 5 },
+		"dhcp":      func(n *Network) { n.DHCPServer = netip.MustParseAddr("10.0.0.9") },
+		"lease":     func(n *Network) { n.LeaseTime = 1 },
+		"url":       func(n *Network) { n.ProvisioningURL = "http://x/" },
+		"tftp":      func(n *Network) { n.TFTPServer = "t" },
+		"bootfile":  func(n *Network) { n.BootFile = "b" },
+		"ntp":       func(n *Network) { n.NTPServers = nil },
+		"offset":    func(n *Network) { n.TimeOffset = &other },
+		"no offset": func(n *Network) { n.TimeOffset = nil },
+		"sip":       func(n *Network) { n.SIPServers = append(n.SIPServers, "sip2") },
+		"vendor":    func(n *Network) { n.VendorInfo = map[int]string{1: "b"} },
+	} {
+		n := base.Clone()
+		change(&n)
+		if base.same(n) || n.same(base) {
+			t.Errorf("%s changed, same still true", name)
+		}
+	}
+}
