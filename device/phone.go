@@ -293,9 +293,11 @@ func (p *Phone) publishSnapshot() {
 	// A snapshot is never written once published, so the next one shares
 	// the previous one's copies of what did not change (most intents
 	// change one field; copying every list took a fifth of what a
-	// booting phone allocates).
+	// booting phone allocates), and an intent that changed nothing
+	// publishes no new snapshot.
 	prev := p.snap.Load()
-	if prev == nil {
+	first := prev == nil
+	if first {
 		prev = &State{}
 	}
 	s.Notifications = reuse(prev.Notifications, s.Notifications)
@@ -308,7 +310,11 @@ func (p *Phone) publishSnapshot() {
 	s.Calls = reuse(prev.Calls, s.Calls)
 	s.Pages = reuse(prev.Pages, s.Pages)
 	s.Keys = reuse(prev.Keys, s.Keys)
-	p.snap.Store(&s)
+	if first || !s.sharesAll(prev) {
+		next := new(State)
+		*next = s
+		p.snap.Store(next)
+	}
 	p.published = true
 	for _, e := range p.pending {
 		p.hub.publish(e)

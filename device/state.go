@@ -68,6 +68,26 @@ func (n Network) SubnetMask() string {
 	return fmt.Sprintf("%d.%d.%d.%d", m>>24, m>>16&0xff, m>>8&0xff, m&0xff)
 }
 
+// sharesAll reports whether s is o: equal values, and the very same lists
+// and network (publishSnapshot reuses o's when they did not change). A field
+// added to State must be added here (TestSharesAllSeesEveryField checks).
+func (s *State) sharesAll(o *State) bool {
+	return s.Model == o.Model && s.MAC == o.MAC && s.Power == o.Power && s.Stage == o.Stage &&
+		s.Since == o.Since && s.Firmware == o.Firmware && s.BootCount == o.BootCount &&
+		s.Status == o.Status && s.Config == o.Config && s.MWI == o.MWI && s.OffHook == o.OffHook &&
+		s.Audio == o.Audio && sameList(s.Notifications, o.Notifications) && sameList(s.Lines, o.Lines) &&
+		sameList(s.Calls, o.Calls) && sameList(s.Pages, o.Pages) && sameList(s.Keys, o.Keys) &&
+		s.Network.same(o.Network)
+}
+
+// sameList reports whether a and b are the same list, not only equal ones.
+func sameList[S ~[]E, E any](a, b S) bool {
+	if len(a) != len(b) || (a == nil) != (b == nil) {
+		return false
+	}
+	return len(a) == 0 || &a[0] == &b[0]
+}
+
 // same reports whether n and o hold the same values (and the same nil-ness
 // of their lists, map and offset, which a copy keeps).
 func (n Network) same(o Network) bool {

@@ -2,7 +2,9 @@ package device
 
 import (
 	"net/netip"
+	"reflect"
 	"testing"
+	"time"
 )
 
 // A snapshot reuses the previous one's network only when nothing in it
@@ -38,6 +40,51 @@ func TestNetworkSame(t *testing.T) {
 		change(&n)
 		if base.same(n) || n.same(base) {
 			t.Errorf("%s changed, same still true", name)
+		}
+	}
+}
+
+// sharesAll tells a changed state from its snapshot, whichever field
+// changed: a field added to State and forgotten there would leave the
+// snapshot stale.
+func TestSharesAllSeesEveryField(t *testing.T) {
+	off := 1
+	base := State{Notifications: []Notification{{Text: "n"}}, Lines: []Line{{ID: "l"}}, Calls: []Call{{}},
+		Pages: []Page{{}}, Keys: []KeyState{{}}, Network: Network{DNS: []netip.Addr{}, TimeOffset: &off}}
+	if !base.sharesAll(&base) {
+		t.Fatal("a state does not share all with itself")
+	}
+	rv := reflect.ValueOf(&base).Elem()
+	for i := range rv.NumField() {
+		changed := base
+		f := reflect.ValueOf(&changed).Elem().Field(i)
+		switch f.Kind() {
+		case reflect.Slice:
+			f.Set(reflect.MakeSlice(f.Type(), f.Len(), f.Len())) // equal length, another list
+		case reflect.Pointer:
+			f.Set(reflect.New(f.Type().Elem()))
+		case reflect.Struct:
+			switch f.Type() {
+			case reflect.TypeOf(Network{}):
+				changed.Network.Interface = "other"
+			case reflect.TypeOf(MWI{}):
+				changed.MWI.New = 9
+			case reflect.TypeOf(time.Time{}):
+				f.Set(reflect.ValueOf(time.Unix(1, 0)))
+			default:
+				t.Fatalf("field %s: type %s not covered by this test", rv.Type().Field(i).Name, f.Type())
+			}
+		case reflect.Bool:
+			f.SetBool(!f.Bool())
+		case reflect.String:
+			f.SetString(f.String() + "x")
+		case reflect.Int:
+			f.SetInt(f.Int() + 1)
+		default:
+			t.Fatalf("field %s: kind %s not covered by this test", rv.Type().Field(i).Name, f.Kind())
+		}
+		if changed.sharesAll(&base) {
+			t.Errorf("field %s changed, sharesAll still true", rv.Type().Field(i).Name)
 		}
 	}
 }
