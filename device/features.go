@@ -3,10 +3,10 @@ package device
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/hdphone/hdphone/config"
 	"github.com/hdphone/hdphone/media"
 	"github.com/hdphone/hdphone/sip"
 )
@@ -80,31 +80,16 @@ func (p *Phone) syncLineFeatures(s *state) {
 // keyType returns the type of programmable/function key n, upper-cased in
 // the canonical spelling of the catalogue (SPEED_DIAL, PAGING, …).
 func keyType(s *state, n int) string {
-	return strings.ToUpper(s.Config.Get(functionalKey(n, "type")))
+	return strings.ToUpper(s.Config.Get(config.IndexedKey(keyFKType, n)))
 }
 
-// functionalKeyNames holds the parameter names of the first keys' fields,
-// made once: every configuration change re-reads every key, in every phone.
-var functionalKeyNames = func() map[string][]string {
-	m := map[string][]string{}
-	for _, field := range []string{"type", "key_label", "speed_dial_number", "key_event"} {
-		names := make([]string, 128)
-		for n := range names {
-			names[n] = "personal_settings/functional_key/" + strconv.Itoa(n) + "/" + field
-		}
-		m[field] = names
-	}
-	return m
-}()
-
-// functionalKey is the name of field of key n
-// (personal_settings/functional_key/{n}/{field}).
-func functionalKey(n int, field string) string {
-	if names := functionalKeyNames[field]; n >= 0 && n < len(names) {
-		return names[n]
-	}
-	return "personal_settings/functional_key/" + strconv.Itoa(n) + "/" + field
-}
+// The parameters of a functional key n, for config.IndexedKey.
+const (
+	keyFKType   = "personal_settings/functional_key/%d/type"
+	keyFKLabel  = "personal_settings/functional_key/%d/key_label"
+	keyFKNumber = "personal_settings/functional_key/%d/speed_dial_number"
+	keyFKEvent  = "personal_settings/functional_key/%d/key_event"
+)
 
 // AutoAnswerHeader asks a 400HD (and most SIP phones) to answer at once:
 // the discreet call's INVITE carries it.
@@ -121,7 +106,7 @@ func (p *Phone) DiscreetCall(ctx context.Context, n int) error {
 		if t := keyType(s, n); t != "DISCREET_CALL" {
 			return fmt.Errorf("%w: key %d is %s, not a discreet-call key", ErrBadIntent, n, t)
 		}
-		number := s.Config.Get(functionalKey(n, "speed_dial_number"))
+		number := s.Config.Get(config.IndexedKey(keyFKNumber, n))
 		if number == "" {
 			return fmt.Errorf("%w: key %d has no number", ErrBadIntent, n)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hdphone/hdphone/config"
 	"github.com/hdphone/hdphone/sip"
 )
 
@@ -46,11 +47,11 @@ func (p *Phone) syncKeys(s *state) {
 		if t == "" || t == "EMPTY" {
 			continue
 		}
-		k := KeyState{Index: n, Type: t, Label: s.Config.Get(functionalKey(n, "key_label")),
-			Number: s.Config.Get(functionalKey(n, "speed_dial_number")), BLF: old[n]}
+		k := KeyState{Index: n, Type: t, Label: s.Config.Get(config.IndexedKey(keyFKLabel, n)),
+			Number: s.Config.Get(config.IndexedKey(keyFKNumber, n)), BLF: old[n]}
 		if t == "KEY_EVENT" || t == "EVENT" {
 			k.Type = "KEY_EVENT"
-			k.Event = strings.ToUpper(s.Config.Get(functionalKey(n, "key_event")))
+			k.Event = strings.ToUpper(s.Config.Get(config.IndexedKey(keyFKEvent, n)))
 		}
 		if k.Label == "" {
 			k.Label = k.Number

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"sync/atomic"
 
+	"github.com/hdphone/hdphone/config"
 	"github.com/hdphone/hdphone/media"
 )
 
@@ -193,7 +194,7 @@ func (p *Phone) Page(ctx context.Context, n int) error {
 			}
 		}
 		if group == nil {
-			dial = s.Config.Get(functionalKey(n, "speed_dial_number"))
+			dial = s.Config.Get(config.IndexedKey(keyFKNumber, n))
 			return nil
 		}
 		if s.paging.tx != nil {

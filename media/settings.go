@@ -125,13 +125,13 @@ func SettingsFromConfig(c *config.Config) (Settings, []error) {
 
 	for i := range codecEntries {
 		e := CodecEntry{
-			Name:    strings.TrimSpace(c.Get(fmt.Sprintf(keyCodecName, i))),
-			Enabled: c.Bool(fmt.Sprintf(keyCodecOn, i)),
+			Name:    strings.TrimSpace(c.Get(config.IndexedKey(keyCodecName, i))),
+			Enabled: c.Bool(config.IndexedKey(keyCodecOn, i)),
 			Ptime:   sdp.DefaultPtime,
 		}
-		if v := c.Get(fmt.Sprintf(keyCodecPtime, i)); v != "" {
+		if v := c.Get(config.IndexedKey(keyCodecPtime, i)); v != "" {
 			if n, err := strconv.Atoi(strings.TrimSpace(v)); err != nil || n < 10 || n > 120 || n%10 != 0 {
-				bad(fmt.Sprintf(keyCodecPtime, i), v, "want 10-120 ms in steps of 10")
+				bad(config.IndexedKey(keyCodecPtime, i), v, "want 10-120 ms in steps of 10")
 			} else {
 				e.Ptime = n
 			}
@@ -172,11 +172,11 @@ func SettingsFromConfig(c *config.Config) (Settings, []error) {
 		}
 	}
 	for n := range pagingGroups {
-		if !c.Bool(fmt.Sprintf(keyGroupOn, n)) {
+		if !c.Bool(config.IndexedKey(keyGroupOn, n)) {
 			continue
 		}
-		g := PagingGroup{Key: n, Activated: true, Name: c.Get(fmt.Sprintf(keyGroupName, n))}
-		addrKey, portKey := fmt.Sprintf(keyGroupAddr, n), fmt.Sprintf(keyGroupPort, n)
+		g := PagingGroup{Key: n, Activated: true, Name: c.Get(config.IndexedKey(keyGroupName, n))}
+		addrKey, portKey := config.IndexedKey(keyGroupAddr, n), config.IndexedKey(keyGroupPort, n)
 		a, err := netip.ParseAddr(strings.TrimSpace(c.Get(addrKey)))
 		if err != nil || !a.Is4() || !a.IsMulticast() {
 			bad(addrKey, c.Get(addrKey), "want an IPv4 multicast address")
