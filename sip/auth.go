@@ -7,6 +7,8 @@ import (
 
 	sipgosip "github.com/emiago/sipgo/sip"
 	"github.com/icholy/digest"
+
+	"github.com/hdphone/hdphone/internal/authparam"
 )
 
 // authCache keeps the last digest challenge of the registrar (401) and of
@@ -60,7 +62,7 @@ func bestChallenge(hs []sipgosip.Header) *digest.Challenge {
 		return 0
 	}
 	for _, h := range hs {
-		c, err := digest.ParseChallenge(h.Value())
+		c, err := authparam.Challenge(h.Value())
 		if err != nil {
 			continue
 		}

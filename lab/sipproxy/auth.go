@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/icholy/digest"
+
+	"github.com/hdphone/hdphone/internal/authparam"
 )
 
 // Users says which users exist and their passwords.
@@ -109,7 +111,7 @@ const (
 // check verifies the credentials in header values hs for method.
 func (a *authenticator) check(hs []string, method string) (authResult, string) {
 	for _, h := range hs {
-		cred, err := digest.ParseCredentials(h)
+		cred, err := authparam.Credentials(h)
 		if err != nil || cred.Realm != a.realm {
 			continue
 		}
