@@ -130,19 +130,27 @@ func (s *Store) Read(name string) ([]byte, error) {
 		defer s.mu.Unlock()
 		b, ok := s.mem[name]
 		if !ok {
-			return nil, fmt.Errorf("%w: %s", ErrNotFound, name)
+			return nil, notFoundError{name}
 		}
 		return slices.Clone(b), nil
 	}
 	b, err := os.ReadFile(s.path(name))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w: %s", ErrNotFound, name)
+		return nil, notFoundError{name}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("flash: %w", err)
 	}
 	return b, nil
 }
+
+// notFoundError is ErrNotFound for one record: cheaper than a formatted
+// error, as phones look for records that are mostly absent (certificates,
+// side files) at every boot.
+type notFoundError struct{ name string }
+
+func (e notFoundError) Error() string { return ErrNotFound.Error() + ": " + e.name }
+func (e notFoundError) Unwrap() error { return ErrNotFound }
 
 // Exists reports whether record name exists.
 func (s *Store) Exists(name string) (bool, error) {
