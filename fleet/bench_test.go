@@ -55,11 +55,12 @@ const settle = 33 * time.Second
 // talk, when > 0, then has the phones call in pairs and talk that long, and
 // reports the CPU the media took.
 func storm(b *testing.B, n int, network string, talk time.Duration) fleet.Summary {
-	return stormWith(b, n, network, talk, 0)
+	return stormWith(b, n, network, talk, 0, fleet.BootProcs())
 }
 
-// stormWith is storm with at most limit phones booting at once (0: all).
-func stormWith(b *testing.B, n int, network string, talk time.Duration, limit int) fleet.Summary {
+// stormWith is storm with at most limit phones booting at once (0: all)
+// and GOMAXPROCS procs while they boot (0: as it is).
+func stormWith(b *testing.B, n int, network string, talk time.Duration, limit, procs int) fleet.Summary {
 	fdsPerPhone := 1 // SIP
 	if strings.Contains(network, "lab: embedded") && !strings.Contains(network, "dhcp: false") {
 		fdsPerPhone++ // the DHCP client kept for renewals
@@ -111,7 +112,7 @@ scenario:
 	var talkWall time.Duration
 	var pacing media.PacingStats
 	var fl *fleet.Fleet
-	fl, err = fleet.New(f, fleet.Options{Progress: func(pr fleet.Progress) {
+	fl, err = fleet.New(f, fleet.Options{BootProcs: procs, Progress: func(pr fleet.Progress) {
 		if pr.Result != nil && pr.Step == fleet.BootStep && pr.Done == pr.Total/4 {
 			if path := os.Getenv("HDPHONE_BENCH_GOROUTINES_PEAK"); path != "" {
 				if f, err := os.Create(path); err == nil {
@@ -250,15 +251,15 @@ func BenchmarkBootStormKamailio(b *testing.B) {
 const sippLimit = 200
 
 func kamailioStorm(b *testing.B, n, limit int) {
-	// Kamailio shares this machine's cores: one scheduler per core (not
-	// TuneProcs' two) leaves it its share, as docs/fleet-files.md advises
-	// for a server under test on the fleet's machine.
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(runtime.NumCPU()))
 	k := testpeer.StartKamailio(b, testpeer.KamailioConfig{
 		UserRange: struct{ First, Last int }{100000, 100000 + 2*n}, Children: 4, SharedMemMB: 256})
 	for range b.N {
 		network := fmt.Sprintf("  lab: external\n  registrar: %s\n  domain: %s\n", k.Addr(), k.Domain)
-		sum := stormWith(b, n, network, 0, limit)
+		// Kamailio shares this machine's cores: one scheduler per core
+		// while booting (not BootProcs' two) leaves it its share, as
+		// docs/fleet-files.md advises for a server under test on the
+		// fleet's machine.
+		sum := stormWith(b, n, network, 0, limit, 0)
 		sipp := sippRegisterRate(b, k, n, 100000+n)
 		b.ReportMetric(sipp, "sipp-reg/s")
 		// Phones powered on to registered per second, against SIPp's

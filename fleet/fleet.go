@@ -65,6 +65,10 @@ type Options struct {
 	// ends (to drive them through the control API); Report has the
 	// scenario's results meanwhile.
 	Stay bool
+	// BootProcs, when > 0, is the process's GOMAXPROCS while the phones
+	// boot (BootProcs gives hdphone fleet's choice); it is put back once
+	// every phone has booted. 0 leaves it alone.
+	BootProcs int
 }
 
 // Progress is one thing that happened in a fleet run.
@@ -195,9 +199,8 @@ func (fl *Fleet) Run(ctx context.Context) (*Report, error) {
 	}
 	// The fleet's pacers clock every phone's media: one goroutine and one
 	// timer per core instead of one per phone (a pacer encodes on one
-	// thread, so one per core lets calls use every core; TuneProcs runs
-	// more schedulers than cores, not more pacers).
-	for range max(1, min(runtime.GOMAXPROCS(0), defaultProcs)) {
+	// thread, so one per core lets calls use every core).
+	for range max(1, runtime.GOMAXPROCS(0)) {
 		pc := media.NewPacer(media.PacerConfig{})
 		fl.pacers = append(fl.pacers, pc)
 		wg.Add(1)
@@ -352,6 +355,9 @@ func (fl *Fleet) makeDevice(p *Phone) error {
 // outcomes (the phones' own watches and the time-outs): a storm of
 // thousands holds no goroutine per phone while they boot.
 func (fl *Fleet) boot(ctx context.Context) {
+	if n := fl.opts.BootProcs; n > 0 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(n))
+	}
 	b := fl.file.Boot
 	total := len(fl.phones)
 	start := time.Now()

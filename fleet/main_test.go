@@ -15,6 +15,5 @@ func TestMain(m *testing.M) {
 	sip.SetReadBufferSize(256)
 	sip.SetStackLogger(nil)
 	fleet.TuneGC()
-	fleet.TuneProcs()
 	os.Exit(m.Run())
 }

@@ -75,20 +75,21 @@ func runFleet(ctx context.Context, e *env, args []string) error {
 	if percent, limit := fleet.TuneGC(); percent > 0 || limit > 0 {
 		e.log.Info("garbage collector tuned for a fleet", "gogc", percent, "memory_limit_bytes", limit)
 	}
-	if procs := fleet.TuneProcs(); procs > 0 {
-		e.log.Info("schedulers tuned for a fleet", "gomaxprocs", procs)
-	}
 
 	metrics := fleet.NewMetrics()
 	srv := api.New(api.Config{Logger: e.log})
 	defer srv.Close()
 	prog := newFleetProgress(e.stdout, isTerminal(e.stdout) && !*plain)
 	opts := fleet.Options{
-		Shard:    shard,
-		Logger:   e.log,
-		Metrics:  metrics,
-		Stay:     *keep,
-		Progress: prog.update,
+		Shard:     shard,
+		Logger:    e.log,
+		Metrics:   metrics,
+		Stay:      *keep,
+		Progress:  prog.update,
+		BootProcs: fleet.BootProcs(),
+	}
+	if opts.BootProcs > 0 {
+		e.log.Info("schedulers raised while the phones boot", "gomaxprocs", opts.BootProcs)
 	}
 	if *apiAddr != "" {
 		// Only then: following every phone's events costs each a goroutine
