@@ -340,7 +340,10 @@ func TestKilledBurnLeavesRecoveryMarker(t *testing.T) {
 	dir := t.TempDir()
 	var begun, committed uint64
 	var recoveries, commits int
-	for k := range plan.kills {
+	// Under an emulator the plan is a handful of kills, and all of them
+	// may land outside a burn (about one run in thirty): then the test
+	// goes on, up to four times as many, until one has left the marker.
+	for k := 0; k < plan.kills || (recoveries == 0 && k < 4*plan.kills); k++ {
 		for _, a := range plan.killOnce(t, "burn", dir) {
 			if v := parseAck(t, a, "begin", 1); v != nil {
 				begun = v[0]
@@ -402,7 +405,7 @@ func TestKilledBurnLeavesRecoveryMarker(t *testing.T) {
 		}
 		begun, committed = inSlot, inSlot
 	}
-	t.Logf("%d kills: %d commits reported, %d kills left the recovery marker", plan.kills, commits, recoveries)
+	t.Logf("%d kills or more: %d commits reported, %d kills left the recovery marker", plan.kills, commits, recoveries)
 	if recoveries == 0 {
 		t.Errorf("no kill landed during a burn: recovery mode was never exercised")
 	}
