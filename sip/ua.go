@@ -437,17 +437,13 @@ func (u *UA) emit(ev Event) {
 	u.queue.push(ev)
 }
 
-// go runs f on a goroutine the UA owns and waits for at shutdown.
+// spawn runs f on a goroutine the UA owns and waits for at shutdown.
 // It reports false (and runs nothing) once the UA is shutting down, so that
 // timers firing late never race the final Wait.
 func (u *UA) spawn(f func()) bool {
-	u.spawnMu.Lock()
-	if u.closing {
-		u.spawnMu.Unlock()
+	if !u.enter() {
 		return false
 	}
-	u.wg.Add(1)
-	u.spawnMu.Unlock()
 	go func() {
 		defer u.wg.Done()
 		f()
@@ -458,15 +454,23 @@ func (u *UA) spawn(f func()) bool {
 // inline runs f on the caller's goroutine, counted like spawn's goroutines
 // (shutdown waits for it); false (nothing run) once the UA is shutting down.
 func (u *UA) inline(f func()) bool {
+	if !u.enter() {
+		return false
+	}
+	defer u.wg.Done()
+	f()
+	return true
+}
+
+// enter counts work shutdown must wait for (the caller calls wg.Done), or
+// reports false once shutdown has begun.
+func (u *UA) enter() bool {
 	u.spawnMu.Lock()
+	defer u.spawnMu.Unlock()
 	if u.closing {
-		u.spawnMu.Unlock()
 		return false
 	}
 	u.wg.Add(1)
-	u.spawnMu.Unlock()
-	defer u.wg.Done()
-	f()
 	return true
 }
 

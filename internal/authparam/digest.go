@@ -15,11 +15,7 @@ var ErrNotDigest = errors.New("authparam: not a Digest header")
 // Challenge reads a WWW-Authenticate or Proxy-Authenticate value into the
 // digest library's Challenge, as its ParseChallenge does.
 func Challenge(header string) (*digest.Challenge, error) {
-	s, ok := digest.CutPrefix(header)
-	if !ok {
-		return nil, ErrNotDigest
-	}
-	pp, err := Parse(s)
+	pp, err := digestParams(header)
 	if err != nil {
 		return nil, err
 	}
@@ -52,11 +48,7 @@ func Challenge(header string) (*digest.Challenge, error) {
 // Credentials reads an Authorization or Proxy-Authorization value into the
 // digest library's Credentials, as its ParseCredentials does.
 func Credentials(header string) (*digest.Credentials, error) {
-	s, ok := digest.CutPrefix(header)
-	if !ok {
-		return nil, ErrNotDigest
-	}
-	pp, err := Parse(s)
+	pp, err := digestParams(header)
 	if err != nil {
 		return nil, err
 	}
@@ -92,4 +84,13 @@ func Credentials(header string) (*digest.Credentials, error) {
 		}
 	}
 	return &c, nil
+}
+
+// digestParams is the parameter list of a "Digest ..." header value.
+func digestParams(header string) ([]Param, error) {
+	s, ok := digest.CutPrefix(header)
+	if !ok {
+		return nil, ErrNotDigest
+	}
+	return Parse(s)
 }

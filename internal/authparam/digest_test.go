@@ -1,6 +1,7 @@
 package authparam_test
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -43,4 +44,13 @@ func FuzzMatchesTheDigestLibrary(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestOtherSchemesAreNotDigest(t *testing.T) {
+	if _, err := authparam.Challenge(`Basic realm="x"`); !errors.Is(err, authparam.ErrNotDigest) {
+		t.Errorf("Challenge of Basic: %v", err)
+	}
+	if _, err := authparam.Credentials(`Bearer abc`); !errors.Is(err, authparam.ErrNotDigest) {
+		t.Errorf("Credentials of Bearer: %v", err)
+	}
 }
