@@ -6,7 +6,10 @@
 // Code that runs inside a testing/synctest bubble may simply use Real.
 package clock
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Clock tells the time and makes timers.
 // Implementations are safe for concurrent use.
@@ -39,6 +42,18 @@ func OrReal(c Clock) Clock {
 		return Real
 	}
 	return c
+}
+
+// Sleep waits d on c, or until ctx ends: then it returns ctx.Err().
+func Sleep(ctx context.Context, c Clock, d time.Duration) error {
+	t := c.NewTimer(max(d, 0))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C():
+		return nil
+	}
 }
 
 type realClock struct{}

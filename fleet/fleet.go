@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hdphone/hdphone/clock"
 	"github.com/hdphone/hdphone/device"
 	"github.com/hdphone/hdphone/device/flash"
 	"github.com/hdphone/hdphone/device/model"
@@ -389,7 +390,8 @@ func (fl *Fleet) boot(ctx context.Context) {
 		defer close(queue)
 		for i, p := range fl.phones {
 			if b.Storm == StormSpread && total > 1 {
-				sleepUntil(ctx, start.Add(time.Duration(int64(b.Spread)*int64(i)/int64(total))))
+				at := start.Add(time.Duration(int64(b.Spread) * int64(i) / int64(total)))
+				clock.Sleep(ctx, clock.Real, time.Until(at))
 			}
 			if ctx.Err() != nil {
 				// The fleet stops: the phones not powered on fail.
@@ -603,18 +605,4 @@ func (fl *Fleet) Lab() (sip, dhcp, provisioning string) {
 		return "", "", ""
 	}
 	return fl.lab.sip.Addr().String(), fl.lab.dhcp.Addr().String(), fl.lab.httpURL()
-}
-
-// sleepUntil waits until t or the end of ctx.
-func sleepUntil(ctx context.Context, t time.Time) {
-	d := time.Until(t)
-	if d <= 0 {
-		return
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-	case <-ctx.Done():
-	}
 }

@@ -110,7 +110,7 @@ func (k *KeepAlive) Run(ctx context.Context) error {
 	}
 	for {
 		k.Send(ctx)
-		if !sleep(ctx, clk, period) {
+		if clock.Sleep(ctx, clk, period) != nil {
 			return nil
 		}
 	}

@@ -161,7 +161,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			<-ctx.Done()
 			return nil
 		}
-		if !sleep(ctx, clk, wait) {
+		if clock.Sleep(ctx, clk, wait) != nil {
 			return nil
 		}
 		s.RunCheck(ctx)
@@ -208,19 +208,4 @@ func (s *Scheduler) logger() *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return s.Logger
-}
-
-// sleep waits d on clk; false when ctx ended first.
-func sleep(ctx context.Context, clk clock.Clock, d time.Duration) bool {
-	if d < 0 {
-		d = 0
-	}
-	t := clk.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C():
-		return true
-	}
 }

@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/hdphone/hdphone/clock"
 )
 
 // minRetransmit is the shortest wait between renew (or rebind) attempts
@@ -122,12 +124,8 @@ func (c *Client) sleepUntil(ctx context.Context, at time.Time, watchLink bool) e
 		if watchLink && d > c.cfg.LinkPoll {
 			d = c.cfg.LinkPoll
 		}
-		t := c.clk.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C():
+		if err := clock.Sleep(ctx, c.clk, d); err != nil {
+			return err
 		}
 		if watchLink {
 			if err := c.link.carrier(); err != nil {

@@ -156,12 +156,8 @@ func (c *Client) Run(ctx context.Context, pc *PhoneClock) error {
 		if c.cfg.OnSync != nil {
 			c.cfg.OnSync(r, err)
 		}
-		t := c.clk.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C():
+		if err := clock.Sleep(ctx, c.clk, wait); err != nil {
+			return err
 		}
 	}
 }
