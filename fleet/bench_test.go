@@ -55,12 +55,22 @@ const settle = 33 * time.Second
 // talk, when > 0, then has the phones call in pairs and talk that long, and
 // reports the CPU the media took.
 func storm(b *testing.B, n int, network string, talk time.Duration) fleet.Summary {
-	return stormWith(b, n, network, talk, 0, fleet.BootProcs())
+	return stormWith(b, n, network, stormShape{talk: talk, procs: fleet.BootProcs()})
 }
 
-// stormWith is storm with at most limit phones booting at once (0: all)
-// and GOMAXPROCS procs while they boot (0: as it is).
-func stormWith(b *testing.B, n int, network string, talk time.Duration, limit, procs int) fleet.Summary {
+// stormShape is how a storm runs beyond its size and network.
+type stormShape struct {
+	talk  time.Duration // how long pairs talk after the boot (0: no calls)
+	limit int           // at most this many phones booting at once (0: all)
+	procs int           // GOMAXPROCS while they boot (0: as it is)
+	// booted, if set, is called when every phone has booted (before the
+	// fleet settles), to read a peer's counters at the storm's end.
+	booted func()
+}
+
+// stormWith is storm in the given shape.
+func stormWith(b *testing.B, n int, network string, shape stormShape) fleet.Summary {
+	talk, limit, procs := shape.talk, shape.limit, shape.procs
 	fdsPerPhone := 1 // SIP
 	if strings.Contains(network, "lab: embedded") && !strings.Contains(network, "dhcp: false") {
 		fdsPerPhone++ // the DHCP client kept for renewals
@@ -105,6 +115,17 @@ scenario:
 	var idle proctest.Memory
 	var idleG, idleFD int
 	var cpu0, cpu1, boot0, boot1 syscall.Rusage
+	// The storm alone, without the settling and the peer's run after it:
+	// go tool pprof fleet.test path.
+	stopProfile := func() {}
+	if path := os.Getenv("HDPHONE_BENCH_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			if err := pprof.StartCPUProfile(f); err == nil {
+				stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
+			}
+		}
+	}
+	defer func() { stopProfile() }()
 	syscall.Getrusage(syscall.RUSAGE_SELF, &boot0)
 	bootStart := time.Now()
 	var bootWall time.Duration
@@ -124,6 +145,11 @@ scenario:
 		if pr.Result != nil && pr.Step == fleet.BootStep && pr.Done == pr.Total {
 			syscall.Getrusage(syscall.RUSAGE_SELF, &boot1)
 			bootWall = time.Since(bootStart)
+			stopProfile()
+			stopProfile = func() {}
+			if shape.booted != nil {
+				shape.booted()
+			}
 		}
 		if pr.Result == nil || pr.Done != pr.Total {
 			return
@@ -181,6 +207,7 @@ scenario:
 	// The CPU the storm took, in cores: near the machine's count, the
 	// storm is bound by this process's (and the in-process lab's) work.
 	b.ReportMetric(cpuSeconds(boot0, boot1)/bootWall.Seconds(), "boot-cores")
+	b.ReportMetric(cpuSeconds(boot0, boot1)*1e6/float64(n), "boot-cpu-µs/phone")
 	if talk > 0 && talkWall > 0 {
 		used := time.Duration(cpuSeconds(cpu0, cpu1) * float64(time.Second))
 		cores := used.Seconds() / talkWall.Seconds()
@@ -255,13 +282,29 @@ func kamailioStorm(b *testing.B, n, limit int) {
 		UserRange: struct{ First, Last int }{100000, 100000 + 2*n}, Children: 4, SharedMemMB: 256})
 	for range b.N {
 		network := fmt.Sprintf("  lab: external\n  registrar: %s\n  domain: %s\n", k.Addr(), k.Domain)
+		// Kamailio's work for each side: the requests it received and
+		// the processor time it took, per phone and per SIPp user.
+		stats0, cpu0 := k.Stats(b), k.CPU(b)
+		var stats1 map[string]int64
+		var cpu1 time.Duration
 		// Kamailio shares this machine's cores: one scheduler per core
 		// while booting (not BootProcs' two) leaves it its share, as
 		// docs/fleet-files.md advises for a server under test on the
 		// fleet's machine.
-		sum := stormWith(b, n, network, 0, limit, 0)
-		sipp := sippRegisterRate(b, k, n, 100000+n)
+		sum := stormWith(b, n, network, stormShape{limit: limit, booted: func() {
+			stats1, cpu1 = k.Stats(b), k.CPU(b)
+		}})
+		sippStats0, sippCPU0 := k.Stats(b), k.CPU(b)
+		sipp, sippOwn := sippRegisterRate(b, k, n, 100000+n)
+		sippStats1, sippCPU1 := k.Stats(b), k.CPU(b)
 		b.ReportMetric(sipp, "sipp-reg/s")
+		perUser := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(n) }
+		b.ReportMetric(perUser(sippOwn), "sipp-cpu-µs/user")
+		const rcv = "core:rcv_requests"
+		b.ReportMetric(float64(stats1[rcv]-stats0[rcv])/float64(n), "kam-req/phone")
+		b.ReportMetric(float64(sippStats1[rcv]-sippStats0[rcv])/float64(n), "kam-req/sipp-user")
+		b.ReportMetric(perUser(cpu1-cpu0), "kam-cpu-µs/phone")
+		b.ReportMetric(perUser(sippCPU1-sippCPU0), "kam-cpu-µs/sipp-user")
 		// Phones powered on to registered per second, against SIPp's
 		// REGISTER transactions per second.
 		b.ReportMetric(sum.BootPerSec/sipp, "ratio-vs-sipp")
@@ -283,8 +326,9 @@ func BenchmarkCallsWithMedia(b *testing.B) {
 }
 
 // sippRegisterRate runs n REGISTERs with digest auth (users first…) from
-// SIPp at k, sippLimit at once, and returns the rate.
-func sippRegisterRate(b *testing.B, k *testpeer.Kamailio, n, first int) float64 {
+// SIPp at k, sippLimit at once, and returns the rate and the processor time
+// SIPp used.
+func sippRegisterRate(b *testing.B, k *testpeer.Kamailio, n, first int) (float64, time.Duration) {
 	dir := b.TempDir()
 	inf := filepath.Join(dir, "users.csv")
 	f, err := os.Create(inf)
@@ -305,7 +349,7 @@ func sippRegisterRate(b *testing.B, k *testpeer.Kamailio, n, first int) float64 
 	if err := s.Wait(b, 5*time.Minute); err != nil {
 		b.Fatal(err)
 	}
-	return float64(n) / time.Since(start).Seconds()
+	return float64(n) / time.Since(start).Seconds(), s.CPU(b)
 }
 
 // cpuSeconds is the CPU (user and system) the process used from a to b.

@@ -406,3 +406,32 @@ func makeTestPKI(t testing.TB, dir string) testPKI {
 	}
 	return p
 }
+
+// Stats returns Kamailio's statistics (kamcmd stats.get_statistics all) by
+// name, such as "core:rcv_requests" or "tmx:2xx_transactions".
+func (k *Kamailio) Stats(t testing.TB) map[string]int64 {
+	t.Helper()
+	out, err := runQuiet("kamcmd", "-s", "unix:"+k.ctl, "stats.get_statistics", "all")
+	if err != nil {
+		t.Fatalf("testpeer: kamcmd stats.get_statistics: %v\n%s", err, out)
+	}
+	stats := map[string]int64{}
+	for _, line := range strings.Split(out, "\n") {
+		name, value, ok := strings.Cut(line, "=")
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
+		if err == nil {
+			stats[strings.TrimSpace(name)] = n
+		}
+	}
+	return stats
+}
+
+// CPU returns the processor time (user and system) Kamailio's processes
+// have used so far: the main process and the workers it forked.
+func (k *Kamailio) CPU(t testing.TB) time.Duration {
+	t.Helper()
+	return treeCPU(t, k.Pid())
+}

@@ -238,6 +238,17 @@ func (p *Process) Exited() bool {
 // Pid returns the process id.
 func (p *Process) Pid() int { return p.cmd.Process.Pid }
 
+// CPU returns the processor time (user and system) the process used: from
+// its exit status once it has ended, else from /proc so far (with the
+// children it forked).
+func (p *Process) CPU(t testing.TB) time.Duration {
+	t.Helper()
+	if p.Exited() && p.cmd.ProcessState != nil {
+		return p.cmd.ProcessState.UserTime() + p.cmd.ProcessState.SystemTime()
+	}
+	return treeCPU(t, p.Pid())
+}
+
 // Stop ends the process group: TERM, then KILL after 3 s.
 func (p *Process) Stop() {
 	if p.Exited() {
