@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 )
@@ -34,9 +35,11 @@ type Catalogue struct {
 	// few hundred keys (indexed ones included) at every boot and
 	// configuration change, and resolving an indexed key builds strings.
 	// Capped at maxResolved entries, so that files full of made-up keys
-	// cannot grow it; failures are not kept.
-	resolvedMu sync.RWMutex
-	resolved   map[string]resolution
+	// cannot grow it; failures are not kept. A sync.Map, not a map
+	// behind a read lock: the phones of a fleet read it from every core
+	// at once, and the lock's shared reader count cost twice the lookup.
+	resolved  sync.Map // key → resolution
+	nResolved atomic.Int32
 }
 
 type resolution struct {
@@ -290,22 +293,15 @@ func (c *Catalogue) Param(key string) (*Param, bool) {
 // index (-1 for a key without {n}). An index outside every model's range is
 // ErrBadIndex; a key the catalogue does not know is ErrUnknownKey.
 func (c *Catalogue) Resolve(key string) (p *Param, canonical string, index int, err error) {
-	c.resolvedMu.RLock()
-	r, ok := c.resolved[key]
-	c.resolvedMu.RUnlock()
-	if ok {
+	if v, ok := c.resolved.Load(key); ok {
+		r := v.(resolution)
 		return r.p, r.canonical, r.index, nil
 	}
 	p, canonical, index, err = c.resolve(key)
-	if err == nil {
-		c.resolvedMu.Lock()
-		if c.resolved == nil {
-			c.resolved = map[string]resolution{}
+	if err == nil && c.nResolved.Load() < maxResolved {
+		if _, loaded := c.resolved.LoadOrStore(key, resolution{p, canonical, index}); !loaded {
+			c.nResolved.Add(1)
 		}
-		if len(c.resolved) < maxResolved {
-			c.resolved[key] = resolution{p, canonical, index}
-		}
-		c.resolvedMu.Unlock()
 	}
 	return p, canonical, index, err
 }

@@ -86,6 +86,14 @@ func Parse(name string, r io.Reader) ([]Entry, []Issue, error) {
 }
 
 func readLimited(name string, r io.Reader) ([]byte, error) {
+	if br, ok := r.(*bytes.Reader); ok && br.Len() <= MaxFileSize {
+		// Bytes already in memory (a phone's configuration from flash,
+		// at every boot of every phone of a fleet): one copy of the
+		// right size rather than ReadAll's growing ones.
+		data := make([]byte, br.Len())
+		n, _ := br.Read(data)
+		return data[:n], nil
+	}
 	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("config: read %s: %w", name, err)

@@ -207,6 +207,20 @@ func TestApplyRejectsHugeFileWithoutReadingIt(t *testing.T) {
 	}
 }
 
+// A file already in memory (a bytes.Reader: a phone's configuration from
+// flash) is read in one copy, and refused all the same when it is too large.
+func TestApplyFromMemory(t *testing.T) {
+	before := Default().New("450HD")
+	got, _, err := before.Apply("flash.cfg", bytes.NewReader([]byte("voip/line/0/id=1001\n")))
+	if err != nil || got.Get("voip/line/0/id") != "1001" {
+		t.Fatalf("got %q, err %v", got.Get("voip/line/0/id"), err)
+	}
+	huge := bytes.Repeat([]byte(";\n"), MaxFileSize/2+1)
+	if _, _, err := before.Apply("huge.cfg", bytes.NewReader(huge)); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("err = %v, want ErrTooLarge", err)
+	}
+}
+
 // A file that is garbage from top to bottom stops after a bounded number of
 // issues instead of one per line.
 func TestApplyBoundsIssues(t *testing.T) {

@@ -11,19 +11,11 @@ import (
 // every phone of a fleet reads the same families at each boot and change.
 func IndexedKey(format string, n int) string {
 	k := indexedName{format, n}
-	indexed.mu.RLock()
-	name, ok := indexed.names[k]
-	indexed.mu.RUnlock()
-	if ok {
-		return name
+	if v, ok := indexedNames.Load(k); ok {
+		return v.(string)
 	}
-	name = fmt.Sprintf(format, n)
-	indexed.mu.Lock()
-	if indexed.names == nil {
-		indexed.names = map[indexedName]string{}
-	}
-	indexed.names[k] = name
-	indexed.mu.Unlock()
+	name := fmt.Sprintf(format, n)
+	indexedNames.Store(k, name)
 	return name
 }
 
@@ -32,7 +24,6 @@ type indexedName struct {
 	n      int
 }
 
-var indexed struct {
-	mu    sync.RWMutex
-	names map[indexedName]string
-}
+// indexedNames maps an indexedName to its name. A sync.Map: read from
+// every core at once and written only the first time a name is made.
+var indexedNames sync.Map

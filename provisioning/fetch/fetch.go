@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hdphone/hdphone/clock"
@@ -90,8 +92,15 @@ type Client struct {
 	cfg   Config
 	clock clock.Clock
 	log   *slog.Logger
-	http  *http.Client
-	tr    *http.Transport
+
+	// The HTTP side is made on first use: most checks of a booting fleet
+	// phone fetch nothing over HTTP (TFTP, FTP, or no server at all), and
+	// a transport and its TLS configuration were a tenth of what such a
+	// phone allocated while booting.
+	webOnce sync.Once
+	tls     *tls.Config // built by New when it holds certificates to check
+	http    *http.Client
+	tr      atomic.Pointer[http.Transport] // once made
 }
 
 // New returns a Client. It fails when the TLS configuration holds unusable
@@ -101,31 +110,51 @@ func New(cfg Config) (*Client, error) {
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
-	tlsConf, err := cfg.TLS.build(c.clock)
-	if err != nil {
-		return nil, err
-	}
-	c.tr = c.transport(tlsConf)
-	c.http = &http.Client{
-		Transport: c.tr,
-		// Redirects are followed for files (an http server sending the
-		// phone to https, say) but not for Do, which returns them.
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) >= 5 {
-				return fmt.Errorf("fetch: %d redirects", len(via))
-			}
-			if noFollow(req.Context()) {
-				return http.ErrUseLastResponse
-			}
-			req.Header.Set("User-Agent", cfg.UserAgent)
-			return nil
-		},
+	if len(cfg.TLS.CAs) > 0 || len(cfg.TLS.ClientCert) > 0 || len(cfg.TLS.ClientKey) > 0 {
+		conf, err := cfg.TLS.build(c.clock)
+		if err != nil {
+			return nil, err
+		}
+		c.tls = conf
 	}
 	return c, nil
 }
 
+// web returns the HTTP client, making it on first use.
+func (c *Client) web() *http.Client {
+	c.webOnce.Do(func() {
+		if c.tls == nil {
+			// Without certificates of its own the configuration
+			// cannot fail: the trust store and the policy.
+			c.tls, _ = c.cfg.TLS.build(c.clock)
+		}
+		tr := c.transport(c.tls)
+		c.tr.Store(tr)
+		c.http = &http.Client{
+			Transport: tr,
+			// Redirects are followed for files (an http server sending the
+			// phone to https, say) but not for Do, which returns them.
+			CheckRedirect: func(req *http.Request, via []*http.Request) error {
+				if len(via) >= 5 {
+					return fmt.Errorf("fetch: %d redirects", len(via))
+				}
+				if noFollow(req.Context()) {
+					return http.ErrUseLastResponse
+				}
+				req.Header.Set("User-Agent", c.cfg.UserAgent)
+				return nil
+			},
+		}
+	})
+	return c.http
+}
+
 // CloseIdleConnections closes kept-alive HTTP connections.
-func (c *Client) CloseIdleConnections() { c.tr.CloseIdleConnections() }
+func (c *Client) CloseIdleConnections() {
+	if tr := c.tr.Load(); tr != nil {
+		tr.CloseIdleConnections()
+	}
+}
 
 // Open implements Fetcher.
 func (c *Client) Open(ctx context.Context, rawURL string, first int64) (io.ReadCloser, error) {

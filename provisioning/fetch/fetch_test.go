@@ -343,6 +343,16 @@ func TestBadClientCertificate(t *testing.T) {
 	}
 }
 
+// The HTTP side is made on first use: a client that never fetched over
+// HTTP has no connections to close, and closing them is harmless.
+func TestCloseBeforeFirstUse(t *testing.T) {
+	c, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.CloseIdleConnections()
+}
+
 func TestLocalAddr(t *testing.T) {
 	// A fleet phone connects from its own loopback address.
 	var from string

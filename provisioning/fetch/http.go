@@ -47,7 +47,7 @@ func (c *Client) Do(ctx context.Context, req *http.Request) (*http.Response, err
 	if c.cfg.UserAgent != "" {
 		req.Header.Set("User-Agent", c.cfg.UserAgent)
 	}
-	resp, err := c.http.Do(req)
+	resp, err := c.web().Do(req)
 	if err != nil {
 		return nil, c.httpErr(ctx, req.URL, err)
 	}
@@ -69,7 +69,7 @@ func (c *Client) openHTTP(parent context.Context, u *url.URL, first int64) (io.R
 	if first > 0 {
 		req.Header.Set("Range", "bytes=0-"+strconv.FormatInt(first-1, 10))
 	}
-	resp, err := c.http.Do(req)
+	resp, err := c.web().Do(req)
 	if err != nil {
 		cancel()
 		return nil, c.httpErr(parent, u, err)
