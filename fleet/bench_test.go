@@ -208,6 +208,8 @@ scenario:
 	// storm is bound by this process's (and the in-process lab's) work.
 	b.ReportMetric(cpuSeconds(boot0, boot1)/bootWall.Seconds(), "boot-cores")
 	b.ReportMetric(cpuSeconds(boot0, boot1)*1e6/float64(n), "boot-cpu-µs/phone")
+	// The kernel's share of it (sockets, polling, waking threads).
+	b.ReportMetric(float64(boot1.Stime.Nano()-boot0.Stime.Nano())/1e3/float64(n), "boot-sys-µs/phone")
 	if talk > 0 && talkWall > 0 {
 		used := time.Duration(cpuSeconds(cpu0, cpu1) * float64(time.Second))
 		cores := used.Seconds() / talkWall.Seconds()
