@@ -327,6 +327,23 @@ func BenchmarkCallsWithMedia(b *testing.B) {
 	}
 }
 
+// BenchmarkCallsWithMediaKamailio: as BenchmarkCallsWithMedia, with the
+// phones registered at Kamailio and every call set up through it (the
+// media flows between the phones); cores is this process's CPU while they
+// talk, Kamailio's not included.
+func BenchmarkCallsWithMediaKamailio(b *testing.B) {
+	for _, n := range benchSizes() {
+		b.Run(fmt.Sprintf("phones=%d", n), func(b *testing.B) {
+			k := testpeer.StartKamailio(b, testpeer.KamailioConfig{
+				UserRange: struct{ First, Last int }{100000, 100000 + n}, Children: 4, SharedMemMB: 256})
+			network := fmt.Sprintf("  lab: external\n  registrar: %s\n  domain: %s\n", k.Addr(), k.Domain)
+			for range b.N {
+				stormWith(b, n, network, stormShape{talk: 5 * time.Second})
+			}
+		})
+	}
+}
+
 // sippRegisterRate runs n REGISTERs with digest auth (users first…) from
 // SIPp at k, sippLimit at once, and returns the rate and the processor time
 // SIPp used.

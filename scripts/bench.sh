@@ -25,7 +25,9 @@ awk '
 	for (i = 3; i + 1 <= NF; i += 2) m[$(i + 1)] = $i
 	printf "%-34s %9s phones/s  p50 %6s ms  p99 %6s ms  fail %s  live heap %6s KiB/phone (spans %6s)  stack %5s KiB/phone  %s gor/phone", \
 		name, m["phones/s"], m["boot-p50-ms"], m["boot-p99-ms"], m["failures"], m["heap-KiB/phone"], m["heap-spans-KiB/phone"], m["stack-KiB/phone"], m["goroutines/phone"]
-	if ("ratio-vs-sipp" in m) printf "  SIPp %s reg/s, ratio %s", m["sipp-reg/s"], m["ratio-vs-sipp"]
+	printf "  boot CPU %s µs/phone", m["boot-cpu-µs/phone"]
+	if ("ratio-vs-sipp" in m) printf "  SIPp %s reg/s, ratio %s (SIPp CPU %s µs/reg; Kamailio CPU %s µs/phone, %s µs/SIPp reg)", \
+		m["sipp-reg/s"], m["ratio-vs-sipp"], m["sipp-cpu-µs/user"], m["kam-cpu-µs/phone"], m["kam-cpu-µs/sipp-user"]
 	if ("streams/core" in m) printf "  %s streams/core (%s cores, send jitter p99 %s µs)", m["streams/core"], m["cores"], m["send-jitter-p99-µs"]
 	printf "\n"
 }' "$out"
