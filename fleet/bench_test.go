@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"strings"
@@ -297,7 +296,7 @@ func kamailioStorm(b *testing.B, n, limit int) {
 			stats1, cpu1 = k.Stats(b), k.CPU(b)
 		}})
 		sippStats0, sippCPU0 := k.Stats(b), k.CPU(b)
-		sipp, sippOwn := sippRegisterRate(b, k, n, 100000+n)
+		sipp, sippOwn := testpeer.SIPpRegisterRate(b, k, n, 100000+n, sippLimit)
 		sippStats1, sippCPU1 := k.Stats(b), k.CPU(b)
 		b.ReportMetric(sipp, "sipp-reg/s")
 		perUser := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(n) }
@@ -342,33 +341,6 @@ func BenchmarkCallsWithMediaKamailio(b *testing.B) {
 			}
 		})
 	}
-}
-
-// sippRegisterRate runs n REGISTERs with digest auth (users first…) from
-// SIPp at k, sippLimit at once, and returns the rate and the processor time
-// SIPp used.
-func sippRegisterRate(b *testing.B, k *testpeer.Kamailio, n, first int) (float64, time.Duration) {
-	dir := b.TempDir()
-	inf := filepath.Join(dir, "users.csv")
-	f, err := os.Create(inf)
-	if err != nil {
-		b.Fatal(err)
-	}
-	fmt.Fprintln(f, "SEQUENTIAL")
-	for i := range n {
-		u := first + i
-		fmt.Fprintf(f, "%d;[authentication username=%d password=pass%d]\n", u, u, u)
-	}
-	f.Close()
-	start := time.Now()
-	s := testpeer.StartSIPp(b, testpeer.SIPpConfig{
-		Scenario: "testdata/sipp/register-bench.xml", Remote: k.Addr(), Calls: n,
-		Rate: 100000, Limit: sippLimit, InjectionFile: inf, Timeout: 5 * time.Minute,
-	})
-	if err := s.Wait(b, 5*time.Minute); err != nil {
-		b.Fatal(err)
-	}
-	return float64(n) / time.Since(start).Seconds(), s.CPU(b)
 }
 
 // cpuSeconds is the CPU (user and system) the process used from a to b.

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"sync"
@@ -147,7 +145,7 @@ func BenchmarkRegisterFleetKamailio(b *testing.B) {
 			server := sip.Server{Host: k.Host, Port: k.Port}
 			for range b.N {
 				r := registerFleet(b, n, 100000, server, k.Domain)
-				sippRate := sippRegisterRate(b, k, n, 100000+n)
+				sippRate, _ := testpeer.SIPpRegisterRate(b, k, n, 100000+n, 200)
 				b.ReportMetric(r.regsPerSec, "reg/s")
 				b.ReportMetric(r.kibPerUA, "KiB/UA")
 				b.ReportMetric(sippRate, "sipp-reg/s")
@@ -155,30 +153,4 @@ func BenchmarkRegisterFleetKamailio(b *testing.B) {
 			}
 		})
 	}
-}
-
-// sippRegisterRate runs n REGISTERs with digest auth (users first…) from
-// SIPp at k, 200 at once, and returns the rate.
-func sippRegisterRate(b *testing.B, k *testpeer.Kamailio, n, first int) float64 {
-	dir := b.TempDir()
-	inf := filepath.Join(dir, "users.csv")
-	f, err := os.Create(inf)
-	if err != nil {
-		b.Fatal(err)
-	}
-	fmt.Fprintln(f, "SEQUENTIAL")
-	for i := range n {
-		u := first + i
-		fmt.Fprintf(f, "%d;[authentication username=%d password=pass%d]\n", u, u, u)
-	}
-	f.Close()
-	start := time.Now()
-	s := testpeer.StartSIPp(b, testpeer.SIPpConfig{
-		Scenario: sippScenario("register-bench.xml"), Remote: k.Addr(), Calls: n,
-		Rate: 100000, Limit: 200, InjectionFile: inf, Timeout: 5 * time.Minute,
-	})
-	if err := s.Wait(b, 5*time.Minute); err != nil {
-		b.Fatal(err)
-	}
-	return float64(n) / time.Since(start).Seconds()
 }
