@@ -297,17 +297,24 @@ func (p *Phone) keyLocked(s *state, key byte) {
 	}
 	// On-hook dialing: the first digit opens the dialing screen on the
 	// default audio device.
-	dev := AudioSpeaker
-	if s.Config.Get("voip/answer_device") == "HEADSET" || s.Config.Bool("voip/headset_only/enabled") {
-		dev = AudioHeadset
-	}
-	p.takeAudio(s, dev)
+	p.takeAudio(s, answerDevice(s))
 	if r := s.calls.byState(CallDialing); r != nil {
 		p.stopTimer(r)
 		r.view.Number = string(key)
 		p.checkDigitMap(s, r)
 	}
 	p.syncCalls(s)
+}
+
+// answerDevice is the audio device a call takes when the user did not pick
+// one (Answer, speed dial, on-hook dialing, auto-answer): the speaker, or
+// the headset when voip/answer_device says so or the phone is headset-only
+// (CALL-5, CALL-6).
+func answerDevice(s *state) AudioDevice {
+	if s.Config.Get("voip/answer_device") == "HEADSET" || s.Config.Bool("voip/headset_only/enabled") {
+		return AudioHeadset
+	}
+	return AudioSpeaker
 }
 
 func (p *Phone) checkDigitMap(s *state, r *callRec) {
@@ -351,11 +358,7 @@ func (p *Phone) dialLocked(s *state, number string) (*callRec, error) {
 	r := s.calls.byState(CallDialing)
 	if r == nil {
 		if s.calls.audio == AudioNone {
-			dev := AudioSpeaker
-			if s.Config.Get("voip/answer_device") == "HEADSET" || s.Config.Bool("voip/headset_only/enabled") {
-				dev = AudioHeadset
-			}
-			s.calls.audio = dev
+			s.calls.audio = answerDevice(s)
 		}
 		// A new call holds the one in progress, as the Dial softkey does.
 		if cur := s.calls.byState(CallConnected); cur != nil {

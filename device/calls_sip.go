@@ -474,11 +474,7 @@ func (p *Phone) answerLocked(s *state, r *callRec) {
 		p.holdLocked(s, cur)
 	}
 	if s.calls.audio == AudioNone && !r.view.Discreet {
-		dev := AudioSpeaker
-		if s.Config.Get("voip/answer_device") == "HEADSET" {
-			dev = AudioHeadset
-		}
-		s.calls.audio = dev
+		s.calls.audio = answerDevice(s)
 	}
 	m, err := p.newMedia(s, r)
 	if err != nil {
