@@ -39,6 +39,12 @@ type KamailioConfig struct {
 	Children int
 	// SharedMemMB is Kamailio's shared memory; 0 means 64.
 	SharedMemMB int
+	// PatternPasswords checks every user's digest against the password
+	// pass<user> made from the request (pv_auth_check) instead of looking
+	// the user up in the db_text table. db_text scans its table for each
+	// lookup: at 20,000 users a registration cost Kamailio about 250 µs,
+	// and a storm measured that scan rather than its clients.
+	PatternPasswords bool
 }
 
 // Kamailio is a running Kamailio 5 registrar and proxy on 127.0.0.1: UDP
@@ -117,7 +123,7 @@ require_certificate = no
 		children = 2
 	}
 	conf := filepath.Join(dir, "kamailio.cfg")
-	WriteFile(t, conf, kamailioConfig(k, dir, mpath, cfg.CallAuth, children))
+	WriteFile(t, conf, kamailioConfig(k, dir, mpath, cfg, children))
 	if out, err := runQuiet(bins[0], "-c", "-f", conf); err != nil {
 		t.Fatalf("testpeer: kamailio config check: %v\n%s", err, out)
 	}
@@ -235,10 +241,14 @@ func writeKamailioDB(t testing.TB, dir, domain string, users map[string]string, 
 	WriteFile(t, filepath.Join(db, "subscriber"), b.String())
 }
 
-func kamailioConfig(k *Kamailio, dir, mpath string, callAuth bool, children int) string {
+func kamailioConfig(k *Kamailio, dir, mpath string, cfg KamailioConfig, children int) string {
 	def := ""
-	if callAuth {
+	if cfg.CallAuth {
 		def = "#!define WITH_CALLAUTH"
+	}
+	check := `auth_check("$fd", "subscriber", "1")`
+	if cfg.PatternPasswords {
+		check = `pv_auth_check("$fd", "pass$fU", "0", "1")`
 	}
 	return fmt.Sprintf(`#!KAMAILIO
 %[1]s
@@ -306,7 +316,7 @@ request_route {
 	if (is_method("CANCEL")) { if (t_check_trans()) route(RELAY); exit; }
 	if (!is_method("ACK")) { if (t_precheck_trans()) { t_check_trans(); exit; } t_check_trans(); }
 	if (is_method("REGISTER")) {
-		if (!auth_check("$fd", "subscriber", "1")) { auth_challenge("$fd", "0"); exit; }
+		if (!%[10]s) { auth_challenge("$fd", "0"); exit; }
 		consume_credentials();
 		if ($pr != "udp") fix_nated_register();
 		if (!save("location")) sl_reply_error();
@@ -314,7 +324,7 @@ request_route {
 	}
 #!ifdef WITH_CALLAUTH
 	if (!is_method("ACK|PRACK|BYE") && from_uri==myself) {
-		if (!auth_check("$fd", "subscriber", "1")) { auth_challenge("$fd", "0"); exit; }
+		if (!%[10]s) { auth_challenge("$fd", "0"); exit; }
 		consume_credentials();
 	}
 #!endif
@@ -329,7 +339,7 @@ route[RELAY] {
 	if (!t_relay()) sl_reply_error();
 	exit;
 }
-`, def, k.Host, k.Port, k.TLSPort, mpath, k.ctl, dir, children, k.Domain)
+`, def, k.Host, k.Port, k.TLSPort, mpath, k.ctl, dir, children, k.Domain, check)
 }
 
 // testPKI is a CA with a server and a client certificate, as PEM files.
