@@ -48,6 +48,15 @@ func benchAddresses() string {
 // and an idle phone has none.
 const settle = 33 * time.Second
 
+// settleTime is settle, or HDPHONE_BENCH_SETTLE (a duration) for runs that
+// look at storm rates only.
+func settleTime() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("HDPHONE_BENCH_SETTLE")); err == nil {
+		return d
+	}
+	return settle
+}
+
 // storm boots n phones all at once with the given network section, waits
 // until every line is registered and the fleet is idle, and reports the
 // storm's rate, boot-time percentiles and the memory each idle phone holds.
@@ -156,7 +165,7 @@ scenario:
 		switch pr.Step {
 		case "01 wait":
 			// Every phone registered and idle: measure it at rest.
-			time.Sleep(settle)
+			time.Sleep(settleTime())
 			idle = proctest.MemoryNow().Sub(mem0)
 			idleG, idleFD = runtime.NumGoroutine()-g0, proctest.OpenFiles()-fd0
 			if path := os.Getenv("HDPHONE_BENCH_HEAPPROFILE"); path != "" {
@@ -304,11 +313,17 @@ func kamailioStorm(b *testing.B, n, limit int, pattern bool) {
 		stats0, cpu0 := k.Stats(b), k.CPU(b)
 		var stats1 map[string]int64
 		var cpu1 time.Duration
-		// Kamailio shares this machine's cores: one scheduler per core
-		// while booting (not BootProcs' two) leaves it its share, as
+		// Kamailio shares this machine's cores. Where it is the
+		// bottleneck (its table scans), one scheduler per core while
+		// booting (not BootProcs' two) leaves it its share, as
 		// docs/fleet-files.md advises for a server under test on the
-		// fleet's machine.
-		sum := stormWith(b, n, network, stormShape{limit: limit, booted: func() {
+		// fleet's machine; where it is not (auth=pattern), the fleet
+		// boots as hdphone fleet does by default.
+		procs := 0
+		if pattern {
+			procs = fleet.BootProcs()
+		}
+		sum := stormWith(b, n, network, stormShape{limit: limit, procs: procs, booted: func() {
 			stats1, cpu1 = k.Stats(b), k.CPU(b)
 		}})
 		sippStats0, sippCPU0 := k.Stats(b), k.CPU(b)
