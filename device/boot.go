@@ -45,6 +45,27 @@ func (b *Boot) do(f func(*state)) error {
 	return err
 }
 
+// post is do without waiting for f to run, for changes a stage makes and
+// never reads back (its stage, screen texts, log lines): the stage goes on
+// while the owner catches up, in order with every other command.
+func (b *Boot) post(f func(*state)) error {
+	if b.c.ctx.Err() != nil {
+		return ErrPoweredOff
+	}
+	select {
+	case b.p.cmds <- func(s *state) {
+		if s.cycle == b.c && !b.c.ending {
+			f(s)
+		}
+	}:
+		return nil
+	case <-b.p.done:
+		return ErrNotRunning
+	case <-b.c.ctx.Done():
+		return ErrPoweredOff
+	}
+}
+
 // Snapshot returns the phone's current state.
 func (b *Boot) Snapshot() State { return b.p.Snapshot() }
 
@@ -54,7 +75,7 @@ func (b *Boot) Config() *config.Config { return b.p.Snapshot().Config }
 
 // Status sets the boot screen text ("Acquiring IP…"); "" clears it.
 func (b *Boot) Status(text string) error {
-	return b.do(func(s *state) {
+	return b.post(func(s *state) {
 		if s.Status == text {
 			return
 		}
@@ -93,7 +114,7 @@ func (p *Phone) clearNote(s *state, text string) {
 
 // Log records a noteworthy step as an event and in the log.
 func (b *Boot) Log(text string) error {
-	return b.do(func(s *state) {
+	return b.post(func(s *state) {
 		b.p.log.Info(text, "stage", string(s.Stage))
 		b.p.emit(Event{Kind: EventLog, Stage: s.Stage, Text: text})
 	})
@@ -195,7 +216,7 @@ func (b *Boot) Sleep(d time.Duration) error {
 func RebootError(reason string) error { return fmt.Errorf("%w: %s", ErrReboot, reason) }
 
 func (b *Boot) enter(st Stage) error {
-	return b.do(func(s *state) { b.p.setStage(s, st) })
+	return b.post(func(s *state) { b.p.setStage(s, st) })
 }
 
 // boot runs the stages of one power cycle.

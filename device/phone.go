@@ -100,15 +100,15 @@ type Phone struct {
 	clk   clock.Clock
 
 	cmds    chan func(*state)
+	waiters []chan struct{} // do's callers of the current step, woken after its snapshot (owner only)
 	done    chan struct{} // closed when Run returns
 	started atomic.Bool
 	snap    atomic.Pointer[State]
 	hub     hub
 
-	st        state    // owned by the Run goroutine
-	pending   []Event  // events of the current step, sent after its snapshot
-	published bool     // the current step has published its snapshot (owner only)
-	starts    []func() // workers of the current step, started after its snapshot
+	st      state    // owned by the Run goroutine
+	pending []Event  // events of the current step, sent after its snapshot
+	starts  []func() // workers of the current step, started after its snapshot
 
 	rt   bootRuntime // what the current cycle's boot services share
 	sys  *syslogTap  // System Logging beside cfg.Logger
@@ -187,7 +187,7 @@ func New(cfg Config) (*Phone, error) {
 		mac:  mac,
 		log:  log.With("phone", mac, "model", string(cfg.Model.Name)),
 		clk:  clock.OrReal(cfg.Clock),
-		cmds: make(chan func(*state)),
+		cmds: make(chan func(*state), cmdQueue),
 		done: make(chan struct{}),
 		sys:  sys,
 	}
@@ -251,22 +251,50 @@ func (p *Phone) Run(ctx context.Context) error {
 			}
 			return ctx.Err()
 		case f := <-p.cmds:
-			p.published = false
-			f(&p.st)
-			if !p.published { // do's commands publish before waking their caller
-				p.publishSnapshot()
-			}
+			p.step(f)
 		}
 	}
 }
 
-// do runs f on the owner goroutine and waits until it has run.
+// cmdQueue is how many commands wait for a busy owner before their senders
+// block: a booting phone's stage posts its screen texts and log lines
+// without waiting (Boot.post), and the owner runs them in one step.
+const cmdQueue = 4
+
+// maxStep bounds how many waiting commands one step runs before it
+// publishes, so that a stream of commands cannot hold the snapshot back.
+const maxStep = 16
+
+// step runs f and the commands already waiting, then publishes one snapshot
+// for them all and wakes do's callers among them.
+func (p *Phone) step(f func(*state)) {
+	f(&p.st)
+	for range maxStep - 1 {
+		select {
+		case f = <-p.cmds:
+			f(&p.st)
+			continue
+		default:
+		}
+		break
+	}
+	p.publishSnapshot()
+	for i, ran := range p.waiters {
+		close(ran)
+		p.waiters[i] = nil
+	}
+	p.waiters = p.waiters[:0]
+}
+
+// do runs f on the owner goroutine and waits until it has run and its
+// effect is published: the Snapshot the caller reads next holds it. It
+// gives up when ctx ends, even with f queued: the owner ends a power cycle
+// by cancelling its workers' ctx and waiting for them, and f, queued but not
+// yet run, would never be.
 func (p *Phone) do(ctx context.Context, f func(*state)) error {
 	ran := make(chan struct{})
 	select {
-	// Publish before waking the caller, so that an intent's effect is in
-	// the Snapshot the caller reads next.
-	case p.cmds <- func(s *state) { f(s); p.publishSnapshot(); close(ran) }:
+	case p.cmds <- func(s *state) { f(s); p.waiters = append(p.waiters, ran) }:
 	case <-p.done:
 		return ErrNotRunning
 	case <-ctx.Done():
@@ -277,6 +305,8 @@ func (p *Phone) do(ctx context.Context, f func(*state)) error {
 		return nil
 	case <-p.done:
 		return ErrNotRunning
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
@@ -315,7 +345,6 @@ func (p *Phone) publishSnapshot() {
 		*next = s
 		p.snap.Store(next)
 	}
-	p.published = true
 	for _, e := range p.pending {
 		p.hub.publish(e)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -241,5 +242,43 @@ func TestWhenCallsBackOnce(t *testing.T) {
 	case s := <-never:
 		t.Errorf("a stopped watch called back (%s)", s.Stage)
 	default:
+	}
+}
+
+// A stage's screen texts and log lines go to the owner without the stage
+// waiting for them, in order with every other command: a later command that
+// waits (Notify) finds them applied, and the events come in the order the
+// stage made them.
+func TestBootPostsInOrder(t *testing.T) {
+	var seen device.State
+	stage := func(ctx context.Context, b *device.Boot) error {
+		for _, s := range []string{"one", "two", "three"} {
+			b.Status(s)
+			b.Log("after " + s)
+		}
+		if err := b.Notify("waited"); err != nil {
+			return err
+		}
+		seen = b.Snapshot()
+		return b.Clear("waited")
+	}
+	p, ctx := newPhone(t, nil, map[device.Stage]device.StageFunc{device.StageTime: stage})
+	events, stop := p.Subscribe(256)
+	defer stop()
+	p.PowerOn(ctx)
+	waitStage(t, ctx, p, device.StageIdle, 1)
+	if seen.Status != "three" || !seen.HasNotification("waited") || seen.Stage != device.StageTime {
+		t.Errorf("after Notify the stage saw status %q, stage %s, notes %v", seen.Status, seen.Stage, seen.Notifications)
+	}
+	var got []string
+	for len(events) > 0 {
+		e := <-events
+		if e.Stage == device.StageTime && (e.Kind == device.EventStatus || e.Kind == device.EventLog) {
+			got = append(got, e.Text)
+		}
+	}
+	want := []string{"one", "after one", "two", "after two", "three", "after three"}
+	if !slices.Equal(got[:min(len(got), len(want))], want) {
+		t.Errorf("events %q, want %q first", got, want)
 	}
 }

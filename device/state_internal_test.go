@@ -1,10 +1,15 @@
 package device
 
 import (
+	"context"
+	"errors"
+	"net"
 	"net/netip"
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/hdphone/hdphone/device/model"
 )
 
 // A snapshot reuses the previous one's network only when nothing in it
@@ -86,5 +91,25 @@ func TestSharesAllSeesEveryField(t *testing.T) {
 		if changed.sharesAll(&base) {
 			t.Errorf("field %s changed, sharesAll still true", rv.Type().Field(i).Name)
 		}
+	}
+}
+
+// A command queued for an owner that never runs it (the owner is ending the
+// power cycle and waits for the cycle's workers) does not hold its sender:
+// do gives up when the sender's ctx ends.
+func TestDoGivesUpWhenQueuedAndCtxEnds(t *testing.T) {
+	p, err := New(Config{Model: model.MustLookup(model.M450HD), MAC: net.HardwareAddr{0, 0x90, 0x8f, 0, 0, 9}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No Run: the command is queued and never run.
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	ran := false
+	if err := p.do(ctx, func(*state) { ran = true }); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("do = %v, want the ctx's end", err)
+	}
+	if len(p.cmds) != 1 || ran {
+		t.Fatalf("queued %d, ran %v; want it queued and not run", len(p.cmds), ran)
 	}
 }
