@@ -101,7 +101,7 @@ type Phone struct {
 
 	cmds    chan func(*state)
 	waiters []chan struct{} // do's callers of the current step, woken after its snapshot (owner only)
-	done    chan struct{} // closed when Run returns
+	done    chan struct{}   // closed when Run returns
 	started atomic.Bool
 	snap    atomic.Pointer[State]
 	hub     hub
