@@ -210,13 +210,24 @@ func (p *Phone) async(s *state, f func(ctx context.Context)) {
 	p.goCycle(c, f)
 }
 
-// post runs f on the owner goroutine from a worker of the current cycle.
+// post runs f on the owner goroutine from a worker of the current cycle
+// (ctx is the cycle's), without waiting for it: the worker goes on (a SIP
+// line's event pump to its next event, a finished request's goroutine to
+// its end) while f runs in order with every other command. f is dropped if
+// the cycle ends first.
 func (p *Phone) post(ctx context.Context, f func(*state)) {
-	p.do(ctx, func(s *state) {
+	if ctx.Err() != nil {
+		return
+	}
+	select {
+	case p.cmds <- func(s *state) {
 		if s.cycle != nil && s.cycle.ctx == ctx && !s.cycle.ending {
 			f(s)
 		}
-	})
+	}:
+	case <-p.done:
+	case <-ctx.Done():
+	}
 }
 
 // --- the local half of call handling: hook, keys, dialing ---
