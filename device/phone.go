@@ -261,6 +261,10 @@ func (p *Phone) Run(ctx context.Context) error {
 // without waiting (Boot.post), and the owner runs them in one step.
 const cmdQueue = 4
 
+// smallStep is the event queue a phone keeps between steps; a longer one
+// (a boot's batch) is let go.
+const smallStep = 2
+
 // maxStep bounds how many waiting commands one step runs before it
 // publishes, so that a stream of commands cannot hold the snapshot back.
 const maxStep = 16
@@ -348,7 +352,15 @@ func (p *Phone) publishSnapshot() {
 	for _, e := range p.pending {
 		p.hub.publish(e)
 	}
-	p.pending = p.pending[:0]
+	// An idle phone keeps no events: a boot's steps run many commands
+	// each, and a queue kept at that size (texts and all) was a kilobyte
+	// of every idle phone's heap.
+	clear(p.pending)
+	if cap(p.pending) > smallStep {
+		p.pending = nil
+	} else {
+		p.pending = p.pending[:0]
+	}
 	for i, start := range p.starts {
 		start()
 		p.starts[i] = nil
