@@ -23,7 +23,7 @@ awk '
 	name = $1; sub(/-[0-9]+$/, "", name); sub(/^Benchmark/, "", name)
 	delete m
 	for (i = 3; i + 1 <= NF; i += 2) m[$(i + 1)] = $i
-	printf "%-34s %9s phones/s  p50 %6s ms  p99 %6s ms  fail %s  live heap %6s KiB/phone (spans %6s)  stack %5s KiB/phone  %s gor/phone", \
+	printf "%-44s %9s phones/s  p50 %6s ms  p99 %6s ms  fail %s  live heap %6s KiB/phone (spans %6s)  stack %5s KiB/phone  %s gor/phone", \
 		name, m["phones/s"], m["boot-p50-ms"], m["boot-p99-ms"], m["failures"], m["heap-KiB/phone"], m["heap-spans-KiB/phone"], m["stack-KiB/phone"], m["goroutines/phone"]
 	printf "  boot CPU %s µs/phone", m["boot-cpu-µs/phone"]
 	if ("ratio-vs-sipp" in m) printf "  SIPp %s reg/s, ratio %s (SIPp CPU %s µs/reg; Kamailio CPU %s µs/phone, %s µs/SIPp reg)", \
