@@ -34,36 +34,22 @@ func (b *Boot) Context() context.Context { return b.c.ctx }
 func (b *Boot) Phone() *Phone { return b.p }
 
 func (b *Boot) do(f func(*state)) error {
-	err := b.p.do(b.c.ctx, func(s *state) {
-		if s.cycle == b.c && !b.c.ending {
-			f(s)
-		}
-	})
-	if err != nil && b.c.ctx.Err() != nil {
-		return ErrPoweredOff
-	}
-	return err
+	return b.cycleErr(b.p.do(b.c.ctx, inCycle(b.c.ctx, f)))
 }
 
 // post is do without waiting for f to run, for changes a stage makes and
 // never reads back (its stage, screen texts, log lines): the stage goes on
 // while the owner catches up, in order with every other command.
 func (b *Boot) post(f func(*state)) error {
-	if b.c.ctx.Err() != nil {
+	return b.cycleErr(b.p.post(b.c.ctx, f))
+}
+
+// cycleErr is ErrPoweredOff for a failure that the cycle's end caused.
+func (b *Boot) cycleErr(err error) error {
+	if err != nil && b.c.ctx.Err() != nil {
 		return ErrPoweredOff
 	}
-	select {
-	case b.p.cmds <- func(s *state) {
-		if s.cycle == b.c && !b.c.ending {
-			f(s)
-		}
-	}:
-		return nil
-	case <-b.p.done:
-		return ErrNotRunning
-	case <-b.c.ctx.Done():
-		return ErrPoweredOff
-	}
+	return err
 }
 
 // Snapshot returns the phone's current state.

@@ -214,19 +214,28 @@ func (p *Phone) async(s *state, f func(ctx context.Context)) {
 // (ctx is the cycle's), without waiting for it: the worker goes on (a SIP
 // line's event pump to its next event, a finished request's goroutine to
 // its end) while f runs in order with every other command. f is dropped if
-// the cycle ends first.
-func (p *Phone) post(ctx context.Context, f func(*state)) {
-	if ctx.Err() != nil {
-		return
+// the cycle ends first. It fails only when f could not be queued.
+func (p *Phone) post(ctx context.Context, f func(*state)) error {
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	select {
-	case p.cmds <- func(s *state) {
+	case p.cmds <- inCycle(ctx, f):
+		return nil
+	case <-p.done:
+		return ErrNotRunning
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// inCycle is f run only while the power cycle whose ctx it is goes on: a
+// command of a cycle that ended (or was replaced) changes nothing.
+func inCycle(ctx context.Context, f func(*state)) func(*state) {
+	return func(s *state) {
 		if s.cycle != nil && s.cycle.ctx == ctx && !s.cycle.ending {
 			f(s)
 		}
-	}:
-	case <-p.done:
-	case <-ctx.Done():
 	}
 }
 
