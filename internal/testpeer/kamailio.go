@@ -438,10 +438,3 @@ func (k *Kamailio) Stats(t testing.TB) map[string]int64 {
 	}
 	return stats
 }
-
-// CPU returns the processor time (user and system) Kamailio's processes
-// have used so far: the main process and the workers it forked.
-func (k *Kamailio) CPU(t testing.TB) time.Duration {
-	t.Helper()
-	return treeCPU(t, k.Pid())
-}

@@ -239,8 +239,8 @@ func (p *Process) Exited() bool {
 func (p *Process) Pid() int { return p.cmd.Process.Pid }
 
 // CPU returns the processor time (user and system) the process used: from
-// its exit status once it has ended, else from /proc so far (with the
-// children it forked).
+// its exit status once it has ended, else from /proc so far, with the
+// workers it forked (Kamailio's do its work).
 func (p *Process) CPU(t testing.TB) time.Duration {
 	t.Helper()
 	if p.Exited() && p.cmd.ProcessState != nil {
