@@ -141,7 +141,8 @@ func TestPauseDialing(t *testing.T) {
 	if in.Number != "1001" {
 		t.Errorf("B sees caller %q", in.Number)
 	}
-	if c := callIn(a.Snapshot(), device.CallRinging); c != nil && c.Number != "1002" {
+	sa := waitState(t, a.Phone, "A hears ringback", func(s device.State) bool { return callIn(s, device.CallRinging) != nil })
+	if c := callIn(sa, device.CallRinging); c.Number != "1002" {
 		t.Errorf("A dialed %q, want 1002 (the part before the first pause)", c.Number)
 	}
 	answered := time.Now()
