@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"sync"
@@ -33,8 +31,8 @@ import (
 // registration rate at the same Kamailio in the same run, and the ratio.
 // Only `go test -bench` runs these; -short keeps to 1,000 phones.
 
-// benchInFlight bounds the phones registering at once (SIPp gets the same
-// bound, -l).
+// benchInFlight bounds the phones registering at once (SIPp runs at its
+// best, testpeer.SIPpBestRegisterRate).
 const benchInFlight = 200
 
 // benchFirstUser numbers the benchmark phones' lines.
@@ -179,8 +177,8 @@ func BenchmarkPhonesRegisterAtLab(b *testing.B) {
 }
 
 // BenchmarkPhonesRegisterAtKamailio registers fleets of whole phones at
-// Kamailio, then has SIPp register as many users at the same Kamailio with
-// the same number in flight: ratio-vs-sipp is the phones' rate over SIPp's
+// Kamailio, then has SIPp register as many users at the same Kamailio at
+// its best number in flight: ratio-vs-sipp is the phones' rate over SIPp's
 // (SIPp sends everything from one socket and runs no phone behind it).
 func BenchmarkPhonesRegisterAtKamailio(b *testing.B) {
 	for _, n := range phoneFleetSizes() {
@@ -189,7 +187,7 @@ func BenchmarkPhonesRegisterAtKamailio(b *testing.B) {
 				UserRange: struct{ First, Last int }{benchFirstUser, benchFirstUser + 2*n}, Children: 4, SharedMemMB: 256})
 			for range b.N {
 				r := registerPhones(b, n, k.Host, k.Port, k.Domain)
-				sipp := sippRegistrations(b, k, n, benchFirstUser+n)
+				sipp := testpeer.SIPpBestRegisterRate(b, k, n, benchFirstUser+n).PerSec
 				b.ReportMetric(r.regsPerSec, "reg/s")
 				b.ReportMetric(r.kibPerPhone, "KiB/phone")
 				b.ReportMetric(r.goroutinesPerPhone, "goroutines/phone")
@@ -199,31 +197,4 @@ func BenchmarkPhonesRegisterAtKamailio(b *testing.B) {
 			}
 		})
 	}
-}
-
-// sippRegistrations has SIPp register users first… (n of them, digest
-// authentication, benchInFlight at once) at k and returns its rate.
-func sippRegistrations(b *testing.B, k *testpeer.Kamailio, n, first int) float64 {
-	b.Helper()
-	inf := filepath.Join(b.TempDir(), "users.csv")
-	f, err := os.Create(inf)
-	if err != nil {
-		b.Fatal(err)
-	}
-	fmt.Fprintln(f, "SEQUENTIAL")
-	for i := range n {
-		u := first + i
-		fmt.Fprintf(f, "%d;[authentication username=%d password=pass%d]\n", u, u, u)
-	}
-	if err := f.Close(); err != nil {
-		b.Fatal(err)
-	}
-	start := time.Now()
-	s := testpeer.StartSIPp(b, testpeer.SIPpConfig{Scenario: sippScenario("register-rate.xml"), Remote: k.Addr(),
-		Calls: n, Rate: 100000, Limit: benchInFlight, InjectionFile: inf, Timeout: 5 * time.Minute,
-		Keys: map[string]string{"domain": k.Domain}})
-	if err := s.Wait(b, 5*time.Minute); err != nil {
-		b.Fatal(err)
-	}
-	return float64(n) / time.Since(start).Seconds()
 }

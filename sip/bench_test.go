@@ -145,7 +145,7 @@ func BenchmarkRegisterFleetKamailio(b *testing.B) {
 			server := sip.Server{Host: k.Host, Port: k.Port}
 			for range b.N {
 				r := registerFleet(b, n, 100000, server, k.Domain)
-				sippRate, _ := testpeer.SIPpRegisterRate(b, k, n, 100000+n, 200)
+				sippRate := testpeer.SIPpBestRegisterRate(b, k, n, 100000+n).PerSec
 				b.ReportMetric(r.regsPerSec, "reg/s")
 				b.ReportMetric(r.kibPerUA, "KiB/UA")
 				b.ReportMetric(sippRate, "sipp-reg/s")
