@@ -421,6 +421,42 @@ func TestProgrammableKeyTypes(t *testing.T) {
 	r.tap(hw.KeyRedial)
 }
 
+// The Administration menu's password is system/password: 1234 out of the
+// box (the manual's §3.1.1, not "your PC's password" of §3.1.3), and once
+// the configuration sets another, that one and no longer 1234.
+//
+// behaviour: AUTH-2
+func TestAdministrationPassword(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		cfg         []string
+		good, wrong string
+	}{
+		{"default", nil, "1234", "0000"},
+		{"configured", []string{"system/password=4321"}, "4321", "1234"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t, model.MustLookup(model.M450HD), tc.cfg...)
+			try := func(pw string) {
+				t.Helper()
+				r.tap(hw.KeyMenu)
+				r.see("Administration")
+				r.tap(hw.KeyDown, hw.KeyDown, hw.KeyOK)
+				r.see("Password")
+				r.dial(pw)
+				r.tap(hw.KeyOK)
+			}
+			try(tc.wrong)
+			r.see("Wrong password")
+			r.gone("Network Settings")
+			r.tap(hw.KeyMenu)
+			r.see("Redial")
+			try(tc.good)
+			r.see("Network Settings")
+		})
+	}
+}
+
 // MENU > Administration asks for the admin password; Network Settings set
 // a static address (Edit, Clear, Save, Apply), the VLAN and 802.1X
 // (restarting); Restore Defaults and Restart ask first.
