@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hdphone/hdphone/config"
+	"github.com/hdphone/hdphone/device/factorycert"
 	"github.com/hdphone/hdphone/device/flash"
 	"github.com/hdphone/hdphone/provisioning"
 	"github.com/hdphone/hdphone/provisioning/fetch"
@@ -189,6 +190,9 @@ func (p *Phone) fetchClient(cfg *config.Config, fw string) (*fetch.Client, error
 			base.TLS.ClientCert, base.TLS.ClientKey = c, k
 		}
 	}
+	// Without an autoupdate certificate the phone presents its factory
+	// one to servers that ask (the redirect server, mutual TLS).
+	base.TLS.Identity = factorycert.NewKeeper(certs, p.cfg.MAC).Certificate
 	fc, err := fetch.New(fetch.FromSettings(cfg, base))
 	if err != nil {
 		p.log.Warn("certificates in flash not usable; fetching without them", "err", err, "component", "control_center")

@@ -6,6 +6,7 @@
 //	hdphone lab [flags]          the embedded DHCP, provisioning and SIP servers
 //	hdphone cfg ...              configuration files: defaults, validate, diff, delta, encrypt
 //	hdphone img ...              firmware images: pack, inspect
+//	hdphone factory-ca           the CA of the phones' factory certificates
 //	hdphone version
 //
 // This is the composition root: the only place that picks concrete backends.
@@ -54,13 +55,14 @@ func (e exitError) Unwrap() error { return e.err }
 
 func commands() map[string]command {
 	return map[string]command{
-		"demo":    {"run the embedded lab and one phone of each model through a visible story", runDemo},
-		"run":     {"run one phone (headless or with the terminal UI)", runPhone},
-		"fleet":   {"run a fleet of phones from a fleet file", runFleet},
-		"lab":     {"run the embedded DHCP, provisioning and SIP servers", runLab},
-		"cfg":     {"configuration files: defaults, validate, diff, delta, encrypt", runCfg},
-		"img":     {"firmware images: pack, inspect", runImg},
-		"version": {"print the version", runVersion},
+		"demo":       {"run the embedded lab and one phone of each model through a visible story", runDemo},
+		"run":        {"run one phone (headless or with the terminal UI)", runPhone},
+		"fleet":      {"run a fleet of phones from a fleet file", runFleet},
+		"lab":        {"run the embedded DHCP, provisioning and SIP servers", runLab},
+		"cfg":        {"configuration files: defaults, validate, diff, delta, encrypt", runCfg},
+		"img":        {"firmware images: pack, inspect", runImg},
+		"factory-ca": {"print the CA certificate (PEM) the phones' factory certificates chain to", runFactoryCA},
+		"version":    {"print the version", runVersion},
 	}
 }
 
@@ -74,7 +76,7 @@ func usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-8s %s\n", n, cmds[n].summary)
+		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
 	}
 }
 

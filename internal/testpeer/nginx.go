@@ -80,7 +80,7 @@ error_log %[1]s/error.log info;
 events { worker_connections 256; }
 http {
     default_type application/octet-stream;
-    log_format evidence '$remote_addr "$request" $status $body_bytes_sent "$http_range" "$http_user_agent"';
+    log_format evidence '$remote_addr "$request" $status $body_bytes_sent "$http_range" "$http_user_agent" "$ssl_client_s_dn"';
     access_log %[1]s/access.log evidence;
     client_body_temp_path %[1]s/tmp-body;
     proxy_temp_path %[1]s/tmp-proxy;
@@ -97,8 +97,10 @@ http {
 }
 
 // AccessLog returns the access log so far, one request a line:
-// remote "request" status body_bytes "range" "user-agent". nginx writes a line
-// when a request ends, so the log may lag a moment behind the client.
+// remote "request" status body_bytes "range" "user-agent" "client-subject"
+// (the subject of the client certificate, on the mutual TLS port). nginx
+// writes a line when a request ends, so the log may lag a moment behind the
+// client.
 func (n *Nginx) AccessLog() string {
 	b, _ := os.ReadFile(n.accessLog)
 	return string(b)

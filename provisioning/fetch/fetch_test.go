@@ -3,10 +3,18 @@ package fetch
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"io"
+	"log"
+	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -414,5 +422,84 @@ func TestSmallResponsesKeepTheConnection(t *testing.T) {
 	defer mu.Unlock()
 	if opened != 1 {
 		t.Errorf("%d connections for three requests, want 1", opened)
+	}
+}
+
+// selfSigned returns a throw-away client certificate named cn.
+func selfSigned(t *testing.T, cn string) *tls.Certificate {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+// The identity (the factory certificate) is asked for only by a server
+// that wants a client certificate, and only when no autoupdate certificate
+// is configured; an identity that cannot be had fails the fetch clearly.
+func TestIdentityOnlyWhenAsked(t *testing.T) {
+	var seen sync.Map // server URL → CN presented
+	serve := func(auth tls.ClientAuthType) *httptest.Server {
+		var srv *httptest.Server
+		srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if len(r.TLS.PeerCertificates) > 0 {
+				seen.Store(srv.URL, r.TLS.PeerCertificates[0].Subject.CommonName)
+			}
+			w.Write([]byte("ok"))
+		}))
+		srv.TLS = &tls.Config{ClientAuth: auth}
+		srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake of the last case
+		srv.StartTLS()
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	plain, mutual := serve(tls.NoClientCert), serve(tls.RequireAnyClientCert)
+	var asked int
+	factory := selfSigned(t, "00908f000001")
+	identity := func() (*tls.Certificate, error) { asked++; return factory, nil }
+	get := func(tc TLSConfig, url string) error {
+		t.Helper()
+		tc.IgnoreErrors = true
+		c, err := New(Config{TLS: tc, Timeout: 5 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.CloseIdleConnections()
+		_, err = ReadAll(context.Background(), c, url+"/x.cfg", 0)
+		return err
+	}
+	if err := get(TLSConfig{Identity: identity}, plain.URL); err != nil || asked != 0 {
+		t.Fatalf("server without client authentication: err %v, identity asked %d times", err, asked)
+	}
+	if err := get(TLSConfig{Identity: identity}, mutual.URL); err != nil || asked != 1 {
+		t.Fatalf("mutual TLS: err %v, identity asked %d times", err, asked)
+	}
+	if cn, _ := seen.Load(mutual.URL); cn != "00908f000001" {
+		t.Fatalf("mutual TLS server saw %v", cn)
+	}
+
+	// A configured autoupdate certificate wins over the identity.
+	conf := selfSigned(t, "autoupdate")
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: conf.Certificate[0]})
+	kd, _ := x509.MarshalPKCS8PrivateKey(conf.PrivateKey)
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kd})
+	if err := get(TLSConfig{Identity: identity, ClientCert: certPEM, ClientKey: keyPEM}, mutual.URL); err != nil || asked != 1 {
+		t.Fatalf("with an autoupdate certificate: err %v, identity asked %d times", err, asked)
+	}
+	if cn, _ := seen.Load(mutual.URL); cn != "autoupdate" {
+		t.Fatalf("mutual TLS server saw %v, want the autoupdate certificate", cn)
+	}
+
+	broken := func() (*tls.Certificate, error) { return nil, errors.New("flash unreadable") }
+	if err := get(TLSConfig{Identity: broken}, mutual.URL); !errors.Is(err, ErrBadCertificate) || !strings.Contains(err.Error(), "flash unreadable") {
+		t.Fatalf("identity failing: %v, want ErrBadCertificate with the cause", err)
 	}
 }

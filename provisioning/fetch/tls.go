@@ -70,6 +70,12 @@ type TLSConfig struct {
 	// key presented to servers that ask (security/autoupdate_certificate_uri
 	// and autoupdate_private_key_uri). Both or neither.
 	ClientCert, ClientKey []byte
+	// Identity, when ClientCert is not set, gives the certificate presented
+	// to servers that ask for one: the phone's factory certificate (manual
+	// §3.5.3). It is called only when a server asks, so that a certificate
+	// made on first use costs nothing to phones that never meet mutual
+	// TLS. Nil: no certificate is presented.
+	Identity func() (*tls.Certificate, error)
 }
 
 func (t TLSConfig) build(clk clock.Clock) (*tls.Config, error) {
@@ -101,6 +107,15 @@ func (t TLSConfig) build(clk clock.Clock) (*tls.Config, error) {
 			return nil, fmt.Errorf("%w: client certificate: %w", ErrBadCertificate, err)
 		}
 		conf.Certificates = []tls.Certificate{pair}
+	} else if t.Identity != nil {
+		identity := t.Identity
+		conf.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			c, err := identity()
+			if err != nil {
+				return nil, fmt.Errorf("%w: factory certificate: %w", ErrBadCertificate, err)
+			}
+			return c, nil
+		}
 	}
 	return conf, nil
 }
