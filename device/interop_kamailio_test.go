@@ -1,6 +1,7 @@
 package device_test
 
 import (
+	"crypto/x509"
 	"fmt"
 	"strconv"
 	"strings"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/hdphone/hdphone/clock/clocktest"
 	"github.com/hdphone/hdphone/device"
+	"github.com/hdphone/hdphone/device/factorycert"
+	"github.com/hdphone/hdphone/device/flash"
 	"github.com/hdphone/hdphone/internal/testpeer"
 )
 
@@ -148,6 +151,31 @@ func TestTLSCertificateTrustAtKamailio(t *testing.T) {
 		phoneHears(t, a, aID, 600)
 		phoneHears(t, b, bID, 1000)
 	})
+}
+
+// Kamailio demanding a client certificate from its test CA or the hdphone
+// Factory CA registers a TLS phone that has no SIP certificate: the phone
+// presents its factory certificate, made for the occasion and kept in
+// flash under its MAC.
+//
+// behaviour: SEC-3
+func TestFactoryCertificateAtKamailio(t *testing.T) {
+	t.Parallel()
+	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{RequireClientCert: true,
+		ClientCAs: [][]byte{factorycert.CACertPEM()}})
+	p := kamPhone(t, k, "1001", 1000, "TLS")
+	waitState(t, p.Phone, "registered over mutual TLS", registered)
+	if len(k.Contacts(t, "1001")) == 0 {
+		t.Error("Kamailio holds no contact of the phone")
+	}
+	kp, err := p.Flash().Certificates().KeyPair(flash.SlotFactory)
+	if err != nil {
+		t.Fatalf("no factory certificate in flash: %v", err)
+	}
+	leaf, err := x509.ParseCertificate(kp.Certificate[0])
+	if err != nil || leaf.Subject.CommonName != p.MAC() {
+		t.Fatalf("factory certificate %v for %s: %v", leaf.Subject, p.MAC(), err)
+	}
 }
 
 // regClock drives a phone's registration timers on a fake clock and reads

@@ -96,6 +96,10 @@ type TLSConfig struct {
 	// also serves the phone's own TLS listener; without one, the listener
 	// uses a self-signed certificate made at start.
 	Certificates []tls.Certificate
+	// Identity, when Certificates is empty, gives the certificate presented
+	// to a server that asks for one: the phone's factory certificate
+	// (manual §3.5.3). It is called only when a server asks. Nil: none.
+	Identity func() (*tls.Certificate, error)
 	// RootCAs are the trusted CAs (security/ca_certificate/{n}); nil means the
 	// system roots.
 	RootCAs *x509.CertPool

@@ -7,6 +7,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -134,6 +135,19 @@ func TestTLSCertificatesWithKamailio(t *testing.T) {
 		p := startUA(t, cfg)
 		if err := p.Register(ctxT(t)); err == nil {
 			t.Fatal("registered without the client certificate the server demands")
+		}
+	})
+	t.Run("identity when no certificate is configured", func(t *testing.T) {
+		cfg := kamUA(t, k, "1006", sip.TLS)
+		cfg.TLS.Certificates = nil
+		var asked atomic.Int32
+		cfg.TLS.Identity = func() (*tls.Certificate, error) { asked.Add(1); return &k.ClientCert, nil }
+		p := startUA(t, cfg)
+		if err := p.Register(ctxT(t)); err != nil {
+			t.Fatal(err)
+		}
+		if asked.Load() == 0 {
+			t.Fatal("registered without presenting the identity")
 		}
 	})
 	t.Run("untrusted server, Disallow", func(t *testing.T) {

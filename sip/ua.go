@@ -150,7 +150,7 @@ func New(cfg Config) (*UA, error) {
 	if c.Transport == TLS {
 		// Only a TLS phone dials TLS: every target carries the configured
 		// transport (a UDP phone of a fleet keeps no client TLS config).
-		uaOpts = append(uaOpts, sipgo.WithUserAgenTLSConfig(&tls.Config{
+		tc := &tls.Config{
 			// Verification is done in verifyServer against the configured
 			// host name: sipgo dials resolved addresses, so the name it
 			// would check is the IP.
@@ -159,7 +159,18 @@ func New(cfg Config) (*UA, error) {
 			MinVersion:         minV,
 			MaxVersion:         maxV,
 			Certificates:       c.TLS.Certificates,
-		}))
+		}
+		if len(c.TLS.Certificates) == 0 && c.TLS.Identity != nil {
+			identity := c.TLS.Identity
+			tc.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+				cert, err := identity()
+				if err != nil {
+					return nil, fmt.Errorf("sip: factory certificate: %w", err)
+				}
+				return cert, nil
+			}
+		}
+		uaOpts = append(uaOpts, sipgo.WithUserAgenTLSConfig(tc))
 	}
 
 	sl := slog.New(stackHandler{u.log.Handler()})

@@ -1,8 +1,8 @@
 // Package factorycert keeps a phone's factory identity: the private key and
 // per-MAC certificate a 400HD leaves the factory with, which it presents to
 // servers that authenticate phones (the AudioCodes redirect server, mutual
-// TLS provisioning servers) when no other client certificate is configured
-// (manual §3.5.3).
+// TLS provisioning servers, SIP servers over TLS) when no other client
+// certificate is configured for that use (manual §3.5.3).
 //
 // AudioCodes' factory CA is not public, so the emulator has its own: the
 // hdphone Factory CA, whose certificate and key are embedded here on

@@ -1,6 +1,7 @@
 package testpeer
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -35,6 +36,9 @@ type KamailioConfig struct {
 	// RequireClientCert makes the TLS listener demand and verify a client
 	// certificate (mutual TLS).
 	RequireClientCert bool
+	// ClientCAs are more CAs (PEM) whose client certificates the TLS
+	// listener accepts, besides the test CA's.
+	ClientCAs [][]byte
 	// Children is the number of UDP and TCP worker processes; 0 means 2.
 	Children int
 	// SharedMemMB is Kamailio's shared memory; 0 means 64.
@@ -105,6 +109,15 @@ func StartKamailio(t testing.TB, cfg KamailioConfig) *Kamailio {
 	if cfg.RequireClientCert {
 		verify = "yes"
 	}
+	caList := pki.caFile
+	if len(cfg.ClientCAs) > 0 {
+		ca, err := os.ReadFile(pki.caFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		caList = filepath.Join(dir, "client-cas.crt")
+		WriteFile(t, caList, string(bytes.Join(append([][]byte{ca}, cfg.ClientCAs...), []byte("\n"))))
+	}
 	WriteFile(t, filepath.Join(dir, "tls.cfg"), fmt.Sprintf(`[server:default]
 method = TLSv1.2+
 verify_certificate = %[1]s
@@ -117,7 +130,7 @@ ca_list = %[4]s
 method = TLSv1.2+
 verify_certificate = no
 require_certificate = no
-`, verify, pki.serverKey, pki.serverCert, pki.caFile))
+`, verify, pki.serverKey, pki.serverCert, caList))
 	children := cfg.Children
 	if children == 0 {
 		children = 2
