@@ -37,9 +37,12 @@ type KeyState struct {
 // syncKeys rebuilds the published keys from the configuration, keeping the
 // lamps already known.
 func (p *Phone) syncKeys(s *state) {
-	old := map[int]string{}
-	for _, k := range s.Keys {
-		old[k.Index] = k.BLF
+	var old map[int]string // the lamps known, by key (none at power-on)
+	if len(s.Keys) > 0 {
+		old = make(map[int]string, len(s.Keys))
+		for _, k := range s.Keys {
+			old[k.Index] = k.BLF
+		}
 	}
 	var keys []KeyState
 	for _, n := range p.cfg.Model.KeyIndices() {

@@ -93,6 +93,8 @@ type Model struct {
 	Caps Capabilities
 	// Softkeys is the number of softkeys under the screen.
 	Softkeys int
+
+	keyIndices []int // KeyIndices, listed once for the registered models
 }
 
 var dialPad = []hw.Key{hw.Key0, hw.Key1, hw.Key2, hw.Key3, hw.Key4, hw.Key5, hw.Key6,
@@ -215,8 +217,22 @@ func (m *Model) HasKey(k hw.Key) bool {
 }
 
 // KeyIndices returns every programmable, function and expansion key index,
-// in the order the user sees them.
+// in the order the user sees them. The slice of a registered model is
+// shared (every phone asks at every boot): callers must not modify it.
 func (m *Model) KeyIndices() []int {
+	if m.keyIndices != nil {
+		return m.keyIndices
+	}
+	return m.listKeyIndices()
+}
+
+func init() {
+	for _, m := range models {
+		m.keyIndices = m.listKeyIndices()
+	}
+}
+
+func (m *Model) listKeyIndices() []int {
 	var out []int
 	for _, group := range [][]KeyRange{m.Programmable, m.Function, m.Expansion} {
 		for _, r := range group {

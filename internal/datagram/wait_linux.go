@@ -3,12 +3,14 @@ package datagram
 import (
 	"fmt"
 	"net"
+	"sync"
 	"syscall"
 )
 
-// waiter waits on the socket through the runtime's poller: a peek with
-// MSG_TRUNC gives the size of the next datagram without a buffer, then the
-// datagram is read into one of that size.
+// waiter waits on the socket through the runtime's poller, holding no
+// buffer: once the socket is readable a datagram is read into a buffer
+// lent by a process-wide pool, big enough for any datagram, and copied out
+// at its size (one system call, where peeking at the size first took two).
 type waiter struct {
 	rc syscall.RawConn
 }
@@ -21,11 +23,25 @@ func newWaiter(c *net.UDPConn) (waiter, error) {
 	return waiter{rc: rc}, nil
 }
 
+// maxDatagram is the largest UDP payload (IPv4 or IPv6 without jumbograms).
+const maxDatagram = 65535
+
+var buffers = sync.Pool{New: func() any { return new([maxDatagram]byte) }}
+
 func (w waiter) read() ([]byte, net.Addr, error) {
-	var size int
+	var data []byte
+	var from syscall.Sockaddr
 	var serr error
 	err := w.rc.Read(func(fd uintptr) bool {
-		size, _, serr = syscall.Recvfrom(int(fd), nil, syscall.MSG_PEEK|syscall.MSG_TRUNC)
+		// The buffer is borrowed for the call alone: a phone waiting
+		// for its next datagram holds none.
+		buf := buffers.Get().(*[maxDatagram]byte)
+		var n int
+		n, from, serr = syscall.Recvfrom(int(fd), buf[:], 0)
+		if serr == nil && n > 0 {
+			data = append([]byte(nil), buf[:n]...)
+		}
+		buffers.Put(buf)
 		return serr != syscall.EAGAIN
 	})
 	if err == nil {
@@ -34,20 +50,7 @@ func (w waiter) read() ([]byte, net.Addr, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	buf := make([]byte, size)
-	var n int
-	var from syscall.Sockaddr
-	err = w.rc.Read(func(fd uintptr) bool {
-		n, from, serr = syscall.Recvfrom(int(fd), buf, 0)
-		return serr != syscall.EAGAIN
-	})
-	if err == nil {
-		err = serr
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	return buf[:n], udpAddr(from), nil
+	return data, udpAddr(from), nil
 }
 
 func udpAddr(sa syscall.Sockaddr) *net.UDPAddr {
