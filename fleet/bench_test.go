@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -135,6 +136,8 @@ scenario:
 	}
 	defer func() { stopProfile() }()
 	syscall.Getrusage(syscall.RUSAGE_SELF, &boot0)
+	alloc0 := heapAllocs()
+	var alloc1 [2]uint64
 	bootStart := time.Now()
 	var bootWall time.Duration
 	var talkStart time.Time
@@ -152,6 +155,7 @@ scenario:
 		}
 		if pr.Result != nil && pr.Step == fleet.BootStep && pr.Done == pr.Total {
 			syscall.Getrusage(syscall.RUSAGE_SELF, &boot1)
+			alloc1 = heapAllocs()
 			bootWall = time.Since(bootStart)
 			stopProfile()
 			stopProfile = func() {}
@@ -220,6 +224,10 @@ scenario:
 	b.ReportMetric(cpuSeconds(boot0, boot1)*1e6/float64(n), "boot-cpu-µs/phone")
 	// The kernel's share of it (sockets, polling, waking threads).
 	b.ReportMetric(float64(boot1.Stime.Nano()-boot0.Stime.Nano())/1e3/float64(n), "boot-sys-µs/phone")
+	// What the same span allocated: unlike CPU time, the same on a busy
+	// machine as on a quiet one, so it shows a change the noise hides.
+	b.ReportMetric(float64(alloc1[0]-alloc0[0])/1024/float64(n), "boot-alloc-KiB/phone")
+	b.ReportMetric(float64(alloc1[1]-alloc0[1])/float64(n), "boot-allocs/phone")
 	if talk > 0 && talkWall > 0 {
 		used := time.Duration(cpuSeconds(cpu0, cpu1) * float64(time.Second))
 		cores := used.Seconds() / talkWall.Seconds()
@@ -341,6 +349,14 @@ func kamailioStorm(b *testing.B, n, limit int, pattern bool) {
 		// REGISTER transactions per second.
 		b.ReportMetric(sum.BootPerSec/sipp.PerSec, "ratio-vs-sipp")
 	}
+}
+
+// heapAllocs returns the bytes and objects this process has allocated so
+// far (runtime/metrics: no stop-the-world, unlike ReadMemStats).
+func heapAllocs() [2]uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}, {Name: "/gc/heap/allocs:objects"}}
+	metrics.Read(s)
+	return [2]uint64{s[0].Value.Uint64(), s[1].Value.Uint64()}
 }
 
 // kamailioWork is what Kamailio has received and spent so far.
