@@ -108,6 +108,8 @@ type Phone struct {
 
 	st      state    // owned by the Run goroutine
 	pending []Event  // events of the current step, sent after its snapshot
+	// pendingBox is the eventQueues box pending was lent from (nil: none).
+	pendingBox *[]Event
 	starts  []func() // workers of the current step, started after its snapshot
 
 	rt   bootRuntime // what the current cycle's boot services share
@@ -261,9 +263,13 @@ func (p *Phone) Run(ctx context.Context) error {
 // without waiting (Boot.post), and the owner runs them in one step.
 const cmdQueue = 4
 
-// smallStep is the event queue a phone keeps between steps; a longer one
-// (a boot's batch) is let go.
-const smallStep = 2
+// eventQueues lends event queues to steps that emit: a phone holds none
+// between steps (an idle phone's heap), and a storm of booting phones does
+// not make and grow a queue each (a boot's steps emit tens of events).
+var eventQueues = sync.Pool{New: func() any { return new([]Event) }}
+
+// maxKeptQueue is the longest queue returned to eventQueues.
+const maxKeptQueue = 256
 
 // maxStep bounds how many waiting commands one step runs before it
 // publishes, so that a stream of commands cannot hold the snapshot back.
@@ -355,11 +361,13 @@ func (p *Phone) publishSnapshot() {
 	// An idle phone keeps no events: a boot's steps run many commands
 	// each, and a queue kept at that size (texts and all) was a kilobyte
 	// of every idle phone's heap.
-	clear(p.pending)
-	if cap(p.pending) > smallStep {
-		p.pending = nil
-	} else {
-		p.pending = p.pending[:0]
+	if box := p.pendingBox; box != nil {
+		clear(p.pending)
+		if cap(p.pending) <= maxKeptQueue {
+			*box = p.pending[:0]
+			eventQueues.Put(box)
+		}
+		p.pending, p.pendingBox = nil, nil
 	}
 	for i, start := range p.starts {
 		start()
@@ -383,6 +391,10 @@ func (p *Phone) emit(e Event) {
 		e.At = p.clk.Now()
 	}
 	e.BootCount = p.st.BootCount
+	if p.pendingBox == nil {
+		p.pendingBox = eventQueues.Get().(*[]Event)
+		p.pending = (*p.pendingBox)[:0]
+	}
 	p.pending = append(p.pending, e)
 }
 

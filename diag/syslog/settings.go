@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/hdphone/hdphone/config"
 )
@@ -50,7 +51,8 @@ type Settings struct {
 	LogLevel Level
 	// Components maps a component name to its level. A record's
 	// "component" attribute picks its entry; records of other components
-	// are treated as Basic.
+	// are treated as Basic. SettingsFrom may return a map it shares with
+	// other phones' settings: read it, do not change it.
 	Components map[string]Level
 }
 
@@ -111,6 +113,41 @@ var componentKeys = func() []string {
 	return keys
 }()
 
+// defaultLevels are the component levels of configurations that set none,
+// by model (the defaults could differ by model): most phones' levels, made
+// once instead of once per phone and boot.
+var defaultLevels sync.Map // model → map[string]Level
+
+// componentLevels reads system/syslog/component/*; nil when none has a
+// value.
+func componentLevels(cfg *config.Config) map[string]Level {
+	explicit := false
+	for _, k := range componentKeys {
+		if _, set, _ := cfg.Lookup(k); set {
+			explicit = true
+			break
+		}
+	}
+	if !explicit {
+		if m, ok := defaultLevels.Load(cfg.Model()); ok {
+			return m.(map[string]Level)
+		}
+	}
+	var m map[string]Level
+	for i, c := range Components {
+		if v := cfg.Get(componentKeys[i]); v != "" {
+			if m == nil {
+				m = make(map[string]Level, len(Components))
+			}
+			m[c] = Level(v)
+		}
+	}
+	if !explicit {
+		defaultLevels.Store(cfg.Model(), m)
+	}
+	return m
+}
+
 // SettingsFrom reads system/syslog/*. A server address that does not
 // parse turns the network destination off and is reported; the rest applies.
 func SettingsFrom(cfg *config.Config) (Settings, error) {
@@ -121,14 +158,7 @@ func SettingsFrom(cfg *config.Config) (Settings, error) {
 	if s.Mode == "" {
 		s.Mode = ModeLocal
 	}
-	for i, c := range Components {
-		if v := cfg.Get(componentKeys[i]); v != "" {
-			if s.Components == nil {
-				s.Components = map[string]Level{}
-			}
-			s.Components[c] = Level(v)
-		}
-	}
+	s.Components = componentLevels(cfg)
 	if !slices.Contains([]Mode{ModeLocal, ModeNetwork, ModeSerial, ModeAll}, s.Mode) {
 		return s, fmt.Errorf("%w: system/syslog/mode=%q", ErrBadSetting, s.Mode)
 	}
