@@ -106,11 +106,11 @@ type Phone struct {
 	snap    atomic.Pointer[State]
 	hub     hub
 
-	st      state    // owned by the Run goroutine
-	pending []Event  // events of the current step, sent after its snapshot
+	st      state   // owned by the Run goroutine
+	pending []Event // events of the current step, sent after its snapshot
 	// pendingBox is the eventQueues box pending was lent from (nil: none).
 	pendingBox *[]Event
-	starts  []func() // workers of the current step, started after its snapshot
+	starts     []func() // workers of the current step, started after its snapshot
 
 	rt   bootRuntime // what the current cycle's boot services share
 	sys  *syslogTap  // System Logging beside cfg.Logger
