@@ -2,6 +2,7 @@ package device
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -9,7 +10,6 @@ import (
 	"time"
 
 	"github.com/hdphone/hdphone/config"
-	"github.com/hdphone/hdphone/device/factorycert"
 	"github.com/hdphone/hdphone/device/flash"
 	"github.com/hdphone/hdphone/provisioning"
 	"github.com/hdphone/hdphone/provisioning/fetch"
@@ -139,7 +139,7 @@ func (p *Phone) provisioningFailed(b *Boot, rt *cycleRuntime, note string, err e
 // provisioning client certificate from flash).
 func (p *Phone) provisioner(b *Boot, cfg *config.Config) (*provisioning.Provisioner, *fetch.Client, error) {
 	fw := b.Snapshot().Firmware
-	fc, err := p.fetchClient(cfg, fw)
+	fc, err := p.fetchClient(cfg, fw, p.factoryCertificate(b))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -164,9 +164,11 @@ func (p *Phone) identity() provisioning.Identity {
 	return provisioning.Identity{Model: string(p.cfg.Model.Name), MAC: p.mac}
 }
 
-// fetchClient is the phone's downloader. Certificates in flash that no longer
-// parse are left out (and logged) rather than stopping provisioning.
-func (p *Phone) fetchClient(cfg *config.Config, fw string) (*fetch.Client, error) {
+// fetchClient is the phone's downloader, presenting identity's certificate
+// where no autoupdate certificate is configured. Certificates in flash that
+// no longer parse are left out (and logged) rather than stopping
+// provisioning.
+func (p *Phone) fetchClient(cfg *config.Config, fw string, identity func() (*tls.Certificate, error)) (*fetch.Client, error) {
 	nc := p.cfg.Network
 	base := fetch.Config{
 		UserAgent:   UserAgent(p.cfg.Model.Name, fw),
@@ -192,7 +194,7 @@ func (p *Phone) fetchClient(cfg *config.Config, fw string) (*fetch.Client, error
 	}
 	// Without an autoupdate certificate the phone presents its factory
 	// one to servers that ask (the redirect server, mutual TLS).
-	base.TLS.Identity = factorycert.NewKeeper(certs, p.cfg.MAC).Certificate
+	base.TLS.Identity = identity
 	fc, err := fetch.New(fetch.FromSettings(cfg, base))
 	if err != nil {
 		p.log.Warn("certificates in flash not usable; fetching without them", "err", err, "component", "control_center")

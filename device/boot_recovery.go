@@ -57,7 +57,7 @@ func (p *Phone) recoverFirmware(ctx context.Context, b *Boot) error {
 	url := "tftp://" + strings.TrimSuffix(strings.TrimPrefix(server, "tftp://"), "/") + "/" + file
 	b.Log(fmt.Sprintf("recovery: %s from DHCP %s", url, lease.Server))
 
-	fc, err := p.fetchClient(b.Config(), b.Snapshot().Firmware)
+	fc, err := p.fetchClient(b.Config(), b.Snapshot().Firmware, p.factoryCertificate(b))
 	if err != nil {
 		return err
 	}

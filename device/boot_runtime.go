@@ -2,11 +2,13 @@ package device
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/hdphone/hdphone/config"
+	"github.com/hdphone/hdphone/device/factorycert"
 	"github.com/hdphone/hdphone/provisioning"
 	"github.com/hdphone/hdphone/provisioning/dhcp"
 	"github.com/hdphone/hdphone/provisioning/fetch"
@@ -50,6 +52,10 @@ type cycleRuntime struct {
 	// server keeps it alive) for the image header and the configuration.
 	fetch *bootFetch
 	clock *timesync.PhoneClock
+	// factory hands out the factory certificate to every TLS client of
+	// the cycle, so that they present one identity even when it has to
+	// be made; a new cycle reads the flash again.
+	factory *factorycert.Keeper
 	// checks is the boot whose provisioning service runs (Check Now is
 	// refused before).
 	checks *Boot
@@ -76,6 +82,22 @@ func (p *Phone) runtime(b *Boot) *cycleRuntime {
 		p.rt.cur = &cycleRuntime{c: b.c}
 	}
 	return p.rt.cur
+}
+
+// factoryCertificate returns what gives b's cycle's factory certificate
+// to a server that asks; the keeper is made on the first ask, so a phone
+// that never meets mutual TLS holds none.
+func (p *Phone) factoryCertificate(b *Boot) func() (*tls.Certificate, error) {
+	r := p.runtime(b)
+	return func() (*tls.Certificate, error) {
+		r.mu.Lock()
+		if r.factory == nil {
+			r.factory = factorycert.NewKeeper(p.cfg.Flash.Certificates(), p.cfg.MAC)
+		}
+		k := r.factory
+		r.mu.Unlock()
+		return k.Certificate()
+	}
 }
 
 func (r *cycleRuntime) setSource(src provisioning.Source, err error) {

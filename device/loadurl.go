@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/hdphone/hdphone/config"
+	"github.com/hdphone/hdphone/device/factorycert"
 	"github.com/hdphone/hdphone/provisioning/fetch"
 )
 
@@ -15,7 +16,7 @@ import (
 // parameter needs a restart. The console's "load" command uses it.
 func (p *Phone) LoadConfigURL(ctx context.Context, url string) (reboot bool, err error) {
 	snap := p.Snapshot()
-	fc, err := p.fetchClient(snap.Config, snap.Firmware)
+	fc, err := p.fetchClient(snap.Config, snap.Firmware, factorycert.NewKeeper(p.cfg.Flash.Certificates(), p.cfg.MAC).Certificate)
 	if err != nil {
 		return false, err
 	}

@@ -176,7 +176,7 @@ func (p *Phone) startKeepAlive(b *Boot, cfg *config.Config) {
 	if pw, err := cfg.Secret("ems_server/user_password"); err == nil {
 		k.Password = pw
 	}
-	fc, err := p.fetchClient(cfg, b.Snapshot().Firmware)
+	fc, err := p.fetchClient(cfg, b.Snapshot().Firmware, p.factoryCertificate(b))
 	if err != nil {
 		p.log.Warn("Device Manager keep-alive not started", "err", err, "component", "control_center")
 		return

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/hdphone/hdphone/config"
-	"github.com/hdphone/hdphone/device/factorycert"
 	"github.com/hdphone/hdphone/device/flash"
 	"github.com/hdphone/hdphone/media"
 	"github.com/hdphone/hdphone/sip"
@@ -84,7 +83,7 @@ func (p *Phone) startLine(b *Boot) (<-chan struct{}, error) {
 		sc.TLS.RootCAs, sc.TLS.Certificates = p.sipTLS()
 		// Without a SIP certificate the phone presents its factory one
 		// to a server that asks.
-		sc.TLS.Identity = factorycert.NewKeeper(p.cfg.Flash.Certificates(), p.cfg.MAC).Certificate
+		sc.TLS.Identity = p.factoryCertificate(b)
 	}
 	sc.UserAgent = UserAgent(p.cfg.Model.Name, snap.Firmware)
 	sc.DHCPServers = snap.Network.SIPServers
