@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -267,13 +268,21 @@ func (fl *Fleet) makeDevice(p *Phone) error {
 	fls := flash.NewMemory()
 	net := fl.opts.Net
 	net.DHCPServer, net.Interface = netip.AddrPort{}, ""
-	var cfg []string
+	// cfg is the configuration kept in flash, line by line.
+	var cfg bytes.Buffer
+	line := func(parts ...string) {
+		for _, s := range parts {
+			cfg.WriteString(s)
+		}
+		cfg.WriteByte('\n')
+	}
 	switch {
 	case fl.lab != nil && f.Network.NoDHCP:
 		// Staged by hand: the lab's file server as static provisioning.
 		url := fl.lab.httpURL()
-		cfg = append(cfg, "provisioning/method=STATIC", "provisioning/firmware/url="+url,
-			"provisioning/configuration/url="+url+"/"+macHex(p.Spec.MAC)+".cfg")
+		line("provisioning/method=STATIC")
+		line("provisioning/firmware/url=", url)
+		line("provisioning/configuration/url=", url, "/", macHex(p.Spec.MAC), ".cfg")
 	case fl.lab != nil:
 		net.DHCPServer = fl.lab.dhcp.Addr()
 	case f.Network.DHCPServer != "":
@@ -300,22 +309,22 @@ func (fl *Fleet) makeDevice(p *Phone) error {
 			if domain == "" {
 				domain = host
 			}
-			cfg = append(cfg, strings.Split(strings.TrimSpace(phoneConfig(p.Spec, host, port, domain, f.Network.Transport)), "\n")...)
+			cfg.WriteString(phoneConfig(p.Spec, host, port, domain, f.Network.Transport))
 		} else {
 			for _, kv := range p.Spec.Config {
-				cfg = append(cfg, kv.Key+"="+kv.Value)
+				line(kv.Key, "=", kv.Value)
 			}
 		}
 		if u := f.Network.ProvisioningURL; u != "" {
-			cfg = append(cfg, "provisioning/method=STATIC",
-				"provisioning/configuration/url="+strings.TrimRight(u, "/")+"/"+macHex(p.Spec.MAC)+".cfg")
+			line("provisioning/method=STATIC")
+			line("provisioning/configuration/url=", strings.TrimRight(u, "/"), "/", macHex(p.Spec.MAC), ".cfg")
 		}
 	}
 	if f.Network.Mode == ModeHost {
-		cfg = append(cfg, "voip/signalling/sip/port="+strconv.Itoa(f.Network.SIPPortBase+2*(p.Spec.N-1)))
+		line("voip/signalling/sip/port=", strconv.Itoa(f.Network.SIPPortBase+2*(p.Spec.N-1)))
 	}
-	if len(cfg) > 0 {
-		if err := fls.Write(device.RecordConfig, []byte(strings.Join(cfg, "\n")+"\n")); err != nil {
+	if cfg.Len() > 0 {
+		if err := fls.Write(device.RecordConfig, cfg.Bytes()); err != nil {
 			return err
 		}
 	}

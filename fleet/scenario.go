@@ -403,35 +403,39 @@ func specVars(p PhoneSpec) vars {
 	}
 }
 
+// waitConditions are the conditions of the wait step, made once (not per
+// phone and step).
+var waitConditions = map[WaitFor]func(device.State) bool{
+	WaitRegistered:   registered,
+	WaitUnregistered: func(s device.State) bool { return !registered(s) },
+	WaitIdle:         func(s device.State) bool { return s.Power && s.Stage == device.StageIdle },
+	WaitRinging:      func(s device.State) bool { return firstCall(s, device.CallIncoming) != nil },
+	WaitConnected:    func(s device.State) bool { return firstCall(s, device.CallConnected) != nil },
+	WaitHeld:         func(s device.State) bool { return firstCall(s, device.CallHeld) != nil },
+	WaitNoCalls:      func(s device.State) bool { return liveCall(s) == nil },
+	WaitPaged: func(s device.State) bool {
+		for _, pg := range s.Pages {
+			if !pg.Sending && pg.Accepted {
+				return true
+			}
+		}
+		return false
+	},
+	WaitNotPaged: func(s device.State) bool {
+		for _, pg := range s.Pages {
+			if !pg.Sending {
+				return false
+			}
+		}
+		return true
+	},
+	WaitOff:         func(s device.State) bool { return !s.Power },
+	WaitLinkFailure: func(s device.State) bool { return s.HasNotification(device.NoteLinkFailure) },
+}
+
 // waitFor holds until the phone meets a condition.
 func (fl *Fleet) waitFor(ctx context.Context, p *Phone, w WaitFor) (outcome, error) {
-	cond := map[WaitFor]func(device.State) bool{
-		WaitRegistered:   registered,
-		WaitUnregistered: func(s device.State) bool { return !registered(s) },
-		WaitIdle:         func(s device.State) bool { return s.Power && s.Stage == device.StageIdle },
-		WaitRinging:      func(s device.State) bool { return firstCall(s, device.CallIncoming) != nil },
-		WaitConnected:    func(s device.State) bool { return firstCall(s, device.CallConnected) != nil },
-		WaitHeld:         func(s device.State) bool { return firstCall(s, device.CallHeld) != nil },
-		WaitNoCalls:      func(s device.State) bool { return liveCall(s) == nil },
-		WaitPaged: func(s device.State) bool {
-			for _, pg := range s.Pages {
-				if !pg.Sending && pg.Accepted {
-					return true
-				}
-			}
-			return false
-		},
-		WaitNotPaged: func(s device.State) bool {
-			for _, pg := range s.Pages {
-				if !pg.Sending {
-					return false
-				}
-			}
-			return true
-		},
-		WaitOff:         func(s device.State) bool { return !s.Power },
-		WaitLinkFailure: func(s device.State) bool { return s.HasNotification(device.NoteLinkFailure) },
-	}[w]
+	cond := waitConditions[w]
 	began := time.Now()
 	st, err := p.Device.Wait(ctx, cond)
 	if err != nil {
