@@ -224,6 +224,37 @@ func (p *Phone) TimeSynced() (time.Time, bool) {
 	return pc.Synced()
 }
 
+// onCheckSync answers a check-sync NOTIFY, which the SIP agent passes on
+// only with provisioning/check_sync/enabled: a provisioning check at once,
+// as Check Now does, or a restart (which provisions at boot) with
+// voip/services/notify/check_sync/force_reboot_enabled. Before the phone
+// has finished booting there is nothing to do: the boot is provisioning.
+func (p *Phone) onCheckSync(s *state) {
+	if s.Config.Bool("voip/services/notify/check_sync/force_reboot_enabled") {
+		p.rebootLocked(s, "check-sync")
+		return
+	}
+	p.rt.mu.Lock()
+	cur := p.rt.cur
+	p.rt.mu.Unlock()
+	var b *Boot
+	if cur != nil && cur.c == s.cycle && !s.cycle.ending {
+		cur.mu.Lock()
+		b = cur.checks
+		cur.mu.Unlock()
+	}
+	if b == nil {
+		p.emit(Event{Kind: EventLog, Stage: s.Stage, Text: "check-sync while booting: nothing more to do"})
+		return
+	}
+	p.emit(Event{Kind: EventLog, Stage: s.Stage, Text: "check-sync: checking for new firmware and configuration"})
+	p.async(s, func(ctx context.Context) {
+		if err := p.runCheck(ctx, b, cur); err != nil && ctx.Err() == nil {
+			p.log.Warn("check-sync: provisioning check failed", "err", err, "component", "control_center")
+		}
+	})
+}
+
 // CheckNow runs a provisioning check at once, firmware then configuration, as
 // the Web's Automatic Update > Check Now and the console do (FW-7). It
 // returns when the check is done: nil when it worked (the phone may then

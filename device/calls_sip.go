@@ -185,6 +185,10 @@ func (p *Phone) lineLocked(s *state, i int) *Line {
 }
 
 func (p *Phone) onNotify(s *state, e sip.NotifyEvent) {
+	if e.Sub == nil && e.Event == "check-sync" {
+		p.onCheckSync(s)
+		return
+	}
 	if ms := e.MessageSummary; ms != nil {
 		s.MWI.Waiting = ms.Waiting
 		s.MWI.New, s.MWI.Old = ms.Voice.New, ms.Voice.Old

@@ -1,8 +1,11 @@
 package device_test
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -124,5 +127,69 @@ func TestInfoDTMFWithSIPp(t *testing.T) {
 	}
 	if err := far.Wait(t, 10*time.Second); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A check-sync NOTIFY (SIPp, through Kamailio, to the registered phone)
+// with provisioning/check_sync/enabled makes the phone fetch its
+// configuration at once; with check_sync/force_reboot_enabled it restarts
+// instead; without check_sync the NOTIFY is refused (489) and nothing is
+// fetched.
+func TestCheckSyncFromSIPpThroughKamailio(t *testing.T) {
+	t.Parallel()
+	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{})
+	for _, tc := range []struct {
+		name     string
+		extra    []string
+		scenario string
+	}{
+		{"check", []string{"provisioning/check_sync/enabled=1"}, "uac-check-sync.xml"},
+		{"reboot", []string{"provisioning/check_sync/enabled=1", "voip/services/notify/check_sync/force_reboot_enabled=1"}, "uac-check-sync.xml"},
+		{"off", nil, "uac-check-sync-refused.xml"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var port shared[string]
+			port.set("6104")
+			var fetches atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if !strings.HasSuffix(r.URL.Path, ".cfg") {
+					http.NotFound(w, r)
+					return
+				}
+				fetches.Add(1)
+				w.Write([]byte("voip/media/media_port=" + port.get() + "\n"))
+			}))
+			t.Cleanup(srv.Close)
+			user := map[string]string{"check": "1001", "reboot": "1002", "off": "1003"}[tc.name]
+			p := kamPhone(t, k, user, 1000, "UDP", append([]string{"provisioning/method=STATIC",
+				"provisioning/firmware/url=" + srv.URL, "provisioning/configuration/url=" + srv.URL + "/phone.cfg"}, tc.extra...)...)
+			waitState(t, p.Phone, "registered and configured", func(s device.State) bool {
+				return registered(s) && s.Config.Get("voip/media/media_port") == "6104"
+			})
+			before, boots := fetches.Load(), p.Snapshot().BootCount
+			port.set("6110")
+			s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario(tc.scenario), Remote: k.Addr(), Service: user})
+			if err := s.Wait(t, 10*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			switch tc.name {
+			case "check":
+				st := waitState(t, p.Phone, "the new configuration", func(s device.State) bool {
+					return s.Config.Get("voip/media/media_port") == "6110"
+				})
+				if st.BootCount != boots {
+					t.Errorf("boot %d after the check, want %d: a check-sync without force_reboot restarted the phone", st.BootCount, boots)
+				}
+			case "reboot":
+				waitState(t, p.Phone, "restarted and configured", func(s device.State) bool {
+					return s.BootCount == boots+1 && registered(s) && s.Config.Get("voip/media/media_port") == "6110"
+				})
+			case "off":
+				time.Sleep(300 * time.Millisecond) // a wrongly started check would have fetched by now
+				if got := fetches.Load(); got != before {
+					t.Errorf("%d fetches after a refused check-sync", got-before)
+				}
+			}
+		})
 	}
 }

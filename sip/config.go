@@ -196,6 +196,12 @@ type Config struct {
 	// MWI configures the voicemail subscription.
 	MWI MWIConfig
 
+	// CheckSync accepts NOTIFYs of the check-sync event package
+	// (provisioning/check_sync/enabled): they are answered 200 and reported
+	// as a NotifyEvent with no subscription. Without it they get 489 Bad
+	// Event, as any package the phone does not take.
+	CheckSync bool
+
 	// UserAgent is the User-Agent header; "" means the UC firmware's form
 	// for a 450HD (device passes its own with device.UserAgent).
 	UserAgent string

@@ -36,6 +36,7 @@ const (
 	KeyTLSDisable         = "voip/signalling/sip/tls_disable"
 	KeyCertErrorsMode     = "security/SSLCertificateErrorsMode"
 	KeyRejectCode         = "voip/services/reject_code"
+	KeyCheckSync          = "provisioning/check_sync/enabled"
 	KeyMWISubscribe       = "voip/services/msg_waiting_ind/subscribe"
 	KeyMWISubscribeAddr   = "voip/services/msg_waiting_ind/subscribe_address"
 	KeyMWISubscribePort   = "voip/services/msg_waiting_ind/subscribe_port"
@@ -164,6 +165,7 @@ func ConfigFrom(c *config.Config) (Config, error) {
 		return out, err
 	}
 
+	out.CheckSync = on(KeyCheckSync)
 	out.MWI.Subscribe = on(KeyMWISubscribe)
 	if h := get(KeyMWISubscribeAddr); h != "" {
 		out.MWI.Server.Host = h

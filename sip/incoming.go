@@ -174,9 +174,9 @@ func (u *UA) onRefer(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
 	u.acceptRefer(req, tx, nil)
 }
 
-// onNotify takes NOTIFYs of subscriptions and REFERs, and unsolicited
+// onNotify takes NOTIFYs of subscriptions and REFERs, unsolicited
 // message-summary NOTIFYs that voicemail servers send without a
-// subscription.
+// subscription, and check-sync NOTIFYs where Config.CheckSync takes them.
 func (u *UA) onNotify(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
 	if !u.check(req, tx) {
 		return
@@ -184,12 +184,20 @@ func (u *UA) onNotify(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
 	if u.toDialog(req, tx) {
 		return
 	}
-	if eventPackage(req) == "message-summary" {
+	switch eventPackage(req) {
+	case "message-summary":
 		u.respond(tx, u.reply(req, 200, "OK", nil))
 		u.emit(notifyEvent(nil, req))
-		return
+	case "check-sync":
+		if !u.cfg.CheckSync {
+			u.respond(tx, u.reply(req, 489, "Bad Event", nil))
+			return
+		}
+		u.respond(tx, u.reply(req, 200, "OK", nil))
+		u.emit(notifyEvent(nil, req))
+	default:
+		u.respond(tx, u.reply(req, 481, "Subscription Does Not Exist", nil))
 	}
-	u.respond(tx, u.reply(req, 481, "Subscription Does Not Exist", nil))
 }
 
 // onSubscribe refuses subscriptions: the phone is a subscriber, not a

@@ -42,6 +42,37 @@ func TestUnsolicitedMWIFromSIPp(t *testing.T) {
 	}
 }
 
+// A check-sync NOTIFY from SIPp is answered 200 and reported when the
+// phone takes them (provisioning/check_sync/enabled), 489 Bad Event
+// otherwise, and then nothing reaches the phone.
+func TestCheckSyncFromSIPp(t *testing.T) {
+	t.Run("taken", func(t *testing.T) {
+		cfg := directUA(t, "1001", "127.0.0.1:9")
+		cfg.CheckSync = true
+		p := startUA(t, cfg)
+		s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uac-check-sync.xml"), Remote: p.LocalAddr().String(), Service: "1001"})
+		n := siptest.Wait[sip.NotifyEvent](p.ev)
+		if n.Sub != nil || n.Event != "check-sync" {
+			t.Fatalf("notify %+v", n)
+		}
+		if err := s.Wait(t, 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("refused", func(t *testing.T) {
+		p := startUA(t, directUA(t, "1001", "127.0.0.1:9"))
+		s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uac-check-sync-refused.xml"), Remote: p.LocalAddr().String(), Service: "1001"})
+		if err := s.Wait(t, 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range p.ev.Drain(100 * time.Millisecond) {
+			if n, ok := ev.(sip.NotifyEvent); ok {
+				t.Fatalf("a refused check-sync was reported: %+v", n)
+			}
+		}
+	})
+}
+
 // With voip/services/msg_waiting_ind/subscribe=1 the phone subscribes to
 // its voicemail server once registered, and ends the subscription when it
 // signs out.
