@@ -172,3 +172,67 @@ func TestPauseDialing(t *testing.T) {
 		t.Errorf("2 arrived %s after 1, within the second pause (1 s)", at[1]-at[0])
 	}
 }
+
+// # ends dialing at once (voip/dialing/dial_complete_key/enabled, on by
+// default): the number typed so far is called, without the #. Off, # is a
+// digit and the phone waits. A # the digit map expects stays a digit.
+func TestDialCompleteKey(t *testing.T) {
+	srv := startProxy(t)
+	b := newLabPhone(t, srv, "1002", 600)
+	waitState(t, b.Phone, "B registered", registered)
+	ctx := context.Background()
+	press := func(p *labPhone, keys string) {
+		t.Helper()
+		for i := range len(keys) {
+			if err := p.Key(ctx, keys[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	dialing := func(s device.State) *device.Call { return callIn(s, device.CallDialing) }
+
+	t.Run("on", func(t *testing.T) {
+		a := newLabPhone(t, srv, "1001", 1000)
+		waitState(t, a.Phone, "A registered", registered)
+		press(a, "1002#")
+		s := waitState(t, a.Phone, "A calls 1002", func(s device.State) bool {
+			return callIn(s, device.CallRinging) != nil || callIn(s, device.CallCalling) != nil
+		})
+		c := callIn(s, device.CallRinging)
+		if c == nil {
+			c = callIn(s, device.CallCalling)
+		}
+		if c.Number != "1002" {
+			t.Errorf("A called %q, want 1002 (the # ends dialing and is not sent)", c.Number)
+		}
+		sb := waitState(t, b.Phone, "B rings", func(s device.State) bool { return callIn(s, device.CallIncoming) != nil })
+		if err := b.Reject(ctx, callIn(sb, device.CallIncoming).ID); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("off", func(t *testing.T) {
+		a := newLabPhone(t, srv, "1003", 1000, "voip/dialing/dial_complete_key/enabled=0")
+		waitState(t, a.Phone, "registered", registered)
+		press(a, "1002#")
+		s := waitState(t, a.Phone, "still dialing 1002#", func(s device.State) bool {
+			c := dialing(s)
+			return c != nil && c.Number == "1002#"
+		})
+		if callIn(s, device.CallCalling) != nil || callIn(s, device.CallRinging) != nil {
+			t.Error("# placed the call although dial_complete_key is off")
+		}
+	})
+	t.Run("code ending in # in the digit map", func(t *testing.T) {
+		a := newLabPhone(t, srv, "1004", 1000, "voip/signalling/sip/digit_map=*xx#|1xxx")
+		waitState(t, a.Phone, "registered", registered)
+		press(a, "*72#")
+		waitState(t, a.Phone, "*72# placed by the digit map", func(s device.State) bool {
+			for _, c := range s.Calls {
+				if c.Number == "*72#" && c.State != device.CallDialing {
+					return true
+				}
+			}
+			return false
+		})
+	})
+}

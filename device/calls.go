@@ -303,6 +303,12 @@ func (p *Phone) releaseAudio(s *state, dev AudioDevice) {
 // keyLocked handles a dial-pad key.
 func (p *Phone) keyLocked(s *state, key byte) {
 	if r := s.calls.byState(CallDialing); r != nil {
+		if key == '#' && p.dialCompleteKey(s, r.view.Number) {
+			p.stopTimer(r)
+			p.placeLocked(s, r)
+			p.syncCalls(s)
+			return
+		}
 		r.view.Number += string(key)
 		p.checkDigitMap(s, r)
 		p.syncCalls(s)
@@ -324,6 +330,23 @@ func (p *Phone) keyLocked(s *state, key byte) {
 		p.checkDigitMap(s, r)
 	}
 	p.syncCalls(s)
+}
+
+// dialCompleteKey reports whether # ends the dialing of number at once
+// (voip/dialing/dial_complete_key/enabled) rather than being a digit of
+// it. Our reading, since the manual does not describe the key: # places
+// the number typed so far, without the #, once there is one; a # the digit
+// map expects after it (a "*72#"-style code) stays a digit.
+func (p *Phone) dialCompleteKey(s *state, number string) bool {
+	if number == "" || !s.Config.Bool("voip/dialing/dial_complete_key/enabled") {
+		return false
+	}
+	m, err := dialing.Parse(s.Config.Get("voip/signalling/sip/digit_map"))
+	if err != nil {
+		return true
+	}
+	r := m.Match(number + "#")
+	return r != dialing.Partial && r != dialing.Complete && r != dialing.CompleteAfterTimer
 }
 
 // answerDevice is the audio device a call takes when the user did not pick
