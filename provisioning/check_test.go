@@ -296,3 +296,65 @@ func waitFor(t *testing.T, read func() string, substr string) {
 func hasLine(log []string, substr string) bool {
 	return slices.ContainsFunc(log, func(l string) bool { return strings.Contains(l, substr) })
 }
+
+// provisioning/custom_configuration/url names a second file, applied on
+// top of the main one (relative names beside it, <MAC> replaced). A custom
+// file that is missing, rejected or for another model loses nothing: the
+// main file applies and the problem is among the issues. A custom file
+// naming another is not followed.
+func TestCustomConfiguration(t *testing.T) {
+	main := func(ref string) []byte {
+		return []byte("voip/line/0/id=1001\nvoip/line/0/description=main\nprovisioning/custom_configuration/url=" + ref + "\n")
+	}
+	s := lab(t, map[string][]byte{
+		"relative.cfg":            main("custom/<MAC>.cfg"),
+		"custom/00908f000001.cfg": []byte("voip/line/0/description=custom\nprovisioning/custom_configuration/url=loop.cfg\n"),
+		"custom/loop.cfg":         []byte("voip/line/0/description=loop\n"),
+		"missing.cfg":             main("nowhere.cfg"),
+		"rejected.cfg":            main("bad.cfg"),
+		"bad.cfg":                 []byte("voip/line/0/description=bad\nnot a key value line\n"),
+		"model.cfg":               main("other-model.cfg"),
+		"other-model.cfg":         []byte("system/type=RX50\nvoip/line/0/description=rx50\n"),
+	})
+	p := provisioner(t, phone)
+	ctx := context.Background()
+	// The absolute form, over TFTP, from a main file fetched over HTTP.
+	abs := main(s.URL("tftp") + "/custom/<MAC>.cfg")
+	s2 := lab(t, map[string][]byte{"abs.cfg": abs})
+	for _, tc := range []struct {
+		name, url, description, issue string
+	}{
+		{"relative", s.URL("http") + "/relative.cfg", "custom", ""},
+		{"absolute", s2.URL("http") + "/abs.cfg", "custom", ""},
+		{"missing", s.URL("http") + "/missing.cfg", "main", "nowhere.cfg"},
+		{"rejected", s.URL("http") + "/rejected.cfg", "main", "bad.cfg"},
+		{"another model", s.URL("http") + "/model.cfg", "main", "RX50"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := p.FetchConfig(ctx, Source{Configs: []string{tc.url}}, settings(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := res.Config.Get("voip/line/0/description"); got != tc.description {
+				t.Errorf("description %q, want %q", got, tc.description)
+			}
+			if res.Config.Get("voip/line/0/id") != "1001" || res.URL != tc.url {
+				t.Errorf("the main file's keys or URL were lost: %q %q", res.Config.Get("voip/line/0/id"), res.URL)
+			}
+			var issues []string
+			for _, is := range res.Issues {
+				issues = append(issues, is.Error())
+			}
+			all := strings.Join(issues, "\n")
+			if tc.issue == "" && strings.Contains(all, KeyCustomConfig) {
+				t.Errorf("issues: %s", all)
+			}
+			if tc.issue != "" && !strings.Contains(all, tc.issue) {
+				t.Errorf("issues %q do not mention %q", all, tc.issue)
+			}
+			if !slices.ContainsFunc(res.Changes, func(c config.Change) bool { return c.Key == "voip/line/0/description" }) {
+				t.Errorf("changes %+v do not list the description", res.Changes)
+			}
+		})
+	}
+}

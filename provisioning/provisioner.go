@@ -176,7 +176,49 @@ func (p *Provisioner) FetchConfig(ctx context.Context, src Source, running *conf
 	if url == "" {
 		return ConfigResult{}, fmt.Errorf("%w: tried %s", ErrNoConfig, strings.Join(src.Configs, ", "))
 	}
-	return p.checkConfig(url, data, running)
+	res, err := p.checkConfig(url, data, running)
+	if err != nil {
+		return res, err
+	}
+	return p.customConfig(ctx, res, running), nil
+}
+
+// KeyCustomConfig names an extra configuration file fetched after the main
+// one and applied on top of it (field files: custom settings kept apart
+// from a generated per-phone file).
+const KeyCustomConfig = "provisioning/custom_configuration/url"
+
+// customConfig applies the file of provisioning/custom_configuration/url,
+// as the main file (or the running configuration) names it, on top of the
+// main file's result. Relative names and <MAC> are resolved as for side
+// files. One level only: a custom file naming another is not followed. A
+// custom file that cannot be fetched or applied loses nothing: the main
+// file applies and the problem is reported among res.Issues.
+func (p *Provisioner) customConfig(ctx context.Context, res ConfigResult, running *config.Config) ConfigResult {
+	ref := strings.TrimSpace(res.Config.Get(KeyCustomConfig))
+	if ref == "" {
+		return res
+	}
+	issue := func(err error) ConfigResult {
+		res.Issues = append(res.Issues, config.Issue{File: ref, Severity: config.Warning, Key: KeyCustomConfig, Err: err})
+		return res
+	}
+	u, err := ResolveRef(res.URL, p.cfg.Identity.Substitute(ref))
+	if err != nil {
+		return issue(err)
+	}
+	data, err := fetch.ReadAll(ctx, p.cfg.Fetcher, u, p.cfg.MaxConfigSize)
+	if err != nil {
+		return issue(fmt.Errorf("custom configuration %s: %w", u, err))
+	}
+	custom, err := p.checkConfig(u, data, res.Config)
+	if err != nil {
+		return issue(err)
+	}
+	res.Config = custom.Config
+	res.Issues = append(res.Issues, custom.Issues...)
+	res.Changes = config.Diff(running, custom.Config)
+	return res
 }
 
 func (p *Provisioner) checkConfig(url string, data []byte, running *config.Config) (ConfigResult, error) {
