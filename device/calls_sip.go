@@ -189,12 +189,33 @@ func (p *Phone) onNotify(s *state, e sip.NotifyEvent) {
 		p.onCheckSync(s)
 		return
 	}
+	if e.Sub == nil && e.Event == "talk" {
+		p.onTalkEvent(s)
+		return
+	}
 	if ms := e.MessageSummary; ms != nil {
 		s.MWI.Waiting = ms.Waiting
 		s.MWI.New, s.MWI.Old = ms.Voice.New, ms.Voice.Old
 		s.MWI.LastChanged = p.clk.Now()
 		p.emit(Event{Kind: EventMWI, Stage: s.Stage, Text: fmt.Sprintf("waiting=%v new=%d old=%d", ms.Waiting, ms.Voice.New, ms.Voice.Old)})
 	}
+}
+
+// onTalkEvent answers a talk NOTIFY, which the SIP agent passes on only
+// with voip/talk_event/enabled: a server's remote control (a CTI client
+// clicking Answer) answers the ringing call, or else resumes the held one.
+func (p *Phone) onTalkEvent(s *state) {
+	if r := s.calls.byState(CallIncoming); r != nil {
+		p.emit(Event{Kind: EventLog, Stage: s.Stage, Text: "talk event: answering " + r.view.ID})
+		p.answerLocked(s, r)
+		return
+	}
+	if r := s.calls.byState(CallHeld); r != nil {
+		p.emit(Event{Kind: EventLog, Stage: s.Stage, Text: "talk event: resuming " + r.view.ID})
+		p.resumeLocked(s, r)
+		return
+	}
+	p.emit(Event{Kind: EventLog, Stage: s.Stage, Text: "talk event: no ringing or held call"})
 }
 
 // --- outgoing ---

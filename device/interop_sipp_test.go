@@ -193,3 +193,51 @@ func TestCheckSyncFromSIPpThroughKamailio(t *testing.T) {
 		})
 	}
 }
+
+// A talk NOTIFY (SIPp, through Kamailio) with voip/talk_event/enabled
+// answers the ringing call, and later resumes the held one; with
+// talk_event off it is refused (489) and the phone keeps ringing.
+func TestTalkEventFromSIPpThroughKamailio(t *testing.T) {
+	t.Parallel()
+	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{})
+	a := kamPhone(t, k, "1001", 1000, "UDP")
+	b := kamPhone(t, k, "1002", 600, "UDP", "voip/talk_event/enabled=1")
+	c := kamPhone(t, k, "1003", 800, "UDP")
+	for _, p := range []*labPhone{a, b, c} {
+		waitState(t, p.Phone, p.user+" registered", registered)
+	}
+	talk := func(user, scenario string) {
+		t.Helper()
+		s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario(scenario), Remote: k.Addr(), Service: user})
+		if err := s.Wait(t, 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	id, err := a.Dial(bg, "1002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := ringing(t, b, "1001")
+	talk("1002", "uac-talk.xml")
+	waitState(t, a.Phone, "answered by the talk event", func(s device.State) bool { return callState(s, id) == device.CallConnected })
+	phoneHears(t, a, id, 600)
+	if err := b.Hold(bg, in); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, b.Phone, "held", func(s device.State) bool { return callState(s, in) == device.CallHeld })
+	talk("1002", "uac-talk.xml")
+	waitState(t, b.Phone, "resumed by the talk event", func(s device.State) bool { return callState(s, in) == device.CallConnected })
+	phoneHears(t, b, in, 1000)
+
+	// Off: refused, and the phone keeps ringing.
+	id, err = a.Dial(bg, "1003")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in = ringing(t, c, "1001")
+	talk("1003", "uac-talk-refused.xml")
+	if st := callState(c.Snapshot(), in); st != device.CallIncoming {
+		t.Errorf("call %s after a refused talk event, want still ringing", st)
+	}
+}

@@ -201,6 +201,11 @@ type Config struct {
 	// as a NotifyEvent with no subscription. Without it they get 489 Bad
 	// Event, as any package the phone does not take.
 	CheckSync bool
+	// TalkEvent accepts NOTIFYs of the talk event package
+	// (voip/talk_event/enabled): a server's remote control asking the
+	// phone to answer or resume a call. Answered and reported as
+	// CheckSync's; 489 without it.
+	TalkEvent bool
 
 	// UserAgent is the User-Agent header; "" means the UC firmware's form
 	// for a 450HD (device passes its own with device.UserAgent).

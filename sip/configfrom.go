@@ -37,6 +37,7 @@ const (
 	KeyCertErrorsMode     = "security/SSLCertificateErrorsMode"
 	KeyRejectCode         = "voip/services/reject_code"
 	KeyCheckSync          = "provisioning/check_sync/enabled"
+	KeyTalkEvent          = "voip/talk_event/enabled"
 	KeyMWISubscribe       = "voip/services/msg_waiting_ind/subscribe"
 	KeyMWISubscribeAddr   = "voip/services/msg_waiting_ind/subscribe_address"
 	KeyMWISubscribePort   = "voip/services/msg_waiting_ind/subscribe_port"
@@ -166,6 +167,7 @@ func ConfigFrom(c *config.Config) (Config, error) {
 	}
 
 	out.CheckSync = on(KeyCheckSync)
+	out.TalkEvent = on(KeyTalkEvent)
 	out.MWI.Subscribe = on(KeyMWISubscribe)
 	if h := get(KeyMWISubscribeAddr); h != "" {
 		out.MWI.Server.Host = h

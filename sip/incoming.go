@@ -176,7 +176,8 @@ func (u *UA) onRefer(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
 
 // onNotify takes NOTIFYs of subscriptions and REFERs, unsolicited
 // message-summary NOTIFYs that voicemail servers send without a
-// subscription, and check-sync NOTIFYs where Config.CheckSync takes them.
+// subscription, and check-sync and talk NOTIFYs where Config.CheckSync and
+// Config.TalkEvent take them.
 func (u *UA) onNotify(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
 	if !u.check(req, tx) {
 		return
@@ -184,20 +185,32 @@ func (u *UA) onNotify(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
 	if u.toDialog(req, tx) {
 		return
 	}
-	switch eventPackage(req) {
-	case "message-summary":
+	taken, known := u.unsolicited(eventPackage(req))
+	switch {
+	case taken:
 		u.respond(tx, u.reply(req, 200, "OK", nil))
 		u.emit(notifyEvent(nil, req))
-	case "check-sync":
-		if !u.cfg.CheckSync {
-			u.respond(tx, u.reply(req, 489, "Bad Event", nil))
-			return
-		}
-		u.respond(tx, u.reply(req, 200, "OK", nil))
-		u.emit(notifyEvent(nil, req))
+	case known:
+		u.respond(tx, u.reply(req, 489, "Bad Event", nil))
 	default:
 		u.respond(tx, u.reply(req, 481, "Subscription Does Not Exist", nil))
 	}
+}
+
+// unsolicited says whether a NOTIFY of event package pkg outside any
+// subscription is taken, and whether pkg is one the phone could take when
+// configured to (it is then refused as a Bad Event, not as an unknown
+// subscription).
+func (u *UA) unsolicited(pkg string) (taken, known bool) {
+	switch pkg {
+	case "message-summary":
+		return true, true
+	case "check-sync":
+		return u.cfg.CheckSync, true
+	case "talk":
+		return u.cfg.TalkEvent, true
+	}
+	return false, false
 }
 
 // onSubscribe refuses subscriptions: the phone is a subscriber, not a
