@@ -89,6 +89,8 @@ const (
 	keyFKLabel  = "personal_settings/functional_key/%d/key_label"
 	keyFKNumber = "personal_settings/functional_key/%d/speed_dial_number"
 	keyFKEvent  = "personal_settings/functional_key/%d/key_event"
+	// keyFKExtension is the discreet-call key's extension (Table 3-8).
+	keyFKExtension = "personal_settings/functional_key/%d/speed_dial_extension"
 )
 
 // AutoAnswerHeader asks a 400HD (and most SIP phones) to answer at once:
@@ -106,9 +108,16 @@ func (p *Phone) DiscreetCall(ctx context.Context, n int) error {
 		if t := keyType(s, n); t != "DISCREET_CALL" {
 			return fmt.Errorf("%w: key %d is %s, not a discreet-call key", ErrBadIntent, n, t)
 		}
-		number := s.Config.Get(config.IndexedKey(keyFKNumber, n))
+		// Table 3-8 names both a number and an extension for the key
+		// without saying which is called: the number when the
+		// configuration sets one, else the extension it sets, else the
+		// number's default.
+		number, set, _ := s.Config.Lookup(config.IndexedKey(keyFKNumber, n))
+		if ext := s.Config.Get(config.IndexedKey(keyFKExtension, n)); (!set || number == "") && ext != "" {
+			number = ext
+		}
 		if number == "" {
-			return fmt.Errorf("%w: key %d has no number", ErrBadIntent, n)
+			return fmt.Errorf("%w: key %d has no number or extension", ErrBadIntent, n)
 		}
 		r := p.newCall(s, Outgoing)
 		r.view.Number = number

@@ -297,11 +297,20 @@ func TestLocalConferenceMixesEveryone(t *testing.T) {
 	}
 }
 
+// The key calls its speed_dial_number, or its speed_dial_extension when it
+// has no number (Table 3-8 names both).
+//
 // behaviour: FEAT-1
 func TestDiscreetCall(t *testing.T) {
+	for _, target := range []string{"speed_dial_number", "speed_dial_extension"} {
+		t.Run(target, func(t *testing.T) { discreetCall(t, target) })
+	}
+}
+
+func discreetCall(t *testing.T, target string) {
 	srv := startProxy(t)
 	a := newLabPhone(t, srv, "1001", 1000, "personal_settings/discreet_call/enabled=1",
-		"personal_settings/functional_key/0/type=Discreet_Call", "personal_settings/functional_key/0/speed_dial_number=1002")
+		"personal_settings/functional_key/0/type=Discreet_Call", "personal_settings/functional_key/0/"+target+"=1002")
 	b := newLabPhone(t, srv, "1002", 600)
 	for _, p := range []*labPhone{a, b} {
 		waitState(t, p.Phone, p.user+" registered", registered)
