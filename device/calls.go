@@ -10,6 +10,8 @@ import (
 	"github.com/hdphone/hdphone/clock"
 	"github.com/hdphone/hdphone/device/dialing"
 	"github.com/hdphone/hdphone/device/flash"
+	"github.com/hdphone/hdphone/media"
+	"github.com/hdphone/hdphone/media/tone"
 )
 
 // AudioDevice is where a call's sound goes.
@@ -57,6 +59,9 @@ type callRec struct {
 	// plainRetry is set when a transferee's INVITE with Replaces met a
 	// target without RFC 3891 and was placed again without it.
 	plainRetry bool
+	// early is set once the far end's early media is accepted: the phone
+	// then plays what the network sends instead of its own ringback.
+	early bool
 }
 
 // calls is the call manager's part of the owner's state.
@@ -68,6 +73,10 @@ type calls struct {
 	line  *sipLine // line 0, nil when no SIP line is configured
 	// restartLine is set when line 0's configuration changed during a call.
 	restartLine bool
+	// tone is the call-progress tone playing (Config.LocalTones), 0 for
+	// none, and player plays it.
+	tone   tone.Kind
+	player *media.Player
 }
 
 func (c *calls) find(id string) *callRec {
@@ -175,6 +184,7 @@ func (p *Phone) syncCalls(s *state) {
 	s.Calls = views
 	s.OffHook = s.calls.audio != AudioNone
 	s.Audio = s.calls.audio
+	p.syncTone(s)
 }
 
 func (p *Phone) stopTimer(r *callRec) {

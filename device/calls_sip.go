@@ -284,6 +284,9 @@ func (p *Phone) onCallEvent(s *state, r *callRec, ev sip.Event) {
 		if !e.Early.IsZero() && r.media != nil {
 			if err := r.media.Accept(e.Early.Data); err != nil {
 				p.log.Warn("early media", "err", err)
+			} else {
+				r.early = true
+				p.syncTone(s)
 			}
 		}
 		p.reportReferProgress(s, r, 180, "Ringing", false)

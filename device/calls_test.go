@@ -62,6 +62,13 @@ func newLabPhone(t *testing.T, srv *sipproxy.Server, user string, freq float64, 
 
 func newLabPhoneModel(t *testing.T, srv *sipproxy.Server, m model.Name, user string, freq float64, extra ...string) *labPhone {
 	t.Helper()
+	return newLabPhoneWith(t, srv, m, user, freq, nil, extra...)
+}
+
+// newLabPhoneWith is newLabPhoneModel with more of the device's
+// configuration set by with (nil: none).
+func newLabPhoneWith(t *testing.T, srv *sipproxy.Server, m model.Name, user string, freq float64, with func(*device.Config), extra ...string) *labPhone {
+	t.Helper()
 	n := user[len(user)-2:]
 	mac, _ := net.ParseMAC("00:90:8f:10:00:" + n)
 	addr := randomLoopback()
@@ -81,7 +88,7 @@ func newLabPhoneModel(t *testing.T, srv *sipproxy.Server, m model.Name, user str
 		t.Fatal(err)
 	}
 	lp := &labPhone{user: user, freq: freq, rec: map[string]*audio.Recorder{}}
-	p, err := device.New(device.Config{
+	dc := device.Config{
 		Model: model.MustLookup(m), MAC: mac, Flash: fl, Addr: addr, MediaPorts: media.PortAny,
 		MulticastIf: netip.MustParseAddr("127.0.0.1"),
 		Logger:      testLogger(t),
@@ -92,7 +99,11 @@ func newLabPhoneModel(t *testing.T, srv *sipproxy.Server, m model.Name, user str
 			lp.mu.Unlock()
 			return mediatest.NewSine(freq, 8000, device.AudioRate), rec
 		},
-	})
+	}
+	if with != nil {
+		with(&dc)
+	}
+	p, err := device.New(dc)
 	if err != nil {
 		t.Fatal(err)
 	}

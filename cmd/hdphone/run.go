@@ -150,6 +150,8 @@ func runPhone(ctx context.Context, e *env, args []string) error {
 		return exitError{2, fmt.Errorf("--audio %q: want auto, portaudio or null", *audioMode)}
 	}
 	dc.Audio = af
+	// A desk phone is heard: dial tone off-hook, ringback while calling.
+	dc.LocalTones = true
 	if audioNote != "" {
 		// A missing sound card matters most: it comes first.
 		notices = append([]string{audioNote}, notices...)
