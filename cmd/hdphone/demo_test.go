@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/xml"
 	"os"
 	"path/filepath"
@@ -22,7 +21,8 @@ import (
 func TestDemoPasses(t *testing.T) {
 	dir := t.TempDir()
 	junit := filepath.Join(dir, "demo.xml")
-	var out, errb bytes.Buffer
+	// Phones' goroutines may still log a moment after the command returns.
+	var out, errb syncBuffer
 	code := realMain([]string{"demo", "--plain", "--junit", junit}, &out, &errb)
 	text := out.String()
 	if code != 0 {
@@ -71,7 +71,8 @@ func TestDemoPasses(t *testing.T) {
 // `hdphone demo --print` shows the story as a fleet file that `hdphone
 // fleet -f` can run.
 func TestDemoPrintsItsFleetFile(t *testing.T) {
-	var out, errb bytes.Buffer
+	// Phones' goroutines may still log a moment after the command returns.
+	var out, errb syncBuffer
 	if code := realMain([]string{"demo", "--print"}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/json"
 	"encoding/xml"
@@ -14,7 +13,8 @@ import (
 
 func fleetCmd(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
-	var out, errb bytes.Buffer
+	// Phones' goroutines may still log a moment after the command returns.
+	var out, errb syncBuffer
 	code := realMain(append([]string{"fleet"}, args...), &out, &errb)
 	return code, out.String(), errb.String()
 }

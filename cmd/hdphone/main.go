@@ -88,16 +88,102 @@ func main() {
 // any phone runs: large UDP messages as real stacks send them, and a small
 // read buffer per phone socket so that fleets stay small.
 // They are process-wide, so they are set once even when tests call realMain
-// many times while phones run.
-func setProcessKnobs(log *slog.Logger) {
+// many times while phones run. The stack's own log goes to the running
+// command's logger through stackLog.
+func setProcessKnobs() {
 	knobsOnce.Do(func() {
 		sip.SetMaxUDPMessage(65507)
 		sip.SetReadBufferSize(256)
-		sip.SetStackLogger(log.With("component", "sipgo"))
+		sip.SetStackLogger(slog.New(&stackLog).With("component", "sipgo"))
 	})
 }
 
 var knobsOnce sync.Once
+
+// stackLog is the handler of the SIP stack's process-wide logger. It
+// forwards to the running command's handler and drops lines once the
+// command has returned: the stack's goroutines can outlive a command by a
+// moment, and its output (a test's buffer) is the caller's again by then.
+var stackLog forwardHandler
+
+// forwardHandler passes records to a handler that can be swapped; set
+// waits for the records being handled, so none reaches the old handler
+// after it returns.
+type forwardHandler struct {
+	mu sync.RWMutex
+	h  slog.Handler // nil: drop
+}
+
+// set makes h the destination.
+func (f *forwardHandler) set(h slog.Handler) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.h = h
+}
+
+// drop stops forwarding to h, if h is still the destination (a command
+// that started since keeps its own).
+func (f *forwardHandler) drop(h slog.Handler) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.h == h {
+		f.h = nil
+	}
+}
+
+func (f *forwardHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return f.h != nil && f.h.Enabled(ctx, l)
+}
+
+func (f *forwardHandler) Handle(ctx context.Context, r slog.Record) error {
+	return f.handle(ctx, r, nil)
+}
+
+func (f *forwardHandler) handle(ctx context.Context, r slog.Record, with func(slog.Handler) slog.Handler) error {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	if f.h == nil {
+		return nil
+	}
+	h := f.h
+	if with != nil {
+		h = with(h)
+	}
+	return h.Handle(ctx, r)
+}
+
+func (f *forwardHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return derivedHandler{f: f, with: func(h slog.Handler) slog.Handler { return h.WithAttrs(as) }}
+}
+
+func (f *forwardHandler) WithGroup(name string) slog.Handler {
+	return derivedHandler{f: f, with: func(h slog.Handler) slog.Handler { return h.WithGroup(name) }}
+}
+
+// derivedHandler is a forwardHandler with attributes or groups, applied to
+// whichever handler is the destination when a record arrives.
+type derivedHandler struct {
+	f    *forwardHandler
+	with func(slog.Handler) slog.Handler
+}
+
+func (d derivedHandler) Enabled(ctx context.Context, l slog.Level) bool { return d.f.Enabled(ctx, l) }
+
+func (d derivedHandler) Handle(ctx context.Context, r slog.Record) error {
+	return d.f.handle(ctx, r, d.with)
+}
+
+func (d derivedHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	prev := d.with
+	return derivedHandler{f: d.f, with: func(h slog.Handler) slog.Handler { return prev(h).WithAttrs(as) }}
+}
+
+func (d derivedHandler) WithGroup(name string) slog.Handler {
+	prev := d.with
+	return derivedHandler{f: d.f, with: func(h slog.Handler) slog.Handler { return prev(h).WithGroup(name) }}
+}
 
 func realMain(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
@@ -117,7 +203,10 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	level.Set(slog.LevelWarn)
 	e := &env{stdout: stdout, stderr: stderr, level: level,
 		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))}
-	setProcessKnobs(e.log)
+	setProcessKnobs()
+	mine := e.log.Handler()
+	stackLog.set(mine)
+	defer stackLog.drop(mine)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := cmd.run(ctx, e, args[1:])
