@@ -110,6 +110,12 @@ func (p *Phone) newMedia(s *state, r *callRec) (callMedia, error) {
 		Muted: !pm.settings.Microphone || s.calls.muted}
 	if p.cfg.Audio != nil {
 		cfg.Source, cfg.Sink = p.cfg.Audio(r.view)
+		if p.cfg.LocalTones && cfg.Sink != nil {
+			// The phone's own tone and a call share the speaker: while
+			// the tone plays (ringback before the far end answers) the
+			// call's frames, silence by then, give way to it.
+			cfg.Sink = toneGate{sink: cfg.Sink, tone: &p.tonePlaying}
+		}
 	}
 	if r.view.Discreet {
 		// A discreet call is one way: the caller plays nothing, the called

@@ -236,3 +236,27 @@ func randomLoopback() netip.Addr {
 	rand.Read(b[:])
 	return netip.AddrFrom4([4]byte{127, 64 + b[0]%128, b[1], 1 + b[2]%250})
 }
+
+// An ended call leaves the screen after EndedLinger with no event of its
+// own: Wait still sees it go.
+func TestWaitSeesAChangeNoEventReports(t *testing.T) {
+	srv := startProxy(t)
+	a := newLabPhone(t, srv, "1001", 1000)
+	b := newLabPhone(t, srv, "1002", 600)
+	waitState(t, a.Phone, "A registered", registered)
+	waitState(t, b.Phone, "B registered", registered)
+	id, err := a.Dial(context.Background(), "1002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := ringing(t, b, "1001")
+	if err := b.Reject(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, a.Phone, "the call ended", func(s device.State) bool { return callState(s, id) == device.CallEnded })
+	ctx, cancel := context.WithTimeout(context.Background(), device.EndedLinger+5*time.Second)
+	defer cancel()
+	if _, err := a.Wait(ctx, func(s device.State) bool { return len(s.Calls) == 0 }); err != nil {
+		t.Fatalf("the ended call left the screen unseen: %v (calls %+v)", err, a.Snapshot().Calls)
+	}
+}

@@ -126,6 +126,26 @@ func (h *hub) drop(id int) {
 	}
 }
 
+// nudge wakes the waiters and runs the watchers' checks without an event:
+// the snapshot changed and no event says so.
+func (h *hub) nudge() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for id, sub := range h.subs {
+		switch {
+		case sub.check != nil:
+			if sub.check() {
+				h.drop(id)
+			}
+		case sub.wake:
+			select {
+			case sub.ch <- Event{}:
+			default:
+			}
+		}
+	}
+}
+
 func (h *hub) publish(e Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -118,6 +118,10 @@ type Phone struct {
 	pendingBox *[]Event
 	starts     []func() // workers of the current step, started after its snapshot
 
+	// tonePlaying is set while the phone's own tone plays (LocalTones);
+	// calls' speakers give way to it (toneGate).
+	tonePlaying atomic.Bool
+
 	rt   bootRuntime // what the current cycle's boot services share
 	sys  *syslogTap  // System Logging beside cfg.Logger
 	link linkFault   // the emulated Ethernet cable (faults.go)
@@ -356,13 +360,19 @@ func (p *Phone) publishSnapshot() {
 	s.Calls = reuse(prev.Calls, s.Calls)
 	s.Pages = reuse(prev.Pages, s.Pages)
 	s.Keys = reuse(prev.Keys, s.Keys)
-	if first || !s.sharesAll(prev) {
+	changed := first || !s.sharesAll(prev)
+	if changed {
 		next := new(State)
 		*next = s
 		p.snap.Store(next)
 	}
 	for _, e := range p.pending {
 		p.hub.publish(e)
+	}
+	if changed && len(p.pending) == 0 {
+		// A change no event reports (an ended call leaving the screen)
+		// still wakes Wait and When.
+		p.hub.nudge()
 	}
 	// An idle phone keeps no events: a boot's steps run many commands
 	// each, and a queue kept at that size (texts and all) was a kilobyte
@@ -492,6 +502,7 @@ func (p *Phone) startCycleLocked(s *state) {
 	s.Notifications = nil
 	s.Network = Network{}
 	s.calls = calls{}
+	p.tonePlaying.Store(false) // the last cycle's tone ended with its engine
 	s.paging = paging{}
 	s.media = nil
 	s.Lines, s.Calls, s.Pages = nil, nil, nil
@@ -563,9 +574,10 @@ func (p *Phone) loadConfig(s *state) *config.Config {
 }
 
 // Wait blocks until cond holds for the phone's state or ctx ends; it checks
-// after every event. (It needs no event itself, only the wake-up: the
-// snapshot is stored before its events are sent, so one pending wake-up
-// covers any number of changes, and a waiter costs one event of buffer.)
+// after every event and every change no event reports. (It needs no event
+// itself, only the wake-up: the snapshot is stored before its events are
+// sent, so one pending wake-up covers any number of changes, and a waiter
+// costs one event of buffer.)
 func (p *Phone) Wait(ctx context.Context, cond func(State) bool) (State, error) {
 	ch, stop := p.hub.subscribeWake()
 	defer stop()

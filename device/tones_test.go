@@ -1,6 +1,7 @@
 package device_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -47,9 +48,10 @@ func stopped(t *testing.T, p *labPhone, what string) {
 // The phone's own call-progress tones (Config.LocalTones), in the selected
 // country's tones (USA by default: dial 350+440 Hz, ringback 440+480 Hz):
 // dial tone off-hook until the first digit, again after the outside-line
-// prefix with secondary_dial_tone, ringback while the far end rings and
-// nothing once it answers. Without LocalTones a phone makes no sound of
-// its own.
+// prefix with secondary_dial_tone, ringback while the far end rings (the
+// call's own frames giving way to it) and nothing once it answers, busy
+// tone (480+620 Hz) while a call refused as busy stays on the screen.
+// Without LocalTones a phone makes no sound of its own.
 func TestLocalTones(t *testing.T) {
 	srv := startProxy(t)
 	a := newLabPhoneWith(t, srv, model.M450HD, "1001", 1000, func(c *device.Config) { c.LocalTones = true },
@@ -89,13 +91,45 @@ func TestLocalTones(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := ringing(t, b, "1001")
+	before := len(a.heard(id))
 	both(t, "ringback", playing(t, a, 1500*time.Millisecond), 440, 480)
+	if got := len(a.heard(id)); got != before {
+		t.Errorf("the call wrote %d samples to the speaker during ringback: the tone and the call would share the device", got-before)
+	}
 	if err := b.Answer(bg, in); err != nil {
 		t.Fatal(err)
 	}
 	waitState(t, a.Phone, "answered", func(s device.State) bool { return callState(s, id) == device.CallConnected })
 	stopped(t, a, "once answered")
 	phoneHears(t, a, id, 600)
+
+	if err := a.Hangup(bg, id); err != nil {
+		t.Fatal(err)
+	}
+	ended(t, a, id)
+
+	// Busy: the far end refuses with 486 while A's handset is still
+	// lifted (on the speaker the phone goes on-hook when the call ends).
+	if err := a.Hook(bg, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []byte("1002#") {
+		if err := a.Key(bg, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in = ringing(t, b, "1001")
+	sa := waitState(t, a.Phone, "A hears it ring", func(s device.State) bool { return callIn(s, device.CallRinging) != nil })
+	busy := callIn(sa, device.CallRinging).ID
+	if err := b.Reject(bg, in); err != nil {
+		t.Fatal(err)
+	}
+	if c := ended(t, a, busy); !strings.HasPrefix(c.EndReason, "486") {
+		t.Fatalf("A's call ended with %q, want 486", c.EndReason)
+	}
+	both(t, "busy", playing(t, a, 400*time.Millisecond), 480, 620)
+	waitState(t, a.Phone, "the refused call gone from the screen", func(s device.State) bool { return len(s.Calls) == 0 })
+	stopped(t, a, "once the refused call left the screen")
 
 	if len(b.heard(device.ToneCallID)) != 0 {
 		t.Error("a phone without LocalTones played tones of its own")
