@@ -11,7 +11,6 @@ import (
 	"github.com/hdphone/hdphone/device/dialing"
 	"github.com/hdphone/hdphone/device/flash"
 	"github.com/hdphone/hdphone/media"
-	"github.com/hdphone/hdphone/media/tone"
 )
 
 // AudioDevice is where a call's sound goes.
@@ -62,6 +61,8 @@ type callRec struct {
 	// early is set once the far end's early media is accepted: the phone
 	// then plays what the network sends instead of its own ringback.
 	early bool
+	// alertInfo is an incoming call's Alert-Info (distinctive ringing).
+	alertInfo string
 }
 
 // calls is the call manager's part of the owner's state.
@@ -73,9 +74,10 @@ type calls struct {
 	line  *sipLine // line 0, nil when no SIP line is configured
 	// restartLine is set when line 0's configuration changed during a call.
 	restartLine bool
-	// tone is the call-progress tone playing (Config.LocalTones), 0 for
-	// none, and player plays it.
-	tone   tone.Kind
+	// sound is the phone's own sound playing (Config.LocalTones): a
+	// call-progress tone or a ring tone, the zero sound for none; player
+	// plays it.
+	sound  sound
 	player *media.Player
 }
 

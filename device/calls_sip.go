@@ -461,6 +461,7 @@ func (p *Phone) onIncoming(s *state, l *sipLine, e sip.IncomingCallEvent) {
 	r.view.Waiting = dec.Action == PresentWaiting
 	r.view.Discreet = auto
 	r.leg = &sipLeg{call: c, offer: e.Offer.Data}
+	r.alertInfo = e.AlertInfo
 	if e.Replaces != nil {
 		r.leg.replaces = l.bySIP[e.Replaces]
 	}

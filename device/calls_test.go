@@ -29,6 +29,7 @@ type labPhone struct {
 	*device.Phone
 	user string
 	freq float64
+	addr netip.Addr // its SIP address, port 5060
 
 	mu  sync.Mutex
 	rec map[string]*audio.Recorder // by call ID
@@ -87,7 +88,7 @@ func newLabPhoneWith(t *testing.T, srv *sipproxy.Server, m model.Name, user stri
 	if err := fl.Write(device.RecordConfig, []byte(strings.Join(cfg, "\n")+"\n")); err != nil {
 		t.Fatal(err)
 	}
-	lp := &labPhone{user: user, freq: freq, rec: map[string]*audio.Recorder{}}
+	lp := &labPhone{user: user, freq: freq, addr: addr, rec: map[string]*audio.Recorder{}}
 	dc := device.Config{
 		Model: model.MustLookup(m), MAC: mac, Flash: fl, Addr: addr, MediaPorts: media.PortAny,
 		MulticastIf: netip.MustParseAddr("127.0.0.1"),

@@ -1,6 +1,8 @@
 package device
 
 import (
+	"bytes"
+	"path"
 	"strings"
 	"sync/atomic"
 
@@ -10,34 +12,45 @@ import (
 )
 
 // ToneCallID is the Call.ID under which Config.Audio is asked for the
-// speaker the phone's own call-progress tones play on.
+// speaker the phone's own sounds (call-progress tones, the ringer) play on.
 const ToneCallID = "tones"
 
-// wantTone is the call-progress tone the phone should be playing: dial
-// tone while the dialing screen is empty (stutter dial tone while messages
-// wait), again after the outside-line prefix with
-// voip/dialing/secondary_dial_tone, ringback while an outgoing call rings
-// without early media, and busy tone while an outgoing call refused as
-// busy (486, 600, 603) lingers and no other call is live. 0: none.
-func wantTone(s *state) tone.Kind {
+// sound is one of the phone's own sounds: a call-progress tone of the
+// selected country, or a ring tone by name. The zero sound is silence.
+type sound struct {
+	kind tone.Kind
+	ring string
+}
+
+// wantSound is what the phone should be playing: the ringer while a call
+// rings and no other call is live (the ring tone of the line, or of the
+// distinctive-ringing rule the call's Alert-Info matches), dial tone while
+// the dialing screen is empty (stutter dial tone while messages wait),
+// again after the outside-line prefix with voip/dialing/secondary_dial_tone,
+// ringback while an outgoing call rings without early media, and busy tone
+// while an outgoing call refused as busy (486, 600, 603) lingers and no
+// other call is live.
+func wantSound(s *state) sound {
+	live := s.calls.live()
 	for _, r := range s.calls.recs {
 		switch {
+		case r.view.State == CallIncoming && len(live) == 1:
+			return sound{ring: tone.SelectRing(s.Config.Get("personal_settings/lines/0/ring_tone"),
+				tone.ReadDistinctiveRules(s.Config.Get), tone.IncomingCall{AlertInfo: r.alertInfo})}
 		case r.view.State == CallDialing && r.view.Number == "":
 			if s.MWI.Waiting {
-				return tone.StutterDial
+				return sound{kind: tone.StutterDial}
 			}
-			return tone.Dial
+			return sound{kind: tone.Dial}
 		case r.view.State == CallDialing && s.Config.Bool("voip/dialing/secondary_dial_tone/enabled") &&
 			r.view.Number == s.Config.Get("voip/dialing/secondary_dial_tone/key_sequence"):
-			return tone.Dial
+			return sound{kind: tone.Dial}
 		case r.view.State == CallRinging && r.view.Direction == Outgoing && !r.early:
-			return tone.Ringback
+			return sound{kind: tone.Ringback}
 		}
 	}
-	// An outgoing call just refused, while the user is still off-hook
-	// (the call lingers on the screen): busy tone.
-	if len(s.calls.live()) > 0 {
-		return 0
+	if len(live) > 0 {
+		return sound{}
 	}
 	for _, r := range s.calls.recs {
 		if r.view.State != CallEnded || r.view.Direction != Outgoing || !r.view.Answered.IsZero() {
@@ -45,14 +58,14 @@ func wantTone(s *state) tone.Kind {
 		}
 		switch code, _, _ := strings.Cut(r.view.EndReason, " "); code {
 		case "486", "600", "603":
-			return tone.Busy
+			return sound{kind: tone.Busy}
 		}
 	}
-	return 0
+	return sound{}
 }
 
-// toneGate is a call's speaker while the phone may play its own tone: the
-// call's frames are dropped while the tone plays, so that the two do not
+// toneGate is a call's speaker while the phone may play its own sound: the
+// call's frames are dropped while the sound plays, so that the two do not
 // both write to one audio device.
 type toneGate struct {
 	sink media.Sink
@@ -66,17 +79,18 @@ func (g toneGate) WritePCM(pcm []int16) error {
 	return g.sink.WritePCM(pcm)
 }
 
-// syncTone starts, changes or stops the phone's own tone to match the
-// calls (Config.LocalTones).
+// syncTone starts, changes or stops the phone's own sound to match the
+// calls (Config.LocalTones). Tones play on the active audio device, so
+// only off-hook; the ringer plays on hook too.
 func (p *Phone) syncTone(s *state) {
 	if !p.cfg.LocalTones || p.cfg.Audio == nil {
 		return
 	}
-	want := wantTone(s)
-	if s.calls.audio == AudioNone {
-		want = 0 // on-hook: the tones play on the active device
+	want := wantSound(s)
+	if s.calls.audio == AudioNone && want.ring == "" {
+		want = sound{}
 	}
-	if want == s.calls.tone {
+	if want == s.calls.sound {
 		return
 	}
 	if s.calls.player != nil {
@@ -84,25 +98,20 @@ func (p *Phone) syncTone(s *state) {
 		s.calls.player = nil
 		p.tonePlaying.Store(false)
 	}
-	s.calls.tone = want
-	if want == 0 || s.media == nil {
+	s.calls.sound = want
+	if want == (sound{}) || s.media == nil {
 		return
+	}
+	src, err := p.soundSource(s, want)
+	if err != nil {
+		p.log.Warn("phone sound", "sound", want.name(), "err", err)
+		if src == nil {
+			return
+		}
 	}
 	engine, err := s.media.get()
 	if err != nil {
-		p.log.Warn("call-progress tone: media engine", "err", err)
-		return
-	}
-	plan, errs := tone.Select(s.Config.Get)
-	for _, err := range errs {
-		p.log.Info("call-progress tones", "err", err)
-	}
-	src, err := audio.NewToneSource(AudioRate)
-	if err == nil {
-		err = src.Play(plan.Tone(want))
-	}
-	if err != nil {
-		p.log.Warn("call-progress tone", "tone", want.String(), "err", err)
+		p.log.Warn("phone sound: media engine", "err", err)
 		return
 	}
 	_, sink := p.cfg.Audio(Call{ID: ToneCallID, Direction: Outgoing})
@@ -110,8 +119,45 @@ func (p *Phone) syncTone(s *state) {
 		return
 	}
 	if s.calls.player, err = engine.NewPlayer(src, sink, AudioRate); err != nil {
-		p.log.Warn("call-progress tone", "tone", want.String(), "err", err)
+		p.log.Warn("phone sound", "sound", want.name(), "err", err)
 		return
 	}
 	p.tonePlaying.Store(true)
+}
+
+func (w sound) name() string {
+	if w.ring != "" {
+		return w.ring
+	}
+	return w.kind.String()
+}
+
+// soundSource makes what plays w: a tone of voip/regional_settings, or a
+// ring tone, built in or uploaded with provisioning/ring_tone_uri (an
+// unknown name plays the factory ring tone and says so).
+func (p *Phone) soundSource(s *state, w sound) (media.Source, error) {
+	if w.ring != "" {
+		var lib tone.Library
+		names, _ := p.cfg.Flash.List(DirRingTones)
+		for _, n := range names {
+			if data, err := p.cfg.Flash.Read(n); err == nil {
+				if c, err := tone.LoadRingWAV(path.Base(n), bytes.NewReader(data)); err == nil {
+					lib.Add(c)
+				}
+			}
+		}
+		return lib.Player(w.ring, AudioRate)
+	}
+	plan, errs := tone.Select(s.Config.Get)
+	for _, err := range errs {
+		p.log.Info("call-progress tones", "err", err)
+	}
+	src, err := audio.NewToneSource(AudioRate)
+	if err == nil {
+		err = src.Play(plan.Tone(w.kind))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return src, nil
 }

@@ -1,13 +1,17 @@
 package device_test
 
 import (
+	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hdphone/hdphone/device"
 	"github.com/hdphone/hdphone/device/model"
+	"github.com/hdphone/hdphone/internal/testpeer"
 	"github.com/hdphone/hdphone/media/mediatest"
+	"github.com/hdphone/hdphone/media/tone"
 )
 
 // playing waits until the phone's own tone has played at least d, and
@@ -52,6 +56,8 @@ func stopped(t *testing.T, p *labPhone, what string) {
 // call's own frames giving way to it) and nothing once it answers, busy
 // tone (480+620 Hz) while a call refused as busy stays on the screen.
 // Without LocalTones a phone makes no sound of its own.
+//
+// behaviour: MEDIA-11
 func TestLocalTones(t *testing.T) {
 	srv := startProxy(t)
 	a := newLabPhoneWith(t, srv, model.M450HD, "1001", 1000, func(c *device.Config) { c.LocalTones = true },
@@ -131,7 +137,98 @@ func TestLocalTones(t *testing.T) {
 	waitState(t, a.Phone, "the refused call gone from the screen", func(s device.State) bool { return len(s.Calls) == 0 })
 	stopped(t, a, "once the refused call left the screen")
 
+	// The ringer, on hook: the line's ring tone (Ring05 here), sample
+	// for sample what the tone library plays, until the call is answered.
+	c := newLabPhoneWith(t, srv, model.M450HD, "1003", 800, func(c *device.Config) { c.LocalTones = true },
+		"personal_settings/lines/0/ring_tone=Ring05")
+	waitState(t, c.Phone, "C registered", registered)
+	toC, err := b.Dial(bg, "1003")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inC := ringing(t, c, "1002")
+	got := playing(t, c, time.Second)
+	ring, err := tone.Ring("Ring05")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := tone.NewGenerator(ring, device.AudioRate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]int16, len(got))
+	g.ReadPCM(want)
+	if !slices.Equal(got, want) {
+		t.Error("C's ringer did not play its line's ring tone Ring05")
+	}
+	if s := c.Snapshot(); s.OffHook {
+		t.Error("the ringer took an audio device")
+	}
+	if err := c.Answer(bg, inC); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, b.Phone, "C answered", func(s device.State) bool { return callState(s, toC) == device.CallConnected })
+	stopped(t, c, "once answered")
+	phoneHears(t, c, inC, 600)
+
 	if len(b.heard(device.ToneCallID)) != 0 {
-		t.Error("a phone without LocalTones played tones of its own")
+		t.Error("a phone without LocalTones played sounds of its own")
+	}
+}
+
+// voip/regional_settings/selected_country picks the tones the phone plays
+// itself: Germany's dial tone is 425 Hz alone.
+//
+// behaviour: MEDIA-11
+func TestLocalTonesOfTheSelectedCountry(t *testing.T) {
+	srv := startProxy(t)
+	a := newLabPhoneWith(t, srv, model.M450HD, "1001", 1000, func(c *device.Config) { c.LocalTones = true },
+		"voip/regional_settings/selected_country=Germany")
+	waitState(t, a.Phone, "registered", registered)
+	if err := a.Hook(bg, true); err != nil {
+		t.Fatal(err)
+	}
+	pcm := playing(t, a, 500*time.Millisecond)
+	if share := mediatest.ToneShare(pcm, device.AudioRate, 425); share < 0.9 {
+		t.Errorf("dial tone: 425 Hz is %.2f of it, want Germany's single 425 Hz tone", share)
+	}
+	if share := mediatest.ToneShare(pcm, device.AudioRate, 350); share > 0.05 {
+		t.Errorf("dial tone: 350 Hz (the USA's) is %.2f of it", share)
+	}
+}
+
+// Distinctive ringing: a call whose Alert-Info names a rule's type
+// (voip/distinctive_ringing) rings with the rule's ring tone, not the
+// line's. The caller is SIPp.
+func TestDistinctiveRinger(t *testing.T) {
+	srv := startProxy(t)
+	a := newLabPhoneWith(t, srv, model.M450HD, "1001", 1000, func(c *device.Config) { c.LocalTones = true },
+		"voip/distinctive_ringing/0/type=Bellcore-dr2", "voip/distinctive_ringing/0/ringtone=Ring03")
+	waitState(t, a.Phone, "registered", registered)
+	s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uac-invite-alert-info.xml"),
+		Remote: netip.AddrPortFrom(a.addr, 5060).String(), Service: "1001"})
+	in := ringing(t, a, "sipp")
+	got := playing(t, a, time.Second)
+	for _, name := range []string{"Ring03", "Ring01"} {
+		ring, err := tone.Ring(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := tone.NewGenerator(ring, device.AudioRate)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := make([]int16, len(got))
+		g.ReadPCM(want)
+		if same := slices.Equal(got, want); same != (name == "Ring03") {
+			t.Errorf("the ringer played %s: %v, want only Ring03", name, same)
+		}
+	}
+	if err := a.Reject(bg, in); err != nil {
+		t.Fatal(err)
+	}
+	stopped(t, a, "once rejected")
+	if err := s.Wait(t, 10*time.Second); err != nil {
+		t.Fatal(err)
 	}
 }
