@@ -39,6 +39,23 @@ func both(t *testing.T, what string, pcm []int16, f1, f2 float64) {
 	}
 }
 
+// ringSamples is the first n samples of the built-in ring tone name, as
+// the tone library plays it.
+func ringSamples(t *testing.T, name string, n int) []int16 {
+	t.Helper()
+	ring, err := tone.Ring(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := tone.NewGenerator(ring, device.AudioRate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcm := make([]int16, n)
+	g.ReadPCM(pcm)
+	return pcm
+}
+
 // stopped checks that the phone's own tone plays no more.
 func stopped(t *testing.T, p *labPhone, what string) {
 	t.Helper()
@@ -67,30 +84,24 @@ func TestLocalTones(t *testing.T) {
 		waitState(t, p.Phone, p.user+" registered", registered)
 	}
 
-	if err := a.Hook(bg, true); err != nil {
-		t.Fatal(err)
+	// Dial tone (350+440 Hz) after start, gone after the next digit.
+	dialTone := func(what string, start func() error, next byte) {
+		t.Helper()
+		if err := start(); err != nil {
+			t.Fatal(err)
+		}
+		both(t, what, playing(t, a, 500*time.Millisecond), 350, 440)
+		if err := a.Key(bg, next); err != nil {
+			t.Fatal(err)
+		}
+		stopped(t, a, what+", then a digit")
+		if err := a.Hook(bg, false); err != nil {
+			t.Fatal(err)
+		}
 	}
-	both(t, "off-hook", playing(t, a, 500*time.Millisecond), 350, 440)
-	if err := a.Key(bg, '1'); err != nil {
-		t.Fatal(err)
-	}
-	stopped(t, a, "after the first digit")
-	if err := a.Hook(bg, false); err != nil {
-		t.Fatal(err)
-	}
-
+	dialTone("off-hook", func() error { return a.Hook(bg, true) }, '1')
 	// On-hook dialing of the outside-line prefix.
-	if err := a.Key(bg, '9'); err != nil {
-		t.Fatal(err)
-	}
-	both(t, "after the prefix 9", playing(t, a, 500*time.Millisecond), 350, 440)
-	if err := a.Key(bg, '5'); err != nil {
-		t.Fatal(err)
-	}
-	stopped(t, a, "after the digit after the prefix")
-	if err := a.Hook(bg, false); err != nil {
-		t.Fatal(err)
-	}
+	dialTone("after the prefix 9", func() error { return a.Key(bg, '9') }, '5')
 
 	id, err := a.Dial(bg, "1002")
 	if err != nil {
@@ -147,18 +158,7 @@ func TestLocalTones(t *testing.T) {
 		t.Fatal(err)
 	}
 	inC := ringing(t, c, "1002")
-	got := playing(t, c, time.Second)
-	ring, err := tone.Ring("Ring05")
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := tone.NewGenerator(ring, device.AudioRate)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := make([]int16, len(got))
-	g.ReadPCM(want)
-	if !slices.Equal(got, want) {
+	if got := playing(t, c, time.Second); !slices.Equal(got, ringSamples(t, "Ring05", len(got))) {
 		t.Error("C's ringer did not play its line's ring tone Ring05")
 	}
 	if s := c.Snapshot(); s.OffHook {
@@ -210,17 +210,7 @@ func TestDistinctiveRinger(t *testing.T) {
 	in := ringing(t, a, "sipp")
 	got := playing(t, a, time.Second)
 	for _, name := range []string{"Ring03", "Ring01"} {
-		ring, err := tone.Ring(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		g, err := tone.NewGenerator(ring, device.AudioRate)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := make([]int16, len(got))
-		g.ReadPCM(want)
-		if same := slices.Equal(got, want); same != (name == "Ring03") {
+		if same := slices.Equal(got, ringSamples(t, name, len(got))); same != (name == "Ring03") {
 			t.Errorf("the ringer played %s: %v, want only Ring03", name, same)
 		}
 	}
