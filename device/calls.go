@@ -63,6 +63,9 @@ type callRec struct {
 	early bool
 	// alertInfo is an incoming call's Alert-Info (distinctive ringing).
 	alertInfo string
+	// waitingTone is set for a waiting call announced by the call-waiting
+	// tone (voip/services/call_waiting/generate_tone/enabled).
+	waitingTone bool
 }
 
 // calls is the call manager's part of the owner's state.

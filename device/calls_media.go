@@ -114,7 +114,7 @@ func (p *Phone) newMedia(s *state, r *callRec) (callMedia, error) {
 			// The phone's own tone and a call share the speaker: while
 			// the tone plays (ringback before the far end answers) the
 			// call's frames, silence by then, give way to it.
-			cfg.Sink = toneGate{sink: cfg.Sink, tone: &p.tonePlaying}
+			cfg.Sink = &callSpeaker{sink: cfg.Sink, p: p, call: r.view.ID}
 		}
 	}
 	if r.view.Discreet {

@@ -459,6 +459,7 @@ func (p *Phone) onIncoming(s *state, l *sipLine, e sip.IncomingCallEvent) {
 	r.view.RemoteURI = e.From.URI
 	r.view.RemoteName = e.From.Display
 	r.view.Waiting = dec.Action == PresentWaiting
+	r.waitingTone = r.view.Waiting && dec.Tone
 	r.view.Discreet = auto
 	r.leg = &sipLeg{call: c, offer: e.Offer.Data}
 	r.alertInfo = e.AlertInfo

@@ -118,9 +118,11 @@ type Phone struct {
 	pendingBox *[]Event
 	starts     []func() // workers of the current step, started after its snapshot
 
-	// tonePlaying is set while the phone's own tone plays (LocalTones);
-	// calls' speakers give way to it (toneGate).
+	// tonePlaying is set while the phone's own sound plays (LocalTones);
+	// calls' speakers give way to it. waiting is the call-waiting tone
+	// being mixed into a call's speaker (nil: none). See callSpeaker.
 	tonePlaying atomic.Bool
+	waiting     atomic.Pointer[waitingTone]
 
 	rt   bootRuntime // what the current cycle's boot services share
 	sys  *syslogTap  // System Logging beside cfg.Logger
@@ -503,6 +505,7 @@ func (p *Phone) startCycleLocked(s *state) {
 	s.Network = Network{}
 	s.calls = calls{}
 	p.tonePlaying.Store(false) // the last cycle's tone ended with its engine
+	p.waiting.Store(nil)
 	s.paging = paging{}
 	s.media = nil
 	s.Lines, s.Calls, s.Pages = nil, nil, nil

@@ -3,8 +3,9 @@ package device
 import (
 	"bytes"
 	"path"
+	"slices"
 	"strings"
-	"sync/atomic"
+	"sync"
 
 	"github.com/hdphone/hdphone/media"
 	"github.com/hdphone/hdphone/media/audio"
@@ -64,19 +65,78 @@ func wantSound(s *state) sound {
 	return sound{}
 }
 
-// toneGate is a call's speaker while the phone may play its own sound: the
-// call's frames are dropped while the sound plays, so that the two do not
-// both write to one audio device.
-type toneGate struct {
+// callSpeaker is a call's speaker while the phone plays sounds of its own
+// (LocalTones): the call's frames give way while the phone's own sound
+// plays (so that two streams never write one audio device), and the
+// call-waiting tone is mixed into the frames of the call it interrupts.
+type callSpeaker struct {
 	sink media.Sink
-	tone *atomic.Bool
+	p    *Phone
+	call string
+	mix  []int16 // scratch for mixed frames
 }
 
-func (g toneGate) WritePCM(pcm []int16) error {
-	if g.tone.Load() {
+func (c *callSpeaker) WritePCM(pcm []int16) error {
+	if c.p.tonePlaying.Load() {
 		return nil
 	}
-	return g.sink.WritePCM(pcm)
+	if w := c.p.waiting.Load(); w != nil && w.call == c.call {
+		c.mix = append(c.mix[:0], pcm...)
+		w.addTo(c.mix)
+		pcm = c.mix
+	}
+	return c.sink.WritePCM(pcm)
+}
+
+// waitingTone is the call-waiting tone, mixed into call's speaker.
+type waitingTone struct {
+	call    string // the call in progress
+	waiting string // the waiting call it announces
+	mu      sync.Mutex
+	gen     *tone.Generator
+	buf     []int16
+}
+
+// addTo adds the tone's next len(pcm) samples to pcm, saturating.
+func (w *waitingTone) addTo(pcm []int16) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = slices.Grow(w.buf[:0], len(pcm))[:len(pcm)]
+	n, _ := w.gen.ReadPCM(w.buf)
+	for i := range n {
+		pcm[i] = int16(min(max(int32(pcm[i])+int32(w.buf[i]), -32768), 32767))
+	}
+}
+
+// syncWaitingTone starts the call-waiting tone when a call waits with its
+// tone on during a connected call, and stops it when that changes.
+func (p *Phone) syncWaitingTone(s *state) {
+	var cur, waiting *callRec
+	for _, r := range s.calls.recs {
+		switch {
+		case r.view.State == CallConnected:
+			cur = r
+		case r.view.State == CallIncoming && r.waitingTone:
+			waiting = r
+		}
+	}
+	old := p.waiting.Load()
+	if cur == nil || waiting == nil {
+		if old != nil {
+			p.waiting.Store(nil)
+		}
+		return
+	}
+	if old != nil && old.call == cur.view.ID && old.waiting == waiting.view.ID {
+		return
+	}
+	plan, _ := tone.Select(s.Config.Get)
+	gen, err := tone.NewGenerator(plan.Tone(tone.CallWaiting), AudioRate)
+	if err != nil {
+		p.log.Warn("call-waiting tone", "err", err)
+		return
+	}
+	p.waiting.Store(&waitingTone{call: cur.view.ID, waiting: waiting.view.ID, gen: gen})
 }
 
 // syncTone starts, changes or stops the phone's own sound to match the
@@ -86,6 +146,7 @@ func (p *Phone) syncTone(s *state) {
 	if !p.cfg.LocalTones || p.cfg.Audio == nil {
 		return
 	}
+	p.syncWaitingTone(s)
 	want := wantSound(s)
 	if s.calls.audio == AudioNone && want.ring == "" {
 		want = sound{}

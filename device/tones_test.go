@@ -1,6 +1,7 @@
 package device_test
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -220,5 +221,64 @@ func TestDistinctiveRinger(t *testing.T) {
 	stopped(t, a, "once rejected")
 	if err := s.Wait(t, 10*time.Second); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A call waiting during a call is announced by the call-waiting tone
+// (USA: 440 Hz), mixed into what the user hears of the call in progress
+// (voip/services/call_waiting/generate_tone/enabled, on by default); off,
+// the waiting call is only shown.
+func TestCallWaitingTone(t *testing.T) {
+	srv := startProxy(t)
+	b := newLabPhone(t, srv, "1002", 600)
+	c := newLabPhone(t, srv, "1003", 800)
+	waitState(t, b.Phone, "B registered", registered)
+	waitState(t, c.Phone, "C registered", registered)
+	for _, tc := range []struct {
+		user string
+		tone bool
+	}{{"1001", true}, {"1004", false}} {
+		t.Run(fmt.Sprintf("generate_tone=%v", tc.tone), func(t *testing.T) {
+			a := newLabPhoneWith(t, srv, model.M450HD, tc.user, 1000, func(c *device.Config) { c.LocalTones = true },
+				fmt.Sprintf("voip/services/call_waiting/generate_tone/enabled=%d", map[bool]int{false: 0, true: 1}[tc.tone]))
+			waitState(t, a.Phone, "A registered", registered)
+			toB, _ := connect(t, a, b)
+			phoneHears(t, a, toB, 600)
+			fromC, err := c.Dial(bg, tc.user)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := waitState(t, a.Phone, "a waiting call", func(s device.State) bool { return callIn(s, device.CallIncoming) != nil })
+			if w := callIn(st, device.CallIncoming); !w.Waiting {
+				t.Fatalf("the second call is not presented as waiting: %+v", w)
+			}
+			n := len(a.heard(toB))
+			for deadline := time.Now().Add(5 * time.Second); len(a.heard(toB)) < n+device.AudioRate/4; time.Sleep(20 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("the call in progress stopped playing")
+				}
+			}
+			// The first 250 ms after the call began waiting: the tone's
+			// first burst (300 ms) over B's 600 Hz.
+			window := a.heard(toB)[n : n+device.AudioRate/4]
+			share := mediatest.ToneShare(window, device.AudioRate, 440)
+			if tc.tone && share < 0.2 {
+				t.Errorf("440 Hz is %.2f of the call's sound while a call waits, want the call-waiting tone in it", share)
+			}
+			if !tc.tone && share > 0.02 {
+				t.Errorf("440 Hz is %.2f of the call's sound with generate_tone off", share)
+			}
+			if got := mediatest.ToneShare(window, device.AudioRate, 600); got < 0.2 {
+				t.Errorf("B's 600 Hz is %.2f of the call's sound: the tone must mix in, not replace it", got)
+			}
+			if err := c.Hangup(bg, fromC); err != nil {
+				t.Fatal(err)
+			}
+			waitState(t, a.Phone, "the waiting call gone", func(s device.State) bool { return callIn(s, device.CallIncoming) == nil })
+			if err := a.Hangup(bg, toB); err != nil {
+				t.Fatal(err)
+			}
+			ended(t, a, toB)
+		})
 	}
 }
