@@ -128,7 +128,13 @@ func (h *hub) drop(id int) {
 
 // nudge wakes the waiters and runs the watchers' checks without an event:
 // the snapshot changed and no event says so.
-func (h *hub) nudge() {
+func (h *hub) nudge() { h.send(Event{}, false) }
+
+func (h *hub) publish(e Event) { h.send(e, true) }
+
+// send runs the watchers' checks and gives e to the waiters and, when
+// toAll, to the event subscribers too.
+func (h *hub) send(e Event, toAll bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for id, sub := range h.subs {
@@ -137,30 +143,13 @@ func (h *hub) nudge() {
 			if sub.check() {
 				h.drop(id)
 			}
-		case sub.wake:
+		case sub.wake || toAll:
 			select {
-			case sub.ch <- Event{}:
+			case sub.ch <- e:
 			default:
-			}
-		}
-	}
-}
-
-func (h *hub) publish(e Event) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for id, sub := range h.subs {
-		if sub.check != nil {
-			if sub.check() {
-				h.drop(id)
-			}
-			continue
-		}
-		select {
-		case sub.ch <- e:
-		default:
-			if !sub.wake {
-				h.dropped.Add(1)
+				if !sub.wake {
+					h.dropped.Add(1)
+				}
 			}
 		}
 	}
