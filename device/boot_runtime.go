@@ -224,6 +224,20 @@ func (p *Phone) TimeSynced() (time.Time, bool) {
 	return pc.Synced()
 }
 
+// checksRunning returns the current cycle's runtime and the boot whose
+// provisioning service runs (nil before the boot has started it).
+func (p *Phone) checksRunning() (*cycleRuntime, *Boot) {
+	p.rt.mu.Lock()
+	cur := p.rt.cur
+	p.rt.mu.Unlock()
+	if cur == nil {
+		return nil, nil
+	}
+	cur.mu.Lock()
+	defer cur.mu.Unlock()
+	return cur, cur.checks
+}
+
 // onCheckSync answers a check-sync NOTIFY, which the SIP agent passes on
 // only with provisioning/check_sync/enabled: a provisioning check at once,
 // as Check Now does, or a restart (which provisions at boot) with
@@ -234,16 +248,8 @@ func (p *Phone) onCheckSync(s *state) {
 		p.rebootLocked(s, "check-sync")
 		return
 	}
-	p.rt.mu.Lock()
-	cur := p.rt.cur
-	p.rt.mu.Unlock()
-	var b *Boot
-	if cur != nil && cur.c == s.cycle && !s.cycle.ending {
-		cur.mu.Lock()
-		b = cur.checks
-		cur.mu.Unlock()
-	}
-	if b == nil {
+	cur, b := p.checksRunning()
+	if b == nil || cur.c != s.cycle || s.cycle.ending {
 		p.emit(Event{Kind: EventLog, Stage: s.Stage, Text: "check-sync while booting: nothing more to do"})
 		return
 	}
@@ -261,15 +267,7 @@ func (p *Phone) onCheckSync(s *state) {
 // restart into new firmware or configuration), the cause otherwise. The phone
 // must have finished booting.
 func (p *Phone) CheckNow(ctx context.Context) error {
-	p.rt.mu.Lock()
-	cur := p.rt.cur
-	p.rt.mu.Unlock()
-	var b *Boot
-	if cur != nil {
-		cur.mu.Lock()
-		b = cur.checks
-		cur.mu.Unlock()
-	}
+	cur, b := p.checksRunning()
 	if b == nil || cur.c.ctx.Err() != nil {
 		return fmt.Errorf("%w: provisioning is not running", ErrBadIntent)
 	}
