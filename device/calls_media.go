@@ -111,9 +111,9 @@ func (p *Phone) newMedia(s *state, r *callRec) (callMedia, error) {
 	if p.cfg.Audio != nil {
 		cfg.Source, cfg.Sink = p.cfg.Audio(r.view)
 		if p.cfg.LocalTones && cfg.Sink != nil {
-			// The phone's own tone and a call share the speaker: while
-			// the tone plays (ringback before the far end answers) the
-			// call's frames, silence by then, give way to it.
+			// The phone's own sounds and a call share the speaker (see
+			// callSpeaker): the call gives way to ringback, and the
+			// call-waiting tone is mixed into it.
 			cfg.Sink = &callSpeaker{sink: cfg.Sink, p: p, call: r.view.ID}
 		}
 	}

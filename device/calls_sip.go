@@ -278,16 +278,19 @@ func (p *Phone) inviteTo(s *state, r *callRec, target string) {
 func (p *Phone) onCallEvent(s *state, r *callRec, ev sip.Event) {
 	switch e := ev.(type) {
 	case sip.CallProgressEvent:
-		if r.view.State == CallCalling {
-			p.setCallState(s, r, CallRinging, fmt.Sprintf("%d %s", e.Code, e.Reason))
-		}
+		// Early media first: a call that rings with it needs no ringback
+		// of the phone's own.
 		if !e.Early.IsZero() && r.media != nil {
 			if err := r.media.Accept(e.Early.Data); err != nil {
 				p.log.Warn("early media", "err", err)
 			} else {
 				r.early = true
-				p.syncTone(s)
 			}
+		}
+		if r.view.State == CallCalling {
+			p.setCallState(s, r, CallRinging, fmt.Sprintf("%d %s", e.Code, e.Reason))
+		} else if r.early {
+			p.syncTone(s) // a 183 after the 180: its ringback stops
 		}
 		p.reportReferProgress(s, r, 180, "Ringing", false)
 	case sip.CallAnsweredEvent:

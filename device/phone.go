@@ -62,11 +62,11 @@ type Config struct {
 	// Audio gives calls their microphone and speaker; nil sends silence and
 	// discards what is received.
 	Audio AudioFunc
-	// LocalTones plays the call-progress tones a phone makes itself (dial
-	// tone off-hook, ringback while the far end rings) into the speaker
-	// Audio gives the pseudo-call ToneCallID, in the tones of
-	// voip/regional_settings. Off, the phone makes no sound of its own
-	// (fleets: a tone per ringing phone is work nobody listens to).
+	// LocalTones plays the sounds a phone makes itself: the ringer and the
+	// call-progress tones (dial, ringback, busy; see wantSound) into the
+	// speaker Audio gives the pseudo-call ToneCallID, and the call-waiting
+	// tone into the call in progress. Off, the phone makes no sound of its
+	// own (fleets: a ring per phone is work nobody listens to).
 	LocalTones bool
 	// Codecs are the codecs this build offers; nil means codec.Default().
 	Codecs *codec.Registry

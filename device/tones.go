@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"github.com/hdphone/hdphone/media"
-	"github.com/hdphone/hdphone/media/audio"
 	"github.com/hdphone/hdphone/media/tone"
 )
 
@@ -213,12 +212,5 @@ func (p *Phone) soundSource(s *state, w sound) (media.Source, error) {
 	for _, err := range errs {
 		p.log.Info("call-progress tones", "err", err)
 	}
-	src, err := audio.NewToneSource(AudioRate)
-	if err == nil {
-		err = src.Play(plan.Tone(w.kind))
-	}
-	if err != nil {
-		return nil, err
-	}
-	return src, nil
+	return tone.NewGenerator(plan.Tone(w.kind), AudioRate)
 }
