@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // The SIP stack's process-wide logger writes to the running command's
@@ -37,9 +38,15 @@ func TestStackLogFollowsTheCommand(t *testing.T) {
 	}
 
 	// A goroutine logging while the command returns: nothing is written
-	// to the buffer once drop returned (the race detector watches).
+	// to the buffer once drop returned (the race detector watches the
+	// read; the length checks the rest).
 	var third bytes.Buffer
-	h3 := slog.NewTextHandler(&third, nil)
+	wrote := make(chan struct{})
+	var once sync.Once
+	h3 := slog.NewTextHandler(writerFunc(func(b []byte) (int, error) {
+		once.Do(func() { close(wrote) })
+		return third.Write(b)
+	}), nil)
 	f.set(h3)
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
@@ -53,8 +60,17 @@ func TestStackLogFollowsTheCommand(t *testing.T) {
 			}
 		}
 	})
+	<-wrote // the goroutine is writing to the command's output
 	f.drop(h3)
-	_ = third.String()
+	n = third.Len()
+	time.Sleep(20 * time.Millisecond)
 	close(stop)
 	wg.Wait()
+	if third.Len() != n {
+		t.Errorf("%d bytes reached the output after its command returned", third.Len()-n)
+	}
 }
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
