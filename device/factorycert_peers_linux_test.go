@@ -15,9 +15,11 @@ import (
 
 // nginx (OpenSSL) requiring a client certificate from the hdphone Factory
 // CA serves a phone with no autoupdate certificate: it verifies the
-// phone's factory certificate and logs the phone's MAC as the subject.
+// phone's factory certificate and logs the phone's MAC as the subject,
+// over TLS 1.2 although it would speak 1.3.
 //
 // behaviour: SEC-3
+// behaviour: SEC-7
 func TestFactoryCertificateAtNginx(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -45,6 +47,10 @@ func TestFactoryCertificateAtNginx(t *testing.T) {
 	for _, l := range strings.Split(strings.TrimSpace(ng.AccessLog()), "\n") {
 		if strings.Contains(l, "phone.cfg") && !(strings.Contains(l, `" 200 `) && strings.Contains(l, "CN="+p.MAC())) {
 			t.Errorf("nginx did not serve the phone by its factory certificate: %s", l)
+		}
+		// OpenSSL 3 offers TLS 1.3; the phone takes 1.2 (behaviour: SEC-7).
+		if strings.Contains(l, "phone.cfg") && !strings.HasSuffix(l, `"TLSv1.2"`) {
+			t.Errorf("nginx served the phone over another TLS version than 1.2: %s", l)
 		}
 	}
 }

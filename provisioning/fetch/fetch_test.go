@@ -20,6 +20,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -501,5 +502,45 @@ func TestIdentityOnlyWhenAsked(t *testing.T) {
 	broken := func() (*tls.Certificate, error) { return nil, errors.New("flash unreadable") }
 	if err := get(TLSConfig{Identity: broken}, mutual.URL); !errors.Is(err, ErrBadCertificate) || !strings.Contains(err.Error(), "flash unreadable") {
 		t.Fatalf("identity failing: %v, want ErrBadCertificate with the cause", err)
+	}
+}
+
+// The phone speaks TLS 1.2, as its OpenSSL 1.0.1 does: a server offering
+// 1.3 gets a 1.2 handshake, a server that will take nothing older than 1.3
+// cannot serve it and the fetch fails.
+//
+// behaviour: SEC-7
+func TestTLSIsVersion12(t *testing.T) {
+	serve := func(min uint16) (*httptest.Server, *atomic.Uint32) {
+		var version atomic.Uint32
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			version.Store(uint32(r.TLS.Version))
+			w.Write([]byte("key=value\n"))
+		}))
+		srv.TLS = &tls.Config{MinVersion: min}
+		srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake
+		srv.StartTLS()
+		t.Cleanup(srv.Close)
+		return srv, &version
+	}
+	get := func(url string) error {
+		c, err := New(Config{TLS: TLSConfig{IgnoreErrors: true}, Timeout: 5 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.CloseIdleConnections()
+		_, err = ReadAll(context.Background(), c, url+"/a.cfg", 0)
+		return err
+	}
+	any, version := serve(0)
+	if err := get(any.URL); err != nil {
+		t.Fatal(err)
+	}
+	if v := uint16(version.Load()); v != tls.VersionTLS12 {
+		t.Errorf("negotiated %s, want TLS 1.2", tls.VersionName(v))
+	}
+	only13, _ := serve(tls.VersionTLS13)
+	if err := get(only13.URL); err == nil {
+		t.Error("fetched from a TLS 1.3-only server")
 	}
 }

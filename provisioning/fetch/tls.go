@@ -98,8 +98,12 @@ func (t TLSConfig) build(clk clock.Clock) (*tls.Config, error) {
 	conf := &tls.Config{
 		RootCAs:            roots,
 		InsecureSkipVerify: t.IgnoreErrors,
-		MinVersion:         tls.VersionTLS12,
-		Time:               clk.Now,
+		// The phone's TLS library (OpenSSL 1.0.1, manual §3.5.8) speaks
+		// TLS 1.2 and nothing newer: a server sees a 1.2 handshake, and
+		// one that insists on TLS 1.3 cannot serve the phone.
+		MinVersion: tls.VersionTLS12,
+		MaxVersion: tls.VersionTLS12,
+		Time:       clk.Now,
 	}
 	if len(t.ClientCert) > 0 || len(t.ClientKey) > 0 {
 		pair, err := tls.X509KeyPair(t.ClientCert, t.ClientKey)

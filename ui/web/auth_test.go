@@ -220,6 +220,7 @@ func TestWebDisabledAtOnceWithoutReboot(t *testing.T) {
 }
 
 // behaviour: WEB-16
+// behaviour: SEC-7
 func TestHTTPSOnly(t *testing.T) {
 	fl := flash.NewMemory()
 	tp := startPhone(t, phoneOpts{flash: fl, mac: "00:90:8f:12:34:56"})
@@ -242,9 +243,19 @@ func TestHTTPSOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	cert := conn.ConnectionState().PeerCertificates[0]
+	version := conn.ConnectionState().Version
 	conn.Close()
 	if cert.Subject.CommonName != "00908f123456" {
 		t.Fatalf("certificate CN %q", cert.Subject.CommonName)
+	}
+	// The phone's TLS is 1.2 (behaviour: SEC-7): a browser offering 1.3
+	// gets 1.2, one that insists on 1.3 gets no connection.
+	if version != tls.VersionTLS12 {
+		t.Errorf("negotiated %s, want TLS 1.2", tls.VersionName(version))
+	}
+	if c, err := tls.Dial("tcp", tp.srv.HTTPSAddr().String(), &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS13}); err == nil {
+		c.Close()
+		t.Error("a TLS 1.3-only client connected")
 	}
 	// The certificate is kept in flash: the same one after a restart.
 	stored, err := fl.Read(web.RecordHTTPSCert)

@@ -169,7 +169,9 @@ func (s *Server) Listen() error {
 		if err != nil {
 			return fmt.Errorf("web: listen HTTPS: %w", err)
 		}
-		s.httpsLn = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		// TLS 1.2 only, as the phone's OpenSSL 1.0.1 (manual §3.5.8).
+		s.httpsLn = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert},
+			MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12})
 	}
 	if s.cfg.HTTPAddr != "off" {
 		ln, err := net.Listen("tcp", s.cfg.HTTPAddr)
