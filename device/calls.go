@@ -47,6 +47,9 @@ type callRec struct {
 	postDial []dialing.Step
 	// consultFor is the call a consultative transfer will hand over.
 	consultFor string
+	// conferenceOf are the calls a network conference will take in once
+	// this call, to the conference server, is answered.
+	conferenceOf []*callRec
 	// forwardTo is the target of a pending forward-on-no-answer.
 	forwardTo string
 	// reinviting is set while a re-INVITE of this call is in flight;

@@ -220,7 +220,16 @@ func (p *Phone) onTalkEvent(s *state) {
 
 // --- outgoing ---
 
-func (p *Phone) inviteLocked(s *state, r *callRec) { p.inviteTo(s, r, r.view.Number) }
+func (p *Phone) inviteLocked(s *state, r *callRec) {
+	target := r.view.Number
+	if r.leg != nil && r.leg.refer != nil && r.leg.refer.Target != "" {
+		// A transfer's target as the transferor named it, host and all:
+		// the screen shows only its user part, which at this phone's own
+		// domain may be someone else (a conference server's URI).
+		target = r.leg.refer.Target
+	}
+	p.inviteTo(s, r, target)
+}
 
 // maxRedirects bounds how many 3xx a call follows.
 const maxRedirects = 3
@@ -305,6 +314,9 @@ func (p *Phone) onCallEvent(s *state, r *callRec, ev sip.Event) {
 		p.setCallState(s, r, CallConnected, "")
 		p.reportReferProgress(s, r, 200, "OK", true)
 		p.afterAnswer(s, r)
+		if len(r.conferenceOf) > 0 {
+			p.joinConferenceLocked(s, r)
+		}
 	case sip.CallConfirmedEvent:
 		if !e.Body.IsZero() && r.media != nil {
 			if err := r.media.Accept(e.Body.Data); err != nil {

@@ -128,9 +128,11 @@ func (p *Phone) DiscreetCall(ctx context.Context, n int) error {
 	})
 }
 
-// Conference joins the held call and the active one into a local three-way
-// call (the Conf softkey): the held call is resumed and each remote party
-// hears the local microphone and the other party; the phone plays both.
+// Conference joins the held call and the active one into a three-way call
+// (the Conf softkey). With voip/services/conference/mode=LOCAL (the
+// default) the phone mixes it: the held call is resumed and each remote
+// party hears the local microphone and the other party; the phone plays
+// both. With REMOTE a conference server mixes it (remoteConferenceLocked).
 func (p *Phone) Conference(ctx context.Context) error {
 	return p.intent(ctx, func(s *state) error {
 		if !s.Config.Bool("lync/local3wayConf/enabled") {
@@ -140,6 +142,9 @@ func (p *Phone) Conference(ctx context.Context) error {
 		held := s.calls.byState(CallHeld)
 		if active == nil || held == nil {
 			return fmt.Errorf("%w: a conference needs a held call and an active one", ErrBadIntent)
+		}
+		if strings.EqualFold(s.Config.Get(keyConferenceMode), "REMOTE") {
+			return p.remoteConferenceLocked(s, active, held)
 		}
 		a, okA := active.media.(*sessionMedia)
 		b, okB := held.media.(*sessionMedia)
@@ -154,6 +159,64 @@ func (p *Phone) Conference(ctx context.Context) error {
 		p.syncCalls(s)
 		return nil
 	})
+}
+
+// The network conference's keys (field-facts.md; the manual has neither).
+const (
+	keyConferenceMode   = "voip/services/conference/mode"
+	keyConferenceServer = "voip/services/conference/conf_ms_addr"
+)
+
+// remoteConferenceLocked starts a conference on the server at
+// voip/services/conference/conf_ms_addr: the active call is held, the
+// phone calls the server, and once it answers each of the two parties is
+// asked to join it (joinConferenceLocked). The manual does not describe
+// this mode; we follow RFC 4579 §5.5 (a participant invited by REFER to the
+// conference), which any conference server that takes calls supports.
+func (p *Phone) remoteConferenceLocked(s *state, active, held *callRec) error {
+	server := strings.TrimSpace(s.Config.Get(keyConferenceServer))
+	if server == "" {
+		return fmt.Errorf("%w: no conference server (%s)", ErrBadIntent, keyConferenceServer)
+	}
+	for _, r := range []*callRec{active, held} {
+		if r.leg == nil || r.leg.call == nil {
+			return fmt.Errorf("%w: call %s cannot join a conference", ErrBadIntent, r.view.ID)
+		}
+	}
+	p.holdLocked(s, active)
+	c := p.newCall(s, Outgoing)
+	c.view.Number = server
+	c.view.Conference = true
+	c.conferenceOf = []*callRec{held, active}
+	for _, r := range c.conferenceOf {
+		r.view.Transfer = "conference: calling " + server
+	}
+	p.emit(Event{Kind: EventCall, Stage: s.Stage, Text: fmt.Sprintf("conference %s+%s at %s", held.view.ID, active.view.ID, server)})
+	p.placeLocked(s, c)
+	return nil
+}
+
+// joinConferenceLocked runs when the conference server answers call r: the
+// parties still on hold are asked (REFER) to call the conference — the
+// focus's own URI when it declared one (isfocus), else the address the
+// phone called. A party that joins leaves its call with this phone (the
+// transfer's NOTIFY 200); one that cannot stays on hold, its failure shown.
+func (p *Phone) joinConferenceLocked(s *state, r *callRec) {
+	target := r.view.Number
+	if r.leg != nil && r.leg.call != nil {
+		if uri, ok := r.leg.call.Focus(); ok {
+			target = uri
+		}
+	}
+	members := r.conferenceOf
+	r.conferenceOf = nil
+	for _, m := range members {
+		if m.view.State == CallEnded || m.leg == nil || m.leg.call == nil {
+			continue
+		}
+		mc := m.leg.call
+		p.referLocked(s, m, "conference: joining "+target, func(ctx context.Context) error { return mc.Refer(ctx, target) })
+	}
 }
 
 // bridge cross-connects two calls' sessions for the local conference: each

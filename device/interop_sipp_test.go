@@ -241,3 +241,83 @@ func TestTalkEventFromSIPpThroughKamailio(t *testing.T) {
 		t.Errorf("call %s after a refused talk event, want still ringing", st)
 	}
 }
+
+// With voip/services/conference/mode=REMOTE the Conf key makes a network
+// conference: A, talking to C with B on hold, holds C, calls the
+// conference server (voip/services/conference/conf_ms_addr=1009: SIPp
+// registered at Kamailio, answering with RTP echo) and, once it answers,
+// sends B and C there by REFER. B and C each end up in a call with the
+// server, hearing their own tone echoed (their audio reaches it), and
+// their calls with A end; A is left with one call, to the conference.
+// They join the focus URI the server's Contact declares with isfocus (RFC
+// 4579), or, from a server that declares none, the address A called.
+func TestRemoteConferenceAtSIPpServer(t *testing.T) {
+	t.Parallel()
+	for _, focus := range []bool{true, false} {
+		name, key, joins := "focus", ";isfocus", "conf"
+		if !focus {
+			name, key, joins = "plain", "", "1009"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true})
+			server := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uas-conference.xml"), Service: "1009",
+				Calls: 3, Args: []string{"-rtp_echo"}, Keys: map[string]string{"contact": "conf", "focus": key}})
+			reg := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("register-contact.xml"), Remote: k.Addr(),
+				Service: "1009", AuthUser: "1009", AuthPass: "pass1009",
+				Keys: map[string]string{"domain": k.Domain, "cport": strconv.Itoa(server.Port)}})
+			if err := reg.Wait(t, 10*time.Second); err != nil {
+				t.Fatalf("SIPp did not register 1009: %v", err)
+			}
+			a := kamPhone(t, k, "1001", 1000, "UDP",
+				"voip/services/conference/mode=REMOTE", "voip/services/conference/conf_ms_addr=1009")
+			b := kamPhone(t, k, "1002", 600, "UDP")
+			c := kamPhone(t, k, "1003", 1400, "UDP")
+			for _, p := range []*labPhone{a, b, c} {
+				waitState(t, p.Phone, p.user+" registered", registered)
+			}
+			aToB, bID := connect(t, a, b)
+			aToC, err := a.Dial(bg, "1003") // holds B
+			if err != nil {
+				t.Fatal(err)
+			}
+			cID := ringing(t, c, "1001")
+			if err := c.Answer(bg, cID); err != nil {
+				t.Fatal(err)
+			}
+			talkingTo(t, a, "1003")
+			if err := a.Conference(bg); err != nil {
+				t.Fatal(err)
+			}
+			conf := talkingTo(t, a, "1009")
+			if !conf.Conference {
+				t.Errorf("A's call to the server %+v is not marked as the conference", conf)
+			}
+			for _, x := range []struct {
+				p    *labPhone
+				old  string
+				tone float64
+			}{{b, bID, 600}, {c, cID, 1400}} {
+				joined := talkingTo(t, x.p, joins)
+				phoneHears(t, x.p, joined.ID, x.tone) // its own tone, echoed by the server
+				ended(t, x.p, x.old)
+			}
+			ended(t, a, aToB)
+			ended(t, a, aToC)
+			phoneHears(t, a, conf.ID, 1000)
+			// Everyone leaves; the server saw three calls end with a BYE.
+			for _, p := range []*labPhone{a, b, c} {
+				for _, x := range p.Snapshot().Calls {
+					if x.State == device.CallConnected {
+						if err := p.Hangup(bg, x.ID); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+			}
+			if err := server.Wait(t, 10*time.Second); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

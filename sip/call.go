@@ -139,6 +139,18 @@ func (c *Call) Remote() Address {
 	return addressOf(c.d.remoteName, c.d.remote)
 }
 
+// Focus returns the conference this call is connected to when the far end
+// declared itself a conference focus (isfocus in its Contact, RFC 4579):
+// the URI others join it by.
+func (c *Call) Focus() (uri string, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.d.remoteFocus {
+		return "", false
+	}
+	return c.d.remoteTarget.String(), true
+}
+
 // Local is the phone's own address in this call.
 func (c *Call) Local() Address {
 	c.mu.Lock()
@@ -619,7 +631,9 @@ func (c *Call) onReinvite(req *sipgosip.Request, tx sipgosip.ServerTransaction) 
 		u.respond(tx, res)
 		return
 	}
-	c.d.remoteTarget = targetOf(req, c.d.remoteTarget)
+	if ct := req.Contact(); ct != nil {
+		c.d.setTarget(ct)
+	}
 	offer := bodyOf(req)
 	if !offer.IsZero() && string(offer.Data) == string(c.remoteBody.Data) && !c.localBody.IsZero() {
 		// A session refresh (RFC 4028): same offer, same answer.

@@ -22,7 +22,16 @@ type dialog struct {
 	localSeq     uint32
 	remoteSeq    uint32
 	remoteTarget sipgosip.Uri
-	routes       []sipgosip.Uri
+	// remoteFocus is set when the far end's Contact carries isfocus: it is
+	// a conference focus and remoteTarget the conference (RFC 4579 §3).
+	remoteFocus bool
+	routes      []sipgosip.Uri
+}
+
+// setTarget takes the far end's Contact as the remote target.
+func (d *dialog) setTarget(c *sipgosip.ContactHeader) {
+	d.remoteTarget = *c.Address.Clone()
+	d.remoteFocus = c.Params.Has("isfocus")
 }
 
 // request builds the next request in the dialog (RFC 3261 §12.2.1.1):
@@ -72,7 +81,7 @@ func (d *dialog) fromResponse(res *sipgosip.Response, target bool) {
 		}
 	}
 	if c := res.Contact(); c != nil && target {
-		d.remoteTarget = *c.Address.Clone()
+		d.setTarget(c)
 	}
 }
 
@@ -95,7 +104,7 @@ func dialogFromRequest(req *sipgosip.Request, localTag string) (dialog, error) {
 	}
 	d.remoteTag, _ = from.Params.Get("tag")
 	if c := req.Contact(); c != nil {
-		d.remoteTarget = *c.Address.Clone()
+		d.setTarget(c)
 	} else {
 		d.remoteTarget = *from.Address.Clone()
 	}

@@ -348,6 +348,11 @@ request_route {
 	}
 #!endif
 	if (is_method("INVITE|SUBSCRIBE|REFER")) record_route();
+#!ifdef WITH_CALLAUTH
+	# Local users, authenticated above, may call addresses outside the
+	# domain (a conference server's own URI), as a PBX's users call out.
+	if (uri!=myself && from_uri==myself && !is_method("REGISTER")) route(RELAY);
+#!endif
 	if (uri!=myself) { sl_send_reply("403", "Relaying denied"); exit; }
 	if (is_method("SUBSCRIBE|PUBLISH") && $rU==$fU) { sl_send_reply("489", "Bad Event"); exit; }
 	if (!lookup("location")) { sl_send_reply("404", "Not Found"); exit; }
