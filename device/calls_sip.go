@@ -31,6 +31,10 @@ type sipLine struct {
 	// blf maps the line's dialog subscriptions to key indices.
 	blf        map[*sip.Subscription]int
 	blfStarted bool
+	// features is the line's feature-event subscription (feature key
+	// synchronization), nil until the server accepts it.
+	features        *sip.Subscription
+	featuresStarted bool
 }
 
 // sipLeg is a call's SIP dialog.
@@ -63,10 +67,13 @@ func (p *Phone) onSIP(s *state, l *sipLine, ev sip.Event) {
 	case sip.IncomingCallEvent:
 		p.onIncoming(s, l, e)
 	case sip.NotifyEvent:
-		if !p.onBLF(s, l, e) {
+		if !p.onBLF(s, l, e) && !p.onFeatureEvent(s, l, e) {
 			p.onNotify(s, e)
 		}
 	case sip.SubscriptionEvent:
+		if e.Sub == l.features && e.State == "terminated" {
+			l.features, l.featuresStarted = nil, false
+		}
 		if n, ok := l.blf[e.Sub]; ok && e.State == "terminated" {
 			delete(l.blf, e.Sub)
 			for i := range s.Keys {
@@ -152,6 +159,7 @@ func (p *Phone) onRegistration(s *state, l *sipLine, e sip.RegistrationEvent) {
 		p.registrationNotes(s, e)
 		if e.State == sip.RegRegistered {
 			p.subscribeBLF(s, l)
+			p.subscribeFeatures(s, l)
 		}
 	}
 	if ln.State != prev || e.State == sip.RegFailed {

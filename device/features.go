@@ -22,6 +22,9 @@ func (p *Phone) SetDND(ctx context.Context, on bool) error {
 		if !s.Config.Bool("voip/line/0/do_not_disturb/enabled") {
 			return fmt.Errorf("%w: do not disturb is disabled on this line", ErrBadIntent)
 		}
+		if s.Config.Bool(keyFeatureSync) {
+			return p.setFeatureDNDLocked(s, on)
+		}
 		return p.setLineSettings(s, "dnd", map[string]string{"voip/line/0/do_not_disturb/activated": bool01(on)})
 	})
 }
@@ -32,6 +35,9 @@ func (p *Phone) SetForward(ctx context.Context, target string) error {
 	return p.intent(ctx, func(s *state) error {
 		if !s.Config.Bool("voip/line/0/call_forward/enabled") {
 			return fmt.Errorf("%w: call forward is disabled (voip/line/0/call_forward/enabled=0)", ErrBadIntent)
+		}
+		if s.Config.Bool(keyFeatureSync) {
+			return p.setFeatureForwardLocked(s, target)
 		}
 		kv := map[string]string{"voip/line/0/call_forward/active": bool01(target != "")}
 		if target != "" {

@@ -321,3 +321,39 @@ func TestRemoteConferenceAtSIPpServer(t *testing.T) {
 		})
 	}
 }
+
+// With system/feature_key_synchronization/enabled the phone keeps do not
+// disturb and call forward in step with a feature server (SIPp as a
+// BroadWorks application server, to which Kamailio passes the
+// as-feature-event SUBSCRIBE): it shows the state the server reports, the
+// DnD and Forward keys send Set requests (checked by the scenario) rather
+// than change the phone, the phone changes once the server's NOTIFY says
+// so, and changes made at the server show on the phone.
+func TestFeatureKeySyncWithSIPpServer(t *testing.T) {
+	t.Parallel()
+	server := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uas-feature-server.xml"), Service: "1001"})
+	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true, FeatureServer: server.Addr()})
+	p := kamPhone(t, k, "1001", 1000, "UDP", "system/feature_key_synchronization/enabled=1")
+	events := watchEvents(t, p.Phone)
+	waitState(t, p.Phone, "registered", registered)
+	events.wait(t, device.EventLog, "feature sync: dnd=0", 10*time.Second)
+
+	if err := p.SetDND(bg, true); err != nil {
+		t.Fatal(err)
+	}
+	// The phone asks; the server's NOTIFY turns DND on.
+	events.wait(t, device.EventLog, "feature sync: dnd=1", 10*time.Second)
+	s := waitState(t, p.Phone, "DND on", func(s device.State) bool { return len(s.Lines) > 0 && s.Lines[0].DND })
+	if s.Config.Get("voip/line/0/do_not_disturb/activated") != "1" {
+		t.Errorf("DND on the line but not in the configuration")
+	}
+	if err := p.SetForward(bg, "1005"); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, p.Phone, "forward to 1005", func(s device.State) bool { return s.Lines[0].Forward == "1005" })
+	// The server turns both off by itself.
+	waitState(t, p.Phone, "DND and forward off", func(s device.State) bool { return !s.Lines[0].DND && s.Lines[0].Forward == "" })
+	if err := server.Wait(t, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -72,10 +72,17 @@ func DecideIncoming(cfg *config.Config, in IncomingContext) IncomingDecision {
 	if in.LockedNoIncoming {
 		return IncomingDecision{Action: Reject, Code: busyCode, Reason: "locked"}
 	}
-	if cfg.Bool(line+"do_not_disturb/enabled") && cfg.Bool(line+"do_not_disturb/activated") {
+	// With feature key synchronization the server applies DND and
+	// forwarding; the phone only shows them.
+	local := !cfg.Bool(keyFeatureSync)
+	if local && cfg.Bool(line+"do_not_disturb/enabled") && cfg.Bool(line+"do_not_disturb/activated") {
 		return IncomingDecision{Action: Reject, Code: RejectCode(cfg), Reason: "do not disturb"}
 	}
-	fwdType, fwdTarget, fwdAfter := forwardRule(cfg, line)
+	var fwdType, fwdTarget string
+	var fwdAfter time.Duration
+	if local {
+		fwdType, fwdTarget, fwdAfter = forwardRule(cfg, line)
+	}
 	if fwdType == "ALWAYS" {
 		return IncomingDecision{Action: Forward, Target: fwdTarget, Reason: "forward all"}
 	}

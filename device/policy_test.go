@@ -47,6 +47,11 @@ func TestDecideIncoming(t *testing.T) {
 			IncomingDecision{Action: Reject, Code: 603, Reason: "do not disturb"}},
 		{"forward all", []string{"voip/line/0/call_forward/active=1", "voip/line/0/call_forward/destination=1005"}, idle,
 			IncomingDecision{Action: Forward, Target: "1005", Reason: "forward all"}},
+		// With feature key synchronization the server applies both.
+		{"feature sync: DND is the server's", []string{"system/feature_key_synchronization/enabled=1", "voip/line/0/do_not_disturb/activated=1"}, idle,
+			IncomingDecision{Action: Present}},
+		{"feature sync: forward is the server's", []string{"system/feature_key_synchronization/enabled=1", "voip/line/0/call_forward/active=1",
+			"voip/line/0/call_forward/destination=1005"}, idle, IncomingDecision{Action: Present}},
 		{"call forward disabled: no forwarding", []string{"voip/line/0/call_forward/enabled=0", "voip/line/0/call_forward/active=1", "voip/line/0/call_forward/destination=1005"}, idle,
 			IncomingDecision{Action: Present}},
 		{"forward on busy", []string{"voip/line/0/call_forward/active=1", "voip/line/0/call_forward/destination=1005", "voip/line/0/call_forward/type=BUSY"}, busy,

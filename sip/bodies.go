@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	sipgosip "github.com/emiago/sipgo/sip"
 )
@@ -184,15 +186,42 @@ type xmlDialog struct {
 	Remote string `xml:"remote>identity"`
 }
 
+// newXMLDecoder reads a body's XML, in UTF-8 or in the ISO-8859-1 that
+// servers such as BroadWorks declare.
+func newXMLDecoder(b []byte) *xml.Decoder {
+	dec := xml.NewDecoder(bytes.NewReader(b))
+	dec.Strict = true
+	dec.CharsetReader = func(charset string, in io.Reader) (io.Reader, error) {
+		switch strings.ToLower(charset) {
+		case "iso-8859-1", "latin1", "us-ascii":
+			return latin1Reader{in}, nil
+		}
+		return nil, fmt.Errorf("charset %q", charset)
+	}
+	return dec
+}
+
+// latin1Reader turns ISO-8859-1 into UTF-8 (each byte is the code point).
+type latin1Reader struct{ r io.Reader }
+
+func (l latin1Reader) Read(p []byte) (int, error) {
+	// Each byte may become two: read at most half of p.
+	buf := make([]byte, max(1, len(p)/2))
+	n, err := l.r.Read(buf)
+	out := p[:0]
+	for _, c := range buf[:n] {
+		out = utf8.AppendRune(out, rune(c))
+	}
+	return len(out), err
+}
+
 // ParseDialogInfo reads an application/dialog-info+xml body.
 func ParseDialogInfo(b []byte) (*DialogInfo, error) {
 	if len(b) > maxBody {
 		return nil, fmt.Errorf("%w: dialog-info of %d bytes", ErrParse, len(b))
 	}
 	var x xmlDialogInfo
-	dec := xml.NewDecoder(bytes.NewReader(b))
-	dec.Strict = true
-	if err := dec.Decode(&x); err != nil {
+	if err := newXMLDecoder(b).Decode(&x); err != nil {
 		return nil, fmt.Errorf("%w: dialog-info: %w", ErrParse, err)
 	}
 	v, err := strconv.Atoi(strings.TrimSpace(x.Version))

@@ -157,6 +157,8 @@ type NotifyEvent struct {
 	MessageSummary *MessageSummary
 	// DialogInfo is set for dialog-info bodies that parsed.
 	DialogInfo *DialogInfo
+	// Feature is set for as-feature-event bodies that parsed.
+	Feature *FeatureEvent
 	// Err says why a body did not parse (the NOTIFY is still answered 200).
 	Err error
 }

@@ -72,6 +72,8 @@ func (u *UA) Subscribe(ctx context.Context, o SubscribeOptions) (*Subscription, 
 			o.Accept = "application/simple-message-summary"
 		case "dialog":
 			o.Accept = "application/dialog-info+xml"
+		case FeatureEventPackage:
+			o.Accept = FeatureEventType
 		}
 	}
 	if o.Expires <= 0 {
@@ -88,16 +90,32 @@ func (u *UA) Subscribe(ctx context.Context, o SubscribeOptions) (*Subscription, 
 	s.key = dialogKey(s.d.callID, s.d.localTag)
 	// Registered before sending: the first NOTIFY may beat the 2xx.
 	u.addDialog(s.key, s)
-	if err := s.send(ctx, o.Expires, true); err != nil {
+	if err := s.send(ctx, o.Expires, true, Body{}); err != nil {
 		u.removeDialog(s.key, s)
 		return nil, err
 	}
 	return s, nil
 }
 
+// Request sends a refresh of the subscription carrying body: a request to
+// the notifier, such as a feature event's Set request. It returns once the
+// notifier accepted it; what changed comes back in a NOTIFY.
+func (s *Subscription) Request(ctx context.Context, body Body) error {
+	s.mu.Lock()
+	exp, ended := s.expires, s.ended
+	s.mu.Unlock()
+	if ended {
+		return fmt.Errorf("%w: %s has ended", ErrSubscription, s.event)
+	}
+	if exp <= 0 {
+		exp = s.opts.Expires
+	}
+	return s.send(ctx, exp, false, body)
+}
+
 // send sends the initial SUBSCRIBE (out of dialog) or a refresh or removal
-// (in the dialog).
-func (s *Subscription) send(ctx context.Context, expires time.Duration, initial bool) error {
+// (in the dialog), with body when there is one.
+func (s *Subscription) send(ctx context.Context, expires time.Duration, initial bool, body Body) error {
 	u := s.ua
 	s.mu.Lock()
 	req := s.d.request(u, sipgosip.SUBSCRIBE)
@@ -107,7 +125,12 @@ func (s *Subscription) send(ctx context.Context, expires time.Duration, initial 
 	req.AppendHeader(&exp)
 	req.AppendHeader(u.contactHeader())
 	req.AppendHeader(sipgosip.NewHeader("Allow", allowMethods))
-	req.SetBody(nil)
+	if body.IsZero() {
+		req.SetBody(nil)
+	} else {
+		req.AppendHeader(sipgosip.NewHeader("Content-Type", body.Type))
+		req.SetBody(body.Data)
+	}
 	d := s.d.clone()
 	s.mu.Unlock()
 
@@ -170,7 +193,7 @@ func (s *Subscription) schedule(granted time.Duration) {
 		s.mu.Lock()
 		exp := s.opts.Expires
 		s.mu.Unlock()
-		if err := s.send(u.runCtx, exp, false); err != nil {
+		if err := s.send(u.runCtx, exp, false, Body{}); err != nil {
 			u.log.Info("subscription refresh failed", "event", s.event, "err", err)
 			s.terminate(responseCode(err), "", err)
 		}
@@ -191,7 +214,7 @@ func (s *Subscription) Unsubscribe(ctx context.Context) error {
 		s.timer.Stop()
 	}
 	s.mu.Unlock()
-	err := s.send(ctx, 0, false)
+	err := s.send(ctx, 0, false, Body{})
 	if err != nil {
 		s.terminate(responseCode(err), "", err)
 		return err
@@ -295,6 +318,9 @@ func notifyEvent(s *Subscription, req *sipgosip.Request) NotifyEvent {
 	case strings.HasPrefix(ct, "application/dialog-info+xml"):
 		di, err := ParseDialogInfo(ev.Body.Data)
 		ev.DialogInfo, ev.Err = di, err
+	case ev.Event == FeatureEventPackage:
+		fe, err := ParseFeatureEvent(ev.Body)
+		ev.Feature, ev.Err = fe, err
 	}
 	return ev
 }

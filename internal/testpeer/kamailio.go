@@ -50,6 +50,10 @@ type KamailioConfig struct {
 	// lookup: at 20,000 users a registration cost Kamailio about 250 µs,
 	// and a storm measured that scan rather than its clients.
 	PatternPasswords bool
+	// FeatureServer, host:port, receives the phones' as-feature-event
+	// SUBSCRIBEs (to their own address) after authentication, as a proxy
+	// passes them to a BroadWorks application server.
+	FeatureServer string
 }
 
 // Kamailio is a running Kamailio 5 registrar and proxy on 127.0.0.1: UDP
@@ -260,6 +264,10 @@ func kamailioConfig(k *Kamailio, dir, mpath string, cfg KamailioConfig, children
 	if cfg.CallAuth {
 		def = "#!define WITH_CALLAUTH"
 	}
+	features := ""
+	if cfg.FeatureServer != "" {
+		features = `	if (is_method("SUBSCRIBE") && $hdr(Event)=="as-feature-event") { $du = "sip:` + cfg.FeatureServer + `"; route(RELAY); }`
+	}
 	check := `auth_check("$fd", "subscriber", "1")`
 	if cfg.PatternPasswords {
 		check = `pv_auth_check("$fd", "pass$fU", "0", "1")`
@@ -348,6 +356,7 @@ request_route {
 	}
 #!endif
 	if (is_method("INVITE|SUBSCRIBE|REFER")) record_route();
+%[11]s
 #!ifdef WITH_CALLAUTH
 	# Local users, authenticated above, may call addresses outside the
 	# domain (a conference server's own URI), as a PBX's users call out.
@@ -363,7 +372,7 @@ route[RELAY] {
 	if (!t_relay()) sl_reply_error();
 	exit;
 }
-`, def, k.Host, k.Port, k.TLSPort, mpath, k.ctl, dir, children, k.Domain, check)
+`, def, k.Host, k.Port, k.TLSPort, mpath, k.ctl, dir, children, k.Domain, check, features)
 }
 
 // testPKI is a CA with a server and a client certificate, as PEM files.
