@@ -3,9 +3,12 @@ package device
 import (
 	"context"
 	"fmt"
+	"net"
+	"strconv"
 	"strings"
 
 	"github.com/hdphone/hdphone/provisioning"
+	"github.com/hdphone/hdphone/provisioning/dhcp"
 	"github.com/hdphone/hdphone/provisioning/fetch"
 	"github.com/hdphone/hdphone/provisioning/firmware"
 )
@@ -46,15 +49,14 @@ func (p *Phone) recoverFirmware(ctx context.Context, b *Boot) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrRecovery, err)
 	}
-	server := strings.TrimSpace(lease.TFTPServer)
+	server, file := recoverySource(lease, p.cfg.Network.TFTPPort)
 	if server == "" {
-		return fmt.Errorf("%w: DHCP sent no option 66", ErrRecovery)
+		return fmt.Errorf("%w: DHCP named no TFTP server (option 66 or siaddr)", ErrRecovery)
 	}
-	file := strings.TrimLeft(strings.TrimSpace(lease.BootFile), "/")
 	if file == "" {
 		file = p.identity().FirmwareName()
 	}
-	url := "tftp://" + strings.TrimSuffix(strings.TrimPrefix(server, "tftp://"), "/") + "/" + file
+	url := "tftp://" + server + "/" + file
 	b.Log(fmt.Sprintf("recovery: %s from DHCP %s", url, lease.Server))
 
 	fc, err := p.fetchClient(b.Config(), b.Snapshot().Firmware, p.factoryCertificate(b))
@@ -82,4 +84,27 @@ func (p *Phone) recoverFirmware(ctx context.Context, b *Boot) error {
 		return fmt.Errorf("%w: %w", ErrRecovery, err)
 	}
 	return nil
+}
+
+// recoverySource is where the recovery loader fetches from: option 66, or
+// else the BOOTP next-server (siaddr) that DHCP servers set for network boot
+// (dnsmasq's dhcp-boot, ISC's next-server, the manual's Tftpd32 lab of C.3,
+// which names only the file); and option 67, or else the header's file
+// field. A server named without a port is asked on tftpPort when set (tests;
+// 0 means TFTP's 69). The file is "" when neither names one.
+func recoverySource(l *dhcp.Lease, tftpPort int) (server, file string) {
+	server = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(l.TFTPServer), "tftp://"), "/")
+	if server == "" && l.NextServer.IsValid() {
+		server = l.NextServer.String()
+	}
+	if server != "" && tftpPort > 0 {
+		if _, _, err := net.SplitHostPort(server); err != nil {
+			server = net.JoinHostPort(server, strconv.Itoa(tftpPort))
+		}
+	}
+	file = strings.TrimSpace(l.BootFile)
+	if file == "" {
+		file = l.BootFileField
+	}
+	return server, strings.TrimLeft(file, "/")
 }

@@ -45,6 +45,9 @@ type NetConfig struct {
 	// NTPPort is the port NTP servers given without one are asked on (DHCP
 	// option 42 carries addresses only); 0 means 123.
 	NTPPort int
+	// TFTPPort is the port TFTP servers named without one are asked on
+	// during recovery (option 66 without a port, or siaddr); 0 means 69.
+	TFTPPort int
 
 	// DHCPTimeout is the first wait of a DHCP exchange (each retransmission
 	// doubles it); 0 means 4 s. DHCPRetries is the number of transmissions

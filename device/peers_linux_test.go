@@ -71,8 +71,9 @@ func (r *rawNet) waitCarrier(t *testing.T, up bool) {
 
 func (r *rawNet) macHex() string { return strings.ReplaceAll(r.mac.String(), ":", "") }
 
-// phone makes the phone in raw mode on eth0 in its namespace.
-func (r *rawNet) phone(t *testing.T, fl *flash.Store) *testPhone {
+// phone makes the phone in raw mode on eth0 in its namespace; tune, when
+// given, adjusts its network settings.
+func (r *rawNet) phone(t *testing.T, fl *flash.Store, tune ...func(*device.NetConfig)) *testPhone {
 	t.Helper()
 	nc := fastNet()
 	nc.Interface = "eth0"
@@ -80,6 +81,9 @@ func (r *rawNet) phone(t *testing.T, fl *flash.Store) *testPhone {
 	nc.DHCPTimeout = 500 * time.Millisecond
 	nc.DHCPRetries = 3
 	nc.FetchTimeout = 3 * time.Second
+	for _, f := range tune {
+		f(&nc)
+	}
 	return newBootPhone(t, phoneOpts{net: nc, flash: fl, mac: r.mac})
 }
 
@@ -345,6 +349,38 @@ func TestRawPowerCutDuringBurnRecoversFromTFTPD(t *testing.T) {
 		t.Errorf("%d whole downloads from the HTTP server, want only the interrupted one", whole)
 	}
 	t.Logf("new firmware at boot %d", s.BootCount)
+}
+
+// The manual's recovery lab (C.3): a PC serving DHCP and TFTP, a pool of
+// five from .2, a 3-minute lease, itself as router, and only the file name
+// to boot (dnsmasq's dhcp-boot: the BOOTP file field and next-server, no
+// options 66 and 67). A phone in recovery fetches that file from the
+// next-server at once and boots it. (The lab's addresses are the test
+// network's 10.0.0.0/24, and the TFTP server is tftpd-hpa on loopback: the
+// emulated phone reaches servers through the host's routing.)
+//
+// behaviour: FW-5
+func TestRawRecoveryFromBootFileAndNextServer(t *testing.T) {
+	t.Parallel()
+	r := newRawNet(t)
+	td := testpeer.StartTFTPD(t)
+	if err := os.WriteFile(filepath.Join(td.Root, "450HD_3.4.9.24.img"), image(t, "UC_3.4.9.24", 256<<10), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	host, port, _ := net.SplitHostPort(td.Addr)
+	testpeer.StartDnsmasq(t, r.lab, "br0", "dhcp-range=10.0.0.2,10.0.0.6,255.255.255.0,3m",
+		"dhcp-option=3,10.0.0.1", "dhcp-boot=450HD_3.4.9.24.img,,"+host)
+	fl := flash.NewMemory()
+	if _, err := fl.Firmware().BeginBurn("UC_3.4.9.24"); err != nil { // an upgrade cut short
+		t.Fatal(err)
+	}
+	p := r.phone(t, fl, func(nc *device.NetConfig) { nc.TFTPPort, _ = strconv.Atoi(port) })
+	p.PowerOn(p.ctx)
+	s := p.wait(t, "recovered", func(s device.State) bool { return s.Stage == device.StageIdle && s.Firmware == "UC_3.4.9.24" })
+	p.waitEvent(t, device.EventLog, "recovery: tftp://"+td.Addr+"/450HD_3.4.9.24.img")
+	if a := s.Network.Address.Addr(); !netip.MustParsePrefix("10.0.0.0/24").Contains(a) || a.As4()[3] < 2 || a.As4()[3] > 6 {
+		t.Errorf("address %v, want one of the pool 10.0.0.2-6", s.Network.Address)
+	}
 }
 
 // behaviour: BOOT-12

@@ -41,6 +41,13 @@ type Lease struct {
 	URLOption       uint8
 	TFTPServer      string // option 66
 	BootFile        string // option 67
+	// NextServer (siaddr) and BootFileField (the header's file field) are
+	// the BOOTP way of naming the TFTP server and the file, which DHCP
+	// servers set for network boot without options 66 and 67 (dnsmasq's
+	// dhcp-boot, ISC's next-server and filename, Tftpd32). Zero and "" when
+	// absent.
+	NextServer    netip.Addr
+	BootFileField string
 
 	NTPServers  []netip.Addr // option 42
 	TimeServers []netip.Addr // option 4
@@ -209,6 +216,16 @@ func DecodeLease(ack *dhcpv4.DHCPv4, urlOption uint8, acquired time.Time) (*Leas
 	text(urlOption, &l.ProvisioningURL)
 	text(OptTFTPServer, &l.TFTPServer)
 	text(OptBootFile, &l.BootFile)
+	if next, ok := netip.AddrFromSlice(ack.ServerIPAddr.To4()); ok && !next.IsUnspecified() {
+		l.NextServer = next
+	}
+	// With option 52 the file field holds options, not a name; a field
+	// that is not clean text is ignored like a bad option.
+	if _, overloaded := l.Raw[OptOverload]; !overloaded && ack.BootFileName != "" {
+		if name, err := DecodeString([]byte(ack.BootFileName)); err == nil {
+			l.BootFileField = name
+		}
+	}
 	if raw, ok := l.Raw[OptTimeOffset]; ok {
 		if d, err := DecodeTimeOffset(raw); err != nil {
 			bad(OptTimeOffset, err)

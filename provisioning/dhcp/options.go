@@ -22,6 +22,7 @@ const (
 	OptNTPServers      = 42
 	OptVendorInfo      = 43
 	OptLeaseTime       = 51
+	OptOverload        = 52 // the file and sname fields carry options
 	OptServerID        = 54
 	OptMessage         = 56
 	OptRenewalTime     = 58

@@ -317,6 +317,52 @@ func TestRawRecoveryDiscover(t *testing.T) {
 	}
 }
 
+// Servers that name the TFTP server the BOOTP way, by next-server
+// (siaddr), with no option 66: dnsmasq's dhcp-boot, which also answers a
+// request for option 67 with the file name, and ISC dhcpd's next-server and
+// filename, which puts the name in the header's file field. Both are read:
+// NextServer, and BootFile or BootFileField.
+func TestRawBootFieldsFromDnsmasqAndISC(t *testing.T) {
+	t.Parallel()
+	testpeer.NeedRoot(t)
+	t.Run("dnsmasq", func(t *testing.T) {
+		t.Parallel()
+		lab := newLab(t)
+		p := lab.phone(t, 1)
+		testpeer.StartDnsmasq(t, lab.ns, "br0", "dhcp-range=10.0.0.2,10.0.0.6,255.255.255.0,3m",
+			"dhcp-boot=450HD_2.0.9.img,,10.0.0.9")
+		l, err := p.client(t, dhcp.Config{Model: "450HD", Recovery: true}).Acquire(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.NextServer != netip.MustParseAddr("10.0.0.9") || l.BootFile != "450HD_2.0.9.img" || l.TFTPServer != "" {
+			t.Fatalf("next-server %v, 66 %q, 67 %q", l.NextServer, l.TFTPServer, l.BootFile)
+		}
+	})
+	t.Run("ISC", func(t *testing.T) {
+		t.Parallel()
+		lab := newLab(t)
+		p := lab.phone(t, 1)
+		testpeer.StartISCDHCPD(t, lab.ns, "br0", `authoritative;
+ping-check false;
+default-lease-time 180;
+max-lease-time 180;
+subnet 10.0.0.0 netmask 255.255.255.0 {
+  range 10.0.0.2 10.0.0.6;
+  next-server 10.0.0.9;
+  filename "450HD_2.0.9.img";
+}
+`)
+		l, err := p.client(t, dhcp.Config{Model: "450HD", Recovery: true}).Acquire(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.NextServer != netip.MustParseAddr("10.0.0.9") || l.BootFileField != "450HD_2.0.9.img" || l.TFTPServer != "" {
+			t.Fatalf("next-server %v, file field %q, 66 %q, 67 %q", l.NextServer, l.BootFileField, l.TFTPServer, l.BootFile)
+		}
+	})
+}
+
 // behaviour: BOOT-17
 func TestRawDuplicateIP(t *testing.T) {
 	t.Parallel()
