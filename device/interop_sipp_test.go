@@ -20,12 +20,7 @@ func sippScenario(name string) string { return "testdata/sipp/" + name }
 func sippBehind(t *testing.T, k *testpeer.Kamailio, user, scenario string) *testpeer.SIPp {
 	t.Helper()
 	uas := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario(scenario), Service: user})
-	reg := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("register-contact.xml"), Remote: k.Addr(),
-		Service: user, AuthUser: user, AuthPass: "pass" + user,
-		Keys: map[string]string{"domain": k.Domain, "cport": strconv.Itoa(uas.Port)}})
-	if err := reg.Wait(t, 10*time.Second); err != nil {
-		t.Fatalf("SIPp did not register %s: %v", user, err)
-	}
+	testpeer.SIPpBehind(t, k, user, uas)
 	return uas
 }
 
@@ -254,21 +249,14 @@ func TestTalkEventFromSIPpThroughKamailio(t *testing.T) {
 func TestRemoteConferenceAtSIPpServer(t *testing.T) {
 	t.Parallel()
 	for _, focus := range []bool{true, false} {
-		name, key, joins := "focus", ";isfocus", "conf"
+		name, joins := "focus", "conf"
 		if !focus {
-			name, key, joins = "plain", "", "1009"
+			name, joins = "plain", "1009"
 		}
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true})
-			server := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uas-conference.xml"), Service: "1009",
-				Calls: 3, Args: []string{"-rtp_echo"}, Keys: map[string]string{"contact": "conf", "focus": key}})
-			reg := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("register-contact.xml"), Remote: k.Addr(),
-				Service: "1009", AuthUser: "1009", AuthPass: "pass1009",
-				Keys: map[string]string{"domain": k.Domain, "cport": strconv.Itoa(server.Port)}})
-			if err := reg.Wait(t, 10*time.Second); err != nil {
-				t.Fatalf("SIPp did not register 1009: %v", err)
-			}
+			server := testpeer.StartSIPpConferenceServer(t, k, "1009", 3, focus)
 			a := kamPhone(t, k, "1001", 1000, "UDP",
 				"voip/services/conference/mode=REMOTE", "voip/services/conference/conf_ms_addr=1009")
 			b := kamPhone(t, k, "1002", 600, "UDP")
@@ -331,7 +319,7 @@ func TestRemoteConferenceAtSIPpServer(t *testing.T) {
 // so, and changes made at the server show on the phone.
 func TestFeatureKeySyncWithSIPpServer(t *testing.T) {
 	t.Parallel()
-	server := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uas-feature-server.xml"), Service: "1001"})
+	server := testpeer.StartSIPpFeatureServer(t)
 	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true, FeatureServer: server.Addr()})
 	p := kamPhone(t, k, "1001", 1000, "UDP", "system/feature_key_synchronization/enabled=1")
 	events := watchEvents(t, p.Phone)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hdphone/hdphone/fleet"
+	"github.com/hdphone/hdphone/internal/testpeer"
 	"github.com/hdphone/hdphone/lab/sipproxy"
 )
 
@@ -522,5 +523,65 @@ scenario:
 	want := "on desk-1, idle desk-1, on desk-2, idle desk-2, on desk-3, idle desk-3"
 	if got := strings.Join(seq, ", "); got != want {
 		t.Errorf("boot order %s, want %s", got, want)
+	}
+}
+
+// Two server-side features driven by fleet steps, against Kamailio with
+// SIPp as the servers: the conference step with
+// voip/services/conference/mode=REMOTE ends with the host's one call to the
+// conference server once both parties moved there; the dnd and forward
+// steps with feature key synchronization pass once the feature server
+// confirms them.
+func TestServerFeatureStepsAtKamailio(t *testing.T) {
+	features := testpeer.StartSIPpFeatureServer(t)
+	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true, FeatureServer: features.Addr()})
+	conf := testpeer.StartSIPpConferenceServer(t, k, "1009", 3, true)
+	f := mustParse(t, fmt.Sprintf(`
+network: {lab: external, registrar: "%s", domain: %s}
+config: {voip/services/conference/mode: REMOTE, voip/services/conference/conf_ms_addr: "1009"}
+phones:
+  - {group: host, model: 450HD, count: 1, user: "1001", config: {system/feature_key_synchronization/enabled: "1"}}
+  - {group: desk, model: 445HD, count: 2, user: "{{1001+i}}"}
+scenario:
+  - wait: registered
+  - {phones: host-1, call: desk-1}
+  - {phones: desk-1, answer: host-1}
+  - {phones: host-1, wait: connected}
+  - {phones: host-1, call: desk-2}
+  - {phones: desk-2, answer: host-1}
+  - {phones: host-1, wait: connected}
+  - {name: conference, phones: host-1, conference: }
+  - {name: dnd, phones: host-1, dnd: on}
+  - {name: forward, phones: host-1, forward: "1005"}
+  - {name: leave, phones: all, hangup: }
+`, k.Addr(), k.Domain))
+	r := run(t, f, fleet.Options{})
+	for _, st := range r.Steps {
+		for _, res := range st.Results {
+			if res.Status != fleet.StatusPassed {
+				t.Errorf("%s [%s]: %s %s %s", res.Phone, st.Name, res.Status, res.Error, res.Detail)
+			}
+		}
+	}
+	if got := result(t, r, "conference", "host-1").Detail; !strings.Contains(got, "conference at 1009") {
+		t.Errorf("conference step: %s", got)
+	}
+	// The servers saw it: three calls reached the conference server (the
+	// host's, then the two parties'), and the feature server both Set
+	// requests. (The fleet stops its phones when the scenario ends, before
+	// the servers' last messages: their logs are the evidence.)
+	var invites, sets int
+	for _, m := range conf.Received() {
+		if strings.HasPrefix(m, "INVITE ") {
+			invites++
+		}
+	}
+	for _, m := range features.Received() {
+		if strings.HasPrefix(m, "SUBSCRIBE ") && (strings.Contains(m, "<SetDoNotDisturb") || strings.Contains(m, "<SetForwarding")) {
+			sets++
+		}
+	}
+	if invites != 3 || sets != 2 {
+		t.Errorf("the conference server received %d INVITEs (want 3), the feature server %d Set requests (want 2)", invites, sets)
 	}
 }

@@ -183,18 +183,30 @@ func (fl *Fleet) act(ctx context.Context, s *Step, w work) (outcome, error) {
 		if err := d.Conference(ctx); err != nil {
 			return outcome{}, err
 		}
-		if _, err := d.Wait(ctx, func(st device.State) bool {
-			n := 0
+		// Mixed on the phone: both calls connected in the conference. On
+		// a conference server (voip/services/conference/mode=REMOTE): one
+		// connected call to it, once both parties have moved there.
+		local := false
+		st, err := d.Wait(ctx, func(st device.State) bool {
+			joined, others := 0, 0
 			for _, c := range st.Calls {
-				if c.State == device.CallConnected && c.Conference {
-					n++
+				switch {
+				case c.State == device.CallConnected && c.Conference:
+					joined++
+				case c.State != device.CallEnded:
+					others++
 				}
 			}
-			return n >= 2
-		}); err != nil {
+			local = joined >= 2
+			return local || joined == 1 && others == 0
+		})
+		if err != nil {
 			return outcome{}, fmt.Errorf("no three-way conference: %w", err)
 		}
-		return said("three-way conference"), nil
+		if local {
+			return said("three-way conference"), nil
+		}
+		return said("conference at %s", st.Config.Get("voip/services/conference/conf_ms_addr")), nil
 	case ActCheckAudio:
 		return fl.checkAudio(ctx, s, w)
 	case ActDTMF:
@@ -339,8 +351,10 @@ func (fl *Fleet) act(ctx context.Context, s *Step, w work) (outcome, error) {
 		if err := d.SetDND(ctx, s.On); err != nil {
 			return outcome{}, err
 		}
-		if st := d.Snapshot(); len(st.Lines) > 0 && st.Lines[0].DND != s.On {
-			return outcome{}, fmt.Errorf("line shows DND %v", st.Lines[0].DND)
+		// At once, or once the server confirms (feature key
+		// synchronization).
+		if _, err := d.Wait(ctx, func(st device.State) bool { return len(st.Lines) > 0 && st.Lines[0].DND == s.On }); err != nil {
+			return outcome{}, fmt.Errorf("line does not show DND %s: %w", onOff(s.On), err)
 		}
 		return said("DND %s", onOff(s.On)), nil
 	case ActForward:
@@ -353,6 +367,9 @@ func (fl *Fleet) act(ctx context.Context, s *Step, w work) (outcome, error) {
 		}
 		if err := d.SetForward(ctx, number); err != nil {
 			return outcome{}, err
+		}
+		if _, err := d.Wait(ctx, func(st device.State) bool { return len(st.Lines) > 0 && st.Lines[0].Forward == number }); err != nil {
+			return outcome{}, fmt.Errorf("line does not show forwarding %q: %w", number, err)
 		}
 		if number == "" {
 			return said("forwarding off"), nil
