@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hdphone/hdphone/config"
+	"github.com/hdphone/hdphone/provisioning/vlan"
 )
 
 // StageFunc performs one boot stage. It runs on a worker goroutine of the
@@ -24,6 +26,11 @@ type StageFunc func(ctx context.Context, b *Boot) error
 type Boot struct {
 	p *Phone
 	c *cycle
+	// voice is the voice VLAN policy the switch gave (CDP or LLDP), nil
+	// for none; vlanAgent keeps advertising the phone to the switch. Both
+	// are set by the VLAN stage, before the network stage reads them.
+	voice     *vlan.Policy
+	vlanAgent *vlan.Agent
 }
 
 // Context is cancelled when the power cycle ends.
@@ -252,7 +259,7 @@ func (p *Phone) stage(st Stage) StageFunc {
 	case StageLink:
 		return p.stageLink
 	case StageVLAN:
-		return stageVLAN
+		return p.stageVLAN
 	case StageNetwork:
 		return p.stageNetwork
 	case StageTime:
@@ -269,22 +276,78 @@ func (p *Phone) stage(st Stage) StageFunc {
 	return nil
 }
 
-// stageVLAN applies a manual VLAN; CDP/LLDP discovery shows its boot texts.
-func stageVLAN(ctx context.Context, b *Boot) error {
+// stageVLAN applies a manual VLAN, or asks the switch for the voice VLAN
+// with CDP and LLDP-MED (BOOT-15): on an Ethernet port (raw mode) the phone
+// advertises itself, waits NetConfig.VLANWait for the switch's answer (an
+// LLDP policy beats a CDP one) and goes on advertising every
+// network/lan/vlan/period seconds. Without a port (fleets in UDP mode, the
+// demo) only the screen texts show.
+func (p *Phone) stageVLAN(ctx context.Context, b *Boot) error {
 	cfg := b.Config()
-	switch mode := cfg.Get("network/lan/vlan/mode"); mode {
+	mode := cfg.Get("network/lan/vlan/mode")
+	switch mode {
 	case "Manual":
 		return b.Log(fmt.Sprintf("VLAN %d priority %d", cfg.Int("network/lan/vlan/id"), cfg.Int("network/lan/vlan/priority")))
-	case "CDP", "CDP_LLDP":
+	case "CDP", "LLDP", "CDP_LLDP":
+	default:
+		return nil
+	}
+	if mode != "LLDP" {
 		b.Status("Discovering CDP…")
-		if mode == "CDP" {
-			return nil
-		}
-		fallthrough
-	case "LLDP":
+	}
+	if mode != "CDP" {
 		b.Status("Discovering LLDP…")
 	}
+	nc := p.cfg.Network
+	if nc.mode() != netRaw {
+		return nil
+	}
+	var a *vlan.Agent
+	err := nc.do(func() error {
+		var err error
+		a, err = vlan.Open(vlan.Config{Interface: nc.Interface, LLDP: mode != "CDP", CDP: mode != "LLDP",
+			Identity: p.vlanIdentity(), Logger: p.log})
+		return err
+	})
+	if err != nil {
+		return b.Log("VLAN discovery: " + err.Error()) // the phone boots untagged
+	}
+	voice, ok, err := a.Discover(ctx, orDuration(nc.VLANWait, defaultVLANWait))
+	if err != nil {
+		a.Close()
+		if ctx.Err() != nil {
+			return nil
+		}
+		return b.Log("VLAN discovery: " + err.Error())
+	}
+	if ok {
+		b.voice = &voice
+		b.Log(fmt.Sprintf("voice VLAN %d priority %d from %s", voice.VLAN, voice.Priority, voice.Source))
+	} else {
+		b.Log("no voice VLAN from " + strings.ReplaceAll(mode, "_", " or "))
+	}
+	period := time.Duration(max(cfg.Int("network/lan/vlan/period"), 1)) * time.Second
+	if err := b.Go("vlan", func(ctx context.Context) {
+		a.Run(ctx, period, func(v vlan.Policy) {
+			b.Log(fmt.Sprintf("the switch now gives voice VLAN %d (%s); it applies from the next start", v.VLAN, v.Source))
+		})
+	}); err != nil {
+		a.Close()
+		return nil
+	}
+	b.vlanAgent = a
 	return nil
+}
+
+// defaultVLANWait is how long the phone waits for the switch's voice VLAN
+// (our choice; the manual gives none).
+const defaultVLANWait = 3 * time.Second
+
+// vlanIdentity is what the phone tells the switch.
+func (p *Phone) vlanIdentity() vlan.Identity {
+	model := string(p.cfg.Model.Name)
+	return vlan.Identity{MAC: p.cfg.MAC, SystemName: p.mac, Description: "AudioCodes " + model + " IP Phone " + p.cfg.Firmware,
+		Model: model, Firmware: p.cfg.Firmware, Serial: p.mac}
 }
 
 // stageStaticNetwork sets the fixed_ip addresses under network/lan_type=STATIC.

@@ -42,6 +42,7 @@ func fastNet() device.NetConfig {
 		RetryMax:      600 * time.Millisecond,
 		LinkPoll:      100 * time.Millisecond,
 		RecoveryDelay: 200 * time.Millisecond,
+		VLANWait:      200 * time.Millisecond,
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hdphone/hdphone/config"
 	"github.com/hdphone/hdphone/provisioning/dhcp"
+	"github.com/hdphone/hdphone/provisioning/vlan"
 )
 
 // stageLink waits for the Ethernet carrier in raw mode, showing "LAN Link
@@ -191,7 +192,10 @@ func (p *Phone) useLease(b *Boot, cfg *config.Config, lease *dhcp.Lease) error {
 		b.Log(fmt.Sprintf("DHCP option %d ignored: %v", bad.Code, bad.Err))
 	}
 	n := NetworkFromLease(l, p.cfg.Network.Interface)
-	n.VLAN = vlanFor(cfg, l)
+	n.VLAN, n.VLANSource = vlanFor(cfg, l, b.voice)
+	if b.vlanAgent != nil {
+		b.vlanAgent.SetAddr(l.Address.Addr())
+	}
 	if err := b.SetNetwork(n); err != nil {
 		return err
 	}
@@ -235,17 +239,25 @@ func NetworkFromLease(l *dhcp.Lease, iface string) Network {
 	return n
 }
 
-// vlanFor is the voice VLAN the phone records: the manual ID in Manual mode,
-// none when VLANs are disabled, else DHCP option 43 sub-option 10 (BOOT-9).
-// hdphone records it; it does not create a tagged interface.
-func vlanFor(cfg *config.Config, l *dhcp.Lease) int {
+// vlanFor is the voice VLAN the phone records and where it came from: the
+// manual ID in Manual mode, none when VLANs are disabled, else the switch's
+// (CDP or LLDP-MED, found before DHCP; an untagged policy means none), else
+// DHCP option 43 sub-option 10 (BOOT-9). hdphone records it; it does not
+// create a tagged interface.
+func vlanFor(cfg *config.Config, l *dhcp.Lease, voice *vlan.Policy) (int, string) {
 	switch cfg.Get("network/lan/vlan/mode") {
 	case "Manual":
-		return cfg.Int("network/lan/vlan/id")
+		return cfg.Int("network/lan/vlan/id"), "manual"
 	case "Disable":
-		return 0
+		return 0, ""
 	}
-	return l.VendorInfo.VoiceVLAN
+	if voice != nil {
+		return voice.VLAN, voice.Source
+	}
+	if l.VendorInfo.VoiceVLAN > 0 {
+		return l.VendorInfo.VoiceVLAN, "DHCP"
+	}
+	return 0, ""
 }
 
 // onLeaseEvent follows the "dhcp" service's lease: a renewed lease updates

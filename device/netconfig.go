@@ -45,6 +45,9 @@ type NetConfig struct {
 	// NTPPort is the port NTP servers given without one are asked on (DHCP
 	// option 42 carries addresses only); 0 means 123.
 	NTPPort int
+	// VLANWait is how long the VLAN stage waits for the switch's CDP or
+	// LLDP-MED answer on an Ethernet port; 0 means 3 s.
+	VLANWait time.Duration
 	// TFTPPort is the port TFTP servers named without one are asked on
 	// during recovery (option 66 without a port, or siaddr); 0 means 69.
 	TFTPPort int

@@ -351,6 +351,43 @@ func TestRawPowerCutDuringBurnRecoversFromTFTPD(t *testing.T) {
 	t.Logf("new firmware at boot %d", s.BootCount)
 }
 
+// A switch port (lldpd, with an LLDP-MED voice policy for VLAN 321) and a
+// DHCP server (dnsmasq): in the default CDP_LLDP mode the phone learns the
+// voice VLAN from LLDP before DHCP, records it as the LLDP's, and goes on
+// advertising itself every network/lan/vlan/period seconds, now with the
+// address DHCP gave it, which the switch lists.
+//
+// behaviour: BOOT-15
+// behaviour: BOOT-16
+func TestRawVoiceVLANFromLLDPD(t *testing.T) {
+	t.Parallel()
+	r := newRawNet(t)
+	sw := testpeer.StartLLDPD(t, r.lab, "vp0", "ports vp0 med policy application voice tagged vlan 321 priority voice dscp 46")
+	testpeer.StartDnsmasq(t, r.lab, "br0", "dhcp-range=10.0.0.100,10.0.0.199,255.255.255.0,2m")
+	p := r.phone(t, storedConfig(t, "network/lan/vlan/period=1\n"), func(nc *device.NetConfig) { nc.VLANWait = 5 * time.Second })
+	p.PowerOn(p.ctx)
+	s := p.wait(t, "a lease", func(s device.State) bool { return s.Network.Address.IsValid() })
+	if s.Network.VLAN != 321 || s.Network.VLANSource != "LLDP" {
+		t.Errorf("VLAN %d from %q, want 321 from LLDP", s.Network.VLAN, s.Network.VLANSource)
+	}
+	p.waitEvent(t, device.EventStatus, "Discovering CDP…")
+	p.waitEvent(t, device.EventStatus, "Discovering LLDP…")
+	p.waitEvent(t, device.EventStatus, "Acquiring IP…")
+	p.waitEvent(t, device.EventLog, "voice VLAN 321 priority 5 from LLDP")
+	addr := s.Network.Address.Addr().String()
+	var seen string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if seen = sw.CLI(t, "show", "neighbors", "details"); strings.Contains(seen, "MgmtIP:       "+addr) {
+			break
+		}
+	}
+	for _, want := range []string{"MgmtIP:       " + addr, "ChassisID:    mac " + r.mac.String(), "Tel, on", "Class III", "Model:        450HD", "Manufacturer: AudioCodes"} {
+		if !strings.Contains(seen, want) {
+			t.Errorf("the switch's neighbour table lacks %q:\n%s", want, seen)
+		}
+	}
+}
+
 // The manual's recovery lab (C.3): a PC serving DHCP and TFTP, a pool of
 // five from .2, a 3-minute lease, itself as router, and only the file name
 // to boot (dnsmasq's dhcp-boot: the BOOTP file field and next-server, no

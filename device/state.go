@@ -43,6 +43,9 @@ type Network struct {
 	DNS        []netip.Addr
 	DomainName string
 	VLAN       int
+	// VLANSource says where VLAN came from: manual, LLDP, CDP, DHCP (option
+	// 43), or "" for none.
+	VLANSource string
 	// From DHCP (empty with static addressing).
 	DHCPServer      netip.Addr
 	LeaseTime       time.Duration
