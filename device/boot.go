@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hdphone/hdphone/config"
+	"github.com/hdphone/hdphone/provisioning/dot1x"
 	"github.com/hdphone/hdphone/provisioning/vlan"
 )
 
@@ -31,6 +32,8 @@ type Boot struct {
 	// are set by the VLAN stage, before the network stage reads them.
 	voice     *vlan.Policy
 	vlanAgent *vlan.Agent
+	// dot1x is the port's 802.1X state for Network.Dot1X.
+	dot1x string
 }
 
 // Context is cancelled when the power cycle ends.
@@ -284,6 +287,7 @@ func (p *Phone) stage(st Stage) StageFunc {
 // demo) only the screen texts show.
 func (p *Phone) stageVLAN(ctx context.Context, b *Boot) error {
 	cfg := b.Config()
+	p.authenticatePort(ctx, b, cfg)
 	mode := cfg.Get("network/lan/vlan/mode")
 	switch mode {
 	case "Manual":
@@ -337,6 +341,71 @@ func (p *Phone) stageVLAN(ctx context.Context, b *Boot) error {
 	}
 	b.vlanAgent = a
 	return nil
+}
+
+// The port's 802.1X states (Network.Dot1X).
+const (
+	Dot1XAuthenticated   = "Authenticated"
+	Dot1XRejected        = "Rejected"
+	Dot1XNoAuthenticator = "No authenticator"
+	Dot1XTLSNotEmulated  = "EAP-TLS not emulated"
+)
+
+// authenticatePort runs 802.1X on an Ethernet port when
+// network/lan/_802_1x/eap_type asks for it (manual §3.5.5-3.5.6): EAP-MD5
+// with md5_identity and md5_password, before VLAN discovery and DHCP, then
+// answers re-authentications for the rest of the power cycle. The phone
+// boots on whatever the verdict: a switch that refuses it keeps the port
+// closed, which the phone cannot tell apart from a slow DHCP server.
+func (p *Phone) authenticatePort(ctx context.Context, b *Boot, cfg *config.Config) {
+	nc := p.cfg.Network
+	eap := strings.ToUpper(cfg.Get("network/lan/_802_1x/eap_type"))
+	if nc.mode() != netRaw || eap == "" || eap == "DISABLE" {
+		return
+	}
+	if eap == "EAP_TLS" {
+		b.dot1x = Dot1XTLSNotEmulated
+		b.Log("802.1X: EAP-TLS is not emulated; the port is used without it")
+		return
+	}
+	password, _ := cfg.Secret("network/lan/_802_1x/md5_password")
+	var s *dot1x.Supplicant
+	err := nc.do(func() error {
+		var err error
+		s, err = dot1x.Open(dot1x.Config{Interface: nc.Interface, Identity: cfg.Get("network/lan/_802_1x/md5_identity"),
+			Password: password, Timeout: nc.Dot1XTimeout, Logger: p.log})
+		return err
+	})
+	if err != nil {
+		b.Log("802.1X: " + err.Error())
+		return
+	}
+	err = s.Authenticate(ctx)
+	switch {
+	case ctx.Err() != nil:
+		s.Close()
+		return
+	case err == nil:
+		b.dot1x = Dot1XAuthenticated
+	case errors.Is(err, dot1x.ErrRejected):
+		b.dot1x = Dot1XRejected
+	case errors.Is(err, dot1x.ErrNoAuthenticator):
+		b.dot1x = Dot1XNoAuthenticator
+	default:
+		b.Log("802.1X: " + err.Error())
+	}
+	b.Log("802.1X EAP-MD5: " + strings.ToLower(b.dot1x))
+	if err := b.Go("802.1x", func(ctx context.Context) {
+		s.Run(ctx, func(err error) {
+			state := Dot1XAuthenticated
+			if err != nil {
+				state = Dot1XRejected
+			}
+			b.Log("802.1X re-authentication: " + strings.ToLower(state))
+		})
+	}); err != nil {
+		s.Close()
+	}
 }
 
 // defaultVLANWait is how long the phone waits for the switch's voice VLAN

@@ -43,6 +43,7 @@ func fastNet() device.NetConfig {
 		LinkPoll:      100 * time.Millisecond,
 		RecoveryDelay: 200 * time.Millisecond,
 		VLANWait:      200 * time.Millisecond,
+		Dot1XTimeout:  200 * time.Millisecond,
 	}
 }
 

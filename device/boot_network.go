@@ -193,6 +193,7 @@ func (p *Phone) useLease(b *Boot, cfg *config.Config, lease *dhcp.Lease) error {
 	}
 	n := NetworkFromLease(l, p.cfg.Network.Interface)
 	n.VLAN, n.VLANSource = vlanFor(cfg, l, b.voice)
+	n.Dot1X = b.dot1x
 	if b.vlanAgent != nil {
 		b.vlanAgent.SetAddr(l.Address.Addr())
 	}

@@ -48,6 +48,9 @@ type NetConfig struct {
 	// VLANWait is how long the VLAN stage waits for the switch's CDP or
 	// LLDP-MED answer on an Ethernet port; 0 means 3 s.
 	VLANWait time.Duration
+	// Dot1XTimeout is how long each of the 802.1X supplicant's three
+	// EAPOL-Starts waits for the switch; 0 means 3 s.
+	Dot1XTimeout time.Duration
 	// TFTPPort is the port TFTP servers named without one are asked on
 	// during recovery (option 66 without a port, or siaddr); 0 means 69.
 	TFTPPort int

@@ -388,6 +388,38 @@ func TestRawVoiceVLANFromLLDPD(t *testing.T) {
 	}
 }
 
+// 802.1X on the LAN port (hostapd as the switch's authenticator, EAP-MD5):
+// the phone authenticates with network/lan/_802_1x/md5_identity and
+// md5_password before DHCP, its Network shows the verdict, and a wrong
+// password is rejected by the switch.
+//
+// behaviour: BOOT-20
+func TestRaw8021XWithHostapd(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ password, want string }{{"s3cret", device.Dot1XAuthenticated}, {"guess", device.Dot1XRejected}} {
+		t.Run(c.want, func(t *testing.T) {
+			t.Parallel()
+			r := newRawNet(t)
+			h := testpeer.StartHostapd(t, r.lab, "vp0", map[string]string{"phone-" + r.macHex(): "s3cret"})
+			testpeer.StartDnsmasq(t, r.lab, "br0", "dhcp-range=10.0.0.100,10.0.0.199,255.255.255.0,2m")
+			p := r.phone(t, storedConfig(t, "network/lan/_802_1x/eap_type=EAP_MD5\nnetwork/lan/_802_1x/md5_identity=phone-"+
+				r.macHex()+"\nnetwork/lan/_802_1x/md5_password="+c.password+"\n"), func(nc *device.NetConfig) { nc.Dot1XTimeout = 2 * time.Second })
+			p.PowerOn(p.ctx)
+			s := p.wait(t, "a lease", func(s device.State) bool { return s.Network.Address.IsValid() })
+			if s.Network.Dot1X != c.want {
+				t.Errorf("802.1X %q, want %q", s.Network.Dot1X, c.want)
+			}
+			verdict := r.mac.String() + " IEEE 802.1X: authorizing port"
+			if c.want == device.Dot1XRejected {
+				verdict = "CTRL-EVENT-EAP-FAILURE " + r.mac.String()
+			}
+			if err := h.WaitOutput(verdict, 5*time.Second); err != nil {
+				t.Errorf("hostapd never logged %q: %v", verdict, err)
+			}
+		})
+	}
+}
+
 // The manual's recovery lab (C.3): a PC serving DHCP and TFTP, a pool of
 // five from .2, a 3-minute lease, itself as router, and only the file name
 // to boot (dnsmasq's dhcp-boot: the BOOTP file field and next-server, no

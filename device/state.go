@@ -46,6 +46,9 @@ type Network struct {
 	// VLANSource says where VLAN came from: manual, LLDP, CDP, DHCP (option
 	// 43), or "" for none.
 	VLANSource string
+	// Dot1X is the port's 802.1X state: Dot1XAuthenticated and the
+	// others, "" when 802.1X is off or there is no Ethernet port.
+	Dot1X string
 	// From DHCP (empty with static addressing).
 	DHCPServer      netip.Addr
 	LeaseTime       time.Duration

@@ -84,10 +84,13 @@ func (s *Server) networkStatus(w http.ResponseWriter, r *http.Request, c *reqctx
 		eap = "Disable"
 	}
 	dot1x := []row{{"EAP Type", eap}}
-	if eap == "Disable" {
+	switch {
+	case strings.EqualFold(eap, "Disable"):
 		dot1x = append(dot1x, row{"Status", "Disabled"})
-	} else {
-		dot1x = append(dot1x, row{"Status", "Configured (authentication is not emulated)"})
+	case n.Dot1X != "":
+		dot1x = append(dot1x, row{"Status", n.Dot1X})
+	default:
+		dot1x = append(dot1x, row{"Status", "Not authenticated (no Ethernet port)"})
 	}
 	s.renderPage(w, c, "sections", http.StatusOK, "", "", sectionsData{Sections: []sectionData{
 		{"LAN Information", lan}, {"Port Mode Status", ports}, {"802.1X Status", dot1x},

@@ -1,0 +1,44 @@
+package testpeer
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Hostapd is hostapd as the 802.1X authenticator of a wired switch port,
+// with its own EAP server (no RADIUS).
+type Hostapd struct {
+	*Process
+}
+
+// StartHostapd runs hostapd in ns on iface with the EAP-MD5 users given
+// (identity → password).
+func StartHostapd(t testing.TB, ns *NS, iface string, users map[string]string) *Hostapd {
+	t.Helper()
+	NeedRoot(t)
+	bin := Need(t, "hostapd")[0]
+	dir := t.TempDir()
+	var u strings.Builder
+	for id, pw := range users {
+		fmt.Fprintf(&u, "%q MD5 %q\n", id, pw)
+	}
+	WriteFile(t, filepath.Join(dir, "eap_users"), u.String())
+	WriteFile(t, filepath.Join(dir, "hostapd.conf"), fmt.Sprintf(`interface=%s
+driver=wired
+ieee8021x=1
+eap_server=1
+eap_user_file=%s/eap_users
+eapol_version=2
+use_pae_group_addr=1
+logger_stdout=-1
+logger_stdout_level=1
+`, iface, dir))
+	h := &Hostapd{StartCmd(t, "hostapd", dir, ns.Command(bin, "-d", filepath.Join(dir, "hostapd.conf")))}
+	if err := h.WaitOutput("interface state UNINITIALIZED->ENABLED", 15*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}

@@ -1,0 +1,65 @@
+package dot1x_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/hdphone/hdphone/internal/testpeer"
+	"github.com/hdphone/hdphone/provisioning/dot1x"
+)
+
+// hostapd as the authenticator of a switch port answers the supplicant:
+// the right password is accepted, a wrong one rejected, and a port without
+// an authenticator is reported as such.
+//
+// behaviour: BOOT-20
+func TestEAPMD5WithHostapd(t *testing.T) {
+	t.Parallel()
+	testpeer.NeedRoot(t)
+	sw, ph := testpeer.Netns(t, "xsw"), testpeer.Netns(t, "xph")
+	testpeer.Veth(t, sw, "sw0", "", ph, "eth0", "", "00:90:8f:12:34:57")
+	h := testpeer.StartHostapd(t, sw, "sw0", map[string]string{"phone1001": "s3cret"})
+	auth := func(password string) error {
+		var s *dot1x.Supplicant
+		if err := ph.Do(func() error {
+			var err error
+			s, err = dot1x.Open(dot1x.Config{Interface: "eth0", Identity: "phone1001", Password: password, Timeout: 2 * time.Second})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		return s.Authenticate(context.Background())
+	}
+	if err := auth("s3cret"); err != nil {
+		t.Fatalf("right password: %v", err)
+	}
+	if err := h.WaitOutput("00:90:8f:12:34:57 IEEE 802.1X: authorizing port", 5*time.Second); err != nil {
+		t.Errorf("hostapd did not authorise the phone: %v", err)
+	}
+	if err := auth("wrong"); !errors.Is(err, dot1x.ErrRejected) {
+		t.Fatalf("wrong password: %v, want ErrRejected", err)
+	}
+}
+
+// A port without 802.1X: nobody answers EAPOL-Start.
+func TestNoAuthenticator(t *testing.T) {
+	t.Parallel()
+	testpeer.NeedRoot(t)
+	sw, ph := testpeer.Netns(t, "xsw"), testpeer.Netns(t, "xph")
+	testpeer.Veth(t, sw, "sw0", "", ph, "eth0", "", "00:90:8f:12:34:58")
+	var s *dot1x.Supplicant
+	if err := ph.Do(func() error {
+		var err error
+		s, err = dot1x.Open(dot1x.Config{Interface: "eth0", Identity: "x", Timeout: 100 * time.Millisecond, Tries: 2})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Authenticate(context.Background()); !errors.Is(err, dot1x.ErrNoAuthenticator) {
+		t.Fatalf("%v, want ErrNoAuthenticator", err)
+	}
+}

@@ -1,0 +1,179 @@
+//go:build linux
+
+package dot1x
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/mdlayher/packet"
+)
+
+// Config is a supplicant's port and credentials.
+type Config struct {
+	Interface          string
+	Identity, Password string
+	// Timeout is how long each EAPOL-Start waits for the authenticator;
+	// 0 means 3 s. Tries is how many Starts are sent; 0 means 3.
+	Timeout time.Duration
+	Tries   int
+	Logger  *slog.Logger
+}
+
+// Supplicant authenticates the port and answers the authenticator's later
+// re-authentications. Its socket belongs to the network namespace of the
+// thread that called Open.
+type Supplicant struct {
+	cfg  Config
+	log  *slog.Logger
+	conn *packet.Conn
+
+	frames chan *EAP // EAP packets read by the reader goroutine
+	done   chan struct{}
+	wg     sync.WaitGroup
+	once   sync.Once
+}
+
+// Open opens the supplicant's socket on cfg.Interface (CAP_NET_RAW).
+func Open(cfg Config) (*Supplicant, error) {
+	ifc, err := net.InterfaceByName(cfg.Interface)
+	if err != nil {
+		return nil, fmt.Errorf("dot1x: interface %s: %w", cfg.Interface, err)
+	}
+	c, err := packet.Listen(ifc, packet.Datagram, EtherType, nil)
+	if err != nil {
+		return nil, fmt.Errorf("dot1x: packet socket on %s (needs CAP_NET_RAW): %w", ifc.Name, err)
+	}
+	if err := c.JoinGroup(PAEGroup); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("dot1x: join %s: %w", PAEGroup, err)
+	}
+	s := &Supplicant{cfg: cfg, log: cfg.Logger, conn: c, frames: make(chan *EAP, 8), done: make(chan struct{})}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.wg.Go(s.read)
+	return s, nil
+}
+
+func (s *Supplicant) read() {
+	defer close(s.frames)
+	buf := make([]byte, 1600)
+	for {
+		n, _, err := s.conn.ReadFrom(buf)
+		if err != nil {
+			if !errors.Is(err, net.ErrClosed) {
+				s.log.Debug("dot1x: read", "err", err)
+			}
+			return
+		}
+		typ, e, err := ParseEAPOL(buf[:n])
+		if err != nil {
+			s.log.Info("dot1x: frame ignored", "err", err)
+			continue
+		}
+		if typ != TypeEAPPacket || e.Code == CodeResponse {
+			continue // our own kind: Starts, Logoffs, responses
+		}
+		select {
+		case s.frames <- e:
+		case <-s.done:
+			return
+		}
+	}
+}
+
+func (s *Supplicant) send(frame []byte) error {
+	_, err := s.conn.WriteTo(frame, &packet.Addr{HardwareAddr: PAEGroup})
+	return err
+}
+
+// Authenticate sends EAPOL-Start and runs the exchange until EAP-Success
+// (nil), EAP-Failure (ErrRejected) or silence after every try
+// (ErrNoAuthenticator).
+func (s *Supplicant) Authenticate(ctx context.Context) error {
+	timeout := s.cfg.Timeout
+	if timeout <= 0 {
+		timeout = 3 * time.Second
+	}
+	tries := s.cfg.Tries
+	if tries <= 0 {
+		tries = 3
+	}
+	for try := 0; try < tries; try++ {
+		if err := s.send(StartFrame()); err != nil {
+			return fmt.Errorf("dot1x: send EAPOL-Start: %w", err)
+		}
+		t := time.NewTimer(timeout)
+		err := s.exchange(ctx, t.C)
+		t.Stop()
+		if !errors.Is(err, ErrNoAuthenticator) {
+			return err
+		}
+	}
+	return ErrNoAuthenticator
+}
+
+// exchange answers requests until Success, Failure, ctx's end or, before
+// any request came, silence until quiet fires.
+func (s *Supplicant) exchange(ctx context.Context, quiet <-chan time.Time) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-quiet:
+			return ErrNoAuthenticator
+		case e, ok := <-s.frames:
+			if !ok {
+				return net.ErrClosed
+			}
+			switch e.Code {
+			case CodeSuccess:
+				return nil
+			case CodeFailure:
+				return ErrRejected
+			}
+			resp, ok := Answer(*e, s.cfg.Identity, s.cfg.Password)
+			if !ok {
+				s.log.Info("dot1x: request not answered", "method", e.Method)
+				continue
+			}
+			if err := s.send(EAPFrame(resp)); err != nil {
+				return fmt.Errorf("dot1x: send: %w", err)
+			}
+			quiet = nil // the authenticator is there: wait for its verdict
+		}
+	}
+}
+
+// Run answers the authenticator's re-authentications until ctx ends, then
+// closes the supplicant; result gets each verdict. (It sends no Logoff: the
+// cycle ends when the phone loses power or restarts, and the switch sees
+// the link go down.)
+func (s *Supplicant) Run(ctx context.Context, result func(error)) {
+	defer s.Close()
+	for {
+		err := s.exchange(ctx, nil)
+		if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+			return
+		}
+		if result != nil {
+			result(err)
+		}
+	}
+}
+
+// Close closes the socket and waits for the reader.
+func (s *Supplicant) Close() error {
+	s.once.Do(func() {
+		close(s.done)
+		s.conn.Close()
+	})
+	s.wg.Wait()
+	return nil
+}
