@@ -212,11 +212,9 @@ func (d driver) await(k hwtest.Button, down bool) {
 }
 
 func (d driver) PassLongPress(context.Context) error {
-	// The press's long-press timer is armed just after the press is
-	// reported; give it a moment (the hook arms none).
-	for deadline := time.Now().Add(200 * time.Millisecond); d.r.clk.Pending() == 0 && time.Now().Before(deadline); {
-		time.Sleep(time.Millisecond)
-	}
+	// Press waited until the board held the key, which it records in the
+	// same locked step that arms the long-press timer (waiting for "a
+	// pending timer" would not do: the LED blinker always has one).
 	d.r.clk.Advance(d.r.b.LongPressThreshold())
 	return nil
 }
@@ -450,9 +448,7 @@ func TestMouseLongPressAndDragOff(t *testing.T) {
 	if e := r.next(t); e.Key != hw.KeyMenu || e.Action != hw.Press {
 		t.Fatalf("got %v", e)
 	}
-	r.armed(t) // the press's long-press timer, armed after the event went out
-	r.clk.Advance(term.DefaultLongPress)
-	if e := r.next(t); e.Action != hw.LongPress {
+	if e := r.advanceUntilEvent(t, term.DefaultLongPress); e.Action != hw.LongPress {
 		t.Fatalf("got %v, want a long press", e)
 	}
 	r.sim.InjectMouse(0, 0, tcell.ButtonNone, 0)
@@ -461,14 +457,22 @@ func TestMouseLongPressAndDragOff(t *testing.T) {
 	}
 }
 
-// armed waits until the board has armed a timer on the fake clock.
-func (r *rig) armed(t *testing.T) {
+// advanceUntilEvent moves the fake clock on by d until the board sends an
+// event. The board arms a press's long-press timer just after sending the
+// press, and its LED blinker always has a timer pending, so waiting for "a
+// timer" could advance the clock before the long-press timer existed (it
+// then never fired: seen under qemu).
+func (r *rig) advanceUntilEvent(t *testing.T, d time.Duration) hw.Event {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
-	for r.clk.Pending() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("no timer armed")
+	for time.Now().Before(deadline) {
+		r.clk.Advance(d)
+		select {
+		case e := <-r.b.Events():
+			return e
+		case <-time.After(20 * time.Millisecond):
 		}
-		time.Sleep(time.Millisecond)
 	}
+	t.Fatal("no key event")
+	return hw.Event{}
 }
