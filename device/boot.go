@@ -2,6 +2,8 @@ package device
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -10,7 +12,10 @@ import (
 	"time"
 
 	"github.com/hdphone/hdphone/config"
+	"github.com/hdphone/hdphone/device/factorycert"
+	"github.com/hdphone/hdphone/device/flash"
 	"github.com/hdphone/hdphone/provisioning/dot1x"
+	"github.com/hdphone/hdphone/provisioning/fetch"
 	"github.com/hdphone/hdphone/provisioning/vlan"
 )
 
@@ -348,12 +353,13 @@ const (
 	Dot1XAuthenticated   = "Authenticated"
 	Dot1XRejected        = "Rejected"
 	Dot1XNoAuthenticator = "No authenticator"
-	Dot1XTLSNotEmulated  = "EAP-TLS not emulated"
+	Dot1XFailed          = "Failed" // the exchange broke off (see the log)
 )
 
 // authenticatePort runs 802.1X on an Ethernet port when
 // network/lan/_802_1x/eap_type asks for it (manual §3.5.5-3.5.6): EAP-MD5
-// with md5_identity and md5_password, before VLAN discovery and DHCP, then
+// with md5_identity and md5_password, or EAP-TLS with the phone's
+// certificate (dot1xTLS), before VLAN discovery and DHCP, then
 // answers re-authentications for the rest of the power cycle. The phone
 // boots on whatever the verdict: a switch that refuses it keeps the port
 // closed, which the phone cannot tell apart from a slow DHCP server.
@@ -363,17 +369,19 @@ func (p *Phone) authenticatePort(ctx context.Context, b *Boot, cfg *config.Confi
 	if nc.mode() != netRaw || eap == "" || eap == "DISABLE" {
 		return
 	}
+	dc := dot1x.Config{Interface: nc.Interface, Identity: cfg.Get("network/lan/_802_1x/md5_identity"),
+		Timeout: nc.Dot1XTimeout, Logger: p.log}
+	method := "EAP-MD5"
 	if eap == "EAP_TLS" {
-		b.dot1x = Dot1XTLSNotEmulated
-		b.Log("802.1X: EAP-TLS is not emulated; the port is used without it")
-		return
+		method = "EAP-TLS"
+		dc.TLS, dc.Identity = p.dot1xTLS(b, cfg)
+	} else {
+		dc.Password, _ = cfg.Secret("network/lan/_802_1x/md5_password")
 	}
-	password, _ := cfg.Secret("network/lan/_802_1x/md5_password")
 	var s *dot1x.Supplicant
 	err := nc.do(func() error {
 		var err error
-		s, err = dot1x.Open(dot1x.Config{Interface: nc.Interface, Identity: cfg.Get("network/lan/_802_1x/md5_identity"),
-			Password: password, Timeout: nc.Dot1XTimeout, Logger: p.log})
+		s, err = dot1x.Open(dc)
 		return err
 	})
 	if err != nil {
@@ -392,9 +400,10 @@ func (p *Phone) authenticatePort(ctx context.Context, b *Boot, cfg *config.Confi
 	case errors.Is(err, dot1x.ErrNoAuthenticator):
 		b.dot1x = Dot1XNoAuthenticator
 	default:
+		b.dot1x = Dot1XFailed
 		b.Log("802.1X: " + err.Error())
 	}
-	b.Log("802.1X EAP-MD5: " + strings.ToLower(b.dot1x))
+	b.Log("802.1X " + method + ": " + strings.ToLower(b.dot1x))
 	if err := b.Go("802.1x", func(ctx context.Context) {
 		s.Run(ctx, func(err error) {
 			state := Dot1XAuthenticated
@@ -406,6 +415,57 @@ func (p *Phone) authenticatePort(ctx context.Context, b *Boot, cfg *config.Confi
 	}); err != nil {
 		s.Close()
 	}
+}
+
+// dot1xTLS is EAP-TLS's configuration and identity: the 802.1X certificate
+// in flash (security/ieee802_1x_certificate_uri and private_key_uri), else
+// the factory certificate (manual §3.5.3: the phone presents its factory
+// certificate where no other is configured), named by its common name (the
+// MAC for the factory one) unless md5_identity names it. With
+// security/ieee802_1x/verify_server_certificate the server's chain must
+// lead to a CA in flash or the built-in store; there is no name to match.
+func (p *Phone) dot1xTLS(b *Boot, cfg *config.Config) (*tls.Config, string) {
+	identity := cfg.Get("network/lan/_802_1x/md5_identity")
+	conf := &tls.Config{InsecureSkipVerify: true} // the chain is checked below when asked
+	if pair, err := p.cfg.Flash.Certificates().KeyPair(flash.Slot8021X); err == nil {
+		conf.Certificates = []tls.Certificate{pair}
+		if leaf, err := x509.ParseCertificate(pair.Certificate[0]); err == nil && identity == "" {
+			identity = leaf.Subject.CommonName
+		}
+	} else {
+		factory := p.factoryCertificate(b)
+		conf.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return factory() }
+	}
+	if identity == "" {
+		identity = factorycert.CommonName(p.cfg.MAC)
+	}
+	if cfg.Bool("security/ieee802_1x/verify_server_certificate") {
+		roots, _ := p.sipTLS()
+		if roots == nil {
+			roots = fetch.TrustStore()
+		}
+		conf.VerifyPeerCertificate = func(raw [][]byte, _ [][]*x509.Certificate) error {
+			var chain []*x509.Certificate
+			for _, der := range raw {
+				c, err := x509.ParseCertificate(der)
+				if err != nil {
+					return err
+				}
+				chain = append(chain, c)
+			}
+			if len(chain) == 0 {
+				return errors.New("dot1x: the server sent no certificate")
+			}
+			inter := x509.NewCertPool()
+			for _, c := range chain[1:] {
+				inter.AddCert(c)
+			}
+			_, err := chain[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: p.clk.Now(),
+				KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+			return err
+		}
+	}
+	return conf, identity
 }
 
 // defaultVLANWait is how long the phone waits for the switch's voice VLAN

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hdphone/hdphone/device"
+	"github.com/hdphone/hdphone/device/factorycert"
 	"github.com/hdphone/hdphone/device/flash"
 	"github.com/hdphone/hdphone/internal/testpeer"
 	"github.com/hdphone/hdphone/lab"
@@ -404,6 +405,60 @@ func TestRaw8021XWithHostapd(t *testing.T) {
 			testpeer.StartDnsmasq(t, r.lab, "br0", "dhcp-range=10.0.0.100,10.0.0.199,255.255.255.0,2m")
 			p := r.phone(t, storedConfig(t, "network/lan/_802_1x/eap_type=EAP_MD5\nnetwork/lan/_802_1x/md5_identity=phone-"+
 				r.macHex()+"\nnetwork/lan/_802_1x/md5_password="+c.password+"\n"), func(nc *device.NetConfig) { nc.Dot1XTimeout = 2 * time.Second })
+			p.PowerOn(p.ctx)
+			s := p.wait(t, "a lease", func(s device.State) bool { return s.Network.Address.IsValid() })
+			if s.Network.Dot1X != c.want {
+				t.Errorf("802.1X %q, want %q", s.Network.Dot1X, c.want)
+			}
+			verdict := r.mac.String() + " IEEE 802.1X: authorizing port"
+			if c.want == device.Dot1XRejected {
+				verdict = "CTRL-EVENT-EAP-FAILURE " + r.mac.String()
+			}
+			if err := h.WaitOutput(verdict, 5*time.Second); err != nil {
+				t.Errorf("hostapd never logged %q: %v", verdict, err)
+			}
+		})
+	}
+}
+
+// 802.1X EAP-TLS with the phone's factory certificate (no 802.1X
+// certificate configured; manual §3.5.3): hostapd trusting the hdphone
+// Factory CA authorises the port. With verify_server_certificate the phone
+// also checks the switch's certificate: against the switch's CA in flash it
+// is accepted; without it the phone refuses the server.
+//
+// behaviour: BOOT-20
+// behaviour: SEC-3
+func TestRaw8021XTLSWithFactoryCertificate(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name, cfg string
+		trust     bool
+		want      string
+	}{
+		{"factory certificate", "", false, device.Dot1XAuthenticated},
+		{"server verified", "security/ieee802_1x/verify_server_certificate=1\n", true, device.Dot1XAuthenticated},
+		{"server not trusted", "security/ieee802_1x/verify_server_certificate=1\n", false, device.Dot1XRejected},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r := newRawNet(t)
+			dir := t.TempDir()
+			switchCA := testpeer.NewCA(t, dir, "switch CA")
+			server := switchCA.Issue(t, testpeer.LeafOptions{})
+			factoryCA := filepath.Join(dir, "factory-ca.crt")
+			if err := os.WriteFile(factoryCA, factorycert.CACertPEM(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			h := testpeer.StartHostapd(t, r.lab, "vp0", nil, testpeer.HostapdTLS{CACert: factoryCA, ServerCert: server.CertFile, ServerKey: server.KeyFile})
+			testpeer.StartDnsmasq(t, r.lab, "br0", "dhcp-range=10.0.0.100,10.0.0.199,255.255.255.0,2m")
+			fl := storedConfig(t, "network/lan/_802_1x/eap_type=EAP_TLS\n"+c.cfg)
+			if c.trust {
+				if err := fl.Certificates().SetCA(0, switchCA.CertPEM); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p := r.phone(t, fl, func(nc *device.NetConfig) { nc.Dot1XTimeout = 2 * time.Second })
 			p.PowerOn(p.ctx)
 			s := p.wait(t, "a lease", func(s device.State) bool { return s.Network.Address.IsValid() })
 			if s.Network.Dot1X != c.want {

@@ -14,9 +14,18 @@ type Hostapd struct {
 	*Process
 }
 
+// HostapdTLS makes hostapd's EAP server accept EAP-TLS from any identity
+// whose client certificate chains to CACert, presenting ServerCert and
+// ServerKey (PEM files).
+type HostapdTLS struct {
+	CACert, ServerCert, ServerKey string
+	// Fragment is hostapd's fragment_size (0: its default, 1398).
+	Fragment int
+}
+
 // StartHostapd runs hostapd in ns on iface with the EAP-MD5 users given
-// (identity → password).
-func StartHostapd(t testing.TB, ns *NS, iface string, users map[string]string) *Hostapd {
+// (identity → password) and, with tlsConf, EAP-TLS.
+func StartHostapd(t testing.TB, ns *NS, iface string, users map[string]string, tlsConf ...HostapdTLS) *Hostapd {
 	t.Helper()
 	NeedRoot(t)
 	bin := Need(t, "hostapd")[0]
@@ -25,8 +34,16 @@ func StartHostapd(t testing.TB, ns *NS, iface string, users map[string]string) *
 	for id, pw := range users {
 		fmt.Fprintf(&u, "%q MD5 %q\n", id, pw)
 	}
+	extra := ""
+	for _, c := range tlsConf {
+		u.WriteString("* TLS\n")
+		extra += fmt.Sprintf("ca_cert=%s\nserver_cert=%s\nprivate_key=%s\n", c.CACert, c.ServerCert, c.ServerKey)
+		if c.Fragment > 0 {
+			extra += fmt.Sprintf("fragment_size=%d\n", c.Fragment)
+		}
+	}
 	WriteFile(t, filepath.Join(dir, "eap_users"), u.String())
-	WriteFile(t, filepath.Join(dir, "hostapd.conf"), fmt.Sprintf(`interface=%s
+	WriteFile(t, filepath.Join(dir, "hostapd.conf"), extra+fmt.Sprintf(`interface=%s
 driver=wired
 ieee8021x=1
 eap_server=1

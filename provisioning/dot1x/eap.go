@@ -1,13 +1,14 @@
 // Package dot1x is the phone's IEEE 802.1X supplicant on its LAN port
 // (manual §3.5.5, network/lan/_802_1x/*): EAPOL to the port access entity
 // group address, and EAP-MD5 (RFC 3748 §5.4) with the configured identity
-// and password. The switch (the authenticator) asks for the identity and
-// a challenge; EAP-Success authorises the port.
+// and password, or EAP-TLS (RFC 5216) with the phone's certificate. The
+// switch (the authenticator) asks for the identity and a challenge or a TLS
+// handshake; EAP-Success authorises the port.
 //
 // The frames are built and read here (ParseEAPOL and the Frame helpers); a
 // Supplicant speaks them on an interface with a packet socket (Linux,
-// CAP_NET_RAW). EAP-TLS, the manual's other method, is not implemented:
-// the supplicant answers a TLS request with a NAK for MD5.
+// CAP_NET_RAW). In MD5 mode a request for another method is answered with
+// a NAK proposing MD5; in TLS mode, with one proposing TLS.
 package dot1x
 
 import (
@@ -27,6 +28,9 @@ var (
 	// ErrNoAuthenticator: nobody answered EAPOL-Start (a port without
 	// 802.1X).
 	ErrNoAuthenticator = errors.New("dot1x: no authenticator answered")
+	// ErrNoVerdict: the authenticator fell silent in the middle of an
+	// exchange.
+	ErrNoVerdict = errors.New("dot1x: the authenticator gave no verdict")
 )
 
 // EAPOL is 802.1X's EtherType; PAEGroup is the port access entity group

@@ -2,6 +2,7 @@ package dot1x_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"testing"
 	"time"
@@ -61,5 +62,50 @@ func TestNoAuthenticator(t *testing.T) {
 	defer s.Close()
 	if err := s.Authenticate(context.Background()); !errors.Is(err, dot1x.ErrNoAuthenticator) {
 		t.Fatalf("%v, want ErrNoAuthenticator", err)
+	}
+}
+
+// EAP-TLS with hostapd: a client certificate of the CA hostapd trusts is
+// accepted; one of another CA is refused with EAP-Failure. Both sides cut
+// their flights into 200-byte fragments here, so that reassembly and
+// acknowledgements run both ways.
+//
+// behaviour: BOOT-20
+func TestEAPTLSWithHostapd(t *testing.T) {
+	t.Parallel()
+	testpeer.NeedRoot(t)
+	sw, ph := testpeer.Netns(t, "xsw"), testpeer.Netns(t, "xph")
+	testpeer.Veth(t, sw, "sw0", "", ph, "eth0", "", "00:90:8f:12:34:59")
+	switchCA := testpeer.NewCA(t, t.TempDir(), "switch CA")
+	server := switchCA.Issue(t, testpeer.LeafOptions{})
+	factory := testpeer.NewCA(t, t.TempDir(), "factory CA")
+	other := testpeer.NewCA(t, t.TempDir(), "some other CA")
+	h := testpeer.StartHostapd(t, sw, "sw0", nil, testpeer.HostapdTLS{CACert: factory.CertFile, ServerCert: server.CertFile, ServerKey: server.KeyFile, Fragment: 200})
+	auth := func(ca *testpeer.CA) error {
+		leaf := ca.Issue(t, testpeer.LeafOptions{Client: true, Name: "phone"})
+		pair, err := tls.X509KeyPair(leaf.CertPEM, leaf.KeyPEM)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s *dot1x.Supplicant
+		if err := ph.Do(func() error {
+			var err error
+			s, err = dot1x.Open(dot1x.Config{Interface: "eth0", Identity: "00908f123459", Timeout: 2 * time.Second,
+				TLS: &tls.Config{Certificates: []tls.Certificate{pair}, InsecureSkipVerify: true}, TLSFragment: 200})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		return s.Authenticate(context.Background())
+	}
+	if err := auth(factory); err != nil {
+		t.Fatalf("certificate of the trusted CA: %v", err)
+	}
+	if err := h.WaitOutput("00:90:8f:12:34:59 IEEE 802.1X: authorizing port", 5*time.Second); err != nil {
+		t.Errorf("hostapd did not authorise the phone: %v", err)
+	}
+	if err := auth(other); !errors.Is(err, dot1x.ErrRejected) {
+		t.Fatalf("certificate of another CA: %v, want ErrRejected", err)
 	}
 }

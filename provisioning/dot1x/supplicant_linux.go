@@ -4,6 +4,7 @@ package dot1x
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,6 +19,12 @@ import (
 type Config struct {
 	Interface          string
 	Identity, Password string
+	// TLS, when set, makes the supplicant speak EAP-TLS with it (the
+	// phone's certificate, the CAs it checks the server with) and refuse
+	// MD5; nil speaks EAP-MD5 with Password.
+	TLS *tls.Config
+	// TLSFragment is the most TLS data per EAP-TLS packet; 0 means 1000.
+	TLSFragment int
 	// Timeout is how long each EAPOL-Start waits for the authenticator;
 	// 0 means 3 s. Tries is how many Starts are sent; 0 means 3.
 	Timeout time.Duration
@@ -33,6 +40,7 @@ type Supplicant struct {
 	log  *slog.Logger
 	conn *packet.Conn
 
+	tls    *eapTLS   // the EAP-TLS conversation under way, if any
 	frames chan *EAP // EAP packets read by the reader goroutine
 	done   chan struct{}
 	wg     sync.WaitGroup
@@ -120,14 +128,18 @@ func (s *Supplicant) Authenticate(ctx context.Context) error {
 }
 
 // exchange answers requests until Success, Failure, ctx's end or, before
-// any request came, silence until quiet fires.
+// any request came, silence until quiet fires. Once the authenticator has
+// spoken, silence longer than verdictWait ends the exchange too.
 func (s *Supplicant) exchange(ctx context.Context, quiet <-chan time.Time) error {
+	var stalled <-chan time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-quiet:
 			return ErrNoAuthenticator
+		case <-stalled:
+			return ErrNoVerdict
 		case e, ok := <-s.frames:
 			if !ok {
 				return net.ErrClosed
@@ -138,7 +150,10 @@ func (s *Supplicant) exchange(ctx context.Context, quiet <-chan time.Time) error
 			case CodeFailure:
 				return ErrRejected
 			}
-			resp, ok := Answer(*e, s.cfg.Identity, s.cfg.Password)
+			resp, ok, err := s.answer(*e)
+			if err != nil {
+				return err
+			}
 			if !ok {
 				s.log.Info("dot1x: request not answered", "method", e.Method)
 				continue
@@ -147,9 +162,49 @@ func (s *Supplicant) exchange(ctx context.Context, quiet <-chan time.Time) error
 				return fmt.Errorf("dot1x: send: %w", err)
 			}
 			quiet = nil // the authenticator is there: wait for its verdict
+			stalled = time.After(verdictWait)
 		}
 	}
 }
+
+// answer is the response to a request: Answer's for EAP-MD5; with EAP-TLS
+// configured, the identity, the next step of the TLS conversation, or a
+// NAK proposing TLS.
+func (s *Supplicant) answer(req EAP) (EAP, bool, error) {
+	if s.cfg.TLS == nil {
+		resp, ok := Answer(req, s.cfg.Identity, s.cfg.Password)
+		return resp, ok, nil
+	}
+	resp := EAP{Code: CodeResponse, ID: req.ID}
+	switch req.Method {
+	case MethodIdentity:
+		resp.Method, resp.Data = MethodIdentity, []byte(s.cfg.Identity)
+	case MethodTLS:
+		if len(req.Data) > 0 && req.Data[0]&tlsFlagStart != 0 {
+			if s.tls != nil {
+				s.tls.close()
+			}
+			conf := s.cfg.TLS.Clone()
+			conf.MaxVersion = tls.VersionTLS12 // RFC 5216's EAP-TLS
+			s.tls = startTLS(conf, s.cfg.TLSFragment)
+		}
+		if s.tls == nil {
+			return EAP{}, false, nil // a TLS packet outside a conversation
+		}
+		data, err := s.tls.request(req.Data)
+		if err != nil {
+			return EAP{}, false, err
+		}
+		resp.Method, resp.Data = MethodTLS, data
+	default:
+		resp.Method, resp.Data = MethodNAK, []byte{MethodTLS}
+	}
+	return resp, true, nil
+}
+
+// verdictWait bounds the authenticator's silence in the middle of an
+// exchange (its own retransmission timers are a few seconds).
+const verdictWait = 30 * time.Second
 
 // Run answers the authenticator's re-authentications until ctx ends, then
 // closes the supplicant; result gets each verdict. (It sends no Logoff: the
@@ -174,6 +229,9 @@ func (s *Supplicant) Close() error {
 		close(s.done)
 		s.conn.Close()
 	})
+	if s.tls != nil {
+		s.tls.close()
+	}
 	s.wg.Wait()
 	return nil
 }

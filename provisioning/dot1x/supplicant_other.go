@@ -4,6 +4,7 @@ package dot1x
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"time"
@@ -13,6 +14,8 @@ import (
 type Config struct {
 	Interface          string
 	Identity, Password string
+	TLS                *tls.Config
+	TLSFragment        int
 	Timeout            time.Duration
 	Tries              int
 	Logger             *slog.Logger
