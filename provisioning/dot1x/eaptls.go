@@ -36,6 +36,7 @@ type eapTLS struct {
 
 	inbound  bytes.Buffer // the server's flight being reassembled
 	outbound []byte       // our flight still to send
+	ready    bool         // the handshake waits for the server's next flight
 	finished bool         // the handshake is over; err is its result
 	err      error
 }
@@ -89,18 +90,19 @@ func (e *eapTLS) request(p []byte) ([]byte, error) {
 // returns the first fragment of our answer, or an empty acknowledgement
 // when the handshake has nothing more to say.
 func (e *eapTLS) flight(msg []byte) ([]byte, error) {
-	if e.finished {
-		return []byte{0}, nil
-	}
 	if msg != nil {
-		e.pipe.feed(msg)
+		// Input goes in only while the handshake waits for it (a server
+		// that skipped the start still gets an answer, not a deadlock).
+		if err := e.untilWaiting(); err != nil {
+			return nil, err
+		}
+		if !e.finished {
+			e.pipe.feed(msg)
+			e.ready = false
+		}
 	}
-	select {
-	case <-e.pipe.waiting: // it needs the server's next flight
-	case err := <-e.done:
-		e.finished, e.err = true, err
-	case <-time.After(10 * time.Second):
-		return nil, errors.New("dot1x: TLS handshake stalled")
+	if err := e.untilWaiting(); err != nil {
+		return nil, err
 	}
 	// When our side failed (the server's certificate, its alert), what TLS
 	// wrote is its alert: sent like any flight, it has the server end the
@@ -116,6 +118,22 @@ func (e *eapTLS) flight(msg []byte) ([]byte, error) {
 		frag = append([]byte{frag[0] | tlsFlagLength, byte(total >> 24), byte(total >> 16), byte(total >> 8), byte(total)}, frag[1:]...)
 	}
 	return frag, nil
+}
+
+// untilWaiting waits until the handshake needs input or has ended.
+func (e *eapTLS) untilWaiting() error {
+	if e.ready || e.finished {
+		return nil
+	}
+	select {
+	case <-e.pipe.waiting:
+		e.ready = true
+	case err := <-e.done:
+		e.finished, e.err = true, err
+	case <-time.After(10 * time.Second):
+		return errors.New("dot1x: TLS handshake stalled")
+	}
+	return nil
 }
 
 func (e *eapTLS) nextFragment() []byte {
