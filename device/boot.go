@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"slices"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/hdphone/hdphone/device/flash"
 	"github.com/hdphone/hdphone/provisioning/dot1x"
 	"github.com/hdphone/hdphone/provisioning/fetch"
+	"github.com/hdphone/hdphone/provisioning/pcport"
 	"github.com/hdphone/hdphone/provisioning/vlan"
 )
 
@@ -292,6 +294,7 @@ func (p *Phone) stage(st Stage) StageFunc {
 // demo) only the screen texts show.
 func (p *Phone) stageVLAN(ctx context.Context, b *Boot) error {
 	cfg := b.Config()
+	p.startPCPort(b, cfg)
 	p.authenticatePort(ctx, b, cfg)
 	mode := cfg.Get("network/lan/vlan/mode")
 	switch mode {
@@ -346,6 +349,38 @@ func (p *Phone) stageVLAN(ctx context.Context, b *Boot) error {
 	}
 	b.vlanAgent = a
 	return nil
+}
+
+// startPCPort bridges the PC port (NetConfig.PCInterface) to the LAN port
+// for the power cycle, on models that have one, unless
+// network/pc/port_mode is DISABLE (BOOT-18); with
+// network/pc_port_mirroring/enabled it passes every LAN frame (BOOT-19).
+// A computer behind the phone authenticates itself with 802.1X through it,
+// and is logged off when its link drops (BOOT-21).
+func (p *Phone) startPCPort(b *Boot, cfg *config.Config) {
+	nc := p.cfg.Network
+	if nc.mode() != netRaw || nc.PCInterface == "" || !p.cfg.Model.Caps.PCPort {
+		return
+	}
+	if strings.EqualFold(cfg.Get("network/pc/port_mode"), "DISABLE") {
+		b.Log("PC port disabled")
+		return
+	}
+	var port *pcport.Port
+	err := nc.do(func() error {
+		var err error
+		port, err = pcport.Open(pcport.Config{LAN: nc.Interface, PC: nc.PCInterface, Mirror: cfg.Bool("network/pc_port_mirroring/enabled"),
+			LinkPoll: nc.LinkPoll, Logger: p.log,
+			OnLogoff: func(m net.HardwareAddr) { b.Log("802.1X proxy logoff for " + m.String()) }})
+		return err
+	})
+	if err != nil {
+		b.Log("PC port: " + err.Error())
+		return
+	}
+	if err := b.Go("pc-port", port.Run); err != nil {
+		port.Close()
+	}
 }
 
 // The port's 802.1X states (Network.Dot1X).

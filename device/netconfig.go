@@ -27,6 +27,9 @@ import (
 type NetConfig struct {
 	// Interface puts the phone in raw mode on this interface.
 	Interface string
+	// PCInterface, in raw mode, is the phone's PC port: the computer behind
+	// the phone is bridged from it to Interface.
+	PCInterface string
 	// Do runs f on a thread inside the interface's network namespace (a test
 	// puts the phone's port in a namespace); nil runs f directly. The raw
 	// sockets and the carrier checks are made through Do.

@@ -475,6 +475,56 @@ func TestRaw8021XTLSWithFactoryCertificate(t *testing.T) {
 	}
 }
 
+// A computer behind the phone's PC port authenticates itself with the
+// switch through the phone (wpa_supplicant to hostapd); when its cable is
+// pulled the phone logs it off at the switch (proxy EAPoL-Logoff). With
+// network/pc/port_mode=DISABLE the port passes nothing and the computer
+// never authenticates. (Plugging the computer back in is not exercised:
+// after the logoff hostapd drops the station, and wpa_supplicant's restart
+// of the exchange races that in ways the phone has no part in.)
+//
+// behaviour: BOOT-21
+func TestRawPCPortBehindThePhone(t *testing.T) {
+	t.Parallel()
+	const pcMAC = "02:00:00:00:0c:01"
+	for _, c := range []struct {
+		name, cfg string
+		through   bool
+	}{{"port on", "", true}, {"port disabled", "network/pc/port_mode=DISABLE\n", false}} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r := newRawNet(t)
+			pc := testpeer.Netns(t, "dpc")
+			testpeer.Veth(t, r.ns, "pc0", "", pc, "eth0", "", pcMAC)
+			h := testpeer.StartHostapd(t, r.lab, "vp0", map[string]string{"pc-user": "pcpass"})
+			testpeer.StartDnsmasq(t, r.lab, "br0", "dhcp-range=10.0.0.100,10.0.0.199,255.255.255.0,2m")
+			p := r.phone(t, storedConfig(t, c.cfg), func(nc *device.NetConfig) { nc.PCInterface = "pc0" })
+			p.PowerOn(p.ctx)
+			p.wait(t, "a lease", func(s device.State) bool { return s.Network.Address.IsValid() })
+			testpeer.StartWPASupplicant(t, pc, "eth0", "pc-user", "pcpass")
+			wait := 10 * time.Second
+			if !c.through {
+				wait = 3 * time.Second
+			}
+			err := h.WaitOutput(pcMAC+" IEEE 802.1X: authorizing port", wait)
+			if !c.through {
+				if err == nil {
+					t.Fatal("the computer authenticated through a disabled PC port")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("the computer did not authenticate through the phone: %v", err)
+			}
+			pc.MustRun(t, "ip", "link", "set", "eth0", "down")
+			p.waitEvent(t, device.EventLog, "802.1X proxy logoff for "+pcMAC)
+			if err := h.WaitOutput(pcMAC+" IEEE 802.1X: unauthorizing port", 5*time.Second); err != nil {
+				t.Errorf("hostapd did not take the computer's authorisation back: %v", err)
+			}
+		})
+	}
+}
+
 // The manual's recovery lab (C.3): a PC serving DHCP and TFTP, a pool of
 // five from .2, a 3-minute lease, itself as router, and only the file name
 // to boot (dnsmasq's dhcp-boot: the BOOTP file field and next-server, no

@@ -21,7 +21,7 @@ PACKAGES=(
 	kamailio kamailio-tls-modules sip-tester baresip baresip-core linphone-cli sox
 	chrony rsyslog slapd ldap-utils tcpdump tshark socat bsdutils tmux
 	qemu-user-static ffmpeg libspandsp-dev libbcg729-dev portaudio19-dev gcc
-	chromium nftables procps lldpd hostapd
+	chromium nftables procps lldpd hostapd wpasupplicant
 )
 # Node.js and npm run playwright-core for the browser test. Debian's nodejs
 # (18) comes without npm; NodeSource's nodejs carries its own npm and
@@ -37,7 +37,7 @@ COMMANDS=(
 	ip tc nft dnsmasq dhcpd dhclient busybox in.tftpd tftp vsftpd nginx curl
 	openssl kamailio kamcmd sipp baresip linphonec sox chronyd rsyslogd slapd
 	tcpdump tshark tmux socat ffmpeg chromium node npm qemu-aarch64-static qemu-arm-static
-	useradd usermod chpasswd tar gcc sysctl soxi bash lldpd lldpcli hostapd
+	useradd usermod chpasswd tar gcc sysctl soxi bash lldpd lldpcli hostapd wpa_supplicant
 )
 
 # fail reports a missing dependency: an error under CI=true, a warning

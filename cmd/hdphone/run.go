@@ -27,7 +27,7 @@ import (
 )
 
 const runSynopsis = "[--headless] [--model M] [--mac MAC] [--state DIR] [--cfg FILE] [--lab auto|on|off] " +
-	"[--addr IP] [--dhcp-server HOST:PORT | --iface IF] [--audio auto|portaudio|null] [--mic FILE.wav] " +
+	"[--addr IP] [--dhcp-server HOST:PORT | --iface IF [--pc-iface IF]] [--audio auto|portaudio|null] [--mic FILE.wav] " +
 	"[--contacts FILE.csv] [--log FILE]"
 
 // runPhone runs one phone: by default with its faceplate in the terminal
@@ -43,6 +43,7 @@ func runPhone(ctx context.Context, e *env, args []string) error {
 	addrFlag := fs.String("addr", "", "the phone's own IP address (a 127.x.y.z gives each phone on a host its own)")
 	dhcpServer := fs.String("dhcp-server", "", "DHCP in UDP mode towards this server (host:port), sent from --addr (see hdphone lab)")
 	iface := fs.String("iface", "", "DHCP in raw mode on this interface (needs CAP_NET_RAW)")
+	pcIface := fs.String("pc-iface", "", "with --iface: the phone's PC port, bridged to it")
 	cfgFile := fs.String("cfg", "", "configuration file applied at power-on, as from the Web page (real servers: a SIP line, provisioning)")
 	labMode := fs.String("lab", "auto", "the embedded lab (DHCP, provisioning, SIP): on, off, or auto (on for the terminal UI unless --cfg, --dhcp-server or --iface)")
 	audioMode := fs.String("audio", "auto", "sound: auto (the sound card when built with -tags portaudio, else none), portaudio, null")
@@ -118,6 +119,7 @@ func runPhone(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	dc.Network.Interface = *iface
+	dc.Network.PCInterface = *pcIface
 
 	var notices []string
 	withLab, err := wantLab(*labMode, *headless, *cfgFile != "" || *dhcpServer != "" || *iface != "")

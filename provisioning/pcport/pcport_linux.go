@@ -1,0 +1,225 @@
+//go:build linux
+
+package pcport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/mdlayher/packet"
+	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
+
+	"github.com/hdphone/hdphone/provisioning/dot1x"
+)
+
+// Config names the two ports.
+type Config struct {
+	LAN, PC string
+	// Mirror copies every LAN frame to the PC port (hub mode,
+	// network/pc_port_mirroring/enabled); off, the port acts as a switch.
+	Mirror bool
+	// LinkPoll is how often the PC port's carrier is checked; 0 means 1 s.
+	LinkPoll time.Duration
+	// OnLogoff is told each computer logged off for (optional).
+	OnLogoff func(net.HardwareAddr)
+	Logger   *slog.Logger
+}
+
+// Port bridges the PC port. Its sockets belong to the network namespace of
+// the thread that called Open.
+type Port struct {
+	cfg      Config
+	log      *slog.Logger
+	lan, pc  *packet.Conn
+	lanIf    *net.Interface
+	pcIf     *net.Interface
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	hosts    map[string]bool // computers seen on the PC port (by MAC) → authenticated with 802.1X
+	closeMux sync.Once
+}
+
+// Open opens both ports' sockets; Run bridges them.
+func Open(cfg Config) (*Port, error) {
+	p := &Port{cfg: cfg, log: cfg.Logger, hosts: map[string]bool{}}
+	if p.log == nil {
+		p.log = slog.New(slog.DiscardHandler)
+	}
+	var err error
+	if p.lanIf, err = net.InterfaceByName(cfg.LAN); err != nil {
+		return nil, fmt.Errorf("pcport: LAN interface: %w", err)
+	}
+	if p.pcIf, err = net.InterfaceByName(cfg.PC); err != nil {
+		return nil, fmt.Errorf("pcport: PC interface: %w", err)
+	}
+	if p.lan, err = listen(p.lanIf); err != nil {
+		return nil, err
+	}
+	if p.pc, err = listen(p.pcIf); err != nil {
+		p.lan.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// listen opens a socket for every frame the interface receives (not those
+// it sends: the bridge's own writes must not come back to it).
+func listen(ifc *net.Interface) (*packet.Conn, error) {
+	c, err := packet.Listen(ifc, packet.Raw, unix.ETH_P_ALL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("pcport: packet socket on %s (needs CAP_NET_RAW): %w", ifc.Name, err)
+	}
+	prog, err := bpf.Assemble([]bpf.Instruction{
+		bpf.LoadExtension{Num: bpf.ExtType},
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: unix.PACKET_OUTGOING, SkipTrue: 1},
+		bpf.RetConstant{Val: 0xffff},
+		bpf.RetConstant{Val: 0},
+	})
+	if err == nil {
+		err = c.SetBPF(prog)
+	}
+	if err == nil {
+		err = c.SetPromiscuous(true)
+	}
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("pcport: %s: %w", ifc.Name, err)
+	}
+	return c, nil
+}
+
+// Run bridges until ctx ends, then closes the port.
+func (p *Port) Run(ctx context.Context) {
+	p.wg.Go(func() { p.forward(p.pc, p.lan, true) })
+	p.wg.Go(func() { p.forward(p.lan, p.pc, false) })
+	p.watchLink(ctx)
+	p.Close()
+}
+
+// forward copies frames from one socket to the other. From the PC it
+// learns the computers' MACs and notes which authenticate with 802.1X;
+// towards the PC it passes only what a switch would, unless mirroring.
+func (p *Port) forward(from, to *packet.Conn, fromPC bool) {
+	buf := make([]byte, 1<<16)
+	for {
+		n, _, err := from.ReadFrom(buf)
+		if err != nil {
+			if !errors.Is(err, net.ErrClosed) {
+				p.log.Debug("pcport: read", "err", err)
+			}
+			return
+		}
+		f := buf[:n]
+		if n < 14 {
+			continue
+		}
+		dst, src := net.HardwareAddr(f[0:6]), net.HardwareAddr(f[6:12])
+		if fromPC {
+			p.mu.Lock()
+			eapol := n >= 16 && f[12] == 0x88 && f[13] == 0x8e
+			p.hosts[src.String()] = p.hosts[src.String()] || eapol
+			p.mu.Unlock()
+		} else if !p.cfg.Mirror && dst[0]&1 == 0 {
+			p.mu.Lock()
+			_, known := p.hosts[dst.String()]
+			p.mu.Unlock()
+			if !known {
+				continue // unicast for someone else (the phone itself)
+			}
+		}
+		if _, err := to.WriteTo(f, &packet.Addr{HardwareAddr: dst}); err != nil {
+			p.log.Debug("pcport: write", "err", err)
+		}
+	}
+}
+
+// watchLink polls the PC port's carrier; when it drops, the computers that
+// authenticated are logged off at the switch and forgotten.
+func (p *Port) watchLink(ctx context.Context) {
+	poll := p.cfg.LinkPoll
+	if poll <= 0 {
+		poll = time.Second
+	}
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	up := p.linkUp()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := p.linkUp()
+		if up && !now {
+			p.logoff()
+		}
+		up = now
+	}
+}
+
+// linkUp asks the kernel for the PC port's flags through its packet
+// socket, so that the answer comes from the socket's network namespace.
+func (p *Port) linkUp() bool {
+	rc, err := p.pc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	var flags uint16
+	var ierr error
+	if err := rc.Control(func(fd uintptr) {
+		ifr, err := unix.NewIfreq(p.pcIf.Name)
+		if err != nil {
+			ierr = err
+			return
+		}
+		if ierr = unix.IoctlIfreq(int(fd), unix.SIOCGIFFLAGS, ifr); ierr == nil {
+			flags = ifr.Uint16()
+		}
+	}); err != nil || ierr != nil {
+		return false
+	}
+	return flags&unix.IFF_UP != 0 && flags&unix.IFF_RUNNING != 0
+}
+
+// logoff sends an EAPOL-Logoff from each computer that authenticated.
+func (p *Port) logoff() {
+	p.mu.Lock()
+	var macs []net.HardwareAddr
+	for s, authed := range p.hosts {
+		if m, err := net.ParseMAC(s); err == nil && authed {
+			macs = append(macs, m)
+		}
+	}
+	p.hosts = map[string]bool{}
+	p.mu.Unlock()
+	for _, m := range macs {
+		f := make([]byte, 0, 18)
+		f = append(f, dot1x.PAEGroup...)
+		f = append(f, m...)
+		f = append(f, 0x88, 0x8e)
+		f = append(f, dot1x.LogoffFrame()...)
+		if _, err := p.lan.WriteTo(f, &packet.Addr{HardwareAddr: dot1x.PAEGroup}); err != nil {
+			p.log.Warn("pcport: proxy logoff", "pc", m.String(), "err", err)
+			continue
+		}
+		if p.cfg.OnLogoff != nil {
+			p.cfg.OnLogoff(m)
+		}
+	}
+}
+
+// Close closes both sockets and waits for the forwarders.
+func (p *Port) Close() error {
+	p.closeMux.Do(func() {
+		p.lan.Close()
+		p.pc.Close()
+	})
+	p.wg.Wait()
+	return nil
+}
