@@ -17,10 +17,15 @@ import (
 // in a lab namespace where dnsmasq serves DHCP; the phones do DORA in raw
 // mode with their own MACs, take their reserved addresses (which the test
 // has put on their ports, as the emulator configures no interface), and
-// register and call from them.
+// register and call from them. The switch side also runs 802.1X (hostapd
+// per port) and LLDP-MED with a voice policy (lldpd): each phone
+// authenticates its port with its line's credentials and takes the voice
+// VLAN, which the expect_network step checks.
 //
 // behaviour: BOOT-1
 // behaviour: BOOT-2
+// behaviour: BOOT-15
+// behaviour: BOOT-20
 func TestPhonesOnRealInterfacesWithDnsmasq(t *testing.T) {
 	labNS := testpeer.Netns(t, "hdfl")
 	var b [3]byte
@@ -39,6 +44,11 @@ func TestPhonesOnRealInterfacesWithDnsmasq(t *testing.T) {
 			fmt.Sprintf("dhcp-host=%s,%s.%d.2", mac, prefix, i))
 	}
 	dm := testpeer.StartDnsmasq(t, labNS, "lab1", lines...)
+	testpeer.StartLLDPD(t, labNS, "lab1,lab2", "ports lab1,lab2 med policy application voice tagged vlan 77 priority voice dscp 46")
+	for i := 1; i <= 2; i++ {
+		user := fmt.Sprint(1000 + i)
+		testpeer.StartHostapd(t, labNS, fmt.Sprintf("lab%d", i), map[string]string{user: "pass" + user})
+	}
 
 	srv, err := sipproxy.New(sipproxy.Config{Domain: "if.test", Users: sipproxy.Numbered(1001, 1002, "pass"), AuthCalls: true})
 	if err != nil {
@@ -57,13 +67,18 @@ network:
   registrar: %s
   domain: if.test
 phones:
-  - {group: desk, model: 450HD, count: 2, mac: "00:90:8f:%s:%s:01"}
+  - group: desk
+    model: 450HD
+    count: 2
+    mac: "00:90:8f:%s:%s:01"
+    config: {network/lan/_802_1x/eap_type: EAP_MD5, network/lan/_802_1x/md5_identity: "{{user}}", network/lan/_802_1x/md5_password: "{{password}}"}
 scenario:
   - wait: registered
+  - {name: port, expect_network: {vlan: "77", vlan_source: LLDP, dot1x: Authenticated, address: "%s.0.0/16"}}
   - {each: pairs, call: peer}
   - {each: pairs, answer: peer}
   - {name: audio, each: pairs, check_audio: peer}
-`, tag, srv.Addr(), tag[0:2], tag[2:4])))
+`, tag, srv.Addr(), tag[0:2], tag[2:4], prefix)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -347,6 +349,8 @@ func (fl *Fleet) act(ctx context.Context, s *Step, w work) (outcome, error) {
 			return outcome{}, err
 		}
 		return expectConfig(ctx, d, kv)
+	case ActExpectNetwork:
+		return expectNetwork(ctx, d, s.Values)
 	case ActDND:
 		if err := d.SetDND(ctx, s.On); err != nil {
 			return outcome{}, err
@@ -928,6 +932,70 @@ func expectConfig(ctx context.Context, d *device.Phone, kv []KV) (outcome, error
 		return outcome{}, fmt.Errorf("%s (%s): %w", missing, describeState(st), err)
 	}
 	return said("%d value(s) in the running configuration", len(kv)), nil
+}
+
+// expectNetworkFields are what expect_network compares: the address (in a
+// prefix, or exactly), the voice VLAN and where it came from (manual,
+// LLDP, CDP, DHCP), the port's 802.1X state, the gateway and the DHCP
+// server.
+var expectNetworkFields = []string{"address", "vlan", "vlan_source", "dot1x", "gateway", "dhcp_server"}
+
+// networkField is field f of n as expect_network compares it.
+func networkField(n device.Network, f string) string {
+	switch f {
+	case "address":
+		if n.Address.IsValid() {
+			return n.Address.Addr().String()
+		}
+	case "vlan":
+		return strconv.Itoa(n.VLAN)
+	case "vlan_source":
+		return n.VLANSource
+	case "dot1x":
+		return n.Dot1X
+	case "gateway":
+		if n.Gateway.IsValid() {
+			return n.Gateway.String()
+		}
+	case "dhcp_server":
+		if n.DHCPServer.IsValid() {
+			return n.DHCPServer.String()
+		}
+	}
+	return ""
+}
+
+// expectNetwork waits until the phone's network is as kv says; an address
+// may be given as a prefix (10.0.0.0/24) it must be in.
+func expectNetwork(ctx context.Context, d *device.Phone, kv []KV) (outcome, error) {
+	var missing string
+	st, err := d.Wait(ctx, func(st device.State) bool {
+		for _, e := range kv {
+			got := networkField(st.Network, e.Key)
+			if pfx, err := netip.ParsePrefix(e.Value); err == nil && e.Key == "address" {
+				if a, err := netip.ParseAddr(got); err == nil && pfx.Contains(a) {
+					continue
+				}
+			} else if strings.EqualFold(got, e.Value) {
+				continue
+			}
+			missing = fmt.Sprintf("%s is %q, want %q", e.Key, got, e.Value)
+			return false
+		}
+		return true
+	})
+	if err != nil {
+		return outcome{}, fmt.Errorf("%s (%s): %w", missing, describeState(st), err)
+	}
+	return said("network: address %s, VLAN %d (%s), 802.1X %s", networkField(st.Network, "address"), st.Network.VLAN,
+		orDash(st.Network.VLANSource), orDash(st.Network.Dot1X)), nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 // waitState waits for a call in state st (the one a step acts on may be a

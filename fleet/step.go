@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +41,7 @@ const (
 	ActCheckNow         Action = "check_now"         // run a provisioning check now
 	ActApplyConfig      Action = "apply_config"      // apply keys as the Web page does
 	ActExpectConfig     Action = "expect_config"     // the running configuration has these values
+	ActExpectNetwork    Action = "expect_network"    // the phone's network (address, VLAN, 802.1X) is so
 	ActDND              Action = "dnd"               // do not disturb on or off
 	ActForward          Action = "forward"           // forward all calls (or "off")
 	ActSleep            Action = "sleep"             // wait a while
@@ -49,7 +51,7 @@ const (
 var Actions = []Action{ActWait, ActCall, ActAnswer, ActReject, ActHangup, ActHold, ActResume,
 	ActTransfer, ActCompleteTransfer, ActConference, ActCheckAudio, ActDTMF, ActPage, ActEndPage,
 	ActPress, ActExpectScreen, ActExpectLED, ActReboot, ActLink, ActPower, ActProvision, ActCheckNow,
-	ActApplyConfig, ActExpectConfig, ActDND, ActForward, ActSleep}
+	ActApplyConfig, ActExpectConfig, ActExpectNetwork, ActDND, ActForward, ActSleep}
 
 // WaitFor names a condition of the wait action.
 type WaitFor string
@@ -130,7 +132,7 @@ type Step struct {
 	Key      int           // page: the paging key's index
 	On       bool          // dnd, link up, power on
 	Attended bool          // transfer
-	Values   []KV          // provision, apply_config, expect_config
+	Values   []KV          // provision, apply_config, expect_config, expect_network
 	MinLevel float64       // check_audio: dBm0 (default -40)
 	Freq     float64       // check_audio: expected Hz (default the far end's tone)
 	Sleep    time.Duration // sleep
@@ -459,6 +461,22 @@ func (d *decoder) action(o *object, s *Step, raw *rawStep) {
 		for _, kv := range s.Values {
 			if _, err := parsePattern(kv.Value); err != nil {
 				d.errAt(m.vals[kv.Key], field+"."+kv.Key, "%v", err)
+			}
+		}
+	case ActExpectNetwork:
+		if isNull() {
+			d.errAt(node, field, "what? (a mapping of %s to values)", strings.Join(expectNetworkFields, ", "))
+			return
+		}
+		m := d.asObject(node, field)
+		for _, k := range m.keys {
+			if !slices.Contains(expectNetworkFields, k) {
+				d.errAt(m.vals[k], field+"."+k, "unknown network field %q (one of %s)", k, strings.Join(expectNetworkFields, ", "))
+				continue
+			}
+			var v string
+			if m.str(k, &v) {
+				s.Values = append(s.Values, KV{Key: k, Value: v})
 			}
 		}
 	case ActDND:
