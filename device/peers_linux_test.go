@@ -450,7 +450,7 @@ func TestRaw8021XTLSWithFactoryCertificate(t *testing.T) {
 			if err := os.WriteFile(factoryCA, factorycert.CACertPEM(), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			h := testpeer.StartHostapd(t, r.lab, "vp0", nil, testpeer.HostapdTLS{CACert: factoryCA, ServerCert: server.CertFile, ServerKey: server.KeyFile})
+			h := testpeer.StartHostapd(t, r.lab, "vp0", nil, testpeer.HostapdOptions{TLS: &testpeer.HostapdTLS{CACert: factoryCA, ServerCert: server.CertFile, ServerKey: server.KeyFile}})
 			testpeer.StartDnsmasq(t, r.lab, "br0", "dhcp-range=10.0.0.100,10.0.0.199,255.255.255.0,2m")
 			fl := storedConfig(t, "network/lan/_802_1x/eap_type=EAP_TLS\n"+c.cfg)
 			if c.trust {
@@ -522,6 +522,50 @@ func TestRawPCPortBehindThePhone(t *testing.T) {
 				t.Errorf("hostapd did not take the computer's authorisation back: %v", err)
 			}
 		})
+	}
+}
+
+// The phone and the computer behind it both authenticate on one switch
+// port, the switch addressing each by its own MAC (hostapd with unicast
+// EAP): each answers only its own exchange, and both are authorised.
+//
+// behaviour: BOOT-20
+func TestRaw8021XPhoneAndComputerOnOnePort(t *testing.T) {
+	t.Parallel()
+	const pcMAC = "02:00:00:00:0c:02"
+	r := newRawNet(t)
+	pc := testpeer.Netns(t, "dpc")
+	testpeer.Veth(t, r.ns, "pc0", "", pc, "eth0", "", pcMAC)
+	phoneUser := "phone-" + r.macHex()
+	h := testpeer.StartHostapd(t, r.lab, "vp0", map[string]string{phoneUser: "s3cret", "pc-user": "pcpass"},
+		testpeer.HostapdOptions{Unicast: true})
+	testpeer.StartDnsmasq(t, r.lab, "br0", "dhcp-range=10.0.0.100,10.0.0.199,255.255.255.0,2m")
+	p := r.phone(t, storedConfig(t, "network/lan/_802_1x/eap_type=EAP_MD5\nnetwork/lan/_802_1x/md5_identity="+phoneUser+
+		"\nnetwork/lan/_802_1x/md5_password=s3cret\n"), func(nc *device.NetConfig) {
+		nc.PCInterface = "pc0"
+		nc.Dot1XTimeout = 2 * time.Second
+	})
+	p.PowerOn(p.ctx)
+	s := p.wait(t, "a lease", func(s device.State) bool { return s.Network.Address.IsValid() })
+	if s.Network.Dot1X != device.Dot1XAuthenticated {
+		t.Errorf("the phone's 802.1X is %q", s.Network.Dot1X)
+	}
+	testpeer.StartWPASupplicant(t, pc, "eth0", "pc-user", "pcpass")
+	for _, mac := range []string{r.mac.String(), pcMAC} {
+		if err := h.WaitOutput(mac+" IEEE 802.1X: authorizing port", 10*time.Second); err != nil {
+			t.Errorf("%s not authorised: %v", mac, err)
+		}
+	}
+	time.Sleep(time.Second)
+	if p.saw(device.EventLog, "802.1X re-authentication") {
+		t.Error("the phone took part in the computer's exchange")
+	}
+	// Each answered its own exchange only: hostapd saw no identity of one
+	// station coming from the other.
+	for _, l := range strings.Split(h.Output(), "\n") {
+		if strings.Contains(l, pcMAC) && strings.Contains(l, phoneUser) || strings.Contains(l, r.mac.String()) && strings.Contains(l, "pc-user") {
+			t.Errorf("crossed identities: %s", l)
+		}
 	}
 }
 

@@ -23,9 +23,19 @@ type HostapdTLS struct {
 	Fragment int
 }
 
+// HostapdOptions are StartHostapd's optional settings.
+type HostapdOptions struct {
+	// TLS, when set, adds EAP-TLS.
+	TLS *HostapdTLS
+	// Unicast sends EAP to each supplicant's own MAC, as switches doing
+	// multiple authentication on a port do (use_pae_group_addr=0); the
+	// default sends to the PAE group address.
+	Unicast bool
+}
+
 // StartHostapd runs hostapd in ns on iface with the EAP-MD5 users given
-// (identity → password) and, with tlsConf, EAP-TLS.
-func StartHostapd(t testing.TB, ns *NS, iface string, users map[string]string, tlsConf ...HostapdTLS) *Hostapd {
+// (identity → password).
+func StartHostapd(t testing.TB, ns *NS, iface string, users map[string]string, opts ...HostapdOptions) *Hostapd {
 	t.Helper()
 	NeedRoot(t)
 	bin := Need(t, "hostapd")[0]
@@ -34,8 +44,15 @@ func StartHostapd(t testing.TB, ns *NS, iface string, users map[string]string, t
 	for id, pw := range users {
 		fmt.Fprintf(&u, "%q MD5 %q\n", id, pw)
 	}
-	extra := ""
-	for _, c := range tlsConf {
+	extra, group := "", 1
+	for _, o := range opts {
+		if o.Unicast {
+			group = 0
+		}
+		if o.TLS == nil {
+			continue
+		}
+		c := *o.TLS
 		u.WriteString("* TLS\n")
 		extra += fmt.Sprintf("ca_cert=%s\nserver_cert=%s\nprivate_key=%s\n", c.CACert, c.ServerCert, c.ServerKey)
 		if c.Fragment > 0 {
@@ -49,10 +66,10 @@ ieee8021x=1
 eap_server=1
 eap_user_file=%s/eap_users
 eapol_version=2
-use_pae_group_addr=1
+use_pae_group_addr=%d
 logger_stdout=-1
 logger_stdout_level=1
-`, iface, dir))
+`, iface, dir, group))
 	h := &Hostapd{StartCmd(t, "hostapd", dir, ns.Command(bin, "-d", filepath.Join(dir, "hostapd.conf")))}
 	if err := h.WaitOutput("interface state UNINITIALIZED->ENABLED", 15*time.Second); err != nil {
 		t.Fatal(err)

@@ -80,7 +80,7 @@ func TestEAPTLSWithHostapd(t *testing.T) {
 	server := switchCA.Issue(t, testpeer.LeafOptions{})
 	factory := testpeer.NewCA(t, t.TempDir(), "factory CA")
 	other := testpeer.NewCA(t, t.TempDir(), "some other CA")
-	h := testpeer.StartHostapd(t, sw, "sw0", nil, testpeer.HostapdTLS{CACert: factory.CertFile, ServerCert: server.CertFile, ServerKey: server.KeyFile, Fragment: 200})
+	h := testpeer.StartHostapd(t, sw, "sw0", nil, testpeer.HostapdOptions{TLS: &testpeer.HostapdTLS{CACert: factory.CertFile, ServerCert: server.CertFile, ServerKey: server.KeyFile, Fragment: 200}})
 	auth := func(ca *testpeer.CA) error {
 		leaf := ca.Issue(t, testpeer.LeafOptions{Client: true, Name: "phone"})
 		pair, err := tls.X509KeyPair(leaf.CertPEM, leaf.KeyPEM)

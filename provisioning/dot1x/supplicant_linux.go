@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/mdlayher/packet"
+
+	"github.com/hdphone/hdphone/internal/pktfilter"
 )
 
 // Config is a supplicant's port and credentials.
@@ -60,6 +62,12 @@ func Open(cfg Config) (*Supplicant, error) {
 	if err := c.JoinGroup(PAEGroup); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("dot1x: join %s: %w", PAEGroup, err)
+	}
+	// Only the phone's own exchange: with the PC port bridging, the port is
+	// promiscuous and carries the computer's EAP too.
+	if err := c.SetBPF(pktfilter.ForThisHost()); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("dot1x: filter: %w", err)
 	}
 	s := &Supplicant{cfg: cfg, log: cfg.Logger, conn: c, frames: make(chan *EAP, 8), done: make(chan struct{})}
 	if s.log == nil {

@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/mdlayher/packet"
-	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 
+	"github.com/hdphone/hdphone/internal/pktfilter"
 	"github.com/hdphone/hdphone/provisioning/dot1x"
 )
 
@@ -75,15 +75,7 @@ func listen(ifc *net.Interface) (*packet.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pcport: packet socket on %s (needs CAP_NET_RAW): %w", ifc.Name, err)
 	}
-	prog, err := bpf.Assemble([]bpf.Instruction{
-		bpf.LoadExtension{Num: bpf.ExtType},
-		bpf.JumpIf{Cond: bpf.JumpEqual, Val: unix.PACKET_OUTGOING, SkipTrue: 1},
-		bpf.RetConstant{Val: 0xffff},
-		bpf.RetConstant{Val: 0},
-	})
-	if err == nil {
-		err = c.SetBPF(prog)
-	}
+	err = c.SetBPF(pktfilter.Received())
 	if err == nil {
 		err = c.SetPromiscuous(true)
 	}

@@ -14,6 +14,8 @@ import (
 
 	"github.com/mdlayher/packet"
 	"golang.org/x/sys/unix"
+
+	"github.com/hdphone/hdphone/internal/pktfilter"
 )
 
 // Config says what an Agent speaks on which interface.
@@ -83,6 +85,11 @@ func listen(ifc *net.Interface, typ packet.Type, proto int, group net.HardwareAd
 	if err := c.JoinGroup(group); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("vlan: join %s on %s: %w", group, ifc.Name, err)
+	}
+	// The switch's frames only, not those the PC port forwards out.
+	if err := c.SetBPF(pktfilter.ForThisHost()); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("vlan: filter on %s: %w", ifc.Name, err)
 	}
 	return c, nil
 }
