@@ -3,6 +3,7 @@ package device_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hdphone/hdphone/device"
 	"github.com/hdphone/hdphone/lab"
@@ -65,6 +66,22 @@ func TestBootUpgradesFirmwareThenAppliesConfiguration(t *testing.T) {
 			})
 
 			// A second boot with the same files reads only the image header.
+			// The server logs a TFTP transfer at its last ACK, which can come
+			// after the phone has moved on: wait for the configuration fetch
+			// of the boot that just ended before marking the log.
+			fetched := func() bool {
+				for _, e := range l.File.Log() {
+					if strings.HasSuffix(e.Path, ".cfg") && e.Outcome == fileserver.Complete {
+						return true
+					}
+				}
+				return false
+			}
+			for deadline := time.Now().Add(5 * time.Second); !fetched(); time.Sleep(10 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("the file server never logged the configuration fetch")
+				}
+			}
 			mark := len(l.File.Log())
 			if err := p.Reboot(p.ctx, "test"); err != nil {
 				t.Fatal(err)
