@@ -15,6 +15,8 @@ import (
 
 	"github.com/mdlayher/packet"
 	"golang.org/x/sys/unix"
+
+	"github.com/hdphone/hdphone/internal/packetsock"
 )
 
 // NewRaw returns a client in raw mode on the named interface: it speaks
@@ -151,26 +153,11 @@ func (r *rawLink) neighbour(a netip.Addr) net.HardwareAddr {
 // carrier asks the kernel for the interface flags through the packet socket,
 // so the answer comes from the socket's own network namespace.
 func (r *rawLink) carrier() error {
-	rc, err := r.ip.SyscallConn()
+	up, err := packetsock.Running(r.ip, r.ifc.Name)
 	if err != nil {
-		return fmt.Errorf("dhcp: link state: %w", err)
+		return fmt.Errorf("dhcp: %w", err)
 	}
-	var flags uint16
-	var ierr error
-	cerr := rc.Control(func(fd uintptr) {
-		ifr, err := unix.NewIfreq(r.ifc.Name)
-		if err != nil {
-			ierr = err
-			return
-		}
-		if ierr = unix.IoctlIfreq(int(fd), unix.SIOCGIFFLAGS, ifr); ierr == nil {
-			flags = ifr.Uint16()
-		}
-	})
-	if err := errors.Join(cerr, ierr); err != nil {
-		return fmt.Errorf("dhcp: link state of %s: %w", r.ifc.Name, err)
-	}
-	if flags&unix.IFF_UP == 0 || flags&unix.IFF_RUNNING == 0 {
+	if !up {
 		return fmt.Errorf("%w: %s has no carrier", ErrLinkDown, r.ifc.Name)
 	}
 	return nil

@@ -14,7 +14,7 @@ import (
 
 	"github.com/mdlayher/packet"
 
-	"github.com/hdphone/hdphone/internal/pktfilter"
+	"github.com/hdphone/hdphone/internal/packetsock"
 )
 
 // Config is a supplicant's port and credentials.
@@ -65,7 +65,7 @@ func Open(cfg Config) (*Supplicant, error) {
 	}
 	// Only the phone's own exchange: with the PC port bridging, the port is
 	// promiscuous and carries the computer's EAP too.
-	if err := c.SetBPF(pktfilter.ForThisHost()); err != nil {
+	if err := c.SetBPF(packetsock.ForThisHost()); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("dot1x: filter: %w", err)
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/mdlayher/packet"
 	"golang.org/x/sys/unix"
 
-	"github.com/hdphone/hdphone/internal/pktfilter"
+	"github.com/hdphone/hdphone/internal/packetsock"
 	"github.com/hdphone/hdphone/provisioning/dot1x"
 )
 
@@ -34,15 +34,15 @@ type Config struct {
 // Port bridges the PC port. Its sockets belong to the network namespace of
 // the thread that called Open.
 type Port struct {
-	cfg      Config
-	log      *slog.Logger
-	lan, pc  *packet.Conn
-	lanIf    *net.Interface
-	pcIf     *net.Interface
-	wg       sync.WaitGroup
-	mu       sync.Mutex
-	hosts    map[string]bool // computers seen on the PC port (by MAC) → authenticated with 802.1X
-	closeMux sync.Once
+	cfg       Config
+	log       *slog.Logger
+	lan, pc   *packet.Conn
+	lanIf     *net.Interface
+	pcIf      *net.Interface
+	wg        sync.WaitGroup
+	mu        sync.Mutex
+	hosts     map[string]bool // computers seen on the PC port (by MAC) → authenticated with 802.1X
+	closeOnce sync.Once
 }
 
 // Open opens both ports' sockets; Run bridges them.
@@ -75,7 +75,7 @@ func listen(ifc *net.Interface) (*packet.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pcport: packet socket on %s (needs CAP_NET_RAW): %w", ifc.Name, err)
 	}
-	err = c.SetBPF(pktfilter.Received())
+	err = c.SetBPF(packetsock.Received())
 	if err == nil {
 		err = c.SetPromiscuous(true)
 	}
@@ -155,28 +155,10 @@ func (p *Port) watchLink(ctx context.Context) {
 	}
 }
 
-// linkUp asks the kernel for the PC port's flags through its packet
-// socket, so that the answer comes from the socket's network namespace.
+// linkUp reports the PC port's carrier (false when it cannot be asked).
 func (p *Port) linkUp() bool {
-	rc, err := p.pc.SyscallConn()
-	if err != nil {
-		return false
-	}
-	var flags uint16
-	var ierr error
-	if err := rc.Control(func(fd uintptr) {
-		ifr, err := unix.NewIfreq(p.pcIf.Name)
-		if err != nil {
-			ierr = err
-			return
-		}
-		if ierr = unix.IoctlIfreq(int(fd), unix.SIOCGIFFLAGS, ifr); ierr == nil {
-			flags = ifr.Uint16()
-		}
-	}); err != nil || ierr != nil {
-		return false
-	}
-	return flags&unix.IFF_UP != 0 && flags&unix.IFF_RUNNING != 0
+	up, err := packetsock.Running(p.pc, p.pcIf.Name)
+	return err == nil && up
 }
 
 // logoff sends an EAPOL-Logoff from each computer that authenticated.
@@ -208,7 +190,7 @@ func (p *Port) logoff() {
 
 // Close closes both sockets and waits for the forwarders.
 func (p *Port) Close() error {
-	p.closeMux.Do(func() {
+	p.closeOnce.Do(func() {
 		p.lan.Close()
 		p.pc.Close()
 	})

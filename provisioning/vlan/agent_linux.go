@@ -15,7 +15,7 @@ import (
 	"github.com/mdlayher/packet"
 	"golang.org/x/sys/unix"
 
-	"github.com/hdphone/hdphone/internal/pktfilter"
+	"github.com/hdphone/hdphone/internal/packetsock"
 )
 
 // Config says what an Agent speaks on which interface.
@@ -87,7 +87,7 @@ func listen(ifc *net.Interface, typ packet.Type, proto int, group net.HardwareAd
 		return nil, fmt.Errorf("vlan: join %s on %s: %w", group, ifc.Name, err)
 	}
 	// The switch's frames only, not those the PC port forwards out.
-	if err := c.SetBPF(pktfilter.ForThisHost()); err != nil {
+	if err := c.SetBPF(packetsock.ForThisHost()); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("vlan: filter on %s: %w", ifc.Name, err)
 	}
