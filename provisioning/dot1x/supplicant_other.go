@@ -4,22 +4,8 @@ package dot1x
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
-	"log/slog"
-	"time"
 )
-
-// Config is a supplicant's port and credentials.
-type Config struct {
-	Interface          string
-	Identity, Password string
-	TLS                *tls.Config
-	TLSFragment        int
-	Timeout            time.Duration
-	Tries              int
-	Logger             *slog.Logger
-}
 
 // Supplicant needs Linux packet sockets.
 type Supplicant struct{}

@@ -5,19 +5,7 @@ package pcport
 import (
 	"context"
 	"errors"
-	"log/slog"
-	"net"
-	"time"
 )
-
-// Config names the two ports.
-type Config struct {
-	LAN, PC  string
-	Mirror   bool
-	LinkPoll time.Duration
-	OnLogoff func(net.HardwareAddr)
-	Logger   *slog.Logger
-}
 
 // Port needs Linux packet sockets.
 type Port struct{}

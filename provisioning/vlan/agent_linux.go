@@ -18,15 +18,6 @@ import (
 	"github.com/hdphone/hdphone/internal/packetsock"
 )
 
-// Config says what an Agent speaks on which interface.
-type Config struct {
-	Interface string
-	LLDP, CDP bool
-	Identity  Identity
-	// Logger gets the frames it could not read; nil discards.
-	Logger *slog.Logger
-}
-
 // Agent advertises the phone and listens for the switch's voice policy on
 // one interface. Its sockets belong to the network namespace of the thread
 // that called Open; it reads them on goroutines of its own until Close.

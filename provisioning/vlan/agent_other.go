@@ -5,18 +5,9 @@ package vlan
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/netip"
 	"time"
 )
-
-// Config says what an Agent speaks on which interface.
-type Config struct {
-	Interface string
-	LLDP, CDP bool
-	Identity  Identity
-	Logger    *slog.Logger
-}
 
 // Agent needs Linux packet sockets.
 type Agent struct{}

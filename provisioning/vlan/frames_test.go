@@ -2,11 +2,18 @@ package vlan_test
 
 import (
 	"errors"
+	"net"
 	"net/netip"
 	"testing"
 
 	"github.com/hdphone/hdphone/provisioning/vlan"
 )
+
+// phone is the identity the tests advertise.
+var phoneMAC = net.HardwareAddr{0x00, 0x90, 0x8f, 0x12, 0x34, 0x56}
+
+var phone = vlan.Identity{MAC: phoneMAC, SystemName: "00908f123456", Description: "AudioCodes 450HD IP Phone UC_3.4.8.808",
+	Model: "450HD", Firmware: "UC_3.4.8.808", Serial: "00908f123456"}
 
 // The phone's own advertisement reads back: chassis, name, and the voice
 // policy once it has one (unknown before: no policy).

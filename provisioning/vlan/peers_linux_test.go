@@ -24,11 +24,6 @@ func switchPort(t *testing.T, configure ...string) (lldpd *testpeer.LLDPD, sw, p
 	return testpeer.StartLLDPD(t, sw, "sw0", configure...), sw, ph
 }
 
-var phoneMAC = net.HardwareAddr{0x00, 0x90, 0x8f, 0x12, 0x34, 0x56}
-
-var phone = vlan.Identity{MAC: phoneMAC, SystemName: "00908f123456", Description: "AudioCodes 450HD IP Phone UC_3.4.8.808",
-	Model: "450HD", Firmware: "UC_3.4.8.808", Serial: "00908f123456"}
-
 // A switch (lldpd) with an LLDP-MED voice policy answers the phone's
 // advertisement with it; the switch lists the phone as a neighbour with
 // its name, MAC, class III endpoint type and inventory.
