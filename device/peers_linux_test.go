@@ -389,6 +389,27 @@ func TestRawVoiceVLANFromLLDPD(t *testing.T) {
 	}
 }
 
+// dot1xVerdict boots the phone with flash fl on the raw net, whose switch
+// port is hostapd h (and a DHCP server), and checks the verdict of its
+// 802.1X on both sides: the phone's Network and hostapd's log for its MAC.
+func (r *rawNet) dot1xVerdict(t *testing.T, h *testpeer.Hostapd, fl *flash.Store, want string) {
+	t.Helper()
+	testpeer.StartDnsmasq(t, r.lab, "br0", "dhcp-range=10.0.0.100,10.0.0.199,255.255.255.0,2m")
+	p := r.phone(t, fl, func(nc *device.NetConfig) { nc.Dot1XTimeout = 2 * time.Second })
+	p.PowerOn(p.ctx)
+	s := p.wait(t, "a lease", func(s device.State) bool { return s.Network.Address.IsValid() })
+	if s.Network.Dot1X != want {
+		t.Errorf("802.1X %q, want %q", s.Network.Dot1X, want)
+	}
+	verdict := r.mac.String() + " IEEE 802.1X: authorizing port"
+	if want == device.Dot1XRejected {
+		verdict = "CTRL-EVENT-EAP-FAILURE " + r.mac.String()
+	}
+	if err := h.WaitOutput(verdict, 5*time.Second); err != nil {
+		t.Errorf("hostapd never logged %q: %v", verdict, err)
+	}
+}
+
 // 802.1X on the LAN port (hostapd as the switch's authenticator, EAP-MD5):
 // the phone authenticates with network/lan/_802_1x/md5_identity and
 // md5_password before DHCP, its Network shows the verdict, and a wrong
@@ -402,21 +423,8 @@ func TestRaw8021XWithHostapd(t *testing.T) {
 			t.Parallel()
 			r := newRawNet(t)
 			h := testpeer.StartHostapd(t, r.lab, "vp0", map[string]string{"phone-" + r.macHex(): "s3cret"})
-			testpeer.StartDnsmasq(t, r.lab, "br0", "dhcp-range=10.0.0.100,10.0.0.199,255.255.255.0,2m")
-			p := r.phone(t, storedConfig(t, "network/lan/_802_1x/eap_type=EAP_MD5\nnetwork/lan/_802_1x/md5_identity=phone-"+
-				r.macHex()+"\nnetwork/lan/_802_1x/md5_password="+c.password+"\n"), func(nc *device.NetConfig) { nc.Dot1XTimeout = 2 * time.Second })
-			p.PowerOn(p.ctx)
-			s := p.wait(t, "a lease", func(s device.State) bool { return s.Network.Address.IsValid() })
-			if s.Network.Dot1X != c.want {
-				t.Errorf("802.1X %q, want %q", s.Network.Dot1X, c.want)
-			}
-			verdict := r.mac.String() + " IEEE 802.1X: authorizing port"
-			if c.want == device.Dot1XRejected {
-				verdict = "CTRL-EVENT-EAP-FAILURE " + r.mac.String()
-			}
-			if err := h.WaitOutput(verdict, 5*time.Second); err != nil {
-				t.Errorf("hostapd never logged %q: %v", verdict, err)
-			}
+			r.dot1xVerdict(t, h, storedConfig(t, "network/lan/_802_1x/eap_type=EAP_MD5\nnetwork/lan/_802_1x/md5_identity=phone-"+
+				r.macHex()+"\nnetwork/lan/_802_1x/md5_password="+c.password+"\n"), c.want)
 		})
 	}
 }
@@ -451,26 +459,13 @@ func TestRaw8021XTLSWithFactoryCertificate(t *testing.T) {
 				t.Fatal(err)
 			}
 			h := testpeer.StartHostapd(t, r.lab, "vp0", nil, testpeer.HostapdOptions{TLS: &testpeer.HostapdTLS{CACert: factoryCA, ServerCert: server.CertFile, ServerKey: server.KeyFile}})
-			testpeer.StartDnsmasq(t, r.lab, "br0", "dhcp-range=10.0.0.100,10.0.0.199,255.255.255.0,2m")
 			fl := storedConfig(t, "network/lan/_802_1x/eap_type=EAP_TLS\n"+c.cfg)
 			if c.trust {
 				if err := fl.Certificates().SetCA(0, switchCA.CertPEM); err != nil {
 					t.Fatal(err)
 				}
 			}
-			p := r.phone(t, fl, func(nc *device.NetConfig) { nc.Dot1XTimeout = 2 * time.Second })
-			p.PowerOn(p.ctx)
-			s := p.wait(t, "a lease", func(s device.State) bool { return s.Network.Address.IsValid() })
-			if s.Network.Dot1X != c.want {
-				t.Errorf("802.1X %q, want %q", s.Network.Dot1X, c.want)
-			}
-			verdict := r.mac.String() + " IEEE 802.1X: authorizing port"
-			if c.want == device.Dot1XRejected {
-				verdict = "CTRL-EVENT-EAP-FAILURE " + r.mac.String()
-			}
-			if err := h.WaitOutput(verdict, 5*time.Second); err != nil {
-				t.Errorf("hostapd never logged %q: %v", verdict, err)
-			}
+			r.dot1xVerdict(t, h, fl, c.want)
 		})
 	}
 }
@@ -556,16 +551,12 @@ func TestRaw8021XPhoneAndComputerOnOnePort(t *testing.T) {
 			t.Errorf("%s not authorised: %v", mac, err)
 		}
 	}
+	// The phone answered its own exchange only: it logs every verdict it
+	// sees after its own, and saw none (hostapd's log names identities only
+	// in hexdumps without the station, so it cannot tell).
 	time.Sleep(time.Second)
 	if p.saw(device.EventLog, "802.1X re-authentication") {
 		t.Error("the phone took part in the computer's exchange")
-	}
-	// Each answered its own exchange only: hostapd saw no identity of one
-	// station coming from the other.
-	for _, l := range strings.Split(h.Output(), "\n") {
-		if strings.Contains(l, pcMAC) && strings.Contains(l, phoneUser) || strings.Contains(l, r.mac.String()) && strings.Contains(l, "pc-user") {
-			t.Errorf("crossed identities: %s", l)
-		}
 	}
 }
 
