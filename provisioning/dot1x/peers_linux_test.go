@@ -23,15 +23,8 @@ func TestEAPMD5WithHostapd(t *testing.T) {
 	testpeer.Veth(t, sw, "sw0", "", ph, "eth0", "", "00:90:8f:12:34:57")
 	h := testpeer.StartHostapd(t, sw, "sw0", map[string]string{"phone1001": "s3cret"})
 	auth := func(password string) error {
-		var s *dot1x.Supplicant
-		if err := ph.Do(func() error {
-			var err error
-			s, err = dot1x.Open(dot1x.Config{Interface: "eth0", Identity: "phone1001", Password: password, Timeout: 2 * time.Second})
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
+		s := openSupplicant(t, ph, dot1x.Config{Interface: "eth0", Identity: "phone1001", Password: password, Timeout: 2 * time.Second})
+		defer s.Close() // one supplicant on the port at a time
 		return s.Authenticate(context.Background())
 	}
 	if err := auth("s3cret"); err != nil {
@@ -51,15 +44,7 @@ func TestNoAuthenticator(t *testing.T) {
 	testpeer.NeedRoot(t)
 	sw, ph := testpeer.Netns(t, "xsw"), testpeer.Netns(t, "xph")
 	testpeer.Veth(t, sw, "sw0", "", ph, "eth0", "", "00:90:8f:12:34:58")
-	var s *dot1x.Supplicant
-	if err := ph.Do(func() error {
-		var err error
-		s, err = dot1x.Open(dot1x.Config{Interface: "eth0", Identity: "x", Timeout: 100 * time.Millisecond, Tries: 2})
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openSupplicant(t, ph, dot1x.Config{Interface: "eth0", Identity: "x", Timeout: 100 * time.Millisecond, Tries: 2})
 	if err := s.Authenticate(context.Background()); !errors.Is(err, dot1x.ErrNoAuthenticator) {
 		t.Fatalf("%v, want ErrNoAuthenticator", err)
 	}
@@ -87,16 +72,9 @@ func TestEAPTLSWithHostapd(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var s *dot1x.Supplicant
-		if err := ph.Do(func() error {
-			var err error
-			s, err = dot1x.Open(dot1x.Config{Interface: "eth0", Identity: "00908f123459", Timeout: 2 * time.Second,
-				TLS: &tls.Config{Certificates: []tls.Certificate{pair}, InsecureSkipVerify: true}, TLSFragment: 200})
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
+		s := openSupplicant(t, ph, dot1x.Config{Interface: "eth0", Identity: "00908f123459", Timeout: 2 * time.Second,
+			TLS: &tls.Config{Certificates: []tls.Certificate{pair}, InsecureSkipVerify: true}, TLSFragment: 200})
+		defer s.Close() // one supplicant on the port at a time
 		return s.Authenticate(context.Background())
 	}
 	if err := auth(factory); err != nil {
@@ -108,4 +86,20 @@ func TestEAPTLSWithHostapd(t *testing.T) {
 	if err := auth(other); !errors.Is(err, dot1x.ErrRejected) {
 		t.Fatalf("certificate of another CA: %v, want ErrRejected", err)
 	}
+}
+
+// openSupplicant opens a supplicant in the phone's namespace, closed when
+// the test ends.
+func openSupplicant(t *testing.T, ph *testpeer.NS, cfg dot1x.Config) *dot1x.Supplicant {
+	t.Helper()
+	var s *dot1x.Supplicant
+	if err := ph.Do(func() error {
+		var err error
+		s, err = dot1x.Open(cfg)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }

@@ -32,15 +32,7 @@ func switchPort(t *testing.T, configure ...string) (lldpd *testpeer.LLDPD, sw, p
 func TestLLDPMEDPolicyFromLLDPD(t *testing.T) {
 	t.Parallel()
 	sw, _, ph := switchPort(t, "ports sw0 med policy application voice tagged vlan 123 priority voice dscp 46")
-	var a *vlan.Agent
-	if err := ph.Do(func() error {
-		var err error
-		a, err = vlan.Open(vlan.Config{Interface: "eth0", LLDP: true, CDP: true, Identity: phone})
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a := openAgent(t, ph, vlan.Config{Interface: "eth0", LLDP: true, CDP: true, Identity: phone})
 	p, ok, err := a.Discover(context.Background(), 10*time.Second)
 	if err != nil || !ok {
 		t.Fatalf("no policy: %v", err)
@@ -72,15 +64,7 @@ func TestLLDPMEDPolicyFromLLDPD(t *testing.T) {
 func TestCDPWithLLDPD(t *testing.T) {
 	t.Parallel()
 	sw, swNS, ph := switchPort(t)
-	var a *vlan.Agent
-	if err := ph.Do(func() error {
-		var err error
-		a, err = vlan.Open(vlan.Config{Interface: "eth0", CDP: true, Identity: phone})
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a := openAgent(t, ph, vlan.Config{Interface: "eth0", CDP: true, Identity: phone})
 	var seen string
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !strings.Contains(seen, "00908f123456"); time.Sleep(200 * time.Millisecond) {
 		if err := a.Advertise(); err != nil {
@@ -145,18 +129,26 @@ func TestLLDPBeatsCDP(t *testing.T) {
 	done := make(chan struct{})
 	defer close(done)
 	sendEvery(t, swNS, "sw0", vlan.CDPFrame(net.HardwareAddr{0x02, 0, 0, 0, 0, 1}, vlan.VoIPVLANReplyPacket("switch", 210)), done)
-	var a *vlan.Agent
-	if err := ph.Do(func() error {
-		var err error
-		a, err = vlan.Open(vlan.Config{Interface: "eth0", LLDP: true, CDP: true, Identity: phone})
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a := openAgent(t, ph, vlan.Config{Interface: "eth0", LLDP: true, CDP: true, Identity: phone})
 	time.Sleep(300 * time.Millisecond) // CDP answers are already there
 	p, ok, err := a.Discover(context.Background(), 10*time.Second)
 	if err != nil || !ok || p.Source != "LLDP" || p.VLAN != 123 {
 		t.Fatalf("policy %+v ok %v err %v, want VLAN 123 from LLDP", p, ok, err)
 	}
+}
+
+// openAgent opens an agent in the phone's namespace, closed when the test
+// ends.
+func openAgent(t *testing.T, ph *testpeer.NS, cfg vlan.Config) *vlan.Agent {
+	t.Helper()
+	var a *vlan.Agent
+	if err := ph.Do(func() error {
+		var err error
+		a, err = vlan.Open(cfg)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a
 }
