@@ -360,7 +360,7 @@ request_route {
 #!ifdef WITH_CALLAUTH
 	# Local users, authenticated above, may call addresses outside the
 	# domain (a conference server's own URI), as a PBX's users call out.
-	if (uri!=myself && from_uri==myself && !is_method("REGISTER")) route(RELAY);
+	if (uri!=myself && from_uri==myself) route(RELAY);
 #!endif
 	if (uri!=myself) { sl_send_reply("403", "Relaying denied"); exit; }
 	if (is_method("SUBSCRIBE|PUBLISH") && $rU==$fU) { sl_send_reply("489", "Bad Event"); exit; }

@@ -15,7 +15,6 @@ type LLDPD struct {
 	ns   *NS
 	ctl  string
 	bin  string
-	port string
 }
 
 // StartLLDPD runs lldpd in ns on iface, sending every second, and applies
@@ -26,7 +25,7 @@ func StartLLDPD(t testing.TB, ns *NS, iface string, configure ...string) *LLDPD 
 	NeedRoot(t)
 	bins := Need(t, "lldpd", "lldpcli")
 	dir := worldReadableDir(t, "lldpd")
-	l := &LLDPD{ns: ns, ctl: filepath.Join(dir, "lldpd.socket"), bin: bins[1], port: iface}
+	l := &LLDPD{ns: ns, ctl: filepath.Join(dir, "lldpd.socket"), bin: bins[1]}
 	// -d: foreground, logs on stderr; -M 4: a network connectivity
 	// device; -c: CDP as well; -L /bin/true: no /etc/lldpd.conf.
 	l.Process = StartCmd(t, "lldpd", dir, ns.Command(bins[0], "-d", "-u", l.ctl, "-I", iface, "-M", "4", "-c", "-L", "/bin/true"))
