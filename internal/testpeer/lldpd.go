@@ -12,9 +12,9 @@ import (
 // device (LLDP-MED class 4) on one interface, with CDP too.
 type LLDPD struct {
 	*Process
-	ns   *NS
-	ctl  string
-	bin  string
+	ns  *NS
+	ctl string
+	bin string
 }
 
 // StartLLDPD runs lldpd in ns on iface, sending every second, and applies
