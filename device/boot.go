@@ -314,12 +314,9 @@ func (p *Phone) stageVLAN(ctx context.Context, b *Boot) error {
 	if nc.mode() != netRaw {
 		return nil
 	}
-	var a *vlan.Agent
-	err := nc.do(func() error {
-		var err error
-		a, err = vlan.Open(vlan.Config{Interface: nc.Interface, LLDP: mode != "CDP", CDP: mode != "LLDP",
+	a, err := openInPort(nc, func() (*vlan.Agent, error) {
+		return vlan.Open(vlan.Config{Interface: nc.Interface, LLDP: mode != "CDP", CDP: mode != "LLDP",
 			Identity: p.vlanIdentity(), Logger: p.log})
-		return err
 	})
 	if err != nil {
 		return b.Log("VLAN discovery: " + err.Error()) // the phone boots untagged
@@ -366,13 +363,10 @@ func (p *Phone) startPCPort(b *Boot, cfg *config.Config) {
 		b.Log("PC port disabled")
 		return
 	}
-	var port *pcport.Port
-	err := nc.do(func() error {
-		var err error
-		port, err = pcport.Open(pcport.Config{LAN: nc.Interface, PC: nc.PCInterface, Mirror: cfg.Bool("network/pc_port_mirroring/enabled"),
+	port, err := openInPort(nc, func() (*pcport.Port, error) {
+		return pcport.Open(pcport.Config{LAN: nc.Interface, PC: nc.PCInterface, Mirror: cfg.Bool("network/pc_port_mirroring/enabled"),
 			LinkPoll: nc.LinkPoll, Logger: p.log,
 			OnLogoff: func(m net.HardwareAddr) { b.Log("802.1X proxy logoff for " + m.String()) }})
-		return err
 	})
 	if err != nil {
 		b.Log("PC port: " + err.Error())
@@ -413,12 +407,7 @@ func (p *Phone) authenticatePort(ctx context.Context, b *Boot, cfg *config.Confi
 	} else {
 		dc.Password, _ = cfg.Secret("network/lan/_802_1x/md5_password")
 	}
-	var s *dot1x.Supplicant
-	err := nc.do(func() error {
-		var err error
-		s, err = dot1x.Open(dc)
-		return err
-	})
+	s, err := openInPort(nc, func() (*dot1x.Supplicant, error) { return dot1x.Open(dc) })
 	if err != nil {
 		b.Log("802.1X: " + err.Error())
 		return

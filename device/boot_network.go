@@ -121,10 +121,7 @@ func (p *Phone) openDHCP(ctx context.Context, b *Boot, cfg *config.Config, recov
 		var err error
 		switch nc.mode() {
 		case netRaw:
-			err = nc.do(func() error {
-				c, err = dhcp.NewRaw(nc.Interface, dc)
-				return err
-			})
+			c, err = openInPort(nc, func() (*dhcp.Client, error) { return dhcp.NewRaw(nc.Interface, dc) })
 		default:
 			c, err = dhcp.NewUDP(dc, netip.AddrPortFrom(p.ownAddr(), 0), nc.DHCPServer)
 		}

@@ -105,6 +105,18 @@ func (n NetConfig) do(f func() error) error {
 	return n.Do(f)
 }
 
+// openInPort runs open in the interface's namespace, so that the sockets it
+// makes belong there, and returns what it opened.
+func openInPort[T any](n NetConfig, open func() (T, error)) (T, error) {
+	var v T
+	err := n.do(func() error {
+		var err error
+		v, err = open()
+		return err
+	})
+	return v, err
+}
+
 func orDuration(d, def time.Duration) time.Duration {
 	if d <= 0 {
 		return def
