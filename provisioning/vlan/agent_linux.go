@@ -187,11 +187,17 @@ func (a *Agent) SetAddr(addr netip.Addr) {
 
 // Run advertises the phone every period until ctx ends, then closes the
 // agent. A policy that differs from the one in force is passed to changed
-// (the phone logs it; it takes effect at the next start, as on the phone).
+// once (the phone logs it; it takes effect at the next start); a CDP answer
+// does not displace an LLDP policy.
 func (a *Agent) Run(ctx context.Context, period time.Duration, changed func(Policy)) error {
 	defer a.Close()
 	t := time.NewTicker(period)
 	defer t.Stop()
+	// seen is the policy last in force or reported: the switch repeats its
+	// answer with every advertisement, and a change is told once.
+	a.mu.Lock()
+	seen := a.voice
+	a.mu.Unlock()
 	for {
 		select {
 		case <-ctx.Done():
@@ -201,11 +207,14 @@ func (a *Agent) Run(ctx context.Context, period time.Duration, changed func(Poli
 				a.log.Info("vlan: advertisement", "err", err)
 			}
 		case got := <-a.policies:
-			a.mu.Lock()
-			same := a.voice != nil && *a.voice == got
-			a.mu.Unlock()
-			if !same && changed != nil {
-				changed(got)
+			if seen != nil && seen.Source == "LLDP" && got.Source == "CDP" {
+				continue // LLDP beats CDP
+			}
+			if seen == nil || *seen != got {
+				seen = &got
+				if changed != nil {
+					changed(got)
+				}
 			}
 		}
 	}

@@ -135,6 +135,15 @@ func TestLLDPBeatsCDP(t *testing.T) {
 	if err != nil || !ok || p.Source != "LLDP" || p.VLAN != 123 {
 		t.Fatalf("policy %+v ok %v err %v, want VLAN 123 from LLDP", p, ok, err)
 	}
+	// Afterwards the switch goes on answering both ways (lldpd every
+	// second, the CDP replies every 100 ms): nothing has changed.
+	ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
+	defer cancel()
+	var changes []vlan.Policy
+	a.Run(ctx, 200*time.Millisecond, func(p vlan.Policy) { changes = append(changes, p) })
+	if len(changes) > 0 {
+		t.Errorf("policy changes reported while the switch repeated itself: %+v", changes)
+	}
 }
 
 // openAgent opens an agent in the phone's namespace, closed when the test
