@@ -28,13 +28,13 @@ type Port struct {
 	pcIf      *net.Interface
 	wg        sync.WaitGroup
 	mu        sync.Mutex
-	hosts     map[string]bool // computers seen on the PC port (by MAC) → authenticated with 802.1X
+	hosts     map[[6]byte]bool // computers seen on the PC port (by MAC) → authenticated with 802.1X
 	closeOnce sync.Once
 }
 
 // Open opens both ports' sockets; Run bridges them.
 func Open(cfg Config) (*Port, error) {
-	p := &Port{cfg: cfg, log: cfg.Logger, hosts: map[string]bool{}}
+	p := &Port{cfg: cfg, log: cfg.Logger, hosts: map[[6]byte]bool{}}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
@@ -102,11 +102,11 @@ func (p *Port) forward(from, to *packet.Conn, fromPC bool) {
 		if fromPC {
 			p.mu.Lock()
 			eapol := n >= 16 && f[12] == 0x88 && f[13] == 0x8e
-			p.hosts[src.String()] = p.hosts[src.String()] || eapol
+			p.hosts[[6]byte(src)] = p.hosts[[6]byte(src)] || eapol
 			p.mu.Unlock()
 		} else if !p.cfg.Mirror && dst[0]&1 == 0 {
 			p.mu.Lock()
-			_, known := p.hosts[dst.String()]
+			_, known := p.hosts[[6]byte(dst)]
 			p.mu.Unlock()
 			if !known {
 				continue // unicast for someone else (the phone itself)
@@ -152,12 +152,12 @@ func (p *Port) linkUp() bool {
 func (p *Port) logoff() {
 	p.mu.Lock()
 	var macs []net.HardwareAddr
-	for s, authed := range p.hosts {
-		if m, err := net.ParseMAC(s); err == nil && authed {
-			macs = append(macs, m)
+	for mac, authed := range p.hosts {
+		if authed {
+			macs = append(macs, net.HardwareAddr(mac[:]))
 		}
 	}
-	p.hosts = map[string]bool{}
+	p.hosts = map[[6]byte]bool{}
 	p.mu.Unlock()
 	for _, m := range macs {
 		f := make([]byte, 0, 18)
