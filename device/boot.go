@@ -421,6 +421,7 @@ func (p *Phone) authenticatePort(ctx context.Context, b *Boot, cfg *config.Confi
 		b.dot1x = Dot1XAuthenticated
 	case errors.Is(err, dot1x.ErrRejected):
 		b.dot1x = Dot1XRejected
+		b.Log("802.1X: " + err.Error())
 	case errors.Is(err, dot1x.ErrNoAuthenticator):
 		b.dot1x = Dot1XNoAuthenticator
 	default:

@@ -392,7 +392,7 @@ func TestRawVoiceVLANFromLLDPD(t *testing.T) {
 // dot1xVerdict boots the phone with flash fl on the raw net, whose switch
 // port is hostapd h (and a DHCP server), and checks the verdict of its
 // 802.1X on both sides: the phone's Network and hostapd's log for its MAC.
-func (r *rawNet) dot1xVerdict(t *testing.T, h *testpeer.Hostapd, fl *flash.Store, want string) {
+func (r *rawNet) dot1xVerdict(t *testing.T, h *testpeer.Hostapd, fl *flash.Store, want string) *testPhone {
 	t.Helper()
 	testpeer.StartDnsmasq(t, r.lab, "br0", "dhcp-range=10.0.0.100,10.0.0.199,255.255.255.0,2m")
 	p := r.phone(t, fl, func(nc *device.NetConfig) { nc.Dot1XTimeout = 2 * time.Second })
@@ -408,6 +408,7 @@ func (r *rawNet) dot1xVerdict(t *testing.T, h *testpeer.Hostapd, fl *flash.Store
 	if err := h.WaitOutput(verdict, 5*time.Second); err != nil {
 		t.Errorf("hostapd never logged %q: %v", verdict, err)
 	}
+	return p
 }
 
 // 802.1X on the LAN port (hostapd as the switch's authenticator, EAP-MD5):
@@ -465,7 +466,10 @@ func TestRaw8021XTLSWithFactoryCertificate(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			r.dot1xVerdict(t, h, fl, c.want)
+			p := r.dot1xVerdict(t, h, fl, c.want)
+			if c.name == "server not trusted" && !p.saw(device.EventLog, "after our TLS failed: x509: certificate signed by unknown authority") {
+				t.Error("the refused server's certificate is not named as the cause")
+			}
 		})
 	}
 }

@@ -38,7 +38,7 @@ type eapTLS struct {
 	outbound []byte       // our flight still to send
 	ready    bool         // the handshake waits for the server's next flight
 	finished bool         // the handshake is over; err is its result
-	err      error
+	err      error        // why our side failed, told with the server's verdict
 }
 
 // startTLS begins the client side of the handshake with conf, sending at

@@ -139,6 +139,10 @@ func (s *Supplicant) exchange(ctx context.Context, quiet <-chan time.Time) error
 			case CodeSuccess:
 				return nil
 			case CodeFailure:
+				if s.tls != nil && s.tls.err != nil {
+					// Our side ended it: the server's certificate, say.
+					return fmt.Errorf("%w after our TLS failed: %w", ErrRejected, s.tls.err)
+				}
 				return ErrRejected
 			}
 			resp, ok, err := s.answer(*e)
