@@ -320,7 +320,11 @@ func TestRemoteConferenceAtSIPpServer(t *testing.T) {
 func TestFeatureKeySyncWithSIPpServer(t *testing.T) {
 	t.Parallel()
 	server := testpeer.StartSIPpFeatureServer(t)
-	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true, FeatureServer: server.Addr()})
+	// One worker: the phone answers a NOTIFY before it shows the change, and
+	// the test presses the next key on seeing it; two Kamailio workers could
+	// pass the next SUBSCRIBE on before the NOTIFY's 200 (seen once in CI),
+	// which the scenario, strict about order, takes for a failure.
+	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true, FeatureServer: server.Addr(), Children: 1})
 	p := kamPhone(t, k, "1001", 1000, "UDP", "system/feature_key_synchronization/enabled=1")
 	events := watchEvents(t, p.Phone)
 	waitState(t, p.Phone, "registered", registered)

@@ -534,7 +534,10 @@ scenario:
 // confirms them.
 func TestServerFeatureStepsAtKamailio(t *testing.T) {
 	features := testpeer.StartSIPpFeatureServer(t)
-	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true, FeatureServer: features.Addr()})
+	// One worker keeps the phone's messages in the order it sent them: the
+	// feature server's scenario is strict about order (see
+	// TestFeatureKeySyncWithSIPpServer in device).
+	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true, FeatureServer: features.Addr(), Children: 1})
 	conf := testpeer.StartSIPpConferenceServer(t, k, "1009", 3, true)
 	f := mustParse(t, fmt.Sprintf(`
 network: {lab: external, registrar: "%s", domain: %s}
