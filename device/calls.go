@@ -162,6 +162,7 @@ func (p *Phone) setCallState(s *state, r *callRec, st CallState, why string) {
 		r.view.EndReason = why
 		p.stopTimer(r)
 		if r.media != nil {
+			p.reportQuality(s, r)
 			r.media.Close()
 			r.media = nil
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hdphone/hdphone/device"
 	"github.com/hdphone/hdphone/internal/testpeer"
+	"github.com/hdphone/hdphone/media/vqreport"
 )
 
 func sippScenario(name string) string { return "testdata/sipp/" + name }
@@ -347,5 +348,96 @@ func TestFeatureKeySyncWithSIPpServer(t *testing.T) {
 	waitState(t, p.Phone, "DND and forward off", func(s device.State) bool { return !s.Lines[0].DND && s.Lines[0].Forward == "" })
 	if err := server.Wait(t, 10*time.Second); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// With voip/rtcp_xr/vq_statistics/mode other than DISABLE and
+// voip/qoe/qoe_publish_enabled=1, the phone PUBLISHes an RFC 6035 session
+// report to voip/qoe/qoe_server_address when each call ends (SIPp as the
+// collector, which challenges it and checks the event, type and first
+// line); the report describes that call: its Call-ID and tags, who called
+// whom, the phone's RTP port and SSRC, the codec, and the quality of a
+// clean call. The other phone, without the keys, sends nothing.
+//
+// behaviour: MEDIA-6
+// behaviour: SIP-6
+func TestQoEReportsToSIPpCollector(t *testing.T) {
+	t.Parallel()
+	collector := testpeer.StartSIPpQoECollector(t, "1007", "pass1007", 2)
+	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true})
+	a := kamPhone(t, k, "1007", 1000, "UDP", append(onlyCodec("PCMU"),
+		"voip/rtcp_xr/vq_statistics/mode=EVENTS_ONLY", "voip/qoe/qoe_publish_enabled=1",
+		"voip/qoe/qoe_server_address="+collector.Addr())...)
+	b := kamPhone(t, k, "1008", 600, "UDP")
+	events := watchEvents(t, a.Phone)
+	for _, p := range []*labPhone{a, b} {
+		waitState(t, p.Phone, p.user+" registered", registered)
+	}
+
+	// A calls B and B hangs up; then B calls A and A hangs up.
+	aID, bID := connect(t, a, b)
+	phoneHears(t, a, aID, 600)
+	if err := b.Hangup(bg, bID); err != nil {
+		t.Fatal(err)
+	}
+	first := ended(t, a, aID)
+	events.wait(t, device.EventLog, "qoe: "+aID+" report published", 10*time.Second)
+	_, aID2 := connect(t, b, a)
+	phoneHears(t, a, aID2, 600)
+	if err := a.Hangup(bg, aID2); err != nil {
+		t.Fatal(err)
+	}
+	second := ended(t, a, aID2)
+	events.wait(t, device.EventLog, "qoe: "+aID2+" report published", 10*time.Second)
+	if err := collector.Wait(t, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+
+	var reports []*vqreport.Report
+	for _, m := range collector.Received() {
+		if !strings.HasPrefix(m, "PUBLISH ") || !strings.Contains(m, "Authorization:") {
+			continue
+		}
+		_, body, _ := strings.Cut(strings.ReplaceAll(m, "\r\n", "\n"), "\n\n")
+		r, err := vqreport.Parse([]byte(body))
+		if err != nil {
+			t.Fatalf("the collector's report does not parse: %v\n%s", err, m)
+		}
+		reports = append(reports, r)
+	}
+	if len(reports) != 2 {
+		t.Fatalf("the collector took %d authenticated reports, want 2 (A's two calls; B sends none)", len(reports))
+	}
+	for i, c := range []struct {
+		call       device.Call
+		orig, peer string
+	}{{first, "1007", "1008"}, {second, "1008", "1008"}} {
+		r := reports[i]
+		if !r.CallTerm || r.CallID == "" || !strings.HasPrefix(r.DialogID, r.CallID+";to-tag=") || !strings.Contains(r.DialogID, ";from-tag=") {
+			t.Errorf("report %d: CallTerm %v, CallID %q, DialogID %q", i, r.CallTerm, r.CallID, r.DialogID)
+		}
+		if !strings.Contains(r.LocalID, "sip:1007@") || !strings.Contains(r.RemoteID, "sip:"+c.peer+"@") || !strings.Contains(r.OrigID, "sip:"+c.orig+"@") {
+			t.Errorf("report %d: LocalID %q RemoteID %q OrigID %q; want 1007, %s, placed by %s", i, r.LocalID, r.RemoteID, r.OrigID, c.peer, c.orig)
+		}
+		// (The test phones' RTP ports are the kernel's choice.)
+		if !r.LocalAddr.IP.IsLoopback() || r.LocalAddr.Port == 0 || r.LocalAddr.SSRC == 0 || !r.RemoteAddr.IP.IsLoopback() || r.RemoteAddr.Port == 0 || r.RemoteAddr.SSRC == 0 {
+			t.Errorf("report %d: LocalAddr %v RemoteAddr %v", i, r.LocalAddr, r.RemoteAddr)
+		}
+		if !strings.EqualFold(strings.ReplaceAll(r.LocalMAC, ":", ""), a.MAC()) {
+			t.Errorf("report %d: LocalMAC %q, want the phone's %s", i, r.LocalMAC, a.MAC())
+		}
+		l := r.Local
+		if l.Codec != "PCMU" || l.PayloadType != 0 || l.SampleRate != 8000 || l.FrameDuration != 20*time.Millisecond {
+			t.Errorf("report %d: SessionDesc PT=%d PD=%s SR=%d FD=%v, want PCMU/0/8000/20ms", i, l.PayloadType, l.Codec, l.SampleRate, l.FrameDuration)
+		}
+		if talk := l.Stop.Sub(l.Start); talk < 0 || talk > c.call.Ended.Sub(c.call.Answered)+2*time.Second {
+			t.Errorf("report %d: %s to %s, the call was answered at %s and ended at %s", i, l.Start, l.Stop, c.call.Answered, c.call.Ended)
+		}
+		if l.LossRate != 0 || l.MOSLQ < 4 || l.MOSCQ < 4 || l.JBMode != vqreport.JBAdaptive || l.JBNominal <= 0 {
+			t.Errorf("report %d: a clean call reported NLR=%.1f MOSLQ=%.1f MOSCQ=%.1f JBA=%d JBN=%v", i, l.LossRate, l.MOSLQ, l.MOSCQ, l.JBMode, l.JBNominal)
+		}
+	}
+	if reports[0].CallID == reports[1].CallID {
+		t.Errorf("both reports name call %s", reports[0].CallID)
 	}
 }

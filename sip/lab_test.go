@@ -9,6 +9,7 @@ import (
 
 	"github.com/hdphone/hdphone/clock/clocktest"
 	"github.com/hdphone/hdphone/lab/sipproxy"
+	"github.com/hdphone/hdphone/media/vqreport"
 	"github.com/hdphone/hdphone/sip"
 	"github.com/hdphone/hdphone/sip/siptest"
 )
@@ -325,4 +326,46 @@ func TestCallThroughLabOverTCP(t *testing.T) {
 		t.Fatal(err)
 	}
 	siptest.WaitMatch(b.ev, func(e sip.CallEndedEvent) bool { return e.Cause == "bye" })
+}
+
+// PUBLISH goes out of dialog to the server named (or the proxy), answers
+// the collector's digest challenge with the line's credentials, and
+// reports a refusal: the lab takes vq-rtcpxr reports from its users and
+// refuses other event packages (489), unreadable reports (400) and
+// strangers (403).
+func TestPublishToLab(t *testing.T) {
+	lab := startLab(t, sipproxy.Config{Domain: "lab.test"})
+	at := sip.Server{Host: lab.Addr().Addr().String(), Port: int(lab.Addr().Port())}
+	p := startUA(t, labUA(lab, "1001", sip.UDP))
+	report := vqreport.Report{CallTerm: true, CallID: "c1", LocalID: "<sip:1001@lab.test>", Local: vqreport.Unknown()}
+	ok := sip.PublishOptions{Event: vqreport.EventPackage, Target: "sip:collector@lab.test", Server: at,
+		Body: sip.Body{Type: vqreport.ContentType, Data: report.Marshal()}}
+	if err := p.Publish(ctxT(t), ok); err != nil {
+		t.Fatal(err)
+	}
+	if got := lab.QualityReports(); len(got) != 1 || got[0].User != "1001" || got[0].Report.CallID != "c1" {
+		t.Fatalf("the lab holds %+v", got)
+	}
+	for name, c := range map[string]struct {
+		o    sip.PublishOptions
+		code int
+	}{
+		"presence":     {sip.PublishOptions{Event: "presence", Target: ok.Target, Server: at, Body: ok.Body}, 489},
+		"not a report": {sip.PublishOptions{Event: ok.Event, Target: ok.Target, Server: at, Body: sip.Body{Type: vqreport.ContentType, Data: []byte("hello")}}, 400},
+	} {
+		var re *sip.ResponseError
+		if err := p.Publish(ctxT(t), c.o); !errors.As(err, &re) || re.Code != c.code {
+			t.Errorf("%s: %v, want %d", name, err, c.code)
+		}
+	}
+	stranger := labUA(lab, "1002", sip.UDP)
+	stranger.Password = "wrong"
+	s := startUA(t, stranger)
+	var re *sip.ResponseError
+	if err := s.Publish(ctxT(t), ok); !errors.As(err, &re) || re.Code != 403 {
+		t.Errorf("wrong password: %v, want 403", err)
+	}
+	if n := len(lab.QualityReports()); n != 1 {
+		t.Errorf("the lab kept %d reports, want the one good one", n)
+	}
 }

@@ -39,6 +39,10 @@ type LinphoneConfig struct {
 	MediaEncryption string
 	// DTMFInfo sends DTMF as SIP INFO instead of RFC 2833/4733 events.
 	DTMFInfo bool
+	// QualityCollector, a SIP URI, receives linphone's RFC 6035
+	// voice-quality reports (PUBLISH vq-rtcpxr) through its registrar;
+	// "" sends none.
+	QualityCollector string
 }
 
 // Linphone is a running linphonec 5 (liblinphone), driven through its
@@ -127,6 +131,9 @@ passwd=%s
 realm=%s
 domain=%s
 `, cfg.Registrar, cfg.Transport, cfg.User, cfg.Domain, cfg.Registrar, cfg.Transport, cfg.User, cfg.Password, cfg.Domain, cfg.Domain)
+		if cfg.QualityCollector != "" {
+			rc = strings.Replace(rc, "reg_sendregister=1\n", "reg_sendregister=1\nquality_reporting_enabled=1\nquality_reporting_collector="+cfg.QualityCollector+"\n", 1)
+		}
 	}
 	rcFile := filepath.Join(dir, "linphonerc")
 	WriteFile(t, rcFile, rc)

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -23,6 +24,22 @@ var conferenceServer string
 //
 //go:embed sipp/uas-feature-server.xml
 var featureServer string
+
+// vqCollector is the SIPp scenario of StartSIPpQoECollector.
+//
+//go:embed sipp/uas-vq-collector.xml
+var vqCollector string
+
+// StartSIPpQoECollector starts SIPp as a voice-quality collector that takes
+// reports PUBLISHes of RFC 6035 session reports, each after a digest
+// challenge that user and password must answer, and then exits. Its
+// Received messages hold the reports.
+func StartSIPpQoECollector(t testing.TB, user, password string, reports int) *SIPp {
+	t.Helper()
+	scenario := filepath.Join(t.TempDir(), "uas-vq-collector.xml")
+	WriteFile(t, scenario, strings.NewReplacer("@USER@", user, "@PASS@", password).Replace(vqCollector))
+	return StartSIPp(t, SIPpConfig{Scenario: scenario, Calls: reports})
+}
 
 // StartSIPpFeatureServer starts SIPp as a BroadWorks-style feature server
 // (as-feature-event) for the phone of user 1001; give its Addr to Kamailio

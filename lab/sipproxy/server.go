@@ -97,6 +97,7 @@ type Server struct {
 	mu       sync.Mutex // guards the following fields
 	bindings map[string][]*Binding
 	stats    Stats
+	reports  []QualityReport
 }
 
 // Stats counts what the server did.
@@ -182,9 +183,7 @@ func New(cfg Config) (*Server, error) {
 	s.srv.OnCancel(func(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
 		s.respond(tx, req, 481, "Call/Transaction Does Not Exist")
 	})
-	s.srv.OnPublish(func(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
-		s.respond(tx, req, 489, "Bad Event")
-	})
+	s.srv.OnPublish(s.onPublish)
 	s.srv.OnNoRoute(s.onRequest)
 	return s, nil
 }

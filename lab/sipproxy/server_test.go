@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -109,4 +110,44 @@ func TestLinphoneCallsBaresipThroughLab(t *testing.T) {
 	mark := len(l.Output())
 	b.Hangup(t)
 	l.WaitOutputAfter(t, mark, "ended", 10*time.Second)
+}
+
+// The lab is a voice-quality collector: linphonec (liblinphone), set to
+// send RFC 6035 reports to it, PUBLISHes one when its call through the lab
+// ends; the lab challenges it, reads the report and keeps it: the call's
+// Call-ID, the two parties, the codec and linphone's own measurements.
+func TestLinphoneQualityReportToLab(t *testing.T) {
+	s := start(t, sipproxy.Config{})
+	reg := s.Addr().String()
+	b := testpeer.StartBaresip(t, testpeer.BaresipConfig{User: "1002", Registrar: reg})
+	l := testpeer.StartLinphone(t, testpeer.LinphoneConfig{User: "1006", Domain: s.Domain(), Registrar: reg,
+		QualityCollector: "sip:collector@" + s.Domain()})
+	l.Command(t, "call sip:1002@"+s.Domain())
+	b.WaitEvent(t, "CALL_ESTABLISHED", 10*time.Second)
+	time.Sleep(time.Second)
+	mark := len(l.Output())
+	b.Hangup(t)
+	l.WaitOutputAfter(t, mark, "ended", 10*time.Second)
+	var reports []sipproxy.QualityReport
+	deadline := time.Now().Add(10 * time.Second)
+	for len(reports) == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+		reports = s.QualityReports()
+	}
+	if len(reports) == 0 {
+		t.Fatal("no report from linphone")
+	}
+	r := reports[0]
+	if r.User != "1006" || !r.Report.CallTerm || r.Report.CallID == "" ||
+		!strings.Contains(r.Report.LocalID, "1006@") || !strings.Contains(r.Report.RemoteID, "1002@") {
+		t.Errorf("report from %s: %+v", r.User, r.Report)
+	}
+	if l := r.Report.Local; map[string]int{"PCMU": 0, "PCMA": 8}[l.Codec] != l.PayloadType || l.SampleRate != 8000 || l.MOSLQ == 0 {
+		t.Errorf("linphone reported codec %s/%d/%d MOS-LQ %.1f", l.Codec, l.PayloadType, l.SampleRate, l.MOSLQ)
+	}
+	// liblinphone writes its SSRCs in decimal (RFC 6035 says hex): read
+	// either way.
+	if r.Report.LocalAddr.SSRC == 0 || r.Report.RemoteAddr.SSRC == 0 || r.Report.Remote == nil {
+		t.Errorf("addresses %v %v, remote metrics %v", r.Report.LocalAddr, r.Report.RemoteAddr, r.Report.Remote)
+	}
 }
