@@ -73,6 +73,31 @@ func (p *Phone) Speaker(ctx context.Context) error {
 	})
 }
 
+// keyEHS switches on the electronic hook switch (manual §3.4.11).
+const keyEHS = "voip/services/electronic_hook_switch/enabled"
+
+// EHS is the electronic hook switch of a DHSG headset on the AUX port
+// (Jabra PRO 920/9450, manual §3.4.11): with
+// voip/services/electronic_hook_switch/enabled=1, the headset going
+// off-hook takes the phone to the headset — answering a ringing call, or
+// giving dial tone — and going on-hook hangs up what the headset carries.
+// With the switch off the phone does not listen to the AUX port: the
+// headset's button does nothing (ErrBadIntent says why).
+func (p *Phone) EHS(ctx context.Context, off bool) error {
+	return p.intent(ctx, func(s *state) error {
+		if !s.Config.Bool(keyEHS) {
+			return fmt.Errorf("%w: the electronic hook switch is off (%s=0)", ErrBadIntent, keyEHS)
+		}
+		switch {
+		case off && s.calls.audio != AudioHeadset:
+			p.takeAudio(s, AudioHeadset)
+		case !off && s.calls.audio == AudioHeadset:
+			p.releaseAudio(s, AudioHeadset)
+		}
+		return nil
+	})
+}
+
 // Headset is the HEADSET key.
 func (p *Phone) Headset(ctx context.Context) error {
 	return p.intent(ctx, func(s *state) error {

@@ -337,6 +337,30 @@ scenario:
 	if got := result(t, r, "audio", "desk-2").Detail; !strings.Contains(got, "hears 1001's") {
 		t.Errorf("desk-2: %s", got)
 	}
+	// The switches stay where a press puts them: the handset lifted by
+	// one press dials from its own dial tone; an EHS headset (switched on
+	// for jabra-1) answers with one press and hangs up with the next.
+	f = mustParse(t, `
+phones:
+  - {group: desk, model: 450HD, count: 1}
+  - {group: jabra, model: 450HD, count: 1, config: {voip/services/electronic_hook_switch/enabled: "1"}}
+scenario:
+  - wait: registered
+  - {name: lift, phones: desk-1, press: HOOK}
+  - {phones: desk-1, expect_screen: "Dial"}
+  - {name: dial, phones: desk-1, press: "1002#"}
+  - {phones: jabra-1, expect_screen: "Incoming call"}
+  - {name: headset answers, phones: jabra-1, press: EHS}
+  - {phones: [desk-1, jabra-1], wait: connected}
+  - {phones: jabra-1, expect_led: {led: headset, state: green}}
+  - {name: headset hangs up, phones: jabra-1, press: EHS}
+  - {phones: desk-1, wait: no_calls}
+  - {name: replace, phones: desk-1, press: HOOK}
+`)
+	r = run(t, f, fleet.Options{Screens: fleet.UIScreens(nil)})
+	if r.Failed() {
+		t.Fatalf("switches: %s\n%s", r.Summary, dump(r))
+	}
 	// Without screens the same keys cannot be pressed: the step says why.
 	f = mustParse(t, "phones:\n  - {group: desk, model: 450HD}\nscenario:\n  - {press: MENU}\n")
 	r = run(t, f, fleet.Options{})

@@ -41,7 +41,8 @@ func (s *uiScreen) LED(id hw.LED) hw.LEDState { return s.board.LED(id) }
 
 func (s *uiScreen) LEDs() map[hw.LED]hw.LEDState { return s.board.LEDs() }
 
-// Press taps a key on the board: press, then release, as a finger does.
+// Press taps a key on the board: press, then release, as a finger does; a
+// switch (HOOK, EHS) goes to its other position and stays there.
 func (s *uiScreen) Press(k hw.Key, index int) error {
-	return s.board.Tap(virtual.Button{Key: k, Index: index})
+	return s.board.Toggle(virtual.Button{Key: k, Index: index})
 }

@@ -82,6 +82,11 @@ const (
 	// KeyHook is the handset hook switch: Press = handset lifted (off-hook),
 	// Release = handset put down (on-hook).
 	KeyHook
+	// KeyEHS is the electronic hook switch of a DHSG wireless headset whose
+	// base is cabled to the AUX port (manual §3.4.11): Press = the headset
+	// goes off-hook (its call button, or lifted from the base), Release =
+	// on-hook.
+	KeyEHS
 	keyCount
 )
 
@@ -94,7 +99,7 @@ var keyNames = [...]string{
 	KeyConference: "CONFERENCE", KeyRedial: "REDIAL", KeyMute: "MUTE",
 	KeySpeaker: "SPEAKER", KeyHeadset: "HEADSET", KeyVolumeUp: "VOL+",
 	KeyVolumeDown: "VOL-", KeyContacts: "CONTACTS", KeyVoicemail: "VOICEMAIL",
-	KeyProgrammable: "PKEY", KeyFunction: "FKEY", KeyHook: "HOOK",
+	KeyProgrammable: "PKEY", KeyFunction: "FKEY", KeyHook: "HOOK", KeyEHS: "EHS",
 }
 
 func (k Key) String() string {
@@ -159,6 +164,12 @@ func Keys() []Key {
 	}
 	return ks
 }
+
+// Switch reports whether k is a switch that stays where it is put (the
+// handset's hook, a headset's electronic hook) rather than a key that
+// springs back: its Press and Release are two positions, and it never
+// long-presses.
+func (k Key) Switch() bool { return k == KeyHook || k == KeyEHS }
 
 // Digit returns the dial character of a dial-pad key.
 func (k Key) Digit() (byte, bool) {

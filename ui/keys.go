@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 
@@ -24,6 +25,10 @@ const multiTapWindow = 1200 // ms
 func (a *App) onKey(ev hw.Event) {
 	if ev.Key == hw.KeyHook {
 		a.onHook(ev.Action == hw.Press)
+		return
+	}
+	if ev.Key == hw.KeyEHS {
+		a.onEHS(ev.Action == hw.Press)
 		return
 	}
 	if ev.Action != hw.Press {
@@ -66,6 +71,22 @@ func (a *App) onHook(off bool) {
 		}
 	}
 	a.try(a.phone.Hook(a.ctx, off))
+}
+
+// onEHS is a DHSG headset's hook; the phone ignores it unless the
+// electronic hook switch is on (Phone.EHS refuses it then).
+func (a *App) onEHS(off bool) {
+	a.wake()
+	v := a.view()
+	if off && len(v.liveCalls()) == 0 {
+		if why := a.callsBlocked(v); why != "" {
+			a.note(why)
+			return
+		}
+	}
+	if err := a.phone.EHS(a.ctx, off); err != nil && !errors.Is(err, device.ErrBadIntent) {
+		a.try(err)
+	}
 }
 
 // homeKey is a key on the phone's own screens (idle, dialing, calls).

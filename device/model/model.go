@@ -105,7 +105,7 @@ var navigation = []hw.Key{hw.KeyMenu, hw.KeyOK, hw.KeyUp, hw.KeyDown, hw.KeyLeft
 
 var deskKeys = []hw.Key{hw.KeyHold, hw.KeyTransfer, hw.KeyConference, hw.KeyRedial,
 	hw.KeyMute, hw.KeySpeaker, hw.KeyHeadset, hw.KeyVolumeUp, hw.KeyVolumeDown,
-	hw.KeyContacts, hw.KeyVoicemail, hw.KeyHook}
+	hw.KeyContacts, hw.KeyVoicemail, hw.KeyHook, hw.KeyEHS}
 
 func keys(groups ...[]hw.Key) []hw.Key {
 	var out []hw.Key

@@ -42,8 +42,8 @@ func (b Button) String() string {
 
 // Driver injects input into the backend under test the way its user would.
 type Driver interface {
-	// Press and Release put a key down and let it up (for KeyHook: lift and
-	// replace the handset).
+	// Press and Release put a key down and let it up (for the switches,
+	// KeyHook and KeyEHS: off-hook and on-hook).
 	Press(b Button) error
 	Release(b Button) error
 	// PassLongPress lets the backend's long-press threshold pass while keys
@@ -194,7 +194,7 @@ const quietPeriod = 100 * time.Millisecond
 
 func (s *suite) firstKey() (Button, bool) {
 	for _, b := range s.d.Buttons() {
-		if b.Key != hw.KeyHook {
+		if !b.Key.Switch() {
 			return b, true
 		}
 	}
@@ -388,29 +388,30 @@ func (s *suite) checkLongPress() {
 	}
 }
 
-// checkHook lifts and replaces the handset with the threshold passing in
-// between: no LongPress.
+// checkHook lifts and replaces the handset, and takes an EHS headset off
+// and on hook, with the threshold passing in between: no LongPress.
 func (s *suite) checkHook() {
-	hook := Button{Key: hw.KeyHook}
-	if !slices.Contains(s.d.Buttons(), hook) {
-		return
-	}
-	m := s.mark()
-	if err := s.d.Press(hook); err != nil {
-		s.failf("hook", "off-hook: %v", err)
-		return
-	}
-	if err := s.d.PassLongPress(s.ctx); err != nil {
-		s.failf("hook", "%v", err)
-	}
-	if err := s.d.Release(hook); err != nil {
-		s.failf("hook", "on-hook: %v", err)
-		return
-	}
-	ws := []want{{hook, hw.Press}, {hook, hw.Release}}
-	evs, _ := s.await(m, atLeast(2))
-	if !matches(evs, ws) {
-		s.failf("hook", "off-hook for a long time then on-hook gave %s, want %s (the hook never long-presses)", describe(evs), describeWant(ws))
+	for _, hook := range []Button{{Key: hw.KeyHook}, {Key: hw.KeyEHS}} {
+		if !slices.Contains(s.d.Buttons(), hook) {
+			continue
+		}
+		m := s.mark()
+		if err := s.d.Press(hook); err != nil {
+			s.failf("hook", "%s off-hook: %v", hook, err)
+			return
+		}
+		if err := s.d.PassLongPress(s.ctx); err != nil {
+			s.failf("hook", "%v", err)
+		}
+		if err := s.d.Release(hook); err != nil {
+			s.failf("hook", "%s on-hook: %v", hook, err)
+			return
+		}
+		ws := []want{{hook, hw.Press}, {hook, hw.Release}}
+		evs, _ := s.await(m, atLeast(2))
+		if !matches(evs, ws) {
+			s.failf("hook", "%s off-hook for a long time then on-hook gave %s, want %s (a hook never long-presses)", hook, describe(evs), describeWant(ws))
+		}
 	}
 }
 
@@ -514,7 +515,7 @@ func (s *suite) checkConcurrency() {
 	}
 	const rounds = 25
 	for _, b := range buttons {
-		if b.Key == hw.KeyHook {
+		if b.Key.Switch() {
 			continue
 		}
 		wg.Go(func() {
@@ -575,7 +576,7 @@ func (s *suite) checkConcurrency() {
 	}
 	total := 0
 	for _, b := range buttons {
-		if b.Key != hw.KeyHook {
+		if !b.Key.Switch() {
 			total += 2 * rounds
 		}
 	}

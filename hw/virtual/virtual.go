@@ -233,7 +233,7 @@ func (b *Board) changedLocked() <-chan struct{} {
 
 // Press puts btn down, as a finger on a key or a lifted handset (KeyHook).
 // If it stays down past the long-press threshold on the board's clock, the
-// board sends LongPress; the hook switch never long-presses.
+// board sends LongPress; switches (the hooks) never long-press.
 func (b *Board) Press(btn Button) error {
 	if err := btn.check(); err != nil {
 		return err
@@ -252,7 +252,7 @@ func (b *Board) Press(btn Button) error {
 	p := &press{at: b.clk.Now()}
 	b.down[btn] = p
 	b.sendLocked(hw.Event{Key: btn.Key, Index: btn.Index, Action: hw.Press, At: p.at})
-	if btn.Key != hw.KeyHook {
+	if !btn.Key.Switch() {
 		p.timer = b.clk.AfterFunc(b.long, func() { b.longPress(btn, p) })
 	}
 	return nil
@@ -298,6 +298,22 @@ func (b *Board) Release(btn Button) error {
 	return nil
 }
 
+// Toggle moves a switch (the hook, the EHS headset's hook) to its other
+// position: off-hook when it is on-hook, and back. A key that springs back
+// is tapped.
+func (b *Board) Toggle(btn Button) error {
+	if !btn.Key.Switch() {
+		return b.Tap(btn)
+	}
+	b.mu.Lock()
+	_, down := b.down[btn]
+	b.mu.Unlock()
+	if down {
+		return b.Release(btn)
+	}
+	return b.Press(btn)
+}
+
 // Tap presses and releases btn at once.
 func (b *Board) Tap(btn Button) error {
 	if err := b.Press(btn); err != nil {
@@ -338,6 +354,12 @@ func (b *Board) HookOff() error { return b.Press(Key(hw.KeyHook)) }
 
 // HookOn puts the handset down.
 func (b *Board) HookOn() error { return b.Release(Key(hw.KeyHook)) }
+
+// HeadsetOff takes an EHS headset off-hook (its call button).
+func (b *Board) HeadsetOff() error { return b.Press(Key(hw.KeyEHS)) }
+
+// HeadsetOn puts an EHS headset back on-hook.
+func (b *Board) HeadsetOn() error { return b.Release(Key(hw.KeyEHS)) }
 
 // Dial taps the dial-pad keys of digits ("0"-"9", "*", "#"). Nothing is
 // tapped if digits holds any other character.

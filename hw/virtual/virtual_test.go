@@ -217,6 +217,30 @@ func TestHookNeverLongPresses(t *testing.T) {
 	noEvent(t, b)
 }
 
+// Toggle moves a switch to its other position and leaves it there; a key
+// that springs back is tapped.
+func TestToggleMovesSwitches(t *testing.T) {
+	clk := newFake()
+	b := newBoard(clk)
+	ehs := virtual.Key(hw.KeyEHS)
+	for _, want := range []hw.Action{hw.Press, hw.Release, hw.Press} {
+		if err := b.Toggle(ehs); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(time.Hour)
+		if e := next(t, b); e.Key != hw.KeyEHS || e.Action != want {
+			t.Fatalf("got %s, want EHS %s", e, want)
+		}
+		noEvent(t, b)
+	}
+	if err := b.Toggle(virtual.Key(hw.KeyOK)); err != nil {
+		t.Fatal(err)
+	}
+	if e1, e2 := next(t, b), next(t, b); e1.Key != hw.KeyOK || e1.Action != hw.Press || e2.Action != hw.Release {
+		t.Fatalf("OK toggled: %s, %s; want a tap", e1, e2)
+	}
+}
+
 func TestDialTapsDigitsOrNothing(t *testing.T) {
 	b := newBoard(newFake())
 	if err := b.Dial("12a"); !errors.Is(err, virtual.ErrBadKey) {

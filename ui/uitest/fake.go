@@ -304,6 +304,20 @@ func (f *Fake) Headset(context.Context) error {
 	return f.do("Headset", func(s *device.State) error { f.toggle(s, device.AudioHeadset); return nil })
 }
 
+// EHS implements ui.Phone: the headset's hook takes the audio to the
+// headset or releases it (the fake has no electronic_hook_switch setting:
+// it always listens).
+func (f *Fake) EHS(_ context.Context, off bool) error {
+	return f.do("EHS", func(s *device.State) error {
+		if off {
+			f.takeAudio(s, device.AudioHeadset)
+		} else {
+			f.releaseAudio(s, device.AudioHeadset)
+		}
+		return nil
+	}, off)
+}
+
 // Key implements ui.Phone.
 func (f *Fake) Key(_ context.Context, key byte) error {
 	return f.do("Key", func(s *device.State) error {
