@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"strconv"
 	"strings"
@@ -61,21 +62,16 @@ func (a *App) callsBlocked(v view) string {
 	return ""
 }
 
-func (a *App) onHook(off bool) {
-	a.wake()
-	v := a.view()
-	if off && len(v.liveCalls()) == 0 {
-		if why := a.callsBlocked(v); why != "" {
-			a.note(why)
-			return
-		}
-	}
-	a.try(a.phone.Hook(a.ctx, off))
-}
+// onHook is the handset's hook switch.
+func (a *App) onHook(off bool) { a.hookSwitch(off, a.phone.Hook, false) }
 
 // onEHS is a DHSG headset's hook; the phone ignores it unless the
-// electronic hook switch is on (Phone.EHS refuses it then).
-func (a *App) onEHS(off bool) {
+// electronic hook switch is on (Phone.EHS refuses it then: quietly).
+func (a *App) onEHS(off bool) { a.hookSwitch(off, a.phone.EHS, true) }
+
+// hookSwitch moves a hook: off-hook with no call starts one (unless calls
+// are blocked now), on-hook ends what that device carries.
+func (a *App) hookSwitch(off bool, move func(context.Context, bool) error, quietRefusal bool) {
 	a.wake()
 	v := a.view()
 	if off && len(v.liveCalls()) == 0 {
@@ -84,7 +80,7 @@ func (a *App) onEHS(off bool) {
 			return
 		}
 	}
-	if err := a.phone.EHS(a.ctx, off); err != nil && !errors.Is(err, device.ErrBadIntent) {
+	if err := move(a.ctx, off); !quietRefusal || !errors.Is(err, device.ErrBadIntent) {
 		a.try(err)
 	}
 }

@@ -32,13 +32,8 @@ func (s *Server) onPublish(req *sipgosip.Request, tx sipgosip.ServerTransaction)
 		s.respond(tx, req, 489, "Bad Event", sipgosip.NewHeader("Allow-Events", vqreport.EventPackage))
 		return
 	}
-	res, name := s.auth.check(headerValues(req, "Authorization"), string(req.Method))
-	switch res {
-	case authMissing, authStale:
-		s.respond(tx, req, 401, "Unauthorized", sipgosip.NewHeader("WWW-Authenticate", s.auth.challenge(res == authStale)))
-		return
-	case authBad:
-		s.respond(tx, req, 403, "Forbidden")
+	name, ok := s.authorize(req, tx)
+	if !ok {
 		return
 	}
 	if ct := headerValue(req, "Content-Type"); !strings.EqualFold(strings.TrimSpace(ct), vqreport.ContentType) {

@@ -293,16 +293,8 @@ func (s *Server) onRegister(req *sipgosip.Request, tx sipgosip.ServerTransaction
 		return
 	}
 	user := to.Address.User
-	res, name := s.auth.check(headerValues(req, "Authorization"), string(req.Method))
-	switch res {
-	case authMissing, authStale:
-		s.mu.Lock()
-		s.stats.Challenges++
-		s.mu.Unlock()
-		s.respond(tx, req, 401, "Unauthorized", sipgosip.NewHeader("WWW-Authenticate", s.auth.challenge(res == authStale)))
-		return
-	case authBad:
-		s.respond(tx, req, 403, "Forbidden")
+	name, ok := s.authorize(req, tx)
+	if !ok {
 		return
 	}
 	if name != user {
@@ -321,6 +313,26 @@ func (s *Server) onRegister(req *sipgosip.Request, tx sipgosip.ServerTransaction
 	}
 	code, reason, hs := s.bind(req, user, defExp)
 	s.respond(tx, req, code, reason, hs...)
+}
+
+// authorize checks a request's digest credentials (Authorization, as a
+// registrar asks for them): it returns the user, or answers the request
+// itself — 401 with a challenge (counted in Stats), or 403 for a wrong
+// answer — and reports false.
+func (s *Server) authorize(req *sipgosip.Request, tx sipgosip.ServerTransaction) (string, bool) {
+	res, name := s.auth.check(headerValues(req, "Authorization"), string(req.Method))
+	switch res {
+	case authMissing, authStale:
+		s.mu.Lock()
+		s.stats.Challenges++
+		s.mu.Unlock()
+		s.respond(tx, req, 401, "Unauthorized", sipgosip.NewHeader("WWW-Authenticate", s.auth.challenge(res == authStale)))
+		return "", false
+	case authBad:
+		s.respond(tx, req, 403, "Forbidden")
+		return "", false
+	}
+	return name, true
 }
 
 // bind applies a REGISTER's contacts to user's bindings and returns the
