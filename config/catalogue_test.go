@@ -60,15 +60,6 @@ var typeDeviations = map[string]string{
 	"system/password": "password_md5",
 }
 
-// concreteKey gives a key the catalogue can resolve for a spec row: indexed
-// keys get their first index.
-func concreteKey(p *Param) string {
-	if p.Indexed() {
-		return p.KeyAt(p.AllIndices()[0])
-	}
-	return p.Key
-}
-
 func TestCatalogueMatchesManual(t *testing.T) {
 	rows := readSpec(t, "testdata/parameters-facts.tsv")
 	if len(rows) != 322 {

@@ -149,18 +149,6 @@ func startIxPhone(t testing.TB, o ixPhone) *labPhone {
 	return lp
 }
 
-// waitFor polls cond every 50 ms until it holds or timeout passes.
-func ixWait(t *testing.T, what string, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // wavPCM reads a mono 16-bit PCM WAV as the softphones write it while a
 // call runs: the data chunk's length may still say 0, so everything after
 // its header is taken.

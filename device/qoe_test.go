@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/hdphone/hdphone/device"
-	"github.com/hdphone/hdphone/lab/sipproxy"
 )
 
 // The lab's proxy is also a QoE collector: a phone with
@@ -36,8 +35,7 @@ func TestQoEReportsToTheLab(t *testing.T) {
 	call := ended(t, a, aID)
 	events.wait(t, device.EventLog, "qoe: "+aID+" report published", 10*time.Second)
 	time.Sleep(300 * time.Millisecond) // B's report, if it (wrongly) sent one
-	var got []sipproxy.QualityReport
-	got = srv.QualityReports()
+	got := srv.QualityReports()
 	if len(got) != 1 || got[0].User != "1021" {
 		t.Fatalf("the lab holds %+v, want one report from 1021", got)
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -434,13 +433,4 @@ func (o *object) oneOf(key, s string, allowed ...string) (string, bool) {
 	n := o.vals[key]
 	o.d.errAt(n, o.sub(key), "%q is not one of %s", s, strings.Join(allowed, ", "))
 	return "", false
-}
-
-func sortedKeys[M ~map[string]V, V any](m M) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	slices.Sort(ks)
-	return ks
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"math"
 	"runtime"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -320,11 +319,4 @@ func (h *histogram) quantile(q float64) time.Duration {
 		}
 	}
 	return time.Duration(h.max.Load())
-}
-
-// sortedDurations is a helper for tests and benchmarks reporting
-// percentiles of raw samples.
-func sortedDurations(d []time.Duration) []time.Duration {
-	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
-	return d
 }

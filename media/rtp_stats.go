@@ -16,13 +16,12 @@ const (
 // seqTracker follows one source's sequence numbers: extended numbers,
 // expected and received counts, and restarts after a jump.
 type seqTracker struct {
-	started   bool
-	maxSeq    uint16
-	cycles    uint64
-	baseSeq   uint64
-	badSeq    uint32 // seqMod+1 when none
-	probation int
-	received  uint64
+	started  bool
+	maxSeq   uint16
+	cycles   uint64
+	baseSeq  uint64
+	badSeq   uint32 // seqMod+1 when none
+	received uint64
 	// interval counts for the fraction lost of the next report
 	expectedPrior uint64
 	receivedPrior uint64

@@ -166,7 +166,6 @@ type txState struct {
 	cnAge    int
 	rtcpDue  time.Time
 	qualDue  time.Time
-	lastSR   bool // the last report was an SR
 }
 
 type playState struct {

@@ -5,7 +5,6 @@ import (
 
 	"github.com/hdphone/hdphone/device"
 	"github.com/hdphone/hdphone/device/model"
-	"github.com/hdphone/hdphone/hw"
 )
 
 // BenchmarkRender draws whole screens: the idle screen with key labels and
@@ -39,8 +38,6 @@ func BenchmarkLEDs(b *testing.B) {
 		ledStates(v, leds)
 	}
 }
-
-var sinkFrame hw.TextFrame
 
 // BenchmarkSoftkeys computes the in-call softkey row with programmable
 // in-call softkeys.

@@ -340,14 +340,14 @@ type fleetProgress struct {
 	w   io.Writer
 	tty bool
 
-	mu                           sync.Mutex // guards the fields below
-	step                         string
-	index                        int
-	done, total                  int
-	passed, failed, skipped      int
-	began, lastDraw, lastPlain   time.Time
-	onLine                       bool // a status line is on screen
-	bootStarted, bootStagesShown int
+	mu                         sync.Mutex // guards the fields below
+	step                       string
+	index                      int
+	done, total                int
+	passed, failed, skipped    int
+	began, lastDraw, lastPlain time.Time
+	onLine                     bool // a status line is on screen
+	bootStarted                int
 }
 
 func newFleetProgress(w io.Writer, tty bool) *fleetProgress {

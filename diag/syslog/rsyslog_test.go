@@ -71,8 +71,7 @@ func TestRsyslogReceives(t *testing.T) {
 	want = append(want,
 		"1|16|warning|00908f000001|sip_stack|registration failed component=sip_stack code=403",
 		"1|16|err|00908f000001|ipphone|marker")
-	lines, err = rs.WaitLines(len(want), 5*time.Second)
-	if err != nil {
+	if _, err := rs.WaitLines(len(want), 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(100 * time.Millisecond) // anything that should not be there has had time to arrive

@@ -134,7 +134,7 @@ func (s *suite) checkGeometry() {
 	if g2 := s.b.Geometry(); g2 != g {
 		s.failf("geometry", "changed between calls: %+v then %+v", g, g2)
 	}
-	if s.b.Events() != s.b.Events() {
+	if first, again := s.b.Events(), s.b.Events(); first != again {
 		s.failf("events", "Events returns a different channel at each call")
 	}
 }
@@ -240,13 +240,6 @@ func (s *suite) mark() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.events)
-}
-
-// since returns the events collected after mark m.
-func (s *suite) since(m int) []hw.Event {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.events[m:])
 }
 
 // await waits until cond holds for the events after mark m, or Timeout.

@@ -88,7 +88,6 @@ type Board struct {
 	hook     bool             // the handset is lifted
 	help     bool             // the help overlay is up
 	notices  []string
-	blinkOn  bool
 	tick     int
 	quitOnce sync.Once
 	hits     []hit // where the keys are drawn, for the mouse

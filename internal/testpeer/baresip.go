@@ -119,7 +119,7 @@ func StartBaresip(t testing.TB, cfg BaresipConfig) *Baresip {
 	}
 	dir := t.TempDir()
 	sipPort := FreePort(t, "udp")
-	for portFree("tcp4", sipPort+1) == false {
+	for !portFree("tcp4", sipPort+1) {
 		sipPort = FreePort(t, "udp")
 	}
 	ctrlPort := FreePort(t, "tcp")

@@ -78,7 +78,7 @@ func (d *g722Decoder) Conceal(dst []int16, n int) (int, error) {
 // without the bcg729 tag.
 func G729() (Codec, error) {
 	if !g729.Available {
-		return nil, g729NotInBuild
+		return nil, errG729NotInBuild
 	}
 	return &spec{
 		name: "G729", config: "G729", pt: 18, clock: 8000, rate: 8000, frame: g729.FrameSamples,

@@ -7,7 +7,7 @@ import (
 	"sync"
 )
 
-var g729NotInBuild = fmt.Errorf("codec: G729: %w (build with cgo and -tags bcg729, which makes the binary GPL-3)", ErrNotInBuild)
+var errG729NotInBuild = fmt.Errorf("codec: G729: %w (build with cgo and -tags bcg729, which makes the binary GPL-3)", ErrNotInBuild)
 
 // ConfigNames are the values voip/codec/codec_info/{n}/name accepts, in the
 // manual's order.
@@ -74,7 +74,7 @@ func (r *Registry) Lookup(name string) (Codec, error) {
 		return c, nil
 	}
 	if strings.EqualFold(enc, "G729") {
-		return nil, g729NotInBuild
+		return nil, errG729NotInBuild
 	}
 	return nil, fmt.Errorf("%w: %s", ErrUnknown, name)
 }
@@ -97,7 +97,7 @@ func (r *Registry) ByConfigName(name string) (Codec, error) {
 		return c, nil
 	}
 	if base == "G729" && (!hasRate || rate == "8000") {
-		return nil, g729NotInBuild
+		return nil, errG729NotInBuild
 	}
 	return nil, fmt.Errorf("%w: %s", ErrUnknown, name)
 }
@@ -110,7 +110,7 @@ func (r *Registry) ByPayloadType(pt int) (Codec, error) {
 		}
 	}
 	if pt == 18 {
-		return nil, g729NotInBuild
+		return nil, errG729NotInBuild
 	}
 	return nil, fmt.Errorf("%w: payload type %d", ErrUnknown, pt)
 }

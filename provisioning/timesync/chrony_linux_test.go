@@ -44,7 +44,7 @@ func TestSyncAgainstChrony(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := wrong.Add(r.Offset).Sub(time.Now()); d < -2*time.Second || d > 2*time.Second || r.Server != chrony.Addr || r.Stratum != 8 {
+	if d := time.Until(wrong.Add(r.Offset)); d < -2*time.Second || d > 2*time.Second || r.Server != chrony.Addr || r.Stratum != 8 {
 		t.Fatalf("result %+v: the corrected clock is %v off the real time", r, d)
 	}
 
@@ -163,7 +163,7 @@ func TestTimeFromDHCPLease(t *testing.T) {
 	if first.Server != host {
 		t.Fatalf("synced with %q, want the secondary %q", first.Server, host)
 	}
-	if d := pc.Now().Sub(time.Now()); d < -2*time.Second || d > 2*time.Second {
+	if d := time.Until(pc.Now()); d < -2*time.Second || d > 2*time.Second {
 		t.Fatalf("phone time %v is %v off the real time", pc.Now(), d)
 	}
 	if wall, want := pc.Now().Format("2006-01-02 15:04"), time.Now().UTC().Add(tz).Format("2006-01-02 15:04"); wall != want {

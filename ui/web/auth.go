@@ -163,12 +163,6 @@ func (s *sessions) clear() {
 	clear(s.m)
 }
 
-func (s *sessions) count() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.m)
-}
-
 func (s *sessions) pruneLocked(now time.Time) {
 	for k, v := range s.m {
 		if !now.Before(v.expires) {

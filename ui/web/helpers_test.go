@@ -146,7 +146,6 @@ type page struct {
 }
 
 var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-var csrfQueryRe = regexp.MustCompile(`\?csrf=([A-Za-z0-9_-]+)`)
 
 func (b *browser) do(req *http.Request) page {
 	b.t.Helper()
