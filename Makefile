@@ -25,9 +25,12 @@ bench:
 soak:
 	scripts/soak.sh
 
+# vet, gofmt and staticcheck's correctness checks (SA; deprecations left to
+# review).
 lint:
 	$(GO) vet ./...
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))"
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 -checks 'SA*,-SA1019' ./...
 
 # Run every fuzz target for FUZZTIME each (default 30s).
 fuzz:
