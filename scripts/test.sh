@@ -46,6 +46,9 @@ vet() {
 		echo "$unformatted"
 		rc=1
 	fi
+	# staticcheck's correctness checks (the version is pinned; the module
+	# proxy serves it like any other module).
+	go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 -checks 'SA*,-SA1019' ./... || rc=1
 	return $rc
 }
 
@@ -140,7 +143,7 @@ if [ ${#failed[@]} -ne 0 ]; then
 	echo "test.sh: dependencies missing; stopping before the tests" >&2
 	exit 1
 fi
-run_step "vet and gofmt" vet
+run_step "vet, gofmt and staticcheck" vet
 run_step "tests (race detector, real peers)" race_tests
 run_step "cross builds (pure Go)" cross
 run_step "ARM tests under qemu-user-static" arm
