@@ -68,13 +68,23 @@ func (p *Phone) reportQuality(s *state, r *callRec) {
 	}
 	rep := p.qualityReport(r, m, p.clk.Now())
 	ua, id := s.calls.line.ua, r.view.ID
+	q := &QualityReport{Call: id, CallID: rep.CallID, To: target, Codec: rep.Local.Codec,
+		MOSLQ: rep.Local.MOSLQ, MOSCQ: rep.Local.MOSCQ, Loss: rep.Local.LossRate}
+	s.Quality = q
 	p.async(s, func(ctx context.Context) {
 		err := ua.Publish(ctx, sip.PublishOptions{Event: vqreport.EventPackage, Target: target, Server: server,
 			Body: sip.Body{Type: vqreport.ContentType, Data: rep.Marshal()}})
 		p.post(ctx, func(s *state) {
+			done := *q
 			text := fmt.Sprintf("qoe: %s report published to %s", id, target)
 			if err != nil {
 				text = fmt.Sprintf("qoe: %s report to %s failed: %v", id, target, err)
+				done.Error = err.Error()
+			} else {
+				done.Sent = true
+			}
+			if s.Quality == q { // not overtaken by a later call's report
+				s.Quality = &done
 			}
 			p.emit(Event{Kind: EventLog, Stage: s.Stage, Text: text})
 		})

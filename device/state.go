@@ -83,7 +83,7 @@ func (s *State) sharesAll(o *State) bool {
 		s.Status == o.Status && s.Config == o.Config && s.MWI == o.MWI && s.OffHook == o.OffHook &&
 		s.Audio == o.Audio && sameList(s.Notifications, o.Notifications) && sameList(s.Lines, o.Lines) &&
 		sameList(s.Calls, o.Calls) && sameList(s.Pages, o.Pages) && sameList(s.Keys, o.Keys) &&
-		s.Network.same(o.Network)
+		s.Network.same(o.Network) && s.Quality == o.Quality
 }
 
 // sameList reports whether a and b are the same list, not only equal ones.
@@ -166,6 +166,25 @@ type State struct {
 	OffHook bool
 	// Audio is the active audio device.
 	Audio AudioDevice
+	// Quality is the voice-quality report of the last call the phone
+	// reported (voip/qoe/qoe_publish_enabled), nil before the first.
+	Quality *QualityReport
+}
+
+// QualityReport is the RFC 6035 report the phone sent to its QoE server
+// at the end of a call: which call, where to, whether the server took it,
+// and its headline figures.
+type QualityReport struct {
+	Call   string // the call's ID
+	CallID string // its SIP Call-ID, which the report names
+	To     string // the QoE server
+	// Sent is set once the server accepted the report; Error says why it
+	// did not. Neither: on its way.
+	Sent         bool
+	Error        string
+	Codec        string
+	MOSLQ, MOSCQ float64
+	Loss         float64 // network packet loss, percent
 }
 
 // MACAddress is the phone's MAC as its screen and Web pages show it:

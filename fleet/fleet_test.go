@@ -612,3 +612,47 @@ scenario:
 		t.Errorf("the conference server received %d INVITEs (want 3), the feature server %d Set requests (want 2)", invites, sets)
 	}
 }
+
+// expect_quality reads the embedded lab's QoE collector: with reports
+// switched on the phone's report of its last call is found and checked
+// (MOS-CQ, loss, codec); a stricter MOS than the call had fails with the
+// figure; a phone that sends no reports fails saying what to switch on.
+//
+// behaviour: MEDIA-6
+func TestExpectQualityStep(t *testing.T) {
+	f := mustParse(t, `
+config: {voip/rtcp_xr/vq_statistics/mode: EVENTS_ONLY}
+phones:
+  - {group: desk, model: 450HD, count: 2, config: {voip/qoe/qoe_publish_enabled: "1"}}
+  - {group: quiet, model: 445HD, count: 1}
+scenario:
+  - wait: registered
+  - {phones: desk-1, call: desk-2}
+  - {phones: desk-2, answer: desk-1}
+  - {phones: [desk-1, desk-2], check_audio: }
+  - {phones: desk-1, hangup: }
+  - {phones: desk-2, wait: no_calls}
+  - {name: good, phones: [desk-1, desk-2], expect_quality: {mos: "4", loss: "1", codec: G722}}
+  - {name: strict, phones: desk-1, expect_quality: {mos: "4.9"}, timeout: 2s}
+  - {phones: quiet-1, call: desk-1}
+  - {phones: desk-1, answer: quiet-1}
+  - {phones: quiet-1, hangup: }
+  - {name: quiet, phones: quiet-1, expect_quality: , timeout: 1s}
+`)
+	r := run(t, f, fleet.Options{})
+	for _, p := range []string{"desk-1", "desk-2"} {
+		if got := result(t, r, "good", p); got.Status != fleet.StatusPassed || !strings.Contains(got.Detail, "MOS-CQ 4.") {
+			t.Errorf("%s good: %+v", p, got)
+		}
+	}
+	if got := result(t, r, "strict", "desk-1"); got.Status != fleet.StatusFailed || !strings.Contains(got.Error, "below 4.9") {
+		t.Errorf("strict: %+v", got)
+	}
+	if got := result(t, r, "quiet", "quiet-1"); got.Status != fleet.StatusFailed || !strings.Contains(got.Error, "qoe_publish_enabled") {
+		t.Errorf("quiet: %+v", got)
+	}
+	if _, err := fleet.Parse("bad.yaml", []byte("phones:\n  - {group: d, model: 450HD}\nscenario:\n  - {expect_quality: {mos: high, colour: red}}\n")); err == nil ||
+		!strings.Contains(err.Error(), `want a number, found "high"`) || !strings.Contains(err.Error(), `unknown quality field "colour"`) {
+		t.Errorf("bad expect_quality: %v", err)
+	}
+}

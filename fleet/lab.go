@@ -258,6 +258,9 @@ func phoneConfig(p PhoneSpec, host string, port int, domain, transport string) s
 		fmt.Fprintf(&b, "voip/line/0/enabled=1\nvoip/line/0/id=%s\nvoip/line/0/description=%s\nvoip/line/0/auth_name=%s\nvoip/line/0/auth_password=%s\n",
 			p.User, p.User, p.User, p.Password)
 		fmt.Fprintf(&b, "voip/signalling/sip/use_proxy=1\nvoip/signalling/sip/proxy_address=%s\nvoip/signalling/sip/proxy_port=%d\n", host, port)
+		// Voice-quality reports, once a fleet turns them on, go to the
+		// SIP server (the embedded lab's collects them).
+		fmt.Fprintf(&b, "voip/qoe/qoe_server_address=%s\n", net.JoinHostPort(host, strconv.Itoa(port)))
 		if domain != "" {
 			fmt.Fprintf(&b, "voip/signalling/sip/proxy_gateway=%s\n", domain)
 		}

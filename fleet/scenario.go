@@ -13,6 +13,8 @@ import (
 
 	"github.com/hdphone/hdphone/device"
 	"github.com/hdphone/hdphone/hw"
+	"github.com/hdphone/hdphone/lab/sipproxy"
+	"github.com/hdphone/hdphone/media/vqreport"
 )
 
 // work is one phone's share of a step: the phone that acts, and in a pair
@@ -351,6 +353,11 @@ func (fl *Fleet) act(ctx context.Context, s *Step, w work) (outcome, error) {
 		return expectConfig(ctx, d, kv)
 	case ActExpectNetwork:
 		return expectNetwork(ctx, d, s.Values)
+	case ActExpectQuality:
+		if fl.lab == nil {
+			return outcome{}, errors.New("expect_quality reads the embedded lab's QoE collector")
+		}
+		return expectQuality(ctx, d, fl.lab.sip, s.Values)
 	case ActDND:
 		if err := d.SetDND(ctx, s.On); err != nil {
 			return outcome{}, err
@@ -1007,4 +1014,55 @@ func waitState(ctx context.Context, d *device.Phone, st device.CallState) (*devi
 		return nil, err
 	}
 	return &c, nil
+}
+
+// expectQualityFields are what expect_quality checks in the phone's newest
+// voice-quality report: the least MOS-CQ, the most network loss in
+// percent, the codec.
+var expectQualityFields = []string{"mos", "loss", "codec"}
+
+// expectQuality waits until the phone's report of its last call (it sends
+// one when a call ends, with voip/rtcp_xr/vq_statistics/mode not DISABLE
+// and voip/qoe/qoe_publish_enabled=1) was accepted, finds it at the lab's
+// QoE collector and checks it against kv.
+func expectQuality(ctx context.Context, d *device.Phone, srv *sipproxy.Server, kv []KV) (outcome, error) {
+	st, err := d.Wait(ctx, func(st device.State) bool {
+		return st.Quality != nil && (st.Quality.Sent || st.Quality.Error != "")
+	})
+	switch {
+	case err != nil && st.Quality == nil:
+		return outcome{}, fmt.Errorf("the phone made no voice-quality report (voip/qoe/qoe_publish_enabled=1 and the XR mode not DISABLE?): %w", err)
+	case err != nil:
+		return outcome{}, fmt.Errorf("the report of %s is still on its way to %s: %w", st.Quality.Call, st.Quality.To, err)
+	case st.Quality.Error != "":
+		return outcome{}, fmt.Errorf("the report of %s was not accepted by %s: %s", st.Quality.Call, st.Quality.To, st.Quality.Error)
+	}
+	var r *vqreport.Report
+	for _, q := range srv.QualityReports() {
+		if q.Report.CallID == st.Quality.CallID {
+			r = q.Report
+		}
+	}
+	if r == nil {
+		return outcome{}, fmt.Errorf("the report of %s went to %s, not to the lab", st.Quality.Call, st.Quality.To)
+	}
+	m := r.Local
+	for _, e := range kv {
+		n, _ := strconv.ParseFloat(e.Value, 64)
+		switch e.Key {
+		case "mos":
+			if m.MOSCQ < n {
+				return outcome{}, fmt.Errorf("MOS-CQ %.1f is below %s (call %s)", m.MOSCQ, e.Value, r.CallID)
+			}
+		case "loss":
+			if m.LossRate > n {
+				return outcome{}, fmt.Errorf("network loss %.1f%% is above %s%% (call %s)", m.LossRate, e.Value, r.CallID)
+			}
+		case "codec":
+			if !strings.EqualFold(m.Codec, e.Value) {
+				return outcome{}, fmt.Errorf("codec %s, want %s (call %s)", m.Codec, e.Value, r.CallID)
+			}
+		}
+	}
+	return said("%s reported: MOS-CQ %.1f, loss %.1f%%, %s", st.Quality.Call, m.MOSCQ, m.LossRate, m.Codec), nil
 }

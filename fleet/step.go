@@ -42,6 +42,7 @@ const (
 	ActApplyConfig      Action = "apply_config"      // apply keys as the Web page does
 	ActExpectConfig     Action = "expect_config"     // the running configuration has these values
 	ActExpectNetwork    Action = "expect_network"    // the phone's network (address, VLAN, 802.1X) is so
+	ActExpectQuality    Action = "expect_quality"    // the lab received the phone's voice-quality report
 	ActDND              Action = "dnd"               // do not disturb on or off
 	ActForward          Action = "forward"           // forward all calls (or "off")
 	ActSleep            Action = "sleep"             // wait a while
@@ -51,7 +52,7 @@ const (
 var Actions = []Action{ActWait, ActCall, ActAnswer, ActReject, ActHangup, ActHold, ActResume,
 	ActTransfer, ActCompleteTransfer, ActConference, ActCheckAudio, ActDTMF, ActPage, ActEndPage,
 	ActPress, ActExpectScreen, ActExpectLED, ActReboot, ActLink, ActPower, ActProvision, ActCheckNow,
-	ActApplyConfig, ActExpectConfig, ActExpectNetwork, ActDND, ActForward, ActSleep}
+	ActApplyConfig, ActExpectConfig, ActExpectNetwork, ActExpectQuality, ActDND, ActForward, ActSleep}
 
 // WaitFor names a condition of the wait action.
 type WaitFor string
@@ -132,7 +133,7 @@ type Step struct {
 	Key      int           // page: the paging key's index
 	On       bool          // dnd, link up, power on
 	Attended bool          // transfer
-	Values   []KV          // provision, apply_config, expect_config, expect_network
+	Values   []KV          // provision, apply_config, expect_config, expect_network, expect_quality
 	MinLevel float64       // check_audio: dBm0 (default -40)
 	Freq     float64       // check_audio: expected Hz (default the far end's tone)
 	Sleep    time.Duration // sleep
@@ -462,6 +463,27 @@ func (d *decoder) action(o *object, s *Step, raw *rawStep) {
 			if _, err := parsePattern(kv.Value); err != nil {
 				d.errAt(m.vals[kv.Key], field+"."+kv.Key, "%v", err)
 			}
+		}
+	case ActExpectQuality:
+		if isNull() {
+			return // any report
+		}
+		m := d.asObject(node, field)
+		for _, k := range m.keys {
+			if !slices.Contains(expectQualityFields, k) {
+				d.errAt(m.vals[k], field+"."+k, "unknown quality field %q (one of %s)", k, strings.Join(expectQualityFields, ", "))
+				continue
+			}
+			var v string
+			if !m.str(k, &v) {
+				continue
+			}
+			if k != "codec" {
+				if _, err := strconv.ParseFloat(v, 64); err != nil {
+					d.errAt(m.vals[k], field+"."+k, "want a number, found %q", v)
+				}
+			}
+			s.Values = append(s.Values, KV{Key: k, Value: v})
 		}
 	case ActExpectNetwork:
 		if isNull() {

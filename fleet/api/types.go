@@ -39,6 +39,22 @@ type PhoneState struct {
 	Pages         []Page    `json:"pages"`
 	OffHook       bool      `json:"off_hook"`
 	Audio         string    `json:"audio,omitempty"`
+	// Quality is the voice-quality report of the phone's last reported
+	// call, when it sends them.
+	Quality *Quality `json:"quality,omitempty"`
+}
+
+// Quality is an RFC 6035 report the phone sent at the end of a call.
+type Quality struct {
+	Call   string  `json:"call"`
+	CallID string  `json:"sip_call_id"`
+	To     string  `json:"to"`
+	Sent   bool    `json:"sent"`
+	Error  string  `json:"error,omitempty"`
+	Codec  string  `json:"codec,omitempty"`
+	MOSLQ  float64 `json:"mos_lq"`
+	MOSCQ  float64 `json:"mos_cq"`
+	Loss   float64 `json:"loss_percent"`
 }
 
 // Network is the phone's address and what DHCP said.
@@ -198,6 +214,10 @@ func stateOf(p *Phone, s device.State) PhoneState {
 	for _, pg := range s.Pages {
 		st.Pages = append(st.Pages, Page{Group: pg.Group, Name: pg.Name, Address: pg.Address, Sending: pg.Sending,
 			Pending: pg.Pending, Accepted: pg.Accepted})
+	}
+	if q := s.Quality; q != nil {
+		st.Quality = &Quality{Call: q.Call, CallID: q.CallID, To: q.To, Sent: q.Sent, Error: q.Error, Codec: q.Codec,
+			MOSLQ: q.MOSLQ, MOSCQ: q.MOSCQ, Loss: q.Loss}
 	}
 	return st
 }
