@@ -258,9 +258,9 @@ func phoneConfig(p PhoneSpec, host string, port int, domain, transport string) s
 		fmt.Fprintf(&b, "voip/line/0/enabled=1\nvoip/line/0/id=%s\nvoip/line/0/description=%s\nvoip/line/0/auth_name=%s\nvoip/line/0/auth_password=%s\n",
 			p.User, p.User, p.User, p.Password)
 		fmt.Fprintf(&b, "voip/signalling/sip/use_proxy=1\nvoip/signalling/sip/proxy_address=%s\nvoip/signalling/sip/proxy_port=%d\n", host, port)
-		// Voice-quality reports, once a fleet turns them on, go to the
-		// SIP server (the embedded lab's collects them).
-		fmt.Fprintf(&b, "voip/qoe/qoe_server_address=%s\n", net.JoinHostPort(host, strconv.Itoa(port)))
+		if qoeToSIPServer(p.Config) {
+			fmt.Fprintf(&b, "voip/qoe/qoe_server_address=%s\n", net.JoinHostPort(host, strconv.Itoa(port)))
+		}
 		if domain != "" {
 			fmt.Fprintf(&b, "voip/signalling/sip/proxy_gateway=%s\n", domain)
 		}
@@ -272,6 +272,22 @@ func phoneConfig(p PhoneSpec, host string, port int, domain, transport string) s
 		fmt.Fprintf(&b, "%s=%s\n", kv.Key, kv.Value)
 	}
 	return b.String()
+}
+
+// qoeToSIPServer reports whether a phone whose group keys are cfg sends
+// voice-quality reports without naming a QoE server: they then go to the
+// SIP server (the embedded lab's collects them).
+func qoeToSIPServer(cfg []KV) bool {
+	on, named := false, false
+	for _, kv := range cfg {
+		switch kv.Key {
+		case "voip/qoe/qoe_publish_enabled", "qoe_publish_enabled":
+			on = kv.Value == "1"
+		case "voip/qoe/qoe_server_address":
+			named = kv.Value != ""
+		}
+	}
+	return on && !named
 }
 
 func macHex(m net.HardwareAddr) string { return strings.ReplaceAll(m.String(), ":", "") }
