@@ -360,7 +360,6 @@ func TestFeatureKeySyncWithSIPpServer(t *testing.T) {
 // clean call. The other phone, without the keys, sends nothing.
 //
 // behaviour: MEDIA-6
-// behaviour: SIP-6
 func TestQoEReportsToSIPpCollector(t *testing.T) {
 	t.Parallel()
 	collector := testpeer.StartSIPpQoECollector(t, "1007", "pass1007", 2)
