@@ -749,6 +749,70 @@ func TestLock(t *testing.T) {
 	r.intent("Dial 8000")
 }
 
+// Which calls a locked phone allows: the local AllowCallsInLockState
+// decides unless it says GET_FROM_INBAND (the default), then the server's
+// in-band DisableHandsetOnLockedMachine (0 both, 1 incoming only, 2
+// neither), and a server that sends none means incoming only. A refused
+// incoming call is rejected; a refused outgoing one leaves "Phone locked"
+// when the handset is lifted.
+//
+// behaviour: LOCK-3
+// behaviour: LOCK-4
+func TestLockPolicies(t *testing.T) {
+	for _, c := range []struct {
+		local, inband string
+		in, out       bool
+	}{
+		{"", "", true, false},
+		{"GET_FROM_INBAND", "0", true, true},
+		{"GET_FROM_INBAND", "1", true, false},
+		{"GET_FROM_INBAND", "2", false, false},
+		{"ALLOW_BOTH", "2", true, true},
+		{"ALLOW_INCOMING_ONLY", "0", true, false},
+		{"DENY_BOTH", "0", false, false},
+	} {
+		t.Run(c.local+"/"+c.inband, func(t *testing.T) {
+			var cfg []string
+			if c.local != "" {
+				cfg = append(cfg, "AllowCallsInLockState="+c.local)
+			}
+			if c.inband != "" {
+				cfg = append(cfg, "DisableHandsetOnLockedMachine="+c.inband)
+			}
+			r := newRig(t, model.MustLookup(model.M450HD), cfg...)
+			r.tap(hw.KeyMenu)
+			for !strings.Contains(r.board.Frame().Rows[r.board.Frame().Highlight], "Lock") {
+				r.tap(hw.KeyDown)
+			}
+			r.tap(hw.KeyOK)
+			r.see("Set unlock PIN")
+			r.dial("1234")
+			r.tap(hw.KeyOK)
+			r.see("Phone locked")
+
+			r.board.HookOff()
+			if c.out {
+				r.intent("Hook")
+			} else {
+				r.see("Phone locked")
+				r.settle()
+				r.noIntent("Hook")
+			}
+			r.board.HookOn()
+			r.settle()
+			r.phone.Update(func(s *device.State) {
+				s.Calls = []device.Call{{ID: "c9", Direction: device.Incoming, State: device.CallIncoming, Number: "1003"}}
+			})
+			if c.in {
+				r.see("Answer")
+				r.noIntent("Reject")
+			} else {
+				r.intent("Reject c9")
+			}
+		})
+	}
+}
+
 // A page arriving during a call without barge-in asks; Accept plays it.
 // The Paging softkey pages during a call.
 //
