@@ -114,6 +114,9 @@ func (p *Phone) openDHCP(ctx context.Context, b *Boot, cfg *config.Config, recov
 	}
 	if !recovery {
 		dc.OnEvent = func(e dhcp.Event) { p.onLeaseEvent(b, e) }
+		// On an Ethernet port the phone asks for its address in its voice
+		// VLAN, once it knows one (manual, or the switch's answer).
+		dc.VLAN, dc.VLANPriority = voiceVLAN(cfg, b.voice)
 	}
 	bo := nc.backoff()
 	for {
@@ -237,11 +240,27 @@ func NetworkFromLease(l *dhcp.Lease, iface string) Network {
 	return n
 }
 
+// voiceVLAN is the VLAN and 802.1p priority the phone tags its frames with
+// before DHCP: the manual ID and priority in Manual mode, else the
+// switch's LLDP-MED or CDP policy; 0 is untagged.
+func voiceVLAN(cfg *config.Config, voice *vlan.Policy) (id, priority int) {
+	id, src := vlanFor(cfg, &dhcp.Lease{}, voice)
+	switch {
+	case id <= 0:
+		return 0, 0
+	case src == "manual":
+		return id, cfg.Int("network/lan/vlan/priority")
+	}
+	return id, voice.Priority
+}
+
 // vlanFor is the voice VLAN the phone records and where it came from: the
 // manual ID in Manual mode, none when VLANs are disabled, else the switch's
 // (CDP or LLDP-MED, found before DHCP; an untagged policy means none), else
-// DHCP option 43 sub-option 10 (BOOT-9). hdphone records it; it does not
-// create a tagged interface.
+// DHCP option 43 sub-option 10 (BOOT-9). On an Ethernet port the phone's
+// DHCP and ARP frames carry the tag (manual or switch's; a VLAN learnt
+// from DHCP is recorded only); its other traffic goes by the host's
+// routing.
 func vlanFor(cfg *config.Config, l *dhcp.Lease, voice *vlan.Policy) (int, string) {
 	switch cfg.Get("network/lan/vlan/mode") {
 	case "Manual":

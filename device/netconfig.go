@@ -14,7 +14,9 @@ import (
 //
 // Raw mode (Interface set) is the phone on an Ethernet port: DHCP over
 // AF_PACKET sockets (CAP_NET_RAW), the carrier watched ("LAN Link failure"),
-// ARP probes ("Duplicate IP"). The emulator does not configure the interface
+// ARP probes ("Duplicate IP"); in a voice VLAN (manual, or the switch's
+// LLDP-MED or CDP answer) its DHCP and ARP frames carry the 802.1Q tag, so
+// the address comes from the voice VLAN's scope. The emulator does not configure the interface
 // with the leased address: the phone's other sockets (provisioning, NTP, SIP)
 // use the host's routing, and SIP binds to the leased address, so that
 // address must be usable on the host (a board whose OS configures eth0, or a

@@ -352,11 +352,28 @@ func TestRawPowerCutDuringBurnRecoversFromTFTPD(t *testing.T) {
 	t.Logf("new firmware at boot %d", s.BootCount)
 }
 
-// A switch port (lldpd, with an LLDP-MED voice policy for VLAN 321) and a
-// DHCP server (dnsmasq): in the default CDP_LLDP mode the phone learns the
-// voice VLAN from LLDP before DHCP, records it as the LLDP's, and goes on
-// advertising itself every network/lan/vlan/period seconds, now with the
-// address DHCP gave it, which the switch lists.
+// voiceTrunk makes the phone's switch port a trunk: untagged frames to
+// the lab bridge (10.0.0.0/24), VLAN vid to a voice network 10.3.21.1/24
+// (a switch in user space: these kernels have no 802.1Q), and starts
+// dnsmasq with a scope on each, as a voice deployment has.
+func (r *rawNet) voiceTrunk(t *testing.T, vid int) *testpeer.Dnsmasq {
+	t.Helper()
+	r.lab.MustRun(t, "ip", "link", "set", "vp0", "nomaster")
+	testpeer.Veth(t, r.lab, "acc0", "", r.lab, "acc0b", "", "")
+	r.lab.MustRun(t, "ip", "link", "set", "acc0b", "master", "br0")
+	testpeer.Veth(t, r.lab, "accv", "", r.lab, "voice0", "10.3.21.1/24", "")
+	testpeer.StartVLANSwitch(t, r.lab, "vp0", map[int]string{0: "acc0", vid: "accv"})
+	return testpeer.StartDnsmasq(t, r.lab, "br0", "interface=voice0",
+		"dhcp-range=10.0.0.100,10.0.0.199,255.255.255.0,2m", "dhcp-range=10.3.21.100,10.3.21.199,255.255.255.0,2m")
+}
+
+// A switch port (lldpd, with an LLDP-MED voice policy for VLAN 321, on a
+// trunk with a data and a voice DHCP scope): in the default CDP_LLDP mode
+// the phone learns the voice VLAN from LLDP before DHCP, records it as the
+// LLDP's, asks for its address in VLAN 321 (tagged, priority 5: it gets
+// the voice scope's), and goes on advertising itself every
+// network/lan/vlan/period seconds, now with the address DHCP gave it,
+// which the switch lists.
 //
 // behaviour: BOOT-15
 // behaviour: BOOT-16
@@ -364,12 +381,19 @@ func TestRawVoiceVLANFromLLDPD(t *testing.T) {
 	t.Parallel()
 	r := newRawNet(t)
 	sw := testpeer.StartLLDPD(t, r.lab, "vp0", "ports vp0 med policy application voice tagged vlan 321 priority voice dscp 46")
-	testpeer.StartDnsmasq(t, r.lab, "br0", "dhcp-range=10.0.0.100,10.0.0.199,255.255.255.0,2m")
+	dm := r.voiceTrunk(t, 321)
+	capture := testpeer.StartTcpdump(t, r.lab, "vp0", "vlan 321")
 	p := r.phone(t, storedConfig(t, "network/lan/vlan/period=1\n"), func(nc *device.NetConfig) { nc.VLANWait = 5 * time.Second })
 	p.PowerOn(p.ctx)
 	s := p.wait(t, "a lease", func(s device.State) bool { return s.Network.Address.IsValid() })
 	if s.Network.VLAN != 321 || s.Network.VLANSource != "LLDP" {
 		t.Errorf("VLAN %d from %q, want 321 from LLDP", s.Network.VLAN, s.Network.VLANSource)
+	}
+	if !netip.MustParsePrefix("10.3.21.0/24").Contains(s.Network.Address.Addr()) || !strings.Contains(dm.Output(), "DHCPACK(voice0) "+s.Network.Address.Addr().String()+" "+r.mac.String()) {
+		t.Errorf("leased %v; want an address of the voice VLAN's scope, served on it:\n%s", s.Network.Address, dm.Output())
+	}
+	if got := capture.Lines(t, 1, 5*time.Second); !strings.Contains(got[0], "vlan 321, p 5") {
+		t.Errorf("the phone's frames on its port: %q, want vlan 321 priority 5", got)
 	}
 	p.waitEvent(t, device.EventStatus, "Discovering CDP…")
 	p.waitEvent(t, device.EventStatus, "Discovering LLDP…")
@@ -386,6 +410,27 @@ func TestRawVoiceVLANFromLLDPD(t *testing.T) {
 		if !strings.Contains(seen, want) {
 			t.Errorf("the switch's neighbour table lacks %q:\n%s", want, seen)
 		}
+	}
+}
+
+// With network/lan/vlan/mode=Manual the phone tags its DHCP with the
+// configured VLAN ID and priority from the start, without asking the
+// switch, and takes the voice scope's address.
+//
+// behaviour: BOOT-15
+func TestRawManualVoiceVLAN(t *testing.T) {
+	t.Parallel()
+	r := newRawNet(t)
+	dm := r.voiceTrunk(t, 321)
+	capture := testpeer.StartTcpdump(t, r.lab, "vp0", "vlan 321")
+	p := r.phone(t, storedConfig(t, "network/lan/vlan/mode=Manual\nnetwork/lan/vlan/id=321\nnetwork/lan/vlan/priority=3\n"))
+	p.PowerOn(p.ctx)
+	s := p.wait(t, "a lease", func(s device.State) bool { return s.Network.Address.IsValid() })
+	if s.Network.VLAN != 321 || s.Network.VLANSource != "manual" || !netip.MustParsePrefix("10.3.21.0/24").Contains(s.Network.Address.Addr()) {
+		t.Errorf("VLAN %d (%s), address %v; want 321, manual, the voice scope's:\n%s", s.Network.VLAN, s.Network.VLANSource, s.Network.Address, dm.Output())
+	}
+	if got := capture.Lines(t, 1, 5*time.Second); !strings.Contains(got[0], "vlan 321, p 3") {
+		t.Errorf("the phone's frames on its port: %q, want vlan 321 priority 3", got)
 	}
 }
 

@@ -19,8 +19,9 @@ import (
 // has put on their ports, as the emulator configures no interface), and
 // register and call from them. The switch side also runs 802.1X (hostapd
 // per port) and LLDP-MED with a voice policy (lldpd): each phone
-// authenticates its port with its line's credentials and takes the voice
-// VLAN, which the expect_network step checks.
+// authenticates its port with its line's credentials, takes the voice
+// VLAN, which the expect_network step checks, and asks for its address in
+// it (the DHCP scopes are reached only in VLAN 77).
 //
 // behaviour: BOOT-1
 // behaviour: BOOT-2
@@ -35,15 +36,20 @@ func TestPhonesOnRealInterfacesWithDnsmasq(t *testing.T) {
 	// own, so that two copies of the test on one host do not meet.
 	prefix := fmt.Sprintf("10.%d", 100+int(b[2])%100)
 	var lines []string
+	// Each switch port (labN) is a trunk: LLDP-MED and 802.1X untagged on
+	// it, the phone's voice VLAN 77 to the network of its DHCP scope
+	// (voiceN; a switch in user space, as these kernels have no 802.1Q).
 	for i := 1; i <= 2; i++ {
 		mac := fmt.Sprintf("00:90:8f:%s:%s:%02x", tag[0:2], tag[2:4], i)
-		testpeer.Veth(t, labNS, fmt.Sprintf("lab%d", i), fmt.Sprintf("%s.%d.1/24", prefix, i), nil,
+		testpeer.Veth(t, labNS, fmt.Sprintf("lab%d", i), "", nil,
 			fmt.Sprintf("h%s%d", tag, i), fmt.Sprintf("%s.%d.2/24", prefix, i), mac)
-		lines = append(lines, fmt.Sprintf("interface=lab%d", i),
+		testpeer.Veth(t, labNS, fmt.Sprintf("acc%d", i), "", labNS, fmt.Sprintf("voice%d", i), fmt.Sprintf("%s.%d.1/24", prefix, i), "")
+		testpeer.StartVLANSwitch(t, labNS, fmt.Sprintf("lab%d", i), map[int]string{77: fmt.Sprintf("acc%d", i)})
+		lines = append(lines, fmt.Sprintf("interface=voice%d", i),
 			fmt.Sprintf("dhcp-range=%s.%d.10,%s.%d.20,255.255.255.0,1h", prefix, i, prefix, i),
 			fmt.Sprintf("dhcp-host=%s,%s.%d.2", mac, prefix, i))
 	}
-	dm := testpeer.StartDnsmasq(t, labNS, "lab1", lines...)
+	dm := testpeer.StartDnsmasq(t, labNS, "voice1", lines...)
 	testpeer.StartLLDPD(t, labNS, "lab1,lab2", "ports lab1,lab2 med policy application voice tagged vlan 77 priority voice dscp 46")
 	for i := 1; i <= 2; i++ {
 		user := fmt.Sprint(1000 + i)

@@ -26,6 +26,10 @@ type Config struct {
 	Recovery bool
 	// BroadcastFlag sets the BOOTP broadcast flag on DISCOVER and REQUEST.
 	BroadcastFlag bool
+	// VLAN, in raw mode, is the 802.1Q VLAN the client speaks in (the
+	// voice VLAN: network/lan/vlan/id, or the switch's LLDP-MED or CDP
+	// answer) with VLANPriority (802.1p, 0-7); 0 means untagged.
+	VLAN, VLANPriority int
 
 	// Timeout is the wait for the first answer of an exchange; each
 	// retransmission doubles it. 0 means 4 s (RFC 2131 §4.1).

@@ -27,7 +27,10 @@ import (
 //
 // Raw mode also probes a new address with ARP before using it (a conflict
 // gives ErrDuplicateIP), answers ARP for the leased address so that servers
-// can unicast to it, and reports a missing carrier as ErrLinkDown.
+// can unicast to it, and reports a missing carrier as ErrLinkDown. With
+// cfg.VLAN its DHCP and ARP frames carry that 802.1Q tag and it hears only
+// frames so tagged, as a phone in its voice VLAN; without, only untagged
+// frames.
 func NewRaw(iface string, cfg Config) (*Client, error) {
 	ifc, err := net.InterfaceByName(iface)
 	if err != nil {
@@ -37,7 +40,10 @@ func NewRaw(iface string, cfg Config) (*Client, error) {
 	if mac == nil {
 		mac = ifc.HardwareAddr
 	}
-	l, err := openRaw(ifc, mac)
+	if cfg.VLAN < 0 || cfg.VLAN > 4094 || cfg.VLANPriority < 0 || cfg.VLANPriority > 7 {
+		return nil, fmt.Errorf("dhcp: VLAN %d priority %d out of range (1-4094, 0-7)", cfg.VLAN, cfg.VLANPriority)
+	}
+	l, err := openRaw(ifc, mac, cfg.VLAN, cfg.VLANPriority)
 	if err != nil {
 		return nil, err
 	}
@@ -60,6 +66,11 @@ type rawLink struct {
 	mac net.HardwareAddr // our Ethernet source address
 	ip  *packet.Conn     // ETH_P_IP, datagram (no Ethernet header)
 	arp *packet.Conn     // ETH_P_ARP
+	// tag, in a VLAN, sends the frames with an 802.1Q header (ETH_P_8021Q;
+	// the tag control information and the inner type lead the payload);
+	// tci is that tag: priority and VLAN ID.
+	tag *packet.Conn
+	tci uint16
 
 	done chan struct{}
 	wg   sync.WaitGroup // the ARP agent
@@ -73,18 +84,37 @@ type rawLink struct {
 	ipID      uint16
 }
 
-func openRaw(ifc *net.Interface, mac net.HardwareAddr) (*rawLink, error) {
-	ipc, err := packet.Listen(ifc, packet.Datagram, unix.ETH_P_IP, nil)
+func openRaw(ifc *net.Interface, mac net.HardwareAddr, vlan, priority int) (*rawLink, error) {
+	// Each socket hears only its VLAN's frames (or the untagged ones) for
+	// this host: a promiscuous port (the PC port's bridge) carries others.
+	// In a VLAN the sockets take every EtherType and the filter picks one
+	// (see packetsock.ForThisHostOnVLAN).
+	ipProto, arpProto := uint16(unix.ETH_P_IP), uint16(unix.ETH_P_ARP)
+	if vlan > 0 {
+		ipProto, arpProto = unix.ETH_P_ALL, unix.ETH_P_ALL
+	}
+	ipc, err := packet.Listen(ifc, packet.Datagram, int(ipProto), &packet.Config{Filter: packetsock.ForThisHostOnVLAN(unix.ETH_P_IP, vlan)})
 	if err != nil {
 		return nil, fmt.Errorf("dhcp: raw socket on %s (needs CAP_NET_RAW): %w", ifc.Name, err)
 	}
-	arpc, err := packet.Listen(ifc, packet.Datagram, unix.ETH_P_ARP, nil)
+	arpc, err := packet.Listen(ifc, packet.Datagram, int(arpProto), &packet.Config{Filter: packetsock.ForThisHostOnVLAN(unix.ETH_P_ARP, vlan)})
 	if err != nil {
 		ipc.Close()
 		return nil, fmt.Errorf("dhcp: ARP socket on %s: %w", ifc.Name, err)
 	}
-	r := &rawLink{ifc: ifc, mac: mac, ip: ipc, arp: arpc, done: make(chan struct{}),
-		neigh: map[netip.Addr]net.HardwareAddr{}}
+	var tag *packet.Conn
+	if vlan > 0 {
+		// A send-only socket: it hears nothing (the kernel has moved every
+		// tag into the metadata before packet sockets see a frame).
+		tag, err = packet.Listen(ifc, packet.Datagram, unix.ETH_P_8021Q, &packet.Config{Filter: packetsock.Nothing()})
+		if err != nil {
+			ipc.Close()
+			arpc.Close()
+			return nil, fmt.Errorf("dhcp: 802.1Q socket on %s: %w", ifc.Name, err)
+		}
+	}
+	r := &rawLink{ifc: ifc, mac: mac, ip: ipc, arp: arpc, tag: tag, tci: uint16(priority)<<13 | uint16(vlan),
+		done: make(chan struct{}), neigh: map[netip.Addr]net.HardwareAddr{}}
 	r.wg.Add(1)
 	go r.arpAgent()
 	return r, nil
@@ -99,6 +129,9 @@ func (r *rawLink) Close() error {
 	close(r.done)
 	err := r.ip.Close()
 	r.arp.Close()
+	if r.tag != nil {
+		r.tag.Close()
+	}
 	r.wg.Wait()
 	return err
 }
@@ -212,10 +245,25 @@ func (r *rawLink) WriteTo(b []byte, addr net.Addr) (int, error) {
 	id := r.ipID
 	r.mu.Unlock()
 	pkt := buildUDP4(src, dst, clientPort, uint16(ua.Port), id, b)
-	if _, err := r.ip.WriteTo(pkt, &packet.Addr{HardwareAddr: hw}); err != nil {
+	if err := r.send(r.ip, unix.ETH_P_IP, pkt, hw); err != nil {
 		return 0, err
 	}
 	return len(b), nil
+}
+
+// send writes payload of EtherType proto to hw: through c, or in the VLAN
+// behind an 802.1Q header.
+func (r *rawLink) send(c *packet.Conn, proto uint16, payload []byte, hw net.HardwareAddr) error {
+	if r.tag == nil {
+		_, err := c.WriteTo(payload, &packet.Addr{HardwareAddr: hw})
+		return err
+	}
+	f := make([]byte, 4+len(payload))
+	binary.BigEndian.PutUint16(f[0:], r.tci)
+	binary.BigEndian.PutUint16(f[2:], proto)
+	copy(f[4:], payload)
+	_, err := r.tag.WriteTo(f, &packet.Addr{HardwareAddr: hw})
+	return err
 }
 
 // parseUDP4 takes an IPv4 packet apart; ok is false for anything but an
@@ -309,8 +357,7 @@ func (r *rawLink) sendARP(op uint16, spa netip.Addr, tha net.HardwareAddr, tpa n
 	copy(p[18:24], tha)
 	t := tpa.As4()
 	copy(p[24:28], t[:])
-	_, err := r.arp.WriteTo(p, &packet.Addr{HardwareAddr: to})
-	return err
+	return r.send(r.arp, unix.ETH_P_ARP, p, to)
 }
 
 // arpAgent answers ARP requests for the bound address and reports conflicts

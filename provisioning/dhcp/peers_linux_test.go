@@ -618,3 +618,56 @@ func TestRawOptionsToProvisioningSource(t *testing.T) {
 		}
 	}
 }
+
+// In a voice VLAN the client's frames carry its 802.1Q tag and it hears
+// only that VLAN. The switch port of the voice phone is a trunk (a switch
+// in user space: these machines' kernels have no 802.1Q) with VLAN 123 on
+// one access link and untagged frames on another, to the lab bridge; one
+// dnsmasq serves a data scope on the bridge and a voice scope on VLAN 123,
+// as a voice deployment does. The phone with VLAN 123 gets the voice
+// scope's address and the untagged phone on the bridge the data scope's;
+// neither is heard in the other's VLAN (the voice phone hears the data
+// phone's broadcasts untagged on its trunk and ignores them); tcpdump on
+// the trunk decodes the tag with the priority.
+func TestRawDORAInVoiceVLAN(t *testing.T) {
+	t.Parallel()
+	testpeer.NeedRoot(t)
+	lab := newLab(t)
+	data := lab.phone(t, 1)
+	voice := &phone{ns: testpeer.Netns(t, "ph2"), mac: net.HardwareAddr{0x00, 0x90, 0x8f, 0x00, 0x00, 2}, tap: "trunk2"}
+	testpeer.Veth(t, lab.ns, voice.tap, "", voice.ns, "eth0", "", voice.mac.String())
+	testpeer.Veth(t, lab.ns, "acc0", "", lab.ns, "acc0b", "", "")
+	lab.ns.MustRun(t, "ip", "link", "set", "acc0b", "master", "br0")
+	testpeer.Veth(t, lab.ns, "acc123", "", lab.ns, "voice0", "10.123.0.1/24", "")
+	testpeer.StartVLANSwitch(t, lab.ns, voice.tap, map[int]string{0: "acc0", 123: "acc123"})
+	dm := testpeer.StartDnsmasq(t, lab.ns, "br0", "interface=voice0",
+		"dhcp-range=10.0.0.100,10.0.0.199,255.255.255.0,2m",
+		"dhcp-range=10.123.0.100,10.123.0.199,255.255.255.0,2m")
+	capture := testpeer.StartTcpdump(t, lab.ns, voice.tap, "vlan 123")
+
+	lv, err := voice.client(t, dhcp.Config{Model: "450HD", VLAN: 123, VLANPriority: 5}).Acquire(context.Background())
+	if err != nil {
+		t.Fatalf("%v\n%s", err, capture.Output())
+	}
+	ld, err := data.client(t, dhcp.Config{Model: "450HD"}).Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !netip.MustParsePrefix("10.123.0.0/24").Contains(lv.Address.Addr()) || lv.Server != netip.MustParseAddr("10.123.0.1") {
+		t.Errorf("the phone in VLAN 123 leased %v from %v, want the voice scope", lv.Address, lv.Server)
+	}
+	if !netip.MustParsePrefix("10.0.0.0/24").Contains(ld.Address.Addr()) {
+		t.Errorf("the untagged phone leased %v, want the data scope", ld.Address)
+	}
+	out := dm.Output()
+	if !strings.Contains(out, "DHCPACK(voice0) "+lv.Address.Addr().String()+" "+voice.mac.String()) ||
+		!strings.Contains(out, "DHCPACK(br0) "+ld.Address.Addr().String()+" "+data.mac.String()) {
+		t.Errorf("dnsmasq's log does not show each phone served in its own VLAN:\n%s", out)
+	}
+	if strings.Contains(out, "(br0) "+voice.mac.String()) || strings.Contains(out, "(voice0) "+data.mac.String()) {
+		t.Errorf("a phone was heard outside its VLAN:\n%s", out)
+	}
+	if got := capture.Lines(t, 1, 5*time.Second); !strings.Contains(got[0], "vlan 123, p 5") || !strings.Contains(got[0], voice.mac.String()) {
+		t.Errorf("tcpdump on the voice phone's trunk: %q, want its frames in vlan 123 with priority 5", got)
+	}
+}
