@@ -51,7 +51,7 @@ func onVLAN(max uint32, proto uint16, vid int) []bpf.RawInstruction {
 	// instructions between the one at i and the target.
 	var body []bpf.Instruction
 	body = append(body, bpf.LoadExtension{Num: bpf.ExtType})
-	jumps := []int{len(body)} // jumps to drop, fixed up below
+	jumps := []int{len(body)}                                            // jumps to drop, fixed up below
 	body = append(body, bpf.JumpIf{Cond: bpf.JumpGreaterThan, Val: max}) // another host's, or outgoing
 	if proto != 0 {
 		body = append(body, bpf.LoadExtension{Num: bpf.ExtProto})
