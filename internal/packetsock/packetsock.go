@@ -47,25 +47,27 @@ func ReceivedOnVLAN(vid int) []bpf.RawInstruction {
 func onVLAN(max uint32, proto uint16, vid int) []bpf.RawInstruction {
 	drop := bpf.RetConstant{Val: 0}
 	accept := bpf.RetConstant{Val: 0xffff}
-	// The program ends: [check VLAN ID] accept drop. skip(to) counts the
-	// instructions between the one at i and the target.
+	// The checks jump forward to the two returns at the end; jumps lists
+	// those to drop, whose distances are filled in once the end is known.
 	var body []bpf.Instruction
+	var jumps []int
+	check := func(j bpf.JumpIf) {
+		jumps = append(jumps, len(body))
+		body = append(body, j)
+	}
+	// Another host's frame, or an outgoing one.
 	body = append(body, bpf.LoadExtension{Num: bpf.ExtType})
-	jumps := []int{len(body)}                                            // jumps to drop, fixed up below
-	body = append(body, bpf.JumpIf{Cond: bpf.JumpGreaterThan, Val: max}) // another host's, or outgoing
+	check(bpf.JumpIf{Cond: bpf.JumpGreaterThan, Val: max})
 	if proto != 0 {
 		body = append(body, bpf.LoadExtension{Num: bpf.ExtProto})
-		jumps = append(jumps, len(body))
-		body = append(body, bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: uint32(proto)})
+		check(bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: uint32(proto)})
 	}
 	body = append(body, bpf.LoadExtension{Num: bpf.ExtVLANTagPresent})
 	untagged := len(body)
 	body = append(body, bpf.JumpIf{Cond: bpf.JumpEqual, Val: 0})
-	body = append(body,
-		bpf.LoadExtension{Num: bpf.ExtVLANTag},
-		bpf.ALUOpConstant{Op: bpf.ALUOpAnd, Val: 0x0fff}) // the VLAN ID, without the priority
-	jumps = append(jumps, len(body))
-	body = append(body, bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: uint32(vid)})
+	// The VLAN ID, without the priority.
+	body = append(body, bpf.LoadExtension{Num: bpf.ExtVLANTag}, bpf.ALUOpConstant{Op: bpf.ALUOpAnd, Val: 0x0fff})
+	check(bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: uint32(vid)})
 	acceptAt := len(body)
 	body = append(body, accept, drop)
 	dropAt := acceptAt + 1
