@@ -80,6 +80,22 @@ func (p *Phone) stageNetwork(ctx context.Context, b *Boot) error {
 		c.Close()
 		return nil
 	}
+	if id, src := vlanFor(cfg, lease, b.voice); src == "DHCP" && p.cfg.Network.mode() == netRaw {
+		// Option 43 names the voice VLAN (BOOT-9) and no switch did: as
+		// after a switch's answer, the phone leaves the untagged network
+		// and asks for its address in the voice VLAN.
+		b.Log(fmt.Sprintf("voice VLAN %d from DHCP: asking again in it", id))
+		c.Release(ctx)
+		c.Close()
+		b.voice = &vlan.Policy{Tagged: true, VLAN: id, Source: "DHCP"}
+		if c, err = p.openDHCP(ctx, b, cfg, false); err != nil {
+			return nil // powered off
+		}
+		if lease, err = p.acquire(ctx, b, c); err != nil {
+			c.Close()
+			return nil
+		}
+	}
 	if err := p.useLease(b, cfg, lease); err != nil {
 		c.Close()
 		return nil

@@ -355,16 +355,17 @@ func TestRawPowerCutDuringBurnRecoversFromTFTPD(t *testing.T) {
 // voiceTrunk makes the phone's switch port a trunk: untagged frames to
 // the lab bridge (10.0.0.0/24), VLAN vid to a voice network 10.3.21.1/24
 // (a switch in user space: these kernels have no 802.1Q), and starts
-// dnsmasq with a scope on each, as a voice deployment has.
-func (r *rawNet) voiceTrunk(t *testing.T, vid int) *testpeer.Dnsmasq {
+// dnsmasq with a scope on each, as a voice deployment has, and extra
+// configuration lines.
+func (r *rawNet) voiceTrunk(t *testing.T, vid int, extra ...string) *testpeer.Dnsmasq {
 	t.Helper()
 	r.lab.MustRun(t, "ip", "link", "set", "vp0", "nomaster")
 	testpeer.Veth(t, r.lab, "acc0", "", r.lab, "acc0b", "", "")
 	r.lab.MustRun(t, "ip", "link", "set", "acc0b", "master", "br0")
 	testpeer.Veth(t, r.lab, "accv", "", r.lab, "voice0", "10.3.21.1/24", "")
 	testpeer.StartVLANSwitch(t, r.lab, "vp0", map[int]string{0: "acc0", vid: "accv"})
-	return testpeer.StartDnsmasq(t, r.lab, "br0", "interface=voice0",
-		"dhcp-range=10.0.0.100,10.0.0.199,255.255.255.0,2m", "dhcp-range=10.3.21.100,10.3.21.199,255.255.255.0,2m")
+	return testpeer.StartDnsmasq(t, r.lab, "br0", append([]string{"interface=voice0",
+		"dhcp-range=10.0.0.100,10.0.0.199,255.255.255.0,2m", "dhcp-range=10.3.21.100,10.3.21.199,255.255.255.0,2m"}, extra...)...)
 }
 
 // A switch port (lldpd, with an LLDP-MED voice policy for VLAN 321, on a
@@ -431,6 +432,28 @@ func TestRawManualVoiceVLAN(t *testing.T) {
 	}
 	if got := capture.Lines(t, 1, 5*time.Second); !strings.Contains(got[0], "vlan 321, p 3") {
 		t.Errorf("the phone's frames on its port: %q, want vlan 321 priority 3", got)
+	}
+}
+
+// Without a switch's answer, DHCP option 43 sub-option 10 on the untagged
+// network names the voice VLAN: the phone releases that lease and asks
+// again in VLAN 321, where it gets the voice scope's address.
+//
+// behaviour: BOOT-9
+func TestRawVoiceVLANFromDHCPOption(t *testing.T) {
+	t.Parallel()
+	r := newRawNet(t)
+	dm := r.voiceTrunk(t, 321, `dhcp-option-force=tag:br0,encap:43,10,"321"`)
+	p := r.phone(t, storedConfig(t, ""))
+	p.PowerOn(p.ctx)
+	s := p.wait(t, "a lease", func(s device.State) bool { return s.Network.Address.IsValid() })
+	p.waitEvent(t, device.EventLog, "voice VLAN 321 from DHCP: asking again in it")
+	if s.Network.VLAN != 321 || s.Network.VLANSource != "DHCP" || !netip.MustParsePrefix("10.3.21.0/24").Contains(s.Network.Address.Addr()) {
+		t.Errorf("VLAN %d (%s), address %v; want 321 from DHCP and the voice scope's:\n%s", s.Network.VLAN, s.Network.VLANSource, s.Network.Address, dm.Output())
+	}
+	out := dm.Output()
+	if !strings.Contains(out, "DHCPACK(br0) ") || !strings.Contains(out, "DHCPRELEASE(br0) ") || !strings.Contains(out, "DHCPACK(voice0) "+s.Network.Address.Addr().String()) {
+		t.Errorf("dnsmasq did not see an untagged lease released, then one in the voice VLAN:\n%s", out)
 	}
 }
 
