@@ -626,6 +626,7 @@ func TestRawOptionsToProvisioningSource(t *testing.T) {
 // dnsmasq serves a data scope on the bridge and a voice scope on VLAN 123,
 // as a voice deployment does. The phone with VLAN 123 gets the voice
 // scope's address and the untagged phone on the bridge the data scope's;
+// its renewal, unicast to the server, goes tagged too;
 // neither is heard in the other's VLAN (the voice phone hears the data
 // phone's broadcasts untagged on its trunk and ignores them); tcpdump on
 // the trunk decodes the tag with the priority.
@@ -645,9 +646,14 @@ func TestRawDORAInVoiceVLAN(t *testing.T) {
 		"dhcp-range=10.123.0.100,10.123.0.199,255.255.255.0,2m")
 	capture := testpeer.StartTcpdump(t, lab.ns, voice.tap, "vlan 123")
 
-	lv, err := voice.client(t, dhcp.Config{Model: "450HD", VLAN: 123, VLANPriority: 5}).Acquire(context.Background())
+	vc := voice.client(t, dhcp.Config{Model: "450HD", VLAN: 123, VLANPriority: 5})
+	lv, err := vc.Acquire(context.Background())
 	if err != nil {
 		t.Fatalf("%v\n%s", err, capture.Output())
+	}
+	// The renewal goes unicast to the server, in the VLAN too.
+	if _, err := vc.Renew(context.Background()); err != nil {
+		t.Fatalf("renew in VLAN 123: %v", err)
 	}
 	ld, err := data.client(t, dhcp.Config{Model: "450HD"}).Acquire(context.Background())
 	if err != nil {
@@ -660,7 +666,7 @@ func TestRawDORAInVoiceVLAN(t *testing.T) {
 		t.Errorf("the untagged phone leased %v, want the data scope", ld.Address)
 	}
 	out := dm.Output()
-	if !strings.Contains(out, "DHCPACK(voice0) "+lv.Address.Addr().String()+" "+voice.mac.String()) ||
+	if strings.Count(out, "DHCPACK(voice0) "+lv.Address.Addr().String()+" "+voice.mac.String()) != 2 ||
 		!strings.Contains(out, "DHCPACK(br0) "+ld.Address.Addr().String()+" "+data.mac.String()) {
 		t.Errorf("dnsmasq's log does not show each phone served in its own VLAN:\n%s", out)
 	}
