@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hdphone/hdphone/config"
+	"github.com/hdphone/hdphone/device/model"
 	"github.com/hdphone/hdphone/media"
 	"github.com/hdphone/hdphone/media/vqreport"
 	"github.com/hdphone/hdphone/sip"
@@ -124,6 +125,11 @@ func (p *Phone) qualityReport(r *callRec, m *sessionMedia, stop time.Time) *vqre
 			time.Duration(res.Ptime)*time.Millisecond),
 		Remote:   vqreport.FromRemote(st, start, stop),
 		DialogID: fmt.Sprintf("%s;to-tag=%s;from-tag=%s", c.ID(), toTag, fromTag),
+	}
+	if p.cfg.Model.Name == model.MRX50 {
+		// The RX50's reports follow RFC 6035 except for these (MEDIA-6).
+		rep.Local.Omit = vqreport.JitterBufferLine | vqreport.BurstGapLossLine | vqreport.SignalLine | vqreport.QualityEstLine
+		rep.Local.MOSLQ, rep.Local.MOSCQ = 0, 0
 	}
 	return rep
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/hdphone/hdphone/device"
+	"github.com/hdphone/hdphone/device/model"
+	"github.com/hdphone/hdphone/media/vqreport"
 )
 
 // The lab's proxy is also a QoE collector: a phone with
@@ -45,5 +47,36 @@ func TestQoEReportsToTheLab(t *testing.T) {
 	}
 	if l := r.Local; l.Codec != call.Codec || l.MOSCQ < 4 || l.Stop.Before(l.Start) {
 		t.Errorf("local metrics %+v for a clean %s call", l, call.Codec)
+	}
+}
+
+// The RX50's reports follow RFC 6035 except for the jitter buffer,
+// burst/gap, signal and quality estimates, which it leaves out.
+//
+// behaviour: MEDIA-6
+func TestRX50QoEReportLeavesOutMetrics(t *testing.T) {
+	srv := startProxy(t)
+	rx := newLabPhoneModel(t, srv, model.MRX50, "1041", 1000, "voip/rtcp_xr/vq_statistics/mode=EVENTS_ONLY",
+		"voip/qoe/qoe_publish_enabled=1", "voip/qoe/qoe_server_address="+srv.Addr().String())
+	desk := newLabPhone(t, srv, "1042", 600)
+	for _, p := range []*labPhone{rx, desk} {
+		waitState(t, p.Phone, p.user+" registered", registered)
+	}
+	id, _ := connect(t, rx, desk)
+	phoneHears(t, rx, id, 600)
+	if err := rx.Hangup(bg, id); err != nil {
+		t.Fatal(err)
+	}
+	s := waitState(t, rx.Phone, "the report taken", func(s device.State) bool { return s.Quality != nil && s.Quality.Sent })
+	got := srv.QualityReports()
+	if len(got) != 1 || got[0].Report.CallID != s.Quality.CallID {
+		t.Fatalf("the lab holds %+v", got)
+	}
+	l := got[0].Report.Local
+	if l.Codec == "" || l.PayloadType < 0 {
+		t.Errorf("the RX50 left out its session description: %+v", l)
+	}
+	if l.JBMode != vqreport.JBUnknown || l.JBNominal != -1 || l.BurstDuration != -1 || l.MOSLQ != 0 || l.MOSCQ != 0 || l.RCQ != -1 {
+		t.Errorf("the RX50 reported metrics it does not have: %+v", l)
 	}
 }

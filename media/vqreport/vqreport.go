@@ -139,7 +139,22 @@ type Metrics struct {
 	RLQ, RCQ     int
 	MOSLQ, MOSCQ float64
 	Algorithm    string
+
+	// Omit names metric lines Marshal leaves out whatever they hold (the
+	// RX50 reports no JitterBuffer, BurstGapLoss, Signal or QualityEst).
+	Omit Lines
 }
+
+// Lines is a set of metric lines.
+type Lines uint8
+
+// Metric lines a reporter may leave out.
+const (
+	JitterBufferLine Lines = 1 << iota
+	BurstGapLossLine
+	SignalLine
+	QualityEstLine
+)
 
 // Unknown returns Metrics with every optional value marked unknown, for a
 // reporter to fill in what it measured.
@@ -147,6 +162,10 @@ func Unknown() Metrics {
 	return Metrics{RoundTrip: -1, EndSystem: -1, OneWay: -1, Jitter: -1, RLQ: -1, RCQ: -1,
 		JBNominal: -1, JBMax: -1, JBAbsMax: -1, BurstDuration: -1, GapDuration: -1, JBRate: -1}
 }
+
+// lineNames are the metric lines Omit can name.
+var lineNames = map[string]Lines{"JitterBuffer": JitterBufferLine, "BurstGapLoss": BurstGapLossLine,
+	"Signal": SignalLine, "QualityEst": QualityEstLine}
 
 // timeFormat is RFC 3339 in UTC to the second, as RFC 6035's examples.
 const timeFormat = "2006-01-02T15:04:05Z"
@@ -226,7 +245,7 @@ func (p *pairs) pct(k string, f float64) { p.add(k, strconv.FormatFloat(f, 'f', 
 
 func (m *Metrics) write(line func(name, value string)) {
 	emit := func(name string, p pairs) {
-		if len(p) > 0 {
+		if len(p) > 0 && m.Omit&lineNames[name] == 0 {
 			line(name, strings.Join(p, " "))
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/netip"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -176,5 +177,24 @@ func TestParseSSRCForms(t *testing.T) {
 	}
 	if _, err := vqreport.Parse([]byte("VQSessionReport\r\nLocalAddr: IP=10.0.0.1 SSRC=99999999999\r\n")); !errors.Is(err, vqreport.ErrMalformed) {
 		t.Errorf("an SSRC wider than 32 bits: %v", err)
+	}
+}
+
+// A reporter may leave metric lines out (the RX50 omits four).
+func TestMarshalOmits(t *testing.T) {
+	r := sample()
+	r.Local.Omit = vqreport.JitterBufferLine | vqreport.BurstGapLossLine | vqreport.SignalLine | vqreport.QualityEstLine
+	body := string(r.Marshal())
+	local, remote, _ := strings.Cut(body, "RemoteMetrics:")
+	for _, name := range []string{"JitterBuffer:", "BurstGapLoss:", "QualityEst:"} {
+		if strings.Contains(local, name) {
+			t.Errorf("local metrics keep %s:\n%s", name, local)
+		}
+		if !strings.Contains(remote, name) {
+			t.Errorf("remote metrics lost %s:\n%s", name, remote)
+		}
+	}
+	if !strings.Contains(local, "PacketLoss: NLR=2.5") || !strings.Contains(local, "Delay: RTD=30") {
+		t.Errorf("the other lines went too:\n%s", local)
 	}
 }
