@@ -451,10 +451,10 @@ func (p *Phone) onIncoming(s *state, l *sipLine, e sip.IncomingCallEvent) {
 			lineCalls++
 		}
 	}
-	auto := strings.Contains(strings.ToLower(e.AlertInfo), "auto") ||
-		strings.Contains(strings.ToLower(e.AlertInfo), "answer-after=0")
+	auto := (strings.Contains(strings.ToLower(e.AlertInfo), "auto") ||
+		strings.Contains(strings.ToLower(e.AlertInfo), "answer-after=0")) && !s.Locked
 	dec := DecideIncoming(s.Config, IncomingContext{Line: l.index, LineCalls: lineCalls,
-		Busy: s.calls.busy(), AutoAnswerRequested: auto})
+		Busy: s.calls.busy(), AutoAnswerRequested: auto, Locked: s.Locked})
 	if e.Replaces != nil {
 		// Attended transfer: the new call takes over an existing one.
 		if old := l.bySIP[e.Replaces]; old != nil {

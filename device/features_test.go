@@ -338,6 +338,46 @@ func discreetCall(t *testing.T, target string) {
 	ended(t, a, ac.ID)
 }
 
+// A discreet call reaches a locked phone as an ordinary call: it rings
+// and is not answered by itself (the called party must have Device Lock
+// off); unlocked, the next discreet call is answered at once again.
+//
+// behaviour: LOCK-7
+func TestDiscreetCallToALockedPhone(t *testing.T) {
+	srv := startProxy(t)
+	a := newLabPhone(t, srv, "1051", 1000, "personal_settings/discreet_call/enabled=1",
+		"personal_settings/functional_key/0/type=Discreet_Call", "personal_settings/functional_key/0/speed_dial_number=1052")
+	b := newLabPhone(t, srv, "1052", 600)
+	for _, p := range []*labPhone{a, b} {
+		waitState(t, p.Phone, p.user+" registered", registered)
+	}
+	if err := b.Lock(bg, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.DiscreetCall(bg, 0); err != nil {
+		t.Fatal(err)
+	}
+	in := ringing(t, b, a.user)
+	time.Sleep(300 * time.Millisecond) // time an auto-answer would have taken
+	if c := callOf(b.Snapshot(), in); c.State != device.CallIncoming || c.Discreet {
+		t.Fatalf("the locked phone's call: %+v, want it ringing, not discreet", c)
+	}
+	if err := b.Reject(bg, in); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, a.Phone, "A's call refused", func(s device.State) bool { return len(s.Calls) == 0 || s.Calls[len(s.Calls)-1].State == device.CallEnded })
+	waitState(t, b.Phone, "B idle", func(s device.State) bool { return len(s.Calls) == 0 || s.Calls[len(s.Calls)-1].State == device.CallEnded })
+	if err := b.Lock(bg, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.DiscreetCall(bg, 0); err != nil {
+		t.Fatal(err)
+	}
+	if bc := talkingTo(t, b, a.user); !bc.Discreet {
+		t.Errorf("unlocked, the discreet call was answered but not as discreet: %+v", bc)
+	}
+}
+
 func pagingGroup(t *testing.T) string {
 	var b [2]byte
 	rand.Read(b[:])

@@ -73,6 +73,18 @@ func (p *Phone) Speaker(ctx context.Context) error {
 	})
 }
 
+// Lock records that the user locked (or unlocked) the phone, which the
+// screen application does with its PIN: while locked, a discreet call is
+// not answered at once but rings (its target must have Device Lock off,
+// LOCK-7). The calls the lock allows are the screen application's to
+// enforce (AllowCallsInLockState).
+func (p *Phone) Lock(ctx context.Context, on bool) error {
+	return p.intent(ctx, func(s *state) error {
+		s.Locked = on
+		return nil
+	})
+}
+
 // keyEHS switches on the electronic hook switch (manual §3.4.11).
 const keyEHS = "voip/services/electronic_hook_switch/enabled"
 

@@ -62,6 +62,10 @@ type IncomingContext struct {
 	// LockedNoIncoming is set while the phone is locked with a policy that
 	// refuses incoming calls.
 	LockedNoIncoming bool
+	// Locked is set while the phone is locked: a discreet call is then
+	// not answered at once (its target must have Device Lock off, LOCK-7)
+	// but rings as any call.
+	Locked bool
 }
 
 // DecideIncoming applies DND, call forward, call waiting (ENABLE, DISABLE,
@@ -105,7 +109,7 @@ func DecideIncoming(cfg *config.Config, in IncomingContext) IncomingDecision {
 		return IncomingDecision{Action: PresentWaiting, Tone: cfg.Bool("voip/services/call_waiting/generate_tone/enabled"),
 			Reason: "call waiting"}
 	}
-	if in.AutoAnswerRequested || cfg.Bool("voip/auto_answer/enabled") {
+	if (in.AutoAnswerRequested && !in.Locked) || cfg.Bool("voip/auto_answer/enabled") {
 		return IncomingDecision{Action: AutoAnswer, Reason: "auto answer"}
 	}
 	d := IncomingDecision{Action: Present}

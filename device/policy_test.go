@@ -60,6 +60,8 @@ func TestDecideIncoming(t *testing.T) {
 			IncomingDecision{Action: Present, Target: "1005", ForwardAfter: 20 * time.Second}},
 		{"discreet call auto-answers", nil, IncomingContext{AutoAnswerRequested: true},
 			IncomingDecision{Action: AutoAnswer, Reason: "auto answer"}},
+		{"discreet call to a locked phone rings", nil, IncomingContext{AutoAnswerRequested: true, Locked: true},
+			IncomingDecision{Action: Present}},
 		{"locked phone refusing incoming", nil, IncomingContext{LockedNoIncoming: true},
 			IncomingDecision{Action: Reject, Code: 486, Reason: "locked"}},
 	}

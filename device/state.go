@@ -83,7 +83,7 @@ func (s *State) sharesAll(o *State) bool {
 		s.Status == o.Status && s.Config == o.Config && s.MWI == o.MWI && s.OffHook == o.OffHook &&
 		s.Audio == o.Audio && sameList(s.Notifications, o.Notifications) && sameList(s.Lines, o.Lines) &&
 		sameList(s.Calls, o.Calls) && sameList(s.Pages, o.Pages) && sameList(s.Keys, o.Keys) &&
-		s.Network.same(o.Network) && s.Quality == o.Quality
+		s.Network.same(o.Network) && s.Quality == o.Quality && s.Locked == o.Locked
 }
 
 // sameList reports whether a and b are the same list, not only equal ones.
@@ -169,6 +169,8 @@ type State struct {
 	// Quality is the voice-quality report of the last call the phone
 	// reported (voip/qoe/qoe_publish_enabled), nil before the first.
 	Quality *QualityReport
+	// Locked is set while the user has locked the phone (Phone.Lock).
+	Locked bool
 }
 
 // QualityReport is the RFC 6035 report the phone sent to its QoE server

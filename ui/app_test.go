@@ -711,6 +711,7 @@ func TestLock(t *testing.T) {
 	r.tap(hw.KeyOK)
 	r.see("Phone locked")
 	r.see("Unlock Emergency")
+	r.intent("Lock true") // the phone knows (a discreet call then rings, LOCK-7)
 	r.dial("1002")
 	r.tap(hw.KeyVoicemail, hw.KeyContacts)
 	r.settle()
@@ -745,6 +746,7 @@ func TestLock(t *testing.T) {
 	r.dial("1234")
 	r.tap(hw.KeyOK)
 	r.see("Redial")
+	r.intent("Lock false")
 	r.tap(hw.KeyVoicemail)
 	r.intent("Dial 8000")
 }

@@ -518,6 +518,7 @@ func (a *App) openLock() {
 	lock := func(a *App) {
 		a.st.pages = nil
 		a.st.locked = true
+		a.try(a.phone.Lock(a.ctx, true))
 	}
 	if a.st.pin != "" {
 		lock(a)
@@ -546,6 +547,7 @@ func (a *App) openUnlock() {
 			}
 			a.st.pages = nil
 			a.st.locked = false
+			a.try(a.phone.Lock(a.ctx, false))
 		}})
 }
 

@@ -304,6 +304,11 @@ func (f *Fake) Headset(context.Context) error {
 	return f.do("Headset", func(s *device.State) error { f.toggle(s, device.AudioHeadset); return nil })
 }
 
+// Lock implements ui.Phone.
+func (f *Fake) Lock(_ context.Context, on bool) error {
+	return f.do("Lock", func(s *device.State) error { s.Locked = on; return nil }, on)
+}
+
 // EHS implements ui.Phone: the headset's hook takes the audio to the
 // headset or releases it (the fake has no electronic_hook_switch setting:
 // it always listens).
