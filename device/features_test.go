@@ -365,8 +365,12 @@ func TestDiscreetCallToALockedPhone(t *testing.T) {
 	if err := b.Reject(bg, in); err != nil {
 		t.Fatal(err)
 	}
-	waitState(t, a.Phone, "A's call refused", func(s device.State) bool { return len(s.Calls) == 0 || s.Calls[len(s.Calls)-1].State == device.CallEnded })
-	waitState(t, b.Phone, "B idle", func(s device.State) bool { return len(s.Calls) == 0 || s.Calls[len(s.Calls)-1].State == device.CallEnded })
+	waitState(t, a.Phone, "A's call refused", func(s device.State) bool {
+		return len(s.Calls) == 0 || s.Calls[len(s.Calls)-1].State == device.CallEnded
+	})
+	waitState(t, b.Phone, "B idle", func(s device.State) bool {
+		return len(s.Calls) == 0 || s.Calls[len(s.Calls)-1].State == device.CallEnded
+	})
 	if err := b.Lock(bg, false); err != nil {
 		t.Fatal(err)
 	}
