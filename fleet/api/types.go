@@ -42,6 +42,8 @@ type PhoneState struct {
 	// Quality is the voice-quality report of the phone's last reported
 	// call, when it sends them.
 	Quality *Quality `json:"quality,omitempty"`
+	// Locked is set while the user has locked the phone.
+	Locked bool `json:"locked,omitempty"`
 }
 
 // Quality is an RFC 6035 report the phone sent at the end of a call.
@@ -215,6 +217,7 @@ func stateOf(p *Phone, s device.State) PhoneState {
 		st.Pages = append(st.Pages, Page{Group: pg.Group, Name: pg.Name, Address: pg.Address, Sending: pg.Sending,
 			Pending: pg.Pending, Accepted: pg.Accepted})
 	}
+	st.Locked = s.Locked
 	if q := s.Quality; q != nil {
 		st.Quality = &Quality{Call: q.Call, CallID: q.CallID, To: q.To, Sent: q.Sent, Error: q.Error, Codec: q.Codec,
 			MOSLQ: q.MOSLQ, MOSCQ: q.MOSCQ, Loss: q.Loss}
