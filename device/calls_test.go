@@ -261,3 +261,42 @@ func TestWaitSeesAChangeNoEventReports(t *testing.T) {
 		t.Fatalf("the ended call left the screen unseen: %v (calls %+v)", err, a.Snapshot().Calls)
 	}
 }
+
+// A wrong digit is taken back while dialing (the Clear softkey): the call
+// goes to the corrected number.
+func TestDeleteDigitWhileDialing(t *testing.T) {
+	srv := startProxy(t)
+	a := newLabPhone(t, srv, "1061", 1000)
+	b := newLabPhone(t, srv, "1062", 600)
+	waitState(t, a.Phone, "A registered", registered)
+	waitState(t, b.Phone, "B registered", registered)
+	if err := a.Hook(bg, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []byte("1069") {
+		if err := a.Key(bg, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.DeleteDigit(bg); err != nil {
+		t.Fatal(err)
+	}
+	s := waitState(t, a.Phone, "1 digit taken back", func(s device.State) bool {
+		c := callIn(s, device.CallDialing)
+		return c != nil && c.Number == "106"
+	})
+	if err := a.Key(bg, '2'); err != nil {
+		t.Fatal(err)
+	}
+	id := callIn(s, device.CallDialing).ID
+	if err := a.Key(bg, '#'); err != nil {
+		t.Fatal(err)
+	}
+	in := ringing(t, b, a.user)
+	if err := b.Reject(bg, in); err != nil {
+		t.Fatal(err)
+	}
+	if c := ended(t, a, id); c.Number != "1062" {
+		t.Errorf("A called %q, want 1062", c.Number)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // ErrBadIntent is returned for an intent that makes no sense in the phone's
@@ -134,6 +135,26 @@ func (p *Phone) Key(ctx context.Context, key byte) error {
 	}
 	return p.intent(ctx, func(s *state) error {
 		p.keyLocked(s, key)
+		return nil
+	})
+}
+
+// DeleteDigit takes the last digit off the number being dialed (the Clear
+// softkey of the dialing screen); the digit map's timer starts again. It
+// does nothing when no number is being dialed or it is empty.
+func (p *Phone) DeleteDigit(ctx context.Context) error {
+	return p.intent(ctx, func(s *state) error {
+		r := s.calls.byState(CallDialing)
+		if r == nil || r.view.Number == "" {
+			return nil
+		}
+		_, size := utf8.DecodeLastRuneInString(r.view.Number)
+		r.view.Number = r.view.Number[:len(r.view.Number)-size]
+		p.stopTimer(r)
+		if r.view.Number != "" {
+			p.checkDigitMap(s, r)
+		}
+		p.syncCalls(s)
 		return nil
 	})
 }

@@ -143,7 +143,7 @@ func TestEveryNotificationString(t *testing.T) {
 }
 
 // A call from the screen: off-hook opens the dialing screen, the digits go
-// to the phone, Dial places the call, the in-call screen counts the time and
+// to the phone (Clear takes the last one back), Dial places the call, the in-call screen counts the time and
 // shows the codec, MUTE lights its LED, HOLD holds, TRANSFER asks for the
 // target, on-hook ends.
 //
@@ -153,7 +153,12 @@ func TestCallFromTheScreen(t *testing.T) {
 	r.board.HookOff()
 	r.intent("Hook true")
 	r.see("Dialing")
-	r.dial("1002")
+	r.dial("1009")
+	r.see("1009_")
+	r.softkey("Clear") // a wrong digit taken back
+	r.intent("DeleteDigit")
+	r.see("100_")
+	r.dial("2")
 	r.see("1002_")
 	r.softkey("Dial")
 	r.intent("Dial 1002")

@@ -452,6 +452,8 @@ func (a *App) doAct(v view, x act) {
 			_, err := p.Dial(ctx, c.Number)
 			a.try(err)
 		}
+	case actClearDigit:
+		a.try(p.DeleteDigit(ctx))
 	case actCancel, actEnd:
 		if f, ok := v.focused(); ok {
 			a.try(p.Hangup(ctx, f.ID))

@@ -31,6 +31,7 @@ type Phone interface {
 	Headset(ctx context.Context) error
 	EHS(ctx context.Context, off bool) error
 	Lock(ctx context.Context, on bool) error
+	DeleteDigit(ctx context.Context) error
 	Key(ctx context.Context, key byte) error
 	Dial(ctx context.Context, number string) (string, error)
 	Answer(ctx context.Context, id string) error

@@ -55,7 +55,7 @@ func callSoftkeys(v view) []softkey {
 	_, consulting := v.consulting()
 	switch f.State {
 	case device.CallDialing:
-		return []softkey{{"Dial", actDial}, {"", actNone}, {"", actNone}, {"Cancel", actCancel}}
+		return []softkey{{"Dial", actDial}, {"Clear", actClearDigit}, {"", actNone}, {"Cancel", actCancel}}
 	case device.CallIncoming:
 		return []softkey{{"Answer", actAnswer}, {"Reject", actReject}}
 	case device.CallCalling, device.CallRinging:

@@ -20,6 +20,7 @@ const (
 	actEmergency
 	// dialing and calls
 	actDial
+	actClearDigit
 	actCancel
 	actAnswer
 	actReject

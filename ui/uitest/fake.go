@@ -304,6 +304,16 @@ func (f *Fake) Headset(context.Context) error {
 	return f.do("Headset", func(s *device.State) error { f.toggle(s, device.AudioHeadset); return nil })
 }
 
+// DeleteDigit implements ui.Phone.
+func (f *Fake) DeleteDigit(context.Context) error {
+	return f.do("DeleteDigit", func(s *device.State) error {
+		if c := byID(s, "", device.CallDialing); c != nil && c.Number != "" {
+			c.Number = c.Number[:len(c.Number)-1]
+		}
+		return nil
+	})
+}
+
 // Lock implements ui.Phone.
 func (f *Fake) Lock(_ context.Context, on bool) error {
 	return f.do("Lock", func(s *device.State) error { s.Locked = on; return nil }, on)
