@@ -76,7 +76,7 @@ func printLab(e *env, l *lab.Lab, cfg lab.Config) {
 	fmt.Fprintf(w, "  DHCP (UDP mode)   %s\n", l.DHCPAddr())
 	fmt.Fprintf(w, "  HTTP files        %s\n", l.HTTPURL())
 	fmt.Fprintf(w, "  TFTP files        %s\n", l.TFTPURL())
-	fmt.Fprintf(w, "  SIP registrar     %s (udp)\n", l.SIPAddr())
+	fmt.Fprintf(w, "  SIP registrar     %s (udp; also the QoE collector of voip/qoe/qoe_server_address)\n", l.SIPAddr())
 	if cfg.Dir != "" {
 		fmt.Fprintf(w, "  serving           %s\n", cfg.Dir)
 	}

@@ -46,6 +46,8 @@ func (s *Server) onPublish(req *sipgosip.Request, tx sipgosip.ServerTransaction)
 		s.respond(tx, req, 400, "Bad Report")
 		return
 	}
+	s.log.Info("voice-quality report", "user", name, "call", rep.CallID, "codec", rep.Local.Codec,
+		"mos_cq", rep.Local.MOSCQ, "loss_percent", rep.Local.LossRate)
 	s.mu.Lock()
 	s.reports = append(s.reports, QualityReport{User: name, Source: req.Source(), Report: rep})
 	if len(s.reports) > maxReports {
