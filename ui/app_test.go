@@ -525,9 +525,7 @@ func TestAdministrationMenu(t *testing.T) {
 	r.tap(hw.KeyOK)
 	r.tap(hw.KeyDown) // DISABLE -> MANUAL (the current CDP_LLDP is selected: wrap around)
 	r.see("MANUAL")
-	for !strings.Contains(r.board.Frame().Rows[r.board.Frame().Highlight], "MANUAL") {
-		r.tap(hw.KeyDown)
-	}
+	r.scrollTo("MANUAL")
 	r.tap(hw.KeyOK)
 	r.intent("ApplyConfig network/lan/vlan/mode=Manual")
 	r.tap(hw.KeyDown, hw.KeyOK) // VLAN ID
@@ -616,9 +614,7 @@ func TestSettingsMenu(t *testing.T) {
 	r.intent("ApplyConfig voip/answer_device=HEADSET")
 	r.tap(hw.KeyUp, hw.KeyOK) // Language
 	r.see("Deutsch")
-	for !strings.Contains(r.board.Frame().Rows[r.board.Frame().Highlight], "Deutsch") {
-		r.tap(hw.KeyDown)
-	}
+	r.scrollTo("Deutsch")
 	r.tap(hw.KeyOK)
 	r.intent("ApplyConfig personal_settings/language=German")
 	r.see("Sprache")
@@ -704,9 +700,7 @@ func TestLock(t *testing.T) {
 	r := newRig(t, model.MustLookup(model.M450HD), "voip/services/msg_waiting_ind/voice_mail_number=8000")
 	r.tap(hw.KeyMenu)
 	r.see("Lock")
-	for !strings.Contains(r.board.Frame().Rows[r.board.Frame().Highlight], "Lock") {
-		r.tap(hw.KeyDown)
-	}
+	r.scrollTo("Lock")
 	r.tap(hw.KeyOK)
 	r.see("Set unlock PIN")
 	r.dial("12")
@@ -788,9 +782,7 @@ func TestLockPolicies(t *testing.T) {
 			}
 			r := newRig(t, model.MustLookup(model.M450HD), cfg...)
 			r.tap(hw.KeyMenu)
-			for !strings.Contains(r.board.Frame().Rows[r.board.Frame().Highlight], "Lock") {
-				r.tap(hw.KeyDown)
-			}
+			r.scrollTo("Lock")
 			r.tap(hw.KeyOK)
 			r.see("Set unlock PIN")
 			r.dial("1234")

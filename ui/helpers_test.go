@@ -144,6 +144,17 @@ func (r *rig) softkey(label string) {
 	r.tap(hw.KeySoft1 + hw.Key(slot))
 }
 
+// scrollTo moves the highlight down until its row holds text.
+func (r *rig) scrollTo(text string) {
+	r.t.Helper()
+	for i := 0; !strings.Contains(r.board.Frame().Rows[r.board.Frame().Highlight], text); i++ {
+		if i == 50 {
+			r.t.Fatalf("no row with %q under the highlight:\n%s", text, strings.Join(r.board.Frame().Rows, "\n"))
+		}
+		r.tap(hw.KeyDown)
+	}
+}
+
 // intent waits until the fake phone was asked for an intent starting with
 // prefix.
 func (r *rig) intent(prefix string) {
