@@ -490,6 +490,8 @@ func (p *Phone) factoryResetLocked(s *state, why string) {
 		p.log.Error("factory reset: flash", "err", err)
 	}
 	s.Config = p.cfg.Catalogue.New(string(p.cfg.Model.Name))
+	s.Locked = false // the PIN goes with the rest (the screen application forgets it)
+	s.Quality = nil
 	p.emit(Event{Kind: EventFactoryReset, Text: why})
 }
 

@@ -109,16 +109,25 @@ func TestConfigurationSurvivesRebootAndFactoryResetClearsIt(t *testing.T) {
 	if got := s.Config.Get("voip/media/media_port"); got != "6000" {
 		t.Fatalf("media_port %q after apply", got)
 	}
+	if err := p.Lock(ctx, true); err != nil {
+		t.Fatal(err)
+	}
 	p.PowerOff(ctx)
 	p.Wait(ctx, func(s device.State) bool { return !s.Power })
 	if _, err := fl.Read(device.RecordConfig); err != nil {
 		t.Fatalf("configuration not in flash: %v", err)
+	}
+	if !p.Snapshot().Locked {
+		t.Error("the lock did not outlast the power cut (the screen application keeps its PIN)")
 	}
 	// behaviour: MAINT-2 (OK+MENU at power-up restores defaults)
 	p.PowerOn(ctx, device.WithKeysHeld(hw.KeyOK, hw.KeyMenu))
 	s = waitStage(t, ctx, p, device.StageIdle, 2)
 	if got := s.Config.Get("voip/media/media_port"); got != "4000" {
 		t.Fatalf("media_port %q after OK+MENU, want factory 4000", got)
+	}
+	if s.Locked {
+		t.Error("still locked after restoring the defaults")
 	}
 }
 
