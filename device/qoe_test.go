@@ -80,3 +80,41 @@ func TestRX50QoEReportLeavesOutMetrics(t *testing.T) {
 		t.Errorf("the RX50 reported metrics it does not have: %+v", l)
 	}
 }
+
+// In REMOTE_AND_EVENTS mode both phones send RTCP-XR VoIP metrics in
+// their RTCP reports (the first within about 2.5 s), so the report of a
+// call between two of them carries the far end's view of the phone's
+// stream as RemoteMetrics.
+//
+// behaviour: MEDIA-6
+func TestQoEReportCarriesTheFarEndsView(t *testing.T) {
+	srv := startProxy(t)
+	keys := []string{"voip/rtcp_xr/vq_statistics/mode=REMOTE_AND_EVENTS", "voip/qoe/qoe_publish_enabled=1",
+		"voip/qoe/qoe_server_address=" + srv.Addr().String()}
+	a := newLabPhone(t, srv, "1071", 1000, keys...)
+	b := newLabPhone(t, srv, "1072", 600, "voip/rtcp_xr/vq_statistics/mode=REMOTE_AND_EVENTS")
+	for _, p := range []*labPhone{a, b} {
+		waitState(t, p.Phone, p.user+" registered", registered)
+	}
+	id, _ := connect(t, a, b)
+	time.Sleep(4500 * time.Millisecond) // well past both sides' first RTCP report
+	if err := a.Hangup(bg, id); err != nil {
+		t.Fatal(err)
+	}
+	s := waitState(t, a.Phone, "the report taken", func(s device.State) bool { return s.Quality != nil && s.Quality.Sent })
+	var r *vqreport.Report
+	for _, q := range srv.QualityReports() {
+		if q.Report.CallID == s.Quality.CallID {
+			r = q.Report
+		}
+	}
+	if r == nil {
+		t.Fatalf("no report of %s at the lab", s.Quality.CallID)
+	}
+	if r.Remote == nil || r.Remote.MOSCQ < 4 || r.Remote.LossRate != 0 || r.Remote.JBMode != vqreport.JBAdaptive {
+		t.Fatalf("remote metrics %+v, want the far end's view of a clean stream", r.Remote)
+	}
+	// (The round trip may still be unknown: it needs a report of the far end
+	// sent after one of the phone's, which the first exchange does not
+	// always give.)
+}
