@@ -393,9 +393,8 @@ func TestRawVoiceVLANFromLLDPD(t *testing.T) {
 	if !netip.MustParsePrefix("10.3.21.0/24").Contains(s.Network.Address.Addr()) || !strings.Contains(dm.Output(), "DHCPACK(voice0) "+s.Network.Address.Addr().String()+" "+r.mac.String()) {
 		t.Errorf("leased %v; want an address of the voice VLAN's scope, served on it:\n%s", s.Network.Address, dm.Output())
 	}
-	if got := capture.Lines(t, 1, 5*time.Second); !strings.Contains(got[0], "vlan 321, p 5") {
-		t.Errorf("the phone's frames on its port: %q, want vlan 321 priority 5", got)
-	}
+	// The phone's frames on its port are in VLAN 321 with priority 5.
+	capture.Frame(t, 5*time.Second, r.mac.String()+" > ", "vlan 321, p 5")
 	p.waitEvent(t, device.EventStatus, "Discovering CDP…")
 	p.waitEvent(t, device.EventStatus, "Discovering LLDP…")
 	p.waitEvent(t, device.EventStatus, "Acquiring IP…")
@@ -430,9 +429,7 @@ func TestRawManualVoiceVLAN(t *testing.T) {
 	if s.Network.VLAN != 321 || s.Network.VLANSource != "manual" || !netip.MustParsePrefix("10.3.21.0/24").Contains(s.Network.Address.Addr()) {
 		t.Errorf("VLAN %d (%s), address %v; want 321, manual, the voice scope's:\n%s", s.Network.VLAN, s.Network.VLANSource, s.Network.Address, dm.Output())
 	}
-	if got := capture.Lines(t, 1, 5*time.Second); !strings.Contains(got[0], "vlan 321, p 3") {
-		t.Errorf("the phone's frames on its port: %q, want vlan 321 priority 3", got)
-	}
+	capture.Frame(t, 5*time.Second, r.mac.String()+" > ", "vlan 321, p 3")
 }
 
 // Without a switch's answer, DHCP option 43 sub-option 10 on the untagged

@@ -29,24 +29,27 @@ func StartTcpdump(t testing.TB, ns *NS, iface, filter string) *Tcpdump {
 	return d
 }
 
-// Lines waits until tcpdump printed at least n frames and returns them.
-func (d *Tcpdump) Lines(t testing.TB, n int, timeout time.Duration) []string {
+// Frame waits until tcpdump printed a frame whose line holds every one of
+// parts (a source MAC, "vlan 123, p 5", …) and returns that line; other
+// frames on the link (a peer's IPv6 neighbour discovery) do not count.
+func (d *Tcpdump) Frame(t testing.TB, timeout time.Duration, parts ...string) string {
 	t.Helper()
-	var frames []string
+	var found string
 	err := d.WaitFor(timeout, func() error {
-		frames = frames[:0]
 		for _, l := range strings.Split(d.Output(), "\n") {
-			if l != "" && !strings.Contains(l, "listening on") && !strings.Contains(l, "verbose output suppressed") {
-				frames = append(frames, l)
+			ok := l != ""
+			for _, p := range parts {
+				ok = ok && strings.Contains(l, p)
+			}
+			if ok {
+				found = l
+				return nil
 			}
 		}
-		if len(frames) < n {
-			return fmt.Errorf("%d frame(s) so far", len(frames))
-		}
-		return nil
+		return fmt.Errorf("no frame with %q yet", parts)
 	})
 	if err != nil {
-		t.Fatalf("tcpdump saw %d frame(s), want %d: %v", len(frames), n, err)
+		t.Fatalf("tcpdump: %v", err)
 	}
-	return frames
+	return found
 }
