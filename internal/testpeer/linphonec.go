@@ -201,7 +201,7 @@ func (l *Linphone) Command(t testing.TB, line string) {
 	l.send(line)
 }
 
-// WaitOutput waits until linphonec printed substr after the mark (the
+// WaitOutputAfter waits until linphonec printed substr after the mark (the
 // length of Output when the test took it).
 func (l *Linphone) WaitOutputAfter(t testing.TB, mark int, substr string, timeout time.Duration) {
 	t.Helper()
