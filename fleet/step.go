@@ -469,38 +469,20 @@ func (d *decoder) action(o *object, s *Step, raw *rawStep) {
 			return // any report
 		}
 		m := d.asObject(node, field)
-		for _, k := range m.keys {
-			if !slices.Contains(expectQualityFields, k) {
-				d.errAt(m.vals[k], field+"."+k, "unknown quality field %q (one of %s)", k, strings.Join(expectQualityFields, ", "))
-				continue
-			}
-			var v string
-			if !m.str(k, &v) {
-				continue
-			}
-			if k != "codec" {
-				if _, err := strconv.ParseFloat(v, 64); err != nil {
-					d.errAt(m.vals[k], field+"."+k, "want a number, found %q", v)
+		s.Values = d.fieldValues(m, field, "quality", expectQualityFields)
+		for _, kv := range s.Values {
+			if kv.Key != "codec" {
+				if _, err := strconv.ParseFloat(kv.Value, 64); err != nil {
+					d.errAt(m.vals[kv.Key], field+"."+kv.Key, "want a number, found %q", kv.Value)
 				}
 			}
-			s.Values = append(s.Values, KV{Key: k, Value: v})
 		}
 	case ActExpectNetwork:
 		if isNull() {
 			d.errAt(node, field, "what? (a mapping of %s to values)", strings.Join(expectNetworkFields, ", "))
 			return
 		}
-		m := d.asObject(node, field)
-		for _, k := range m.keys {
-			if !slices.Contains(expectNetworkFields, k) {
-				d.errAt(m.vals[k], field+"."+k, "unknown network field %q (one of %s)", k, strings.Join(expectNetworkFields, ", "))
-				continue
-			}
-			var v string
-			if m.str(k, &v) {
-				s.Values = append(s.Values, KV{Key: k, Value: v})
-			}
-		}
+		s.Values = d.fieldValues(d.asObject(node, field), field, "network", expectNetworkFields)
 	case ActDND:
 		v, ok := scalar()
 		if !ok {
@@ -697,4 +679,22 @@ func (f *File) resolve(ref string) ([]int, error) {
 		out = append(out, base+i-1)
 	}
 	return out, nil
+}
+
+// fieldValues reads an expectation's mapping m (at field) of allowed
+// fields to single values, refusing any other field as an unknown kind
+// field.
+func (d *decoder) fieldValues(m *object, field, kind string, allowed []string) []KV {
+	var out []KV
+	for _, k := range m.keys {
+		if !slices.Contains(allowed, k) {
+			d.errAt(m.vals[k], field+"."+k, "unknown %s field %q (one of %s)", kind, k, strings.Join(allowed, ", "))
+			continue
+		}
+		var v string
+		if m.str(k, &v) {
+			out = append(out, KV{Key: k, Value: v})
+		}
+	}
+	return out
 }
