@@ -7,6 +7,7 @@ import (
 
 	"github.com/hdphone/hdphone/device"
 	"github.com/hdphone/hdphone/device/model"
+	"github.com/hdphone/hdphone/lab/sipproxy"
 	"github.com/hdphone/hdphone/media/vqreport"
 )
 
@@ -19,12 +20,8 @@ import (
 // behaviour: MEDIA-6
 func TestQoEReportsToTheLab(t *testing.T) {
 	srv := startProxy(t)
-	qoe := func(mode string) []string {
-		return []string{"voip/rtcp_xr/vq_statistics/mode=" + mode, "voip/qoe/qoe_publish_enabled=1",
-			"voip/qoe/qoe_server_address=" + srv.Addr().String()}
-	}
-	a := newLabPhone(t, srv, "1021", 1000, qoe("REMOTE_AND_EVENTS")...)
-	b := newLabPhone(t, srv, "1022", 600, qoe("DISABLE")...)
+	a := newLabPhone(t, srv, "1021", 1000, qoeKeys(srv, "REMOTE_AND_EVENTS")...)
+	b := newLabPhone(t, srv, "1022", 600, qoeKeys(srv, "DISABLE")...)
 	events := watchEvents(t, a.Phone)
 	for _, p := range []*labPhone{a, b} {
 		waitState(t, p.Phone, p.user+" registered", registered)
@@ -56,8 +53,7 @@ func TestQoEReportsToTheLab(t *testing.T) {
 // behaviour: MEDIA-6
 func TestRX50QoEReportLeavesOutMetrics(t *testing.T) {
 	srv := startProxy(t)
-	rx := newLabPhoneModel(t, srv, model.MRX50, "1041", 1000, "voip/rtcp_xr/vq_statistics/mode=EVENTS_ONLY",
-		"voip/qoe/qoe_publish_enabled=1", "voip/qoe/qoe_server_address="+srv.Addr().String())
+	rx := newLabPhoneModel(t, srv, model.MRX50, "1041", 1000, qoeKeys(srv, "EVENTS_ONLY")...)
 	desk := newLabPhone(t, srv, "1042", 600)
 	for _, p := range []*labPhone{rx, desk} {
 		waitState(t, p.Phone, p.user+" registered", registered)
@@ -67,12 +63,10 @@ func TestRX50QoEReportLeavesOutMetrics(t *testing.T) {
 	if err := rx.Hangup(bg, id); err != nil {
 		t.Fatal(err)
 	}
-	s := waitState(t, rx.Phone, "the report taken", func(s device.State) bool { return s.Quality != nil && s.Quality.Sent })
-	got := srv.QualityReports()
-	if len(got) != 1 || got[0].Report.CallID != s.Quality.CallID {
-		t.Fatalf("the lab holds %+v", got)
+	l := lastReport(t, srv, rx).Local
+	if n := len(srv.QualityReports()); n != 1 {
+		t.Errorf("the lab holds %d reports, want the RX50's one", n)
 	}
-	l := got[0].Report.Local
 	if l.Codec == "" || l.PayloadType < 0 {
 		t.Errorf("the RX50 left out its session description: %+v", l)
 	}
@@ -89,9 +83,7 @@ func TestRX50QoEReportLeavesOutMetrics(t *testing.T) {
 // behaviour: MEDIA-6
 func TestQoEReportCarriesTheFarEndsView(t *testing.T) {
 	srv := startProxy(t)
-	keys := []string{"voip/rtcp_xr/vq_statistics/mode=REMOTE_AND_EVENTS", "voip/qoe/qoe_publish_enabled=1",
-		"voip/qoe/qoe_server_address=" + srv.Addr().String()}
-	a := newLabPhone(t, srv, "1071", 1000, keys...)
+	a := newLabPhone(t, srv, "1071", 1000, qoeKeys(srv, "REMOTE_AND_EVENTS")...)
 	b := newLabPhone(t, srv, "1072", 600, "voip/rtcp_xr/vq_statistics/mode=REMOTE_AND_EVENTS")
 	for _, p := range []*labPhone{a, b} {
 		waitState(t, p.Phone, p.user+" registered", registered)
@@ -101,20 +93,30 @@ func TestQoEReportCarriesTheFarEndsView(t *testing.T) {
 	if err := a.Hangup(bg, id); err != nil {
 		t.Fatal(err)
 	}
-	s := waitState(t, a.Phone, "the report taken", func(s device.State) bool { return s.Quality != nil && s.Quality.Sent })
-	var r *vqreport.Report
-	for _, q := range srv.QualityReports() {
-		if q.Report.CallID == s.Quality.CallID {
-			r = q.Report
-		}
-	}
-	if r == nil {
-		t.Fatalf("no report of %s at the lab", s.Quality.CallID)
-	}
+	r := lastReport(t, srv, a)
 	if r.Remote == nil || r.Remote.MOSCQ < 4 || r.Remote.LossRate != 0 || r.Remote.JBMode != vqreport.JBAdaptive {
 		t.Fatalf("remote metrics %+v, want the far end's view of a clean stream", r.Remote)
 	}
 	// (The round trip may still be unknown: it needs a report of the far end
 	// sent after one of the phone's, which the first exchange does not
 	// always give.)
+}
+
+// qoeKeys are a phone's keys to report each call's quality to the lab in
+// RTCP-XR mode.
+func qoeKeys(srv *sipproxy.Server, mode string) []string {
+	return []string{"voip/rtcp_xr/vq_statistics/mode=" + mode, "voip/qoe/qoe_publish_enabled=1",
+		"voip/qoe/qoe_server_address=" + srv.Addr().String()}
+}
+
+// lastReport waits until the lab took p's report of its last call and
+// returns it.
+func lastReport(t *testing.T, srv *sipproxy.Server, p *labPhone) *vqreport.Report {
+	t.Helper()
+	s := waitState(t, p.Phone, p.user+"'s report taken", func(s device.State) bool { return s.Quality != nil && s.Quality.Sent })
+	q, ok := srv.QualityReport(s.Quality.CallID)
+	if !ok {
+		t.Fatalf("no report of %s at the lab; it holds %+v", s.Quality.CallID, srv.QualityReports())
+	}
+	return q.Report
 }

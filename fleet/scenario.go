@@ -14,7 +14,6 @@ import (
 	"github.com/hdphone/hdphone/device"
 	"github.com/hdphone/hdphone/hw"
 	"github.com/hdphone/hdphone/lab/sipproxy"
-	"github.com/hdphone/hdphone/media/vqreport"
 )
 
 // work is one phone's share of a step: the phone that acts, and in a pair
@@ -1037,15 +1036,11 @@ func expectQuality(ctx context.Context, d *device.Phone, srv *sipproxy.Server, k
 	case st.Quality.Error != "":
 		return outcome{}, fmt.Errorf("the report of %s was not accepted by %s: %s", st.Quality.Call, st.Quality.To, st.Quality.Error)
 	}
-	var r *vqreport.Report
-	for _, q := range srv.QualityReports() {
-		if q.Report.CallID == st.Quality.CallID {
-			r = q.Report
-		}
-	}
-	if r == nil {
+	q, ok := srv.QualityReport(st.Quality.CallID)
+	if !ok {
 		return outcome{}, fmt.Errorf("the report of %s went to %s, not to the lab", st.Quality.Call, st.Quality.To)
 	}
+	r := q.Report
 	m := r.Local
 	for _, e := range kv {
 		n, _ := strconv.ParseFloat(e.Value, 64)

@@ -57,6 +57,19 @@ func (s *Server) onPublish(req *sipgosip.Request, tx sipgosip.ServerTransaction)
 	s.respond(tx, req, 200, "OK", sipgosip.NewHeader("SIP-ETag", newETag()), sipgosip.NewHeader("Expires", "3600"))
 }
 
+// QualityReport returns the newest report of the call with SIP Call-ID
+// callID, if one was received.
+func (s *Server) QualityReport(callID string) (QualityReport, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := len(s.reports) - 1; i >= 0; i-- {
+		if s.reports[i].Report.CallID == callID {
+			return s.reports[i], true
+		}
+	}
+	return QualityReport{}, false
+}
+
 // QualityReports returns the voice-quality reports received, oldest first.
 func (s *Server) QualityReports() []QualityReport {
 	s.mu.Lock()
