@@ -107,8 +107,12 @@ func (c *Config) Int(key string) int {
 
 // Bool reports whether the effective value of key is 1 (or an enum spelling
 // of "on": ENABLE, True).
-func (c *Config) Bool(key string) bool {
-	switch strings.ToLower(c.Get(key)) {
+func (c *Config) Bool(key string) bool { return IsTrue(c.Get(key)) }
+
+// IsTrue reports whether a configuration value means on, as the phone
+// reads its switches: 1, true, enable(d), yes or on, in any case.
+func IsTrue(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
 	case "1", "true", "enable", "enabled", "yes", "on":
 		return true
 	}

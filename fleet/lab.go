@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hdphone/hdphone/config"
 	"github.com/hdphone/hdphone/internal/sockbuf"
 	"github.com/hdphone/hdphone/lab/dhcpserver"
 	"github.com/hdphone/hdphone/lab/fileserver"
@@ -282,7 +283,7 @@ func qoeToSIPServer(cfg []KV) bool {
 	for _, kv := range cfg {
 		switch kv.Key {
 		case "voip/qoe/qoe_publish_enabled", "qoe_publish_enabled":
-			on = kv.Value == "1"
+			on = on || config.IsTrue(kv.Value) // the phone takes either key
 		case "voip/qoe/qoe_server_address":
 			named = kv.Value != ""
 		}

@@ -70,13 +70,7 @@ func ConfigFrom(c *config.Config) (Config, error) {
 		}
 		return strings.TrimSpace(extra[k])
 	}
-	on := func(k string) bool {
-		switch strings.ToLower(get(k)) {
-		case "1", "true", "enable", "enabled", "yes", "on":
-			return true
-		}
-		return false
-	}
+	on := func(k string) bool { return config.IsTrue(get(k)) }
 	num := func(k string, def int) (int, error) {
 		v := get(k)
 		if v == "" {
