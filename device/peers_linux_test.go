@@ -368,6 +368,17 @@ func (r *rawNet) voiceTrunk(t *testing.T, vid int, extra ...string) *testpeer.Dn
 		"dhcp-range=10.0.0.100,10.0.0.199,255.255.255.0,2m", "dhcp-range=10.3.21.100,10.3.21.199,255.255.255.0,2m"}, extra...)...)
 }
 
+// taggedFrames stops capture on the phone's port and checks (with tshark's
+// dissectors) that the phone sent frames in VLAN vid with priority prio.
+func (r *rawNet) taggedFrames(t *testing.T, capture *testpeer.Capture, vid, prio int) {
+	t.Helper()
+	capture.Stop(t)
+	filter := fmt.Sprintf("eth.src==%s && vlan.id==%d && vlan.priority==%d", r.mac, vid, prio)
+	if rows := capture.Fields(t, nil, filter, "frame.number"); len(rows) == 0 {
+		t.Errorf("no frame of the phone in VLAN %d with priority %d on its port", vid, prio)
+	}
+}
+
 // A switch port (lldpd, with an LLDP-MED voice policy for VLAN 321, on a
 // trunk with a data and a voice DHCP scope): in the default CDP_LLDP mode
 // the phone learns the voice VLAN from LLDP before DHCP, records it as the
@@ -383,7 +394,7 @@ func TestRawVoiceVLANFromLLDPD(t *testing.T) {
 	r := newRawNet(t)
 	sw := testpeer.StartLLDPD(t, r.lab, "vp0", "ports vp0 med policy application voice tagged vlan 321 priority voice dscp 46")
 	dm := r.voiceTrunk(t, 321)
-	capture := testpeer.StartTcpdump(t, r.lab, "vp0", "vlan 321")
+	capture := testpeer.StartCapture(t, r.lab, "vp0", "vlan 321")
 	p := r.phone(t, storedConfig(t, "network/lan/vlan/period=1\n"), func(nc *device.NetConfig) { nc.VLANWait = 5 * time.Second })
 	p.PowerOn(p.ctx)
 	s := p.wait(t, "a lease", func(s device.State) bool { return s.Network.Address.IsValid() })
@@ -393,8 +404,7 @@ func TestRawVoiceVLANFromLLDPD(t *testing.T) {
 	if !netip.MustParsePrefix("10.3.21.0/24").Contains(s.Network.Address.Addr()) || !strings.Contains(dm.Output(), "DHCPACK(voice0) "+s.Network.Address.Addr().String()+" "+r.mac.String()) {
 		t.Errorf("leased %v; want an address of the voice VLAN's scope, served on it:\n%s", s.Network.Address, dm.Output())
 	}
-	// The phone's frames on its port are in VLAN 321 with priority 5.
-	capture.Frame(t, 5*time.Second, r.mac.String()+" > ", "vlan 321, p 5")
+	r.taggedFrames(t, capture, 321, 5)
 	p.waitEvent(t, device.EventStatus, "Discovering CDP…")
 	p.waitEvent(t, device.EventStatus, "Discovering LLDP…")
 	p.waitEvent(t, device.EventStatus, "Acquiring IP…")
@@ -422,14 +432,14 @@ func TestRawManualVoiceVLAN(t *testing.T) {
 	t.Parallel()
 	r := newRawNet(t)
 	dm := r.voiceTrunk(t, 321)
-	capture := testpeer.StartTcpdump(t, r.lab, "vp0", "vlan 321")
+	capture := testpeer.StartCapture(t, r.lab, "vp0", "vlan 321")
 	p := r.phone(t, storedConfig(t, "network/lan/vlan/mode=Manual\nnetwork/lan/vlan/id=321\nnetwork/lan/vlan/priority=3\n"))
 	p.PowerOn(p.ctx)
 	s := p.wait(t, "a lease", func(s device.State) bool { return s.Network.Address.IsValid() })
 	if s.Network.VLAN != 321 || s.Network.VLANSource != "manual" || !netip.MustParsePrefix("10.3.21.0/24").Contains(s.Network.Address.Addr()) {
 		t.Errorf("VLAN %d (%s), address %v; want 321, manual, the voice scope's:\n%s", s.Network.VLAN, s.Network.VLANSource, s.Network.Address, dm.Output())
 	}
-	capture.Frame(t, 5*time.Second, r.mac.String()+" > ", "vlan 321, p 3")
+	r.taggedFrames(t, capture, 321, 3)
 }
 
 // Without a switch's answer, DHCP option 43 sub-option 10 on the untagged

@@ -629,7 +629,7 @@ func TestRawOptionsToProvisioningSource(t *testing.T) {
 // its renewal, unicast to the server, goes tagged too;
 // neither is heard in the other's VLAN (the voice phone hears the data
 // phone's broadcasts untagged on its trunk and ignores them); tcpdump on
-// the trunk decodes the tag with the priority.
+// the trunk decodes the tag with the priority (tshark).
 func TestRawDORAInVoiceVLAN(t *testing.T) {
 	t.Parallel()
 	testpeer.NeedRoot(t)
@@ -644,7 +644,7 @@ func TestRawDORAInVoiceVLAN(t *testing.T) {
 	dm := testpeer.StartDnsmasq(t, lab.ns, "br0", "interface=voice0",
 		"dhcp-range=10.0.0.100,10.0.0.199,255.255.255.0,2m",
 		"dhcp-range=10.123.0.100,10.123.0.199,255.255.255.0,2m")
-	capture := testpeer.StartTcpdump(t, lab.ns, voice.tap, "vlan 123")
+	capture := testpeer.StartCapture(t, lab.ns, voice.tap, "vlan 123")
 
 	vc := voice.client(t, dhcp.Config{Model: "450HD", VLAN: 123, VLANPriority: 5})
 	lv, err := vc.Acquire(context.Background())
@@ -673,6 +673,9 @@ func TestRawDORAInVoiceVLAN(t *testing.T) {
 	if strings.Contains(out, "(br0) "+voice.mac.String()) || strings.Contains(out, "(voice0) "+data.mac.String()) {
 		t.Errorf("a phone was heard outside its VLAN:\n%s", out)
 	}
-	// tcpdump on the voice phone's trunk: its frames in VLAN 123, priority 5.
-	capture.Frame(t, 5*time.Second, voice.mac.String()+" > ", "vlan 123, p 5")
+	// tshark on the voice phone's trunk: its frames in VLAN 123, priority 5.
+	capture.Stop(t)
+	if rows := capture.Fields(t, nil, fmt.Sprintf("eth.src==%s && vlan.id==123 && vlan.priority==5", voice.mac), "frame.number"); len(rows) == 0 {
+		t.Error("no frame of the voice phone in VLAN 123 with priority 5 on its trunk")
+	}
 }
