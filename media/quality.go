@@ -86,9 +86,10 @@ func mosFromR(r float64) float64 {
 	return 1 + 0.035*r + r*(r-60)*(100-r)*7e-6
 }
 
-// gapMin is Gmin of RFC 3611 §4.7.2: a loss closer than this many received
-// packets to the previous one belongs to a burst.
-const gapMin = 16
+// GapMin is Gmin of RFC 3611 §4.7.2, the threshold the phone classifies
+// losses with: a loss closer than this many received packets to the
+// previous one belongs to a burst.
+const GapMin = 16
 
 // burstGap classifies a stream of received/lost packets into bursts and gaps
 // (RFC 3611 §4.7.2) and keeps the Markov transition counts the burst ratio
@@ -126,7 +127,7 @@ func (b *burstGap) add(lost bool) {
 	b.lastLost = lost
 	if !lost {
 		b.run++
-		if b.run >= gapMin {
+		if b.run >= GapMin {
 			b.closeBurst()
 		}
 		return

@@ -217,7 +217,7 @@ func (s *Session) voipBlockLocked(p *params, m VoIPMetrics, q Quality) *rtcp.VoI
 		SignalLevel:    xrUnavailable,
 		NoiseLevel:     xrUnavailable,
 		RERL:           xrUnavailable,
-		Gmin:           gapMin,
+		Gmin:           GapMin,
 		RFactor:        uint8(math.Round(q.R)),
 		ExtRFactor:     xrUnavailable,
 		MOSLQ:          uint8(math.Round(q.MOSLQ * 10)),

@@ -54,7 +54,7 @@ func metricsFrom(m *Metrics, v media.VoIPMetrics) {
 	m.LossRate, m.DiscardRate = v.LossRate*100, v.DiscardRate*100
 	m.BurstDensity, m.GapDensity = v.BurstDensity*100, v.GapDensity*100
 	m.BurstDuration, m.GapDuration = v.BurstDuration, v.GapDuration
-	m.Gmin = 16 // RFC 3611's recommended gap threshold, which the phone uses
+	m.Gmin = media.GapMin
 	if v.RoundTrip > 0 {
 		m.RoundTrip = v.RoundTrip
 	}
