@@ -373,6 +373,7 @@ func (s *Session) Stats() Stats {
 	p := s.params.Load()
 	if p != nil {
 		st.Codec = p.res.Codec.Name
+		st.PLC = p.plc
 		st.SendTo = s.destination(p)
 		st.Latched = s.latched.Load() != nil
 	}

@@ -69,8 +69,10 @@ type Stats struct {
 	// Discarded counts packets the jitter buffer threw away (late ones and
 	// those dropped to shrink the delay).
 	Discarded uint64
-	// Concealed counts packet times the decoder concealed.
+	// Concealed counts packet times the decoder concealed; PLC says the
+	// receive codec conceals losses at all.
 	Concealed uint64
+	PLC       bool
 	// Jitter is RFC 3550's interarrival jitter.
 	Jitter time.Duration
 	// PlayoutDelay is the jitter buffer's current target.

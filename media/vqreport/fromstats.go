@@ -22,7 +22,10 @@ func FromStats(st media.Stats, start, stop time.Time, payloadType, clockRate int
 		m.FrameDuration, m.FramesPerPacket = ptime, 1
 		m.PacketsPerSec = int(time.Second / ptime)
 	}
-	m.PLC = PLCStandard
+	m.PLC = PLCDisabled
+	if st.PLC {
+		m.PLC = PLCStandard
+	}
 	metricsFrom(&m, st.Metrics)
 	if st.RTT > 0 {
 		m.RoundTrip, m.OneWay = st.RTT, st.RTT/2

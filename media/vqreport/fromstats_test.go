@@ -15,14 +15,14 @@ import (
 func TestFromStats(t *testing.T) {
 	start := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 	st := media.Stats{
-		Codec: "G722", RTT: 40 * time.Millisecond, Jitter: 3 * time.Millisecond,
+		Codec: "G722", PLC: true, RTT: 40 * time.Millisecond, Jitter: 3 * time.Millisecond,
 		Metrics: media.VoIPMetrics{LossRate: 0.02, DiscardRate: 0.005, BurstDensity: 0.25, GapDensity: 0.01,
 			BurstDuration: 60 * time.Millisecond, GapDuration: 5 * time.Second, RoundTrip: 40 * time.Millisecond,
 			EndSystem: 70 * time.Millisecond, R: 80.4, MOSLQ: 4.05, MOSCQ: 3.98,
 			JBNominal: 40 * time.Millisecond, JBMaximum: 80 * time.Millisecond, JBAbsMax: 300 * time.Millisecond},
 	}
 	m := vqreport.FromStats(st, start, start.Add(time.Minute), 9, 8000, 30*time.Millisecond)
-	if m.Codec != "G722" || m.PayloadType != 9 || m.SampleRate != 8000 || m.FrameDuration != 30*time.Millisecond || m.PacketsPerSec != 33 {
+	if m.Codec != "G722" || m.PayloadType != 9 || m.SampleRate != 8000 || m.FrameDuration != 30*time.Millisecond || m.PacketsPerSec != 33 || m.PLC != vqreport.PLCStandard {
 		t.Errorf("session description %+v", m)
 	}
 	if m.LossRate != 2 || m.DiscardRate != 0.5 || m.BurstDensity != 25 || m.GapDensity != 1 || m.Gmin != 16 {
@@ -42,6 +42,10 @@ func TestFromStats(t *testing.T) {
 	st.RTT, st.Metrics.RoundTrip = 0, 0
 	if m := vqreport.FromStats(st, start, start, 9, 8000, 20*time.Millisecond); m.RoundTrip != -1 || m.OneWay != -1 {
 		t.Errorf("unmeasured round trip written as %v/%v", m.RoundTrip, m.OneWay)
+	}
+	st.PLC = false
+	if m := vqreport.FromStats(st, start, start, 9, 8000, 20*time.Millisecond); m.PLC != vqreport.PLCDisabled {
+		t.Errorf("a codec without concealment reported PLC=%d", m.PLC)
 	}
 	st.Remote.XR = &media.VoIPMetrics{LossRate: 0.1, MOSLQ: 3.5, MOSCQ: 3.4, R: 70}
 	if r := vqreport.FromRemote(st, start, start); r == nil || r.LossRate != 10 || r.MOSCQ != 3.4 || r.RCQ != 70 {
