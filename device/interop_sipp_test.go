@@ -321,10 +321,10 @@ func TestRemoteConferenceAtSIPpServer(t *testing.T) {
 func TestFeatureKeySyncWithSIPpServer(t *testing.T) {
 	t.Parallel()
 	server := testpeer.StartSIPpFeatureServer(t)
-	// One worker: the phone answers a NOTIFY before it shows the change, and
-	// the test presses the next key on seeing it; two Kamailio workers could
-	// pass the next SUBSCRIBE on before the NOTIFY's 200 (seen once in CI),
-	// which the scenario, strict about order, takes for a failure.
+	// One worker: the phone answers a NOTIFY and then sends its next Set
+	// request, both through Kamailio (which record-routes the NOTIFY);
+	// two workers could pass them on in the other order, which the
+	// scenario, strict about order, takes for a failure.
 	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true, FeatureServer: server.Addr(), Children: 1})
 	p := kamPhone(t, k, "1001", 1000, "UDP", "system/feature_key_synchronization/enabled=1")
 	events := watchEvents(t, p.Phone)
@@ -348,6 +348,20 @@ func TestFeatureKeySyncWithSIPpServer(t *testing.T) {
 	waitState(t, p.Phone, "DND and forward off", func(s device.State) bool { return !s.Lines[0].DND && s.Lines[0].Forward == "" })
 	if err := server.Wait(t, 10*time.Second); err != nil {
 		t.Fatal(err)
+	}
+	// The refreshes follow the dialog's route set: through Kamailio, which
+	// record-routed the SUBSCRIBE and the NOTIFY.
+	subs := 0
+	for _, m := range server.Received() {
+		if strings.HasPrefix(m, "SUBSCRIBE ") {
+			subs++
+			if !strings.Contains(m, "Via: SIP/2.0/UDP "+k.Addr()) {
+				t.Errorf("a SUBSCRIBE reached the feature server without passing Kamailio:\n%s", m)
+			}
+		}
+	}
+	if subs != 3 {
+		t.Errorf("the feature server received %d SUBSCRIBEs, want 3", subs)
 	}
 }
 

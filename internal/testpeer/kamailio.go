@@ -336,7 +336,9 @@ request_route {
 	force_rport();
 	if (is_method("OPTIONS") && uri==myself && $rU==$null) { sl_send_reply("200", "Keepalive"); exit; }
 	if (has_totag()) {
-		if (loose_route()) { route(RELAY); exit; }
+		# As Kamailio's default configuration: a proxy that record-routed
+		# a SUBSCRIBE stays in the dialog a NOTIFY may set up (RFC 6665).
+		if (loose_route()) { if (is_method("NOTIFY")) record_route(); route(RELAY); exit; }
 		if (is_method("ACK")) { if (t_check_trans()) route(RELAY); exit; }
 		sl_send_reply("404", "Not here"); exit;
 	}
