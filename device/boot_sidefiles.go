@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hdphone/hdphone/config"
 	"github.com/hdphone/hdphone/device/flash"
 	"github.com/hdphone/hdphone/provisioning"
 )
@@ -36,6 +37,11 @@ func (p *Phone) sideFiles(ctx context.Context, b *Boot, rt *cycleRuntime, atBoot
 	cfg := b.Config()
 	base := rt.baseURL()
 	p.fetchCertificates(ctx, b, base) // stored before the fetcher below is made, which trusts them
+	if !sideFilesNamed(cfg, atBoot) {
+		// Nothing to fetch: no downloader to make (a fleet's phones
+		// mostly name none, and making one is a tenth of such a boot).
+		return false
+	}
 	pr, fc, err := p.provisioner(b, cfg)
 	if err != nil {
 		p.log.Warn("side files", "err", err, "component", "control_center")
@@ -99,6 +105,20 @@ func (p *Phone) sideFiles(ctx context.Context, b *Boot, rt *cycleRuntime, atBoot
 		b.Log("music on hold " + moh.Name)
 	}
 	return reboot
+}
+
+// sideFilesNamed reports whether cfg names a side file sideFiles would
+// fetch: the speed-dial list, and at boot the ring tones or music on hold.
+func sideFilesNamed(cfg *config.Config, atBoot bool) bool {
+	if _, ok := provisioning.SpeedDialURI(cfg); ok {
+		return true
+	}
+	if !atBoot {
+		return false
+	}
+	_, tones := provisioning.RingToneURI(cfg)
+	_, moh := provisioning.MusicOnHoldURI(cfg)
+	return tones || moh
 }
 
 // storeRingTones replaces the ring tones in flash; the new ones play from

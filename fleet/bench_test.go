@@ -144,7 +144,7 @@ scenario:
 	var talkWall time.Duration
 	var pacing media.PacingStats
 	var fl *fleet.Fleet
-	fl, err = fleet.New(f, fleet.Options{BootProcs: procs, Progress: func(pr fleet.Progress) {
+	fl, err = fleet.New(f, fleet.Options{BootProcs: procs, BootHeap: fleet.BootHeap(), Progress: func(pr fleet.Progress) {
 		if pr.Result != nil && pr.Step == fleet.BootStep && pr.Done == pr.Total/4 {
 			if path := os.Getenv("HDPHONE_BENCH_GOROUTINES_PEAK"); path != "" {
 				if f, err := os.Create(path); err == nil {
@@ -228,6 +228,9 @@ scenario:
 	// machine as on a quiet one, so it shows a change the noise hides.
 	b.ReportMetric(float64(alloc1[0]-alloc0[0])/1024/float64(n), "boot-alloc-KiB/phone")
 	b.ReportMetric(float64(alloc1[1]-alloc0[1])/float64(n), "boot-allocs/phone")
+	// Pages the kernel mapped in for the first time (fresh heap and
+	// stacks): a share of the system time above.
+	b.ReportMetric(float64(boot1.Minflt-boot0.Minflt)/float64(n), "boot-faults/phone")
 	if talk > 0 && talkWall > 0 {
 		used := time.Duration(cpuSeconds(cpu0, cpu1) * float64(time.Second))
 		cores := used.Seconds() / talkWall.Seconds()

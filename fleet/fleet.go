@@ -71,6 +71,12 @@ type Options struct {
 	// boot (BootProcs gives hdphone fleet's choice); it is put back once
 	// every phone has booted. 0 leaves it alone.
 	BootProcs int
+	// BootHeap, when > 0, holds the garbage collector back while the
+	// phones boot: it runs only once the runtime's memory has grown by
+	// BootHeap for each phone (or reached the process's memory limit),
+	// and is put back once every phone has booted (BootHeap gives hdphone
+	// fleet's choice). 0 leaves it alone.
+	BootHeap int64
 }
 
 // Progress is one thing that happened in a fleet run.
@@ -367,6 +373,9 @@ func (fl *Fleet) makeDevice(p *Phone) error {
 func (fl *Fleet) boot(ctx context.Context) {
 	if n := fl.opts.BootProcs; n > 0 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(n))
+	}
+	if per := fl.opts.BootHeap; per > 0 {
+		defer holdCollector(satMul(per, int64(len(fl.phones))))()
 	}
 	b := fl.file.Boot
 	total := len(fl.phones)

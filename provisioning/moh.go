@@ -17,8 +17,8 @@ const MaxMusicOnHold = 300 << 10
 // 300 KB, 16 kHz 16-bit linear or 8 kHz A-law/µ-law, mono. ok is false when
 // the key is empty.
 func (p *Provisioner) FetchMusicOnHold(ctx context.Context, c *config.Config, base string) (tone Tone, ok bool, err error) {
-	uri := strings.TrimSpace(c.Get("lync/moh/url"))
-	if uri == "" {
+	uri, ok := MusicOnHoldURI(c)
+	if !ok {
 		return Tone{}, false, nil
 	}
 	url, err := ResolveRef(base, p.cfg.Identity.Substitute(uri))
@@ -38,4 +38,10 @@ func (p *Provisioner) FetchMusicOnHold(ctx context.Context, c *config.Config, ba
 	}
 	name := url[strings.LastIndexByte(url, '/')+1:]
 	return Tone{Name: name, Format: format, Data: data}, true, nil
+}
+
+// MusicOnHoldURI is lync/moh/url when it is set.
+func MusicOnHoldURI(c *config.Config) (string, bool) {
+	v := strings.TrimSpace(c.Get("lync/moh/url"))
+	return v, v != ""
 }

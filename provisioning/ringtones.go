@@ -247,8 +247,8 @@ type RingToneResult struct {
 // provisioning/ring_tone_uri. The phone does this only after boot, never on
 // periodic checks (PROV-9). ok is false when the key is empty.
 func (p *Provisioner) FetchRingTones(ctx context.Context, c *config.Config, base string, previous [32]byte, lim BundleLimits) (res RingToneResult, ok bool, err error) {
-	uri := strings.TrimSpace(c.Get("provisioning/ring_tone_uri"))
-	if uri == "" || strings.EqualFold(uri, "NULL") {
+	uri, ok := RingToneURI(c)
+	if !ok {
 		return RingToneResult{}, false, nil
 	}
 	url, err := ResolveRef(base, p.cfg.Identity.Substitute(uri))
@@ -266,4 +266,14 @@ func (p *Provisioner) FetchRingTones(ctx context.Context, c *config.Config, base
 	}
 	h := sha256.Sum256(data)
 	return RingToneResult{URL: url, Tones: tones, Hash: h, Changed: h != previous}, true, nil
+}
+
+// RingToneURI is provisioning/ring_tone_uri when it names a bundle (not
+// empty, not NULL).
+func RingToneURI(c *config.Config) (string, bool) {
+	v := strings.TrimSpace(c.Get("provisioning/ring_tone_uri"))
+	if v == "" || strings.EqualFold(v, "NULL") {
+		return "", false
+	}
+	return v, true
 }

@@ -15,7 +15,7 @@ go test -run '^$' -bench . -benchmem -benchtime "$BENCHTIME" $(go list ./... | g
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 echo "load average before the fleet benchmarks: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo ?)"
-go test -run '^$' -bench 'BootStorm|CallsWithMedia' -benchtime 1x -timeout 60m ./fleet | tee "$out"
+go test -run '^$' -bench 'BootStorm|CallsWithMedia|BareRegister' -benchtime 1x -timeout 60m ./fleet | tee "$out"
 echo
 echo "fleet summary (numbers, not assertions; a shared machine's load moves them):"
 awk '
@@ -30,4 +30,11 @@ awk '
 		m["sipp-reg/s"], m["sipp-in-flight"], m["ratio-vs-sipp"], m["sipp-cpu-µs/user"], m["kam-cpu-µs/phone"], m["kam-cpu-µs/sipp-user"]
 	if ("streams/core" in m) printf "  %s streams/core (%s cores, send jitter p99 %s µs)", m["streams/core"], m["cores"], m["send-jitter-p99-µs"]
 	printf "\n"
+}
+/^BenchmarkBareRegister/ {
+	name = $1; sub(/-[0-9]+$/, "", name); sub(/^Benchmark/, "", name)
+	delete m
+	for (i = 3; i + 1 <= NF; i += 2) m[$(i + 1)] = $i
+	printf "%-44s %9s reg/s (bare clients, the floor under the phones)  CPU %s µs/user  SIPp at its best %s reg/s, ratio %s\n", \
+		name, m["reg/s"], m["cpu-µs/user"], m["sipp-reg/s"], m["ratio-vs-sipp"]
 }' "$out"

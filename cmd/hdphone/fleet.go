@@ -87,9 +87,13 @@ func runFleet(ctx context.Context, e *env, args []string) error {
 		Stay:      *keep,
 		Progress:  prog.update,
 		BootProcs: fleet.BootProcs(),
+		BootHeap:  fleet.BootHeap(),
 	}
 	if opts.BootProcs > 0 {
 		e.log.Info("schedulers raised while the phones boot", "gomaxprocs", opts.BootProcs)
+	}
+	if opts.BootHeap > 0 {
+		e.log.Info("garbage collector held back while the phones boot", "heap_per_phone_bytes", opts.BootHeap)
 	}
 	if *apiAddr != "" {
 		// Only then: following every phone's events costs each a goroutine

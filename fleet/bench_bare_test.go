@@ -1,0 +1,147 @@
+package fleet_test
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hdphone/hdphone/internal/proctest"
+	"github.com/hdphone/hdphone/internal/testpeer"
+)
+
+// BenchmarkBareRegisterKamailio: the least a registration costs a client
+// built as a fleet's phones are (one goroutine and one UDP socket on its own
+// loopback address per user) at the same Kamailio as
+// BenchmarkBootStormKamailio/auth=pattern, with SIPp's best rate in the
+// same run. It is no phone: no boot, no state, no transaction layer, one
+// hand-written REGISTER answered by a challenge and sent again with its
+// digest. It is the floor under the phones' rate: what separates the
+// phones from SIPp beyond this is the phone, not its own addresses and
+// sockets.
+func BenchmarkBareRegisterKamailio(b *testing.B) {
+	for _, n := range benchSizes() {
+		b.Run(fmt.Sprintf("users=%d", n), func(b *testing.B) {
+			proctest.RaiseFiles(b, n+1000)
+			k := testpeer.StartKamailio(b, testpeer.KamailioConfig{
+				UserRange: struct{ First, Last int }{100000, 100000 + 2*n}, Children: 4, SharedMemMB: 256,
+				PatternPasswords: true})
+			server := net.UDPAddrFromAddrPort(netip.MustParseAddrPort(k.Addr()))
+			for range b.N {
+				base := netip.MustParsePrefix(benchAddresses()).Addr()
+				var r0, r1 syscall.Rusage
+				syscall.Getrusage(syscall.RUSAGE_SELF, &r0)
+				start := time.Now()
+				var wg sync.WaitGroup
+				var failed atomic.Int64
+				var firstErr atomic.Value
+				for i := range n {
+					wg.Go(func() {
+						if err := bareRegister(server, k.Domain, bareAddress(base, i), 100000+i); err != nil {
+							failed.Add(1)
+							firstErr.CompareAndSwap(nil, err)
+						}
+					})
+				}
+				wg.Wait()
+				wall := time.Since(start)
+				syscall.Getrusage(syscall.RUSAGE_SELF, &r1)
+				if f := failed.Load(); f > 0 {
+					b.Fatalf("%d of %d registrations failed; first: %v", f, n, firstErr.Load())
+				}
+				rate := float64(n) / wall.Seconds()
+				sipp := testpeer.SIPpBestRegisterRate(b, k, n, 100000+n)
+				b.ReportMetric(rate, "reg/s")
+				b.ReportMetric(cpuSeconds(r0, r1)*1e6/float64(n), "cpu-µs/user")
+				b.ReportMetric(float64(r1.Stime.Nano()-r0.Stime.Nano())/1e3/float64(n), "sys-µs/user")
+				b.ReportMetric(float64(r1.Minflt-r0.Minflt)/float64(n), "faults/user")
+				b.ReportMetric(sipp.PerSec, "sipp-reg/s")
+				b.ReportMetric(rate/sipp.PerSec, "ratio-vs-sipp")
+			}
+		})
+	}
+}
+
+// bareAddress is the i-th address after base (a /16's first).
+func bareAddress(base netip.Addr, i int) netip.Addr {
+	a := base.As4()
+	a[2], a[3] = byte((i+1)>>8), byte(i+1)
+	return netip.AddrFrom4(a)
+}
+
+// errBareNoAnswer is a bare registration that got no answer.
+var errBareNoAnswer = errors.New("no answer")
+
+// bareRegister registers user (password pass<user>) from its own socket on
+// local: REGISTER, 401, REGISTER with the digest, 200. Requests are sent
+// again every 500 ms (T1) while unanswered, as a phone would.
+func bareRegister(server *net.UDPAddr, domain string, local netip.Addr, user int) error {
+	c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(local, 0)))
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	port := c.LocalAddr().(*net.UDPAddr).Port
+	buf := make([]byte, 2048)
+	request := func(cseq int, auth string) []byte {
+		return fmt.Appendf(nil, "REGISTER sip:%[1]s SIP/2.0\r\n"+
+			"Via: SIP/2.0/UDP %[2]s:%[3]d;branch=z9hG4bK-%[4]d-%[5]d;rport\r\n"+
+			"Max-Forwards: 70\r\n"+
+			"From: <sip:%[4]d@%[1]s>;tag=%[4]d\r\n"+
+			"To: <sip:%[4]d@%[1]s>\r\n"+
+			"Call-ID: %[4]d@%[2]s\r\n"+
+			"CSeq: %[5]d REGISTER\r\n"+
+			"Contact: <sip:%[4]d@%[2]s:%[3]d>\r\n"+
+			"Expires: 3600\r\n%[6]sContent-Length: 0\r\n\r\n", domain, local, port, user, cseq, auth)
+	}
+	send := func(msg []byte) (string, error) {
+		for range 7 {
+			if _, err := c.WriteToUDP(msg, server); err != nil {
+				return "", err
+			}
+			c.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+			n, _, err := c.ReadFromUDP(buf)
+			if err == nil {
+				return string(buf[:n]), nil
+			}
+			if !errors.Is(err, syscall.EAGAIN) && !isTimeout(err) {
+				return "", err
+			}
+		}
+		return "", errBareNoAnswer
+	}
+	resp, err := send(request(1, ""))
+	if err != nil {
+		return err
+	}
+	_, rest, ok := strings.Cut(resp, `nonce="`)
+	nonce, _, ok2 := strings.Cut(rest, `"`)
+	if !strings.HasPrefix(resp, "SIP/2.0 401") || !ok || !ok2 {
+		return fmt.Errorf("user %d: no challenge: %.40q", user, resp)
+	}
+	hash := func(s string) string { h := md5.Sum([]byte(s)); return hex.EncodeToString(h[:]) }
+	ha1 := hash(fmt.Sprintf("%d:%s:pass%d", user, domain, user))
+	ha2 := hash("REGISTER:sip:" + domain)
+	auth := fmt.Sprintf("Authorization: Digest username=\"%d\", realm=\"%s\", nonce=\"%s\", uri=\"sip:%s\", response=\"%s\", algorithm=MD5\r\n",
+		user, domain, nonce, domain, hash(ha1+":"+nonce+":"+ha2))
+	if resp, err = send(request(2, auth)); err != nil {
+		return err
+	}
+	if !strings.HasPrefix(resp, "SIP/2.0 200") {
+		return fmt.Errorf("user %d: %.40q", user, resp)
+	}
+	return nil
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
