@@ -25,6 +25,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -132,38 +133,23 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "sipproxy"), bindings: map[string][]*Binding{}, stopped: make(chan struct{})}
 	var err error
-	s.udp, err = net.ListenPacket("udp", cfg.Addr)
-	if err != nil {
-		return nil, fmt.Errorf("sipproxy: listen udp: %w", err)
-	}
-	if cfg.ReadBuffer > 0 {
-		// A boot storm's REGISTERs arrive at once.
-		if uc, ok := s.udp.(*net.UDPConn); ok {
-			sockbuf.SetReadBuffer(uc, cfg.ReadBuffer)
+	// With a port the kernel chooses, TCP takes the same number after UDP
+	// got it, and another socket may hold it for TCP: try another.
+	for try := 0; ; try++ {
+		err = s.listen(cfg)
+		if err == nil || !errors.Is(err, syscall.EADDRINUSE) || try == 9 || !kernelPort(cfg.Addr) {
+			break
 		}
 	}
-	// sipgo reads it through a datagram.Conn: its own read buffer is sized
-	// for the phones' sockets (SetReadBufferSize), not for any message.
-	dg, err := datagram.New(s.udp.(*net.UDPConn))
 	if err != nil {
-		s.udp.Close()
-		return nil, fmt.Errorf("sipproxy: %w", err)
-	}
-	s.udp = dg
-	ua := s.udp.LocalAddr().(*net.UDPAddr)
-	s.ip, s.port = ua.IP, ua.Port
-	if cfg.TCP {
-		s.tcp, err = net.Listen("tcp", net.JoinHostPort(s.ip.String(), strconv.Itoa(s.port)))
-		if err != nil {
-			s.udp.Close()
-			return nil, fmt.Errorf("sipproxy: listen tcp: %w", err)
-		}
+		return nil, err
 	}
 	if s.cfg.Domain == "" {
 		s.cfg.Domain = s.ip.String()
 	}
 	s.auth = newAuthenticator(s.cfg.Domain, cfg.Algorithm, cfg.Users, time.Now)
 	sl := s.log.With("layer", "sipgo")
+	dg := s.udp.(*datagram.Conn)
 	s.sua, err = sipgo.NewUA(
 		sipgo.WithUserAgent("hdphone-lab"),
 		sipgo.WithUserAgentHostname(s.cfg.Domain),
@@ -186,6 +172,45 @@ func New(cfg Config) (*Server, error) {
 	s.srv.OnPublish(s.onPublish)
 	s.srv.OnNoRoute(s.onRequest)
 	return s, nil
+}
+
+// listen opens the UDP socket of cfg.Addr and, when asked, the TCP one of
+// the same address and port.
+func (s *Server) listen(cfg Config) error {
+	udp, err := net.ListenPacket("udp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("sipproxy: listen udp: %w", err)
+	}
+	if cfg.ReadBuffer > 0 {
+		// A boot storm's REGISTERs arrive at once.
+		if uc, ok := udp.(*net.UDPConn); ok {
+			sockbuf.SetReadBuffer(uc, cfg.ReadBuffer)
+		}
+	}
+	// sipgo reads it through a datagram.Conn: its own read buffer is sized
+	// for the phones' sockets (SetReadBufferSize), not for any message.
+	dg, err := datagram.New(udp.(*net.UDPConn))
+	if err != nil {
+		udp.Close()
+		return fmt.Errorf("sipproxy: %w", err)
+	}
+	ua := dg.LocalAddr().(*net.UDPAddr)
+	if cfg.TCP {
+		s.tcp, err = net.Listen("tcp", net.JoinHostPort(ua.IP.String(), strconv.Itoa(ua.Port)))
+		if err != nil {
+			dg.Close()
+			return fmt.Errorf("sipproxy: listen tcp: %w", err)
+		}
+	}
+	s.udp, s.ip, s.port = dg, ua.IP, ua.Port
+	return nil
+}
+
+// kernelPort reports whether addr (host:port) leaves the port to the
+// kernel.
+func kernelPort(addr string) bool {
+	_, port, err := net.SplitHostPort(addr)
+	return err == nil && (port == "" || port == "0")
 }
 
 // Addr is the UDP address (and TCP, when enabled) the server listens on.

@@ -2,9 +2,12 @@ package sipproxy_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"net"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -150,4 +153,24 @@ func TestLinphoneQualityReportToLab(t *testing.T) {
 	if r.Report.LocalAddr.SSRC == 0 || r.Report.RemoteAddr.SSRC == 0 || r.Report.Remote == nil {
 		t.Errorf("addresses %v %v, remote metrics %v", r.Report.LocalAddr, r.Report.RemoteAddr, r.Report.Remote)
 	}
+}
+
+// A TCP port already taken at a fixed address is a clear error, and the UDP
+// socket opened before it is given back.
+func TestTCPPortTaken(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	addr := l.Addr().String()
+	_, err = sipproxy.New(sipproxy.Config{Addr: addr, TCP: true})
+	if !errors.Is(err, syscall.EADDRINUSE) || !strings.Contains(err.Error(), "listen tcp") {
+		t.Fatalf("New with the TCP port taken: %v", err)
+	}
+	u, err := net.ListenPacket("udp", addr)
+	if err != nil {
+		t.Fatalf("UDP port kept after the failure: %v", err)
+	}
+	u.Close()
 }
