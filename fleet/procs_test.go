@@ -26,27 +26,10 @@ func TestBootProcs(t *testing.T) {
 // Options.BootProcs holds while the phones boot and is put back after.
 func TestBootProcsOnlyWhileBooting(t *testing.T) {
 	before := runtime.GOMAXPROCS(0)
-	f := mustParse(t, `
-phones:
-  - {group: desk, model: 450HD, count: 2}
-scenario:
-  - {name: after, sleep: 10ms}
-`)
-	var mu sync.Mutex
-	seen := map[string]int{}
-	r := run(t, f, fleet.Options{BootProcs: before + 3, Progress: func(pr fleet.Progress) {
-		mu.Lock()
-		defer mu.Unlock()
-		if pr.Result != nil {
-			seen[pr.Step] = runtime.GOMAXPROCS(0)
-		}
-	}})
-	if r.Failed() {
-		t.Fatalf("%s\n%s", r.Summary, dump(r))
-	}
-	if seen[fleet.BootStep] != before+3 || seen["after"] != before || runtime.GOMAXPROCS(0) != before {
+	booting, after := whileBooting(t, fleet.Options{BootProcs: before + 3}, func() int64 { return int64(runtime.GOMAXPROCS(0)) })
+	if booting != int64(before+3) || after != int64(before) || runtime.GOMAXPROCS(0) != before {
 		t.Errorf("GOMAXPROCS %d before, %d booting, %d after the boot, %d at the end",
-			before, seen[fleet.BootStep], seen["after"], runtime.GOMAXPROCS(0))
+			before, booting, after, runtime.GOMAXPROCS(0))
 	}
 }
 
@@ -54,6 +37,16 @@ scenario:
 // it back after.
 func TestBootHeapOnlyWhileBooting(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(300))
+	booting, after := whileBooting(t, fleet.Options{BootHeap: fleet.StormHeapPerPhone}, gcPercent)
+	if booting != -1 || after != 300 || gcPercent() != 300 {
+		t.Errorf("GOGC 300 before, %d booting, %d after the boot, %d at the end", booting, after, gcPercent())
+	}
+}
+
+// whileBooting runs two phones with opts and returns what read gives as
+// they boot and in a step after the boot.
+func whileBooting(t *testing.T, opts fleet.Options, read func() int64) (booting, after int64) {
+	t.Helper()
 	f := mustParse(t, `
 phones:
   - {group: desk, model: 450HD, count: 2}
@@ -62,20 +55,20 @@ scenario:
 `)
 	var mu sync.Mutex
 	seen := map[string]int64{}
-	r := run(t, f, fleet.Options{BootHeap: fleet.StormHeapPerPhone, Progress: func(pr fleet.Progress) {
+	opts.Progress = func(pr fleet.Progress) {
 		mu.Lock()
 		defer mu.Unlock()
 		if pr.Result != nil {
-			seen[pr.Step] = gcPercent()
+			seen[pr.Step] = read()
 		}
-	}})
+	}
+	r := run(t, f, opts)
 	if r.Failed() {
 		t.Fatalf("%s\n%s", r.Summary, dump(r))
 	}
-	if seen[fleet.BootStep] != -1 || seen["after"] != 300 || gcPercent() != 300 {
-		t.Errorf("GOGC 300 before, %d booting, %d after the boot, %d at the end",
-			seen[fleet.BootStep], seen["after"], gcPercent())
-	}
+	mu.Lock()
+	defer mu.Unlock()
+	return seen[fleet.BootStep], seen["after"]
 }
 
 // gcPercent reads the collector's GOGC without changing it (-1: off).
