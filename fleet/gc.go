@@ -89,17 +89,31 @@ func BootHeap() int64 {
 // collectorHold is the process's hold on its collector: fleets boot
 // concurrently in one process (tests, a library user), and the first one's
 // settings come back only when the last one has booted.
-var collectorHold struct {
+var collectorHold collectorHoldState
+
+// collectorHoldState is what holdCollector keeps.
+type collectorHoldState struct {
 	sync.Mutex
 	holders int
 	percent int   // the GC percent before the first hold
 	limit   int64 // the memory limit before the first hold
 	budget  int64 // the holders' budgets together
 	base    int64 // the runtime's memory in use when the first held
+	// least is how far the memory may grow whatever the budgets: what the
+	// collector's own target allowed when the first held, so that a small
+	// fleet in a process with a large heap is collected no more often
+	// than before.
+	least int64
+}
+
+// holdLimit is the memory limit while held.
+func (h *collectorHoldState) holdLimit() int64 {
+	return min(h.limit, satAdd(h.base, max(h.budget, h.least)))
 }
 
 // holdCollector turns the collector off until the runtime's memory has
-// grown by budget from now, or reaches the process's own memory limit, and
+// grown by budget from now (at least as far as the collector's own target
+// would have let it), or reaches the process's own memory limit, and
 // returns what lets it go.
 func holdCollector(budget int64) (release func()) {
 	h := &collectorHold
@@ -109,10 +123,14 @@ func holdCollector(budget int64) (release func()) {
 		h.limit = debug.SetMemoryLimit(-1)
 		h.percent = debug.SetGCPercent(-1)
 		h.base, h.budget = runtimeMemoryInUse(), 0
+		h.least = 0
+		if h.percent > 0 {
+			h.least = satMul(h.base, int64(h.percent)) / 100
+		}
 	}
 	h.holders++
 	h.budget += budget
-	debug.SetMemoryLimit(min(h.limit, satAdd(h.base, h.budget)))
+	debug.SetMemoryLimit(h.holdLimit())
 	var once sync.Once
 	return func() {
 		once.Do(func() {
@@ -121,7 +139,7 @@ func holdCollector(budget int64) (release func()) {
 			h.holders--
 			h.budget -= budget
 			if h.holders > 0 {
-				debug.SetMemoryLimit(min(h.limit, satAdd(h.base, h.budget)))
+				debug.SetMemoryLimit(h.holdLimit())
 				return
 			}
 			debug.SetGCPercent(h.percent)

@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"math"
 	"runtime/debug"
 	"runtime/metrics"
 	"testing"
@@ -61,4 +62,17 @@ func TestHoldCollectorNests(t *testing.T) {
 		t.Errorf("limit %d under a hold, want the process's own %d", l, own)
 	}
 	release()
+}
+
+// A small fleet in a process with a larger heap: the hold lets the memory
+// grow at least as far as the collector's own target would have.
+func TestHoldCollectorNoTighterThanGOGC(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
+	base := runtimeMemoryInUse()
+	release := holdCollector(1 << 10)
+	defer release()
+	if _, l := gcSettings(); l < base+base*4 {
+		t.Errorf("limit %d while held for 1 KiB, want at least %d (GOGC=400 from %d in use)", l, base+base*4, base)
+	}
 }
