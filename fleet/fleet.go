@@ -73,9 +73,9 @@ type Options struct {
 	BootProcs int
 	// BootHeap, when > 0, holds the garbage collector back while the
 	// phones boot: it runs only once the runtime's memory has grown by
-	// BootHeap for each phone (or as far as its own target would have let
-	// it, if that is more; or at the process's memory limit),
-	// and is put back once every phone has booted (BootHeap gives hdphone
+	// BootHeap for each phone (or as far as its own target would have
+	// let it, if that is more; or at the process's memory limit), and is
+	// put back once every phone has booted (BootHeap gives hdphone
 	// fleet's choice). 0 leaves it alone.
 	BootHeap int64
 }

@@ -70,11 +70,12 @@ func availableMemory() int64 {
 
 // StormHeapPerPhone is how far the heap may grow for each phone of a storm
 // before the collector runs while the phones boot (Options.BootHeap). A
-// booting phone allocates about 55 KiB and keeps about 20 (130 KiB with the
-// embedded lab's share); at StormGCPercent the collector marked the storm's
-// growing heap again and again, a fifth of a 10,000-phone storm's CPU
-// against Kamailio. Held back, it runs once the phones have booted, on a
-// heap no larger than StormGCPercent would have let it reach by then.
+// booting phone allocates about 52 KiB and keeps about 18 (130 KiB
+// allocated with the embedded lab's share); at StormGCPercent the collector
+// marked the storm's growing heap again and again, about a sixth of a
+// 10,000-phone storm's CPU against Kamailio. Held back, it runs once the
+// phones have booted, on a heap no larger than StormGCPercent would have
+// let it reach by then.
 const StormHeapPerPhone = 256 << 10
 
 // BootHeap is hdphone fleet's Options.BootHeap: StormHeapPerPhone, or 0
@@ -116,6 +117,7 @@ func (h *collectorHoldState) holdLimit() int64 {
 // would have let it), or reaches the process's own memory limit, and
 // returns what lets it go.
 func holdCollector(budget int64) (release func()) {
+	budget = min(budget, maxHoldBudget)
 	h := &collectorHold
 	h.Lock()
 	defer h.Unlock()
@@ -147,6 +149,11 @@ func holdCollector(budget int64) (release func()) {
 		})
 	}
 }
+
+// maxHoldBudget bounds one hold's budget, so that the budgets of up to
+// 8,192 overlapping holds add up without overflowing (1 PiB: no memory
+// limit lets a heap reach it anyway).
+const maxHoldBudget = 1 << 50
 
 // runtimeMemoryInUse is the memory the runtime holds from the system, less
 // what it has returned: what its memory limit counts.
