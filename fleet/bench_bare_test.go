@@ -42,12 +42,12 @@ func BenchmarkBareRegisterKamailio(b *testing.B) {
 				start := time.Now()
 				var wg sync.WaitGroup
 				var failed atomic.Int64
-				var firstErr atomic.Value
+				var firstErr atomic.Pointer[error]
 				for i := range n {
 					wg.Go(func() {
 						if err := bareRegister(server, k.Domain, bareAddress(base, i), 100000+i); err != nil {
 							failed.Add(1)
-							firstErr.CompareAndSwap(nil, err)
+							firstErr.CompareAndSwap(nil, &err)
 						}
 					})
 				}
@@ -55,7 +55,7 @@ func BenchmarkBareRegisterKamailio(b *testing.B) {
 				wall := time.Since(start)
 				syscall.Getrusage(syscall.RUSAGE_SELF, &r1)
 				if f := failed.Load(); f > 0 {
-					b.Fatalf("%d of %d registrations failed; first: %v", f, n, firstErr.Load())
+					b.Fatalf("%d of %d registrations failed; first: %v", f, n, *firstErr.Load())
 				}
 				rate := float64(n) / wall.Seconds()
 				sipp := testpeer.SIPpBestRegisterRate(b, k, n, 100000+n)
