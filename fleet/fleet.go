@@ -189,23 +189,29 @@ func (fl *Fleet) Run(ctx context.Context) (*Report, error) {
 	fl.report = newReport(fl.file, fl.shard, fl.phones, fl.started)
 	fl.mu.Unlock()
 
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	// The phones stop when ctx is cancelled; wait for them after that.
-	defer func() { cancel(); wg.Wait() }()
-
 	if fl.file.Network.Lab {
 		specs := make([]PhoneSpec, len(fl.phones))
 		for i, p := range fl.phones {
 			specs[i] = p.Spec
 		}
-		l, err := startLab(ctx, fl.file, specs, fl.log)
+		// The lab outlives the phones: stopped together, the phones'
+		// last requests (a CANCEL or BYE a step's hang-up left in
+		// flight) met a closed server, which logged every one as an
+		// error at the end of a run that passed.
+		labCtx, stopLab := context.WithCancel(context.WithoutCancel(ctx))
+		l, err := startLab(labCtx, fl.file, specs, fl.log)
 		if err != nil {
+			stopLab()
 			return nil, err
 		}
 		fl.lab = l
-		defer func() { cancel(); l.wait() }()
+		defer func() { stopLab(); l.wait() }()
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	// The phones stop when ctx is cancelled; wait for them after that
+	// (before the lab stops: deferred calls run last first).
+	defer func() { cancel(); wg.Wait() }()
 	// The fleet's pacers clock every phone's media: one goroutine and one
 	// timer per core instead of one per phone (a pacer encodes on one
 	// thread, so one per core lets calls use every core).

@@ -3,6 +3,7 @@ package sip
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -233,7 +234,11 @@ func (c *Call) onAnswered(req *sipgosip.Request, res *sipgosip.Response) {
 	d := c.d.clone()
 	c.mu.Unlock()
 	if err := u.sendAck(u.runCtx, &d, ack); err != nil {
-		u.log.Warn("ACK failed", "call", c.id, "err", err)
+		level := slog.LevelWarn
+		if u.runCtx.Err() != nil {
+			level = slog.LevelDebug // the UA is stopping: its socket is gone
+		}
+		u.log.Log(u.runCtx, level, "ACK failed", "call", c.id, "err", err)
 	}
 	if cancelled {
 		// The 2xx crossed our CANCEL: the call exists, end it properly.

@@ -55,8 +55,35 @@ func SetStackLogger(l *slog.Logger) {
 	if l == nil {
 		l = slog.New(slog.DiscardHandler)
 	}
-	sipgosip.SetDefaultLogger(l)
+	sipgosip.SetDefaultLogger(slog.New(stackNoise{l.Handler()}))
 }
+
+// refWentNegative is the warning sipgo logs when a UDP socket it opened to
+// answer a request is released twice. It does that when a phone stops with
+// a request still arriving (its own socket gone, sipgo answers from a new
+// one): nothing a user can act on, so it is debug output.
+const refWentNegative = "UDP ref went negative on try close"
+
+// stackNoise lowers sipgo's process-wide messages that report its own
+// bookkeeping to debug.
+type stackNoise struct{ h slog.Handler }
+
+func (n stackNoise) Enabled(ctx context.Context, l slog.Level) bool {
+	return n.h.Enabled(ctx, l)
+}
+
+func (n stackNoise) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == refWentNegative && r.Level > slog.LevelDebug {
+		r.Level = slog.LevelDebug
+	}
+	if !n.h.Enabled(ctx, r.Level) {
+		return nil
+	}
+	return n.h.Handle(ctx, r)
+}
+
+func (n stackNoise) WithAttrs(as []slog.Attr) slog.Handler { return stackNoise{n.h.WithAttrs(as)} }
+func (n stackNoise) WithGroup(name string) slog.Handler    { return stackNoise{n.h.WithGroup(name)} }
 
 // UA is one phone's SIP user agent. Create it with New, serve it with Run,
 // read Events, and give it intents (Register, Invite, Subscribe, and the
