@@ -251,6 +251,9 @@ func (u *UA) listen() error {
 			c.Close()
 			return fmt.Errorf("sip: udp %s: %w", addr, err)
 		}
+		dg.Stray = func(from net.Addr, data []byte) {
+			u.log.Debug("datagram that is not SIP dropped", "from", from, "bytes", len(data))
+		}
 		u.udpConn = dg
 		u.port = dg.LocalAddr().(*net.UDPAddr).Port
 	case TCP:

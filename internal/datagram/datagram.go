@@ -26,6 +26,9 @@ var ErrNotUDP = errors.New("datagram: not a UDP socket")
 // sipgo's read loop, which runs Filter right after each ReadFrom.
 type Conn struct {
 	*net.UDPConn
+	// Stray, if set, is told of each datagram dropped because it cannot be
+	// SIP (before Filter returns; set it before serving the Conn).
+	Stray   func(from net.Addr, data []byte)
 	laddr   net.Addr
 	pending []byte // the datagram the last ReadFrom read, until Filter takes it
 	wait    waiter
@@ -68,5 +71,28 @@ func (c *Conn) Filter(props sipgosip.TransportReadProps, data []byte) ([]byte, e
 	}
 	d := c.pending
 	c.pending = nil
+	if !maybeSIP(d) {
+		// RTP, RTCP or STUN on the SIP port (a peer's stray packet): a
+		// phone drops it, where sipgo would log a parse error for each.
+		if c.Stray != nil {
+			c.Stray(props.RemoteAddr, d)
+		}
+		return nil, nil
+	}
 	return d, nil
+}
+
+// maybeSIP reports whether a datagram can be SIP text: a request's method
+// or "SIP/2.0" first, or the blank lines of a keep-alive. Binary protocols
+// that share ports with SIP (RTP, RTCP, STUN) start with a byte that is none
+// of these.
+func maybeSIP(d []byte) bool {
+	if len(d) == 0 {
+		return false
+	}
+	switch b := d[0]; {
+	case 'A' <= b && b <= 'Z', 'a' <= b && b <= 'z', b == '\r', b == '\n':
+		return true
+	}
+	return false
 }

@@ -104,3 +104,45 @@ func TestEmptyDatagramAndClose(t *testing.T) {
 		t.Fatal("Close did not end the read")
 	}
 }
+
+// What cannot be SIP (an RTCP report, a STUN request, a zero-length
+// datagram) never reaches sipgo's parser; requests, responses and
+// keep-alives do.
+func TestOnlySIPReachesTheParser(t *testing.T) {
+	dg, peer := listen(t)
+	var strays int
+	dg.Stray = func(from net.Addr, data []byte) { strays++ }
+	props := sipgosip.TransportReadProps{Transport: "udp", LocalAddr: dg.LocalAddr()}
+	cases := []struct {
+		name string
+		data []byte
+		pass bool
+	}{
+		{"request", []byte("OPTIONS sip:a@b SIP/2.0\r\n\r\n"), true},
+		{"response", []byte("SIP/2.0 200 OK\r\n\r\n"), true},
+		{"keep-alive", []byte("\r\n\r\n"), true},
+		{"RTCP sender report", []byte{0x81, 0xc8, 0x00, 0x0c, 0x8a, 0x26, 0x3d, 0xb7}, false},
+		{"RTP", []byte{0x80, 0x00, 0x12, 0x34, 0, 0, 0, 0, 0, 0, 0, 1}, false},
+		{"STUN binding request", []byte{0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42}, false},
+	}
+	for _, tc := range cases {
+		if _, err := peer.Write(tc.data); err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 1)
+		n, _, err := dg.ReadFrom(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := dg.Filter(props, buf[:n])
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if passed := len(got) > 0; passed != tc.pass || (passed && !bytes.Equal(got, tc.data)) {
+			t.Errorf("%s: the parser got %q", tc.name, got)
+		}
+	}
+	if strays != 3 {
+		t.Errorf("Stray told of %d datagrams, want 3", strays)
+	}
+}

@@ -194,6 +194,9 @@ func (s *Server) listen(cfg Config) error {
 		udp.Close()
 		return fmt.Errorf("sipproxy: %w", err)
 	}
+	dg.Stray = func(from net.Addr, data []byte) {
+		s.log.Debug("datagram that is not SIP dropped", "from", from, "bytes", len(data))
+	}
 	ua := dg.LocalAddr().(*net.UDPAddr)
 	if cfg.TCP {
 		s.tcp, err = net.Listen("tcp", net.JoinHostPort(ua.IP.String(), strconv.Itoa(ua.Port)))
