@@ -11,6 +11,7 @@ package datagram
 import (
 	"errors"
 	"net"
+	"strings"
 
 	sipgosip "github.com/emiago/sipgo/sip"
 )
@@ -63,23 +64,27 @@ func (c *Conn) ReadFrom(b []byte) (int, net.Addr, error) {
 	return 1, from, nil
 }
 
-// Filter gives sipgo the datagram ReadFrom read in place of its marker;
-// reads of other sockets of the transport layer pass unchanged.
+// Filter gives sipgo the datagram ReadFrom read in place of its marker, and
+// drops datagrams that cannot be SIP, from this socket or from the UDP
+// sockets sipgo opens itself (it answers from a new one when a phone stops
+// with a request arriving, and that socket can be handed a port a call's
+// RTCP was just using). Reads of stream transports pass unchanged.
 func (c *Conn) Filter(props sipgosip.TransportReadProps, data []byte) ([]byte, error) {
-	if props.LocalAddr != c.laddr || c.pending == nil {
+	switch {
+	case props.LocalAddr == c.laddr && c.pending != nil:
+		data, c.pending = c.pending, nil
+	case !strings.EqualFold(props.Transport, "udp"):
 		return data, nil
 	}
-	d := c.pending
-	c.pending = nil
-	if !maybeSIP(d) {
-		// RTP, RTCP or STUN on the SIP port (a peer's stray packet): a
+	if !maybeSIP(data) {
+		// RTP, RTCP or STUN on a SIP port (a peer's stray packet): a
 		// phone drops it, where sipgo would log a parse error for each.
 		if c.Stray != nil {
-			c.Stray(props.RemoteAddr, d)
+			c.Stray(props.RemoteAddr, data)
 		}
 		return nil, nil
 	}
-	return d, nil
+	return data, nil
 }
 
 // maybeSIP reports whether a datagram can be SIP text: a request's method

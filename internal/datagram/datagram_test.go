@@ -142,7 +142,19 @@ func TestOnlySIPReachesTheParser(t *testing.T) {
 			t.Errorf("%s: the parser got %q", tc.name, got)
 		}
 	}
-	if strays != 3 {
-		t.Errorf("Stray told of %d datagrams, want 3", strays)
+	// The same from a UDP socket sipgo opened itself; a stream's bytes pass.
+	other := sipgosip.TransportReadProps{Transport: "UDP", LocalAddr: &net.UDPAddr{IP: net.IPv4zero, Port: 40000}}
+	if got, _ := dg.Filter(other, cases[3].data); len(got) != 0 {
+		t.Errorf("RTCP on sipgo's own socket reached the parser: %q", got)
+	}
+	if got, _ := dg.Filter(other, cases[1].data); !bytes.Equal(got, cases[1].data) {
+		t.Errorf("a response on sipgo's own socket became %q", got)
+	}
+	stream := sipgosip.TransportReadProps{Transport: "TCP", LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5060}}
+	if got, _ := dg.Filter(stream, cases[3].data); !bytes.Equal(got, cases[3].data) {
+		t.Errorf("a TCP read became %q", got)
+	}
+	if strays != 4 {
+		t.Errorf("Stray told of %d datagrams, want 4", strays)
 	}
 }
