@@ -3,6 +3,7 @@ package sip
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 
@@ -53,6 +54,30 @@ func TestStackLoggerLowersBookkeeping(t *testing.T) {
 		}
 		if noise != tc.wantNoise || !other {
 			t.Errorf("handler at %v: got the noise %v (want %v), the other warning %v", tc.level, noise, tc.wantNoise, other)
+		}
+	}
+}
+
+// A UA's sipgo logger reports at the level sipgo chose while the UA runs;
+// once it stops, what sipgo reports is the stopping's own doing: debug.
+func TestUAStackQuietOnceStopped(t *testing.T) {
+	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
+		r := &records{level: level}
+		run, stop := context.WithCancel(context.Background())
+		l := slog.New(stackHandler{r, run})
+		l.Error("while running")
+		stop()
+		l.Error("after")
+		var got []string
+		for _, rec := range r.got {
+			got = append(got, rec.Level.String()+" "+rec.Message)
+		}
+		want := []string{"ERROR while running"}
+		if level == slog.LevelDebug {
+			want = append(want, "DEBUG after")
+		}
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("handler at %v: got %q, want %q", level, got, want)
 		}
 	}
 }

@@ -200,7 +200,7 @@ func New(cfg Config) (*UA, error) {
 		uaOpts = append(uaOpts, sipgo.WithUserAgenTLSConfig(tc))
 	}
 
-	sl := slog.New(stackHandler{u.log.Handler()})
+	sl := slog.New(stackHandler{u.log.Handler(), u.runCtx})
 	u.sua, err = sipgo.NewUA(append(uaOpts,
 		sipgo.WithUserAgentTransportLayerOptions(sipgosip.WithTransportLayerLogger(sl),
 			sipgosip.WithTransportLayerReadFilter(u.readFilter)),
@@ -282,11 +282,21 @@ func (u *UA) listen() error {
 // stackHandler is the handler of the logger a UA gives sipgo. sipgo derives
 // a logger for each of its layers and transports, with attributes that only
 // name its own code; kept, they cost each phone of a fleet a kilobyte. It
-// drops them and passes records to the UA's logger.
-type stackHandler struct{ h slog.Handler }
+// drops them and passes records to the UA's logger. Once the UA stops
+// (run ends), what sipgo reports are the failures of the stopping itself
+// (an ACK or an answer meeting the closed socket): debug output.
+type stackHandler struct {
+	h   slog.Handler
+	run context.Context
+}
 
 func (s stackHandler) Enabled(ctx context.Context, l slog.Level) bool { return s.h.Enabled(ctx, l) }
 func (s stackHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level > slog.LevelDebug && s.run.Err() != nil {
+		if r.Level = slog.LevelDebug; !s.h.Enabled(ctx, r.Level) {
+			return nil
+		}
+	}
 	// The layer is added per record: a With per UA would cost every idle
 	// phone its copy of the attributes.
 	r.AddAttrs(slog.String("layer", "sipgo"))
