@@ -3,11 +3,11 @@ package sip
 import (
 	"context"
 	"log/slog"
-	"strings"
 	"sync"
 	"testing"
 
 	sipgosip "github.com/emiago/sipgo/sip"
+	"github.com/hdphone/hdphone/internal/stacklog"
 )
 
 // records keeps what reaches it at or above its level.
@@ -38,12 +38,12 @@ func TestStackLoggerLowersBookkeeping(t *testing.T) {
 	}{{slog.LevelInfo, false}, {slog.LevelDebug, true}} {
 		r := &records{level: tc.level}
 		SetStackLogger(slog.New(r))
-		sipgosip.DefaultLogger().Warn(refWentNegative, "src", "0.0.0.0:5060", "ref", -1)
+		sipgosip.DefaultLogger().Warn(stacklog.RefWentNegative, "src", "0.0.0.0:5060", "ref", -1)
 		sipgosip.DefaultLogger().Warn("something else")
 		var noise, other bool
 		for _, rec := range r.got {
 			switch rec.Message {
-			case refWentNegative:
+			case stacklog.RefWentNegative:
 				noise = rec.Level == slog.LevelDebug
 				if rec.Level != slog.LevelDebug {
 					t.Errorf("%q at %v, want debug", rec.Message, rec.Level)
@@ -54,30 +54,6 @@ func TestStackLoggerLowersBookkeeping(t *testing.T) {
 		}
 		if noise != tc.wantNoise || !other {
 			t.Errorf("handler at %v: got the noise %v (want %v), the other warning %v", tc.level, noise, tc.wantNoise, other)
-		}
-	}
-}
-
-// A UA's sipgo logger reports at the level sipgo chose while the UA runs;
-// once it stops, what sipgo reports is the stopping's own doing: debug.
-func TestUAStackQuietOnceStopped(t *testing.T) {
-	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
-		r := &records{level: level}
-		run, stop := context.WithCancel(context.Background())
-		l := slog.New(stackHandler{r, run})
-		l.Error("while running")
-		stop()
-		l.Error("after")
-		var got []string
-		for _, rec := range r.got {
-			got = append(got, rec.Level.String()+" "+rec.Message)
-		}
-		want := []string{"ERROR while running"}
-		if level == slog.LevelDebug {
-			want = append(want, "DEBUG after")
-		}
-		if strings.Join(got, "|") != strings.Join(want, "|") {
-			t.Errorf("handler at %v: got %q, want %q", level, got, want)
 		}
 	}
 }

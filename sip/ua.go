@@ -19,6 +19,7 @@ import (
 
 	"github.com/hdphone/hdphone/clock"
 	"github.com/hdphone/hdphone/internal/datagram"
+	"github.com/hdphone/hdphone/internal/stacklog"
 )
 
 // The methods the phone supports (Table G-2). REGISTER and PUBLISH are
@@ -55,35 +56,8 @@ func SetStackLogger(l *slog.Logger) {
 	if l == nil {
 		l = slog.New(slog.DiscardHandler)
 	}
-	sipgosip.SetDefaultLogger(slog.New(stackNoise{l.Handler()}))
+	sipgosip.SetDefaultLogger(slog.New(stacklog.New(l.Handler(), nil)))
 }
-
-// refWentNegative is the warning sipgo logs when a UDP socket it opened to
-// answer a request is released twice. It does that when a phone stops with
-// a request still arriving (its own socket gone, sipgo answers from a new
-// one): nothing a user can act on, so it is debug output.
-const refWentNegative = "UDP ref went negative on try close"
-
-// stackNoise lowers sipgo's process-wide messages that report its own
-// bookkeeping to debug.
-type stackNoise struct{ h slog.Handler }
-
-func (n stackNoise) Enabled(ctx context.Context, l slog.Level) bool {
-	return n.h.Enabled(ctx, l)
-}
-
-func (n stackNoise) Handle(ctx context.Context, r slog.Record) error {
-	if r.Message == refWentNegative && r.Level > slog.LevelDebug {
-		r.Level = slog.LevelDebug
-	}
-	if !n.h.Enabled(ctx, r.Level) {
-		return nil
-	}
-	return n.h.Handle(ctx, r)
-}
-
-func (n stackNoise) WithAttrs(as []slog.Attr) slog.Handler { return stackNoise{n.h.WithAttrs(as)} }
-func (n stackNoise) WithGroup(name string) slog.Handler    { return stackNoise{n.h.WithGroup(name)} }
 
 // UA is one phone's SIP user agent. Create it with New, serve it with Run,
 // read Events, and give it intents (Register, Invite, Subscribe, and the
@@ -200,7 +174,7 @@ func New(cfg Config) (*UA, error) {
 		uaOpts = append(uaOpts, sipgo.WithUserAgenTLSConfig(tc))
 	}
 
-	sl := slog.New(stackHandler{u.log.Handler(), u.runCtx})
+	sl := slog.New(stacklog.New(u.log.Handler(), u.runCtx.Done()))
 	u.sua, err = sipgo.NewUA(append(uaOpts,
 		sipgo.WithUserAgentTransportLayerOptions(sipgosip.WithTransportLayerLogger(sl),
 			sipgosip.WithTransportLayerReadFilter(u.readFilter)),
@@ -278,32 +252,6 @@ func (u *UA) listen() error {
 	}
 	return nil
 }
-
-// stackHandler is the handler of the logger a UA gives sipgo. sipgo derives
-// a logger for each of its layers and transports, with attributes that only
-// name its own code; kept, they cost each phone of a fleet a kilobyte. It
-// drops them and passes records to the UA's logger. Once the UA stops
-// (run ends), what sipgo reports are the failures of the stopping itself
-// (an ACK or an answer meeting the closed socket): debug output.
-type stackHandler struct {
-	h   slog.Handler
-	run context.Context
-}
-
-func (s stackHandler) Enabled(ctx context.Context, l slog.Level) bool { return s.h.Enabled(ctx, l) }
-func (s stackHandler) Handle(ctx context.Context, r slog.Record) error {
-	if r.Level > slog.LevelDebug && s.run.Err() != nil {
-		if r.Level = slog.LevelDebug; !s.h.Enabled(ctx, r.Level) {
-			return nil
-		}
-	}
-	// The layer is added per record: a With per UA would cost every idle
-	// phone its copy of the attributes.
-	r.AddAttrs(slog.String("layer", "sipgo"))
-	return s.h.Handle(ctx, r)
-}
-func (s stackHandler) WithAttrs([]slog.Attr) slog.Handler { return s }
-func (s stackHandler) WithGroup(string) slog.Handler      { return s }
 
 // readFilter hands sipgo the datagrams the UA's socket read (see
 // internal/datagram); set before the socket exists, it passes everything

@@ -33,6 +33,7 @@ import (
 
 	"github.com/hdphone/hdphone/internal/datagram"
 	"github.com/hdphone/hdphone/internal/sockbuf"
+	"github.com/hdphone/hdphone/internal/stacklog"
 )
 
 // Config describes a lab registrar/proxy. The zero value listens on a
@@ -148,7 +149,7 @@ func New(cfg Config) (*Server, error) {
 		s.cfg.Domain = s.ip.String()
 	}
 	s.auth = newAuthenticator(s.cfg.Domain, cfg.Algorithm, cfg.Users, time.Now)
-	sl := slog.New(untilStopped{s.log.With("layer", "sipgo").Handler(), s.stopped})
+	sl := slog.New(stacklog.New(s.log.Handler(), s.stopped))
 	dg := s.udp.(*datagram.Conn)
 	s.sua, err = sipgo.NewUA(
 		sipgo.WithUserAgent("hdphone-lab"),
@@ -737,31 +738,4 @@ func toTag(m *sipgosip.Request) string {
 		return t
 	}
 	return ""
-}
-
-// untilStopped is the handler of the server's sipgo logger: once the server
-// stops, what sipgo reports are the failures of its own stopping (requests
-// still in flight meeting a closed socket), and it says nothing more.
-type untilStopped struct {
-	h       slog.Handler
-	stopped <-chan struct{}
-}
-
-func (u untilStopped) Enabled(ctx context.Context, l slog.Level) bool {
-	select {
-	case <-u.stopped:
-		return false
-	default:
-		return u.h.Enabled(ctx, l)
-	}
-}
-
-func (u untilStopped) Handle(ctx context.Context, r slog.Record) error { return u.h.Handle(ctx, r) }
-
-func (u untilStopped) WithAttrs(as []slog.Attr) slog.Handler {
-	return untilStopped{u.h.WithAttrs(as), u.stopped}
-}
-
-func (u untilStopped) WithGroup(name string) slog.Handler {
-	return untilStopped{u.h.WithGroup(name), u.stopped}
 }
