@@ -112,7 +112,7 @@ func bareRegister(server *net.UDPAddr, domain string, local netip.Addr, user int
 			if err == nil {
 				return string(buf[:n]), nil
 			}
-			if !errors.Is(err, syscall.EAGAIN) && !isTimeout(err) {
+			if !isTimeout(err) {
 				return "", err
 			}
 		}
