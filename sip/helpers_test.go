@@ -3,6 +3,7 @@ package sip_test
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/netip"
 	"os"
 	"testing"
@@ -107,4 +108,17 @@ func (p *phone) acceptOffers(t *testing.T) {
 			}
 		}
 	}
+}
+
+// silentPort returns a UDP port of 127.0.0.1 that is held open for the test
+// and never answers: a dead server no other test (or parallel package) can
+// bring to life by binding the port, as it could a free port's.
+func silentPort(t *testing.T) int {
+	t.Helper()
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c.LocalAddr().(*net.UDPAddr).Port
 }

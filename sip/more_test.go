@@ -102,7 +102,7 @@ func TestMWISubscriptionFollowsRegistration(t *testing.T) {
 // the phone registers with the second.
 func TestRegisterWithDHCPServers(t *testing.T) {
 	lab := startLab(t, sipproxy.Config{Domain: "127.0.0.1"})
-	dead := testpeer.FreePort(t, "udp")
+	dead := silentPort(t)
 	p := startUA(t, sip.Config{
 		User: "1001", Password: "pass1001",
 		DHCPServers:       []string{"127.0.0.1:" + itoa(dead), lab.Addr().String()},

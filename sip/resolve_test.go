@@ -160,7 +160,7 @@ func TestResolveLyncSRVAndWeights(t *testing.T) {
 // keeps the dead one last while it is marked failed.
 func TestRegisterFailsOverAcrossSRVTargets(t *testing.T) {
 	lab := startLab(t, sipproxy.Config{Domain: "pbx.test"})
-	dead := testpeer.FreePort(t, "udp")
+	dead := silentPort(t)
 	dnsAddr := startDNSMasq(t,
 		"srv-host=_sip._udp.pbx.test,dead.pbx.test,"+strconv.Itoa(dead)+",10,10",
 		"srv-host=_sip._udp.pbx.test,live.pbx.test,"+strconv.Itoa(int(lab.Addr().Port()))+",20,10",
