@@ -40,6 +40,13 @@ type Catalogue struct {
 	// at once, and the lock's shared reader count cost twice the lookup.
 	resolved  sync.Map // key → resolution
 	nResolved atomic.Int32
+
+	// canonical resolves every key in its canonical spelling (indexed ones
+	// over their whole range), made on the first Resolve. Immutable once
+	// made: a plain map, cheaper than resolved in a storm of booting phones,
+	// whose heap leaves sync.Map's nodes cold in the cache.
+	canonicalOnce sync.Once
+	canonical     map[string]resolution
 }
 
 type resolution struct {
@@ -293,6 +300,10 @@ func (c *Catalogue) Param(key string) (*Param, bool) {
 // index (-1 for a key without {n}). An index outside every model's range is
 // ErrBadIndex; a key the catalogue does not know is ErrUnknownKey.
 func (c *Catalogue) Resolve(key string) (p *Param, canonical string, index int, err error) {
+	c.canonicalOnce.Do(c.makeCanonical)
+	if r, ok := c.canonical[key]; ok {
+		return r.p, r.canonical, r.index, nil
+	}
 	if v, ok := c.resolved.Load(key); ok {
 		r := v.(resolution)
 		return r.p, r.canonical, r.index, nil
@@ -304,6 +315,22 @@ func (c *Catalogue) Resolve(key string) (p *Param, canonical string, index int, 
 		}
 	}
 	return p, canonical, index, err
+}
+
+// makeCanonical fills c.canonical.
+func (c *Catalogue) makeCanonical() {
+	m := make(map[string]resolution, len(c.params))
+	for _, p := range c.params {
+		if !p.Indexed() {
+			m[p.Key] = resolution{p, p.Key, -1}
+			continue
+		}
+		for _, n := range p.AllIndices() {
+			k := p.KeyAt(n)
+			m[k] = resolution{p, k, n}
+		}
+	}
+	c.canonical = m
 }
 
 func (c *Catalogue) resolve(key string) (p *Param, canonical string, index int, err error) {

@@ -169,7 +169,9 @@ func (b *Boot) Go(name string, f func(ctx context.Context)) error {
 // a Go that sleeps first, nothing waits meanwhile: periodic services (time
 // resynchronisation) of thousands of idle phones hold no goroutines.
 func (b *Boot) Later(d time.Duration, f func(ctx context.Context)) error {
-	return b.do(func(s *state) {
+	// Posted, not waited for: nothing comes back, and the owner runs it
+	// before any command the stage sends next.
+	return b.post(func(s *state) {
 		b.p.after(s, d, func(s *state) { b.p.async(s, f) })
 	})
 }
@@ -179,8 +181,18 @@ func (b *Boot) Later(d time.Duration, f func(ctx context.Context)) error {
 // meanwhile (thousands of idle phones in a fleet). If the cycle is already
 // over, f runs before AtEnd returns ErrPoweredOff.
 func (b *Boot) AtEnd(f func()) error {
+	return b.doThenAtEnd(nil, f)
+}
+
+// doThenAtEnd runs change (if not nil) on the owner goroutine and has f run
+// once the power cycle ends, in one hand-off; as AtEnd, f runs before it
+// returns ErrPoweredOff when the cycle is already over.
+func (b *Boot) doThenAtEnd(change func(*state), f func()) error {
 	registered := false
-	err := b.do(func(*state) {
+	err := b.do(func(s *state) {
+		if change != nil {
+			change(s)
+		}
 		c := b.c
 		c.wg.Add(1)
 		context.AfterFunc(c.ctx, func() {

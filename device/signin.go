@@ -1,6 +1,7 @@
 package device
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -98,6 +99,7 @@ func (p *Phone) startLine(b *Boot) (<-chan struct{}, error) {
 	l = &sipLine{index: 0, ua: ua, done: make(chan struct{}), bySIP: map[*sip.Call]*callRec{},
 		orphans: map[*sip.Call][]sip.Event{}, blf: map[*sip.Subscription]int{}}
 	outcome := make(chan struct{})
+	running := false
 	if err := b.do(func(s *state) {
 		s.calls.line = l
 		ln := p.lineLocked(s, 0)
@@ -109,16 +111,18 @@ func (p *Phone) startLine(b *Boot) (<-chan struct{}, error) {
 		ln.State, ln.Reason = RegRegistering, ""
 		p.syncLineFeatures(s)
 		s.signInDone = outcome
-	}); err != nil {
+		// The agent's goroutine, in the same hand-off (Boot.Go's).
+		p.goCycle(b.c, func(context.Context) {
+			defer close(l.done)
+			if err := ua.Run(b.Context()); err != nil && !errors.Is(err, context.Canceled) {
+				p.log.Warn("SIP user agent stopped", "err", err)
+			}
+		})
+		running = true
+	}); err != nil || !running {
 		ua.Close()
-		return nil, err
+		return nil, cmp.Or(err, ErrPoweredOff)
 	}
-	b.Go("sip", func(context.Context) {
-		defer close(l.done)
-		if err := ua.Run(b.Context()); err != nil && !errors.Is(err, context.Canceled) {
-			p.log.Warn("SIP user agent stopped", "err", err)
-		}
-	})
 	// Register waits for the agent's Run to have started.
 	if err := ua.Register(b.Context()); err != nil {
 		return nil, fmt.Errorf("device: register: %w", err)
@@ -303,22 +307,24 @@ func (p *Phone) startMedia(b *Boot, cfg *config.Config, addr netip.Addr) error {
 		}
 		pm.engine = engine
 	}
-	if err := b.do(func(s *state) { s.media = pm }); err != nil {
+	setMedia := func(s *state) { s.media = pm }
+	if pm.make != nil {
+		// One hand-off for both (a storm's phones boot side by side).
+		if err := b.doThenAtEnd(setMedia, pm.close); err != nil {
+			return err
+		}
+		return p.startPaging(b, pm)
+	}
+	if err := b.do(setMedia); err != nil {
 		pm.close()
 		return err
 	}
-	var err error
-	if pm.make != nil {
-		err = b.AtEnd(pm.close)
-	} else {
-		err = b.Go("media", func(ctx context.Context) {
-			if err := pm.engine.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
-				p.log.Warn("media engine stopped", "err", err)
-			}
-			pm.close()
-		})
-	}
-	if err != nil {
+	if err := b.Go("media", func(ctx context.Context) {
+		if err := pm.engine.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			p.log.Warn("media engine stopped", "err", err)
+		}
+		pm.close()
+	}); err != nil {
 		pm.close()
 		return err
 	}

@@ -137,7 +137,7 @@ scenario:
 	defer func() { stopProfile() }()
 	syscall.Getrusage(syscall.RUSAGE_SELF, &boot0)
 	alloc0 := heapAllocs()
-	var alloc1 [2]uint64
+	var alloc1 [4]uint64
 	bootStart := time.Now()
 	var bootWall time.Duration
 	var talkStart time.Time
@@ -228,9 +228,16 @@ scenario:
 	// machine as on a quiet one, so it shows a change the noise hides.
 	b.ReportMetric(float64(alloc1[0]-alloc0[0])/1024/float64(n), "boot-alloc-KiB/phone")
 	b.ReportMetric(float64(alloc1[1]-alloc0[1])/float64(n), "boot-allocs/phone")
+	// Goroutines started, and the stacks grown: each new stack page is
+	// fresh memory the kernel maps in (boot-faults).
+	b.ReportMetric(float64(alloc1[2]-alloc0[2])/float64(n), "boot-goroutines/phone")
+	b.ReportMetric((float64(alloc1[3])-float64(alloc0[3]))/1024/float64(n), "boot-stack-KiB/phone")
 	// Pages the kernel mapped in for the first time (fresh heap and
 	// stacks): a share of the system time above.
 	b.ReportMetric(float64(boot1.Minflt-boot0.Minflt)/float64(n), "boot-faults/phone")
+	// Threads put to sleep or preempted: a goroutine woken while the
+	// others sleep wakes a thread in the kernel.
+	b.ReportMetric(float64(boot1.Nvcsw+boot1.Nivcsw-boot0.Nvcsw-boot0.Nivcsw)/float64(n), "boot-ctxsw/phone")
 	if talk > 0 && talkWall > 0 {
 		used := time.Duration(cpuSeconds(cpu0, cpu1) * float64(time.Second))
 		cores := used.Seconds() / talkWall.Seconds()
@@ -355,11 +362,13 @@ func kamailioStorm(b *testing.B, n, limit int, pattern bool) {
 }
 
 // heapAllocs returns the bytes and objects this process has allocated so
-// far (runtime/metrics: no stop-the-world, unlike ReadMemStats).
-func heapAllocs() [2]uint64 {
-	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}, {Name: "/gc/heap/allocs:objects"}}
+// far, the goroutines it has started and the bytes its goroutine stacks
+// hold now (runtime/metrics: no stop-the-world, unlike ReadMemStats).
+func heapAllocs() [4]uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}, {Name: "/gc/heap/allocs:objects"},
+		{Name: "/sched/goroutines-created:goroutines"}, {Name: "/memory/classes/heap/stacks:bytes"}}
 	metrics.Read(s)
-	return [2]uint64{s[0].Value.Uint64(), s[1].Value.Uint64()}
+	return [4]uint64{s[0].Value.Uint64(), s[1].Value.Uint64(), s[2].Value.Uint64(), s[3].Value.Uint64()}
 }
 
 // kamailioWork is what Kamailio has received and spent so far.

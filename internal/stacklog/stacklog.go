@@ -20,7 +20,7 @@ const RefWentNegative = "UDP ref went negative on try close"
 // New returns the handler of a logger for sipgo that passes records to h.
 // Once stopped is closed (nil: never), every record is debug output.
 func New(h slog.Handler, stopped <-chan struct{}) slog.Handler {
-	return handler{h, stopped}
+	return &handler{h, stopped}
 }
 
 type handler struct {
@@ -28,9 +28,9 @@ type handler struct {
 	stopped <-chan struct{}
 }
 
-func (s handler) Enabled(ctx context.Context, l slog.Level) bool { return s.h.Enabled(ctx, l) }
+func (s *handler) Enabled(ctx context.Context, l slog.Level) bool { return s.h.Enabled(ctx, l) }
 
-func (s handler) Handle(ctx context.Context, r slog.Record) error {
+func (s *handler) Handle(ctx context.Context, r slog.Record) error {
 	if r.Level > slog.LevelDebug && (r.Message == RefWentNegative || s.done()) {
 		if r.Level = slog.LevelDebug; !s.h.Enabled(ctx, r.Level) {
 			return nil
@@ -42,7 +42,7 @@ func (s handler) Handle(ctx context.Context, r slog.Record) error {
 	return s.h.Handle(ctx, r)
 }
 
-func (s handler) done() bool {
+func (s *handler) done() bool {
 	select {
 	case <-s.stopped:
 		return true
@@ -51,5 +51,8 @@ func (s handler) done() bool {
 	}
 }
 
-func (s handler) WithAttrs([]slog.Attr) slog.Handler { return s }
-func (s handler) WithGroup(string) slog.Handler      { return s }
+// WithAttrs and WithGroup drop what sipgo derives. They return the very
+// handler (a pointer: a value would be boxed anew for each of the ten or
+// so layers sipgo makes per agent).
+func (s *handler) WithAttrs([]slog.Attr) slog.Handler { return s }
+func (s *handler) WithGroup(string) slog.Handler      { return s }
