@@ -19,6 +19,7 @@ import (
 	"github.com/hdphone/hdphone/device/flash"
 	"github.com/hdphone/hdphone/device/model"
 	"github.com/hdphone/hdphone/hw"
+	"github.com/hdphone/hdphone/internal/stackgrow"
 	"github.com/hdphone/hdphone/media"
 	"github.com/hdphone/hdphone/media/codec"
 )
@@ -497,15 +498,13 @@ func (p *Phone) factoryResetLocked(s *state, why string) {
 
 // startCycleLocked begins a power cycle and its boot worker.
 func (p *Phone) startCycleLocked(s *state) {
-	// The owner's stack too, for the same reason: loading the
-	// configuration below grew it step by step (the 10k storm: 200–234 µs
-	// of CPU per boot in five runs with this, 232–249 in three without,
-	// interleaved; the idle phone's stacks 12.1 KiB against 13.6–13.9).
-	// To 8 KiB, not the boot goroutine's 16: the owner needs no more
-	// (its stack ended the storm at 8 KiB when left to grow by itself),
-	// and every phone keeps its owner's stack, fresh pages the kernel
-	// maps in while the storm boots.
-	growOwnerStack(0)
+	// Loading the configuration below grew the owner's stack step by
+	// step (the 10k storm: 200–234 µs of CPU per boot in five runs with
+	// this, 232–249 in three without, interleaved). To 8 KiB, not the boot
+	// goroutine's 16: the owner needs no more (its stack ended the storm at
+	// 8 KiB when left to grow by itself), and every phone keeps its
+	// owner's stack, fresh pages the kernel maps in while the storm boots.
+	stackgrow.To8KiB()
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &cycle{ctx: ctx, cancel: cancel}
 	s.cycle = c
@@ -527,7 +526,8 @@ func (p *Phone) startCycleLocked(s *state) {
 	p.syncKeys(s)
 	p.emit(Event{Kind: EventPower, Text: "on"})
 	b := &Boot{p: p, c: c}
-	p.goCycle(c, func(context.Context) { growBootStack(0); p.boot(b) })
+	// The boot goes deep at once (configuration, the SIP agent's set-up).
+	p.goCycle(c, func(context.Context) { stackgrow.To16KiB(); p.boot(b) })
 }
 
 // endCycleLocked cancels the running cycle; once its workers are gone, then
@@ -693,33 +693,3 @@ func (p *Phone) storeConfigLocked(s *state, source string, next *config.Config) 
 	p.applySyslog(s)
 	return reboot, nil
 }
-
-// growBootStack grows the boot goroutine's stack to 16 KiB at once, while
-// it is one frame deep. A boot needs that much (configuration parsing, the
-// SIP agent's set-up); grown step by step on the way, the deep stack was
-// copied several times. Stack growth was a tenth of a boot storm's CPU in
-// profiles, half of it here; with this, 2-3% less CPU per boot.
-//
-//go:noinline
-func growBootStack(i int) byte {
-	var pad [bootStackPad]byte
-	pad[i] = 1
-	return pad[i/2]
-}
-
-// bootStackPad is growBootStack's frame: with what the goroutine already
-// uses, the runtime doubles its stack from 2 to 16 KiB in one copy.
-const bootStackPad = 12 << 10
-
-// growOwnerStack is growBootStack to 8 KiB, for the phone's owner.
-//
-//go:noinline
-func growOwnerStack(i int) byte {
-	var pad [ownerStackPad]byte
-	pad[i] = 1
-	return pad[i/2]
-}
-
-// ownerStackPad: from 2 KiB to 8 in one copy (more than 4 KiB with what
-// the stack holds already, less than 8).
-const ownerStackPad = 5 << 10

@@ -19,6 +19,7 @@ import (
 
 	"github.com/hdphone/hdphone/clock"
 	"github.com/hdphone/hdphone/internal/datagram"
+	"github.com/hdphone/hdphone/internal/stackgrow"
 	"github.com/hdphone/hdphone/internal/stacklog"
 )
 
@@ -302,21 +303,16 @@ func (u *UA) Run(ctx context.Context) error {
 	var serve func() error
 	switch {
 	case u.udpConn != nil:
-		serve = func() error { return u.srv.ServeUDP(u.udpConn) }
+		serve = func() error {
+			// Run's goroutine reads the socket and parses what comes
+			// (sipgo's parser goes deep): grown at once, not step by
+			// step at the first message.
+			stackgrow.To8KiB()
+			return u.srv.ServeUDP(u.udpConn)
+		}
 		// Intents wait until the socket is in sipgo's pool, which ServeUDP
-		// does once it runs.
-		laddr := u.udpConn.LocalAddr().String()
-		u.wg.Add(1)
-		go func() {
-			defer u.wg.Done()
-			for i := 0; i < 2000 && u.runCtx.Err() == nil; i++ {
-				if c, err := u.sua.TransportLayer().GetConnection("udp", laddr); err == nil && c != nil {
-					break
-				}
-				time.Sleep(time.Millisecond)
-			}
-			u.setStarted()
-		}()
+		// does before its first read.
+		u.udpConn.Serving = u.setStarted
 	case u.tcpLn != nil:
 		serve = func() error { return u.srv.ServeTCP(u.tcpLn) }
 		u.setStarted()
@@ -327,6 +323,7 @@ func (u *UA) Run(ctx context.Context) error {
 	if err := serve(); err != nil && u.runCtx.Err() == nil {
 		u.log.Warn("listener stopped", "err", err)
 	}
+	u.setStarted()    // a listener that never read: intents fail, not wait
 	<-u.runCtx.Done() // a listener that failed on its own leaves the UA up
 	u.shutdown()
 	return ctx.Err()
@@ -352,8 +349,9 @@ func (u *UA) closeListeners() {
 
 // setStarted lets intents through (waitRunning).
 func (u *UA) setStarted() {
-	u.ready.Store(true)
-	close(u.started)
+	if u.ready.CompareAndSwap(false, true) {
+		close(u.started)
+	}
 }
 
 // Close stops a running UA (like cancelling Run's context) or releases the

@@ -29,7 +29,11 @@ type Conn struct {
 	*net.UDPConn
 	// Stray, if set, is told of each datagram dropped because it cannot be
 	// SIP (before Filter returns; set it before serving the Conn).
-	Stray   func(from net.Addr, data []byte)
+	Stray func(from net.Addr, data []byte)
+	// Serving, if set, is called once, when the first read begins (set it
+	// before serving the Conn): sipgo's loop reads only once it has put
+	// the socket in its connection pool, from which requests are sent.
+	Serving func()
 	laddr   net.Addr
 	pending []byte // the datagram the last ReadFrom read, until Filter takes it
 	wait    waiter
@@ -52,6 +56,10 @@ func (c *Conn) LocalAddr() net.Addr { return c.laddr }
 // ReadFrom reads the next datagram into a buffer of its own and leaves the
 // marker in b (nothing for an empty datagram).
 func (c *Conn) ReadFrom(b []byte) (int, net.Addr, error) {
+	if f := c.Serving; f != nil {
+		c.Serving = nil // only its one reader reads it
+		f()
+	}
 	data, from, err := c.wait.read()
 	if err != nil {
 		return 0, nil, err

@@ -158,3 +158,37 @@ func TestOnlySIPReachesTheParser(t *testing.T) {
 		t.Errorf("Stray told of %d datagrams, want 4", strays)
 	}
 }
+
+// Serving is told once, as the first read begins, before any datagram has
+// arrived: the UA lets its requests through from then on.
+func TestServingIsToldAtTheFirstRead(t *testing.T) {
+	dg, peer := listen(t)
+	calls := make(chan struct{}, 4)
+	dg.Serving = func() { calls <- struct{}{} }
+	read := make(chan error, 1)
+	go func() {
+		for range 2 {
+			if _, _, err := dg.ReadFrom(make([]byte, 1)); err != nil {
+				read <- err
+				return
+			}
+		}
+		read <- nil
+	}()
+	select {
+	case <-calls:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serving not called while the first read waits")
+	}
+	for range 2 {
+		if _, err := peer.Write([]byte("OPTIONS sip:a SIP/2.0\r\n\r\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := <-read; err != nil {
+		t.Fatal(err)
+	}
+	if n := len(calls); n != 0 {
+		t.Errorf("Serving called %d more times", n)
+	}
+}
