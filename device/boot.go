@@ -51,7 +51,7 @@ func (b *Boot) Context() context.Context { return b.c.ctx }
 func (b *Boot) Phone() *Phone { return b.p }
 
 func (b *Boot) do(f func(*state)) error {
-	return b.cycleErr(b.p.do(b.c.ctx, inCycle(b.c.ctx, f)))
+	return b.cycleErr(b.p.doIn(b.c.ctx, b.c.ctx, f))
 }
 
 // post is do without waiting for f to run, for changes a stage makes and

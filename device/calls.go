@@ -239,22 +239,12 @@ func (p *Phone) post(ctx context.Context, f func(*state)) error {
 		return err
 	}
 	select {
-	case p.cmds <- inCycle(ctx, f):
+	case p.cmds <- command{f: f, cycle: ctx}:
 		return nil
 	case <-p.done:
 		return ErrNotRunning
 	case <-ctx.Done():
 		return ctx.Err()
-	}
-}
-
-// inCycle is f run only while the power cycle whose ctx it is goes on: a
-// command of a cycle that ended (or was replaced) changes nothing.
-func inCycle(ctx context.Context, f func(*state)) func(*state) {
-	return func(s *state) {
-		if s.cycle != nil && s.cycle.ctx == ctx && !s.cycle.ending {
-			f(s)
-		}
 	}
 }
 

@@ -106,7 +106,7 @@ type Phone struct {
 	ccLog *slog.Logger
 	clk   clock.Clock
 
-	cmds    chan func(*state)
+	cmds    chan command
 	waiters []chan struct{} // do's callers of the current step, woken after its snapshot (owner only)
 	done    chan struct{}   // closed when Run returns
 	started atomic.Bool
@@ -202,7 +202,7 @@ func New(cfg Config) (*Phone, error) {
 		mac:  mac,
 		log:  log.With("phone", mac, "model", string(cfg.Model.Name)),
 		clk:  clock.OrReal(cfg.Clock),
-		cmds: make(chan func(*state), cmdQueue),
+		cmds: make(chan command, cmdQueue),
 		done: make(chan struct{}),
 		sys:  sys,
 	}
@@ -265,8 +265,8 @@ func (p *Phone) Run(ctx context.Context) error {
 				p.publishSnapshot()
 			}
 			return ctx.Err()
-		case f := <-p.cmds:
-			p.step(f)
+		case c := <-p.cmds:
+			p.step(c)
 		}
 	}
 }
@@ -288,14 +288,37 @@ const maxKeptQueue = 256
 // publishes, so that a stream of commands cannot hold the snapshot back.
 const maxStep = 16
 
-// step runs f and the commands already waiting, then publishes one snapshot
+// command is a change for the owner goroutine to make. A struct rather
+// than a closure wrapping the caller's: a booting phone sends about twenty.
+type command struct {
+	f func(*state)
+	// cycle, if set, is the context of the power cycle the command belongs
+	// to: f runs only while that cycle goes on, so a command of a cycle that
+	// ended (or was replaced) changes nothing.
+	cycle context.Context
+	// ran, if set, is closed once f has run (or been dropped) and its effect
+	// published (do).
+	ran chan struct{}
+}
+
+// run makes c's change. Owner goroutine only.
+func (p *Phone) run(c command) {
+	if c.cycle == nil || (p.st.cycle != nil && p.st.cycle.ctx == c.cycle && !p.st.cycle.ending) {
+		c.f(&p.st)
+	}
+	if c.ran != nil {
+		p.waiters = append(p.waiters, c.ran)
+	}
+}
+
+// step runs c and the commands already waiting, then publishes one snapshot
 // for them all and wakes do's callers among them.
-func (p *Phone) step(f func(*state)) {
-	f(&p.st)
+func (p *Phone) step(c command) {
+	p.run(c)
 	for range maxStep - 1 {
 		select {
-		case f = <-p.cmds:
-			f(&p.st)
+		case c = <-p.cmds:
+			p.run(c)
 			continue
 		default:
 		}
@@ -315,9 +338,15 @@ func (p *Phone) step(f func(*state)) {
 // by cancelling its workers' ctx and waiting for them, and f, queued but not
 // yet run, would never be.
 func (p *Phone) do(ctx context.Context, f func(*state)) error {
+	return p.doIn(ctx, nil, f)
+}
+
+// doIn is do for a command of the power cycle whose context is cycle (nil:
+// of none): see command.cycle.
+func (p *Phone) doIn(ctx, cycle context.Context, f func(*state)) error {
 	ran := make(chan struct{})
 	select {
-	case p.cmds <- func(s *state) { f(s); p.waiters = append(p.waiters, ran) }:
+	case p.cmds <- command{f: f, cycle: cycle, ran: ran}:
 	case <-p.done:
 		return ErrNotRunning
 	case <-ctx.Done():
@@ -547,7 +576,7 @@ func (p *Phone) endCycleLocked(s *state, then func(*state)) {
 		c.wg.Wait()
 		// The owner may already be gone (Run returned); then nothing waits.
 		select {
-		case p.cmds <- func(s *state) {
+		case p.cmds <- command{f: func(s *state) {
 			if s.cycle != c {
 				return
 			}
@@ -560,7 +589,7 @@ func (p *Phone) endCycleLocked(s *state, then func(*state)) {
 				s.afterCycle = nil
 				then(s)
 			}
-		}:
+		}}:
 		case <-p.done:
 		}
 	}()

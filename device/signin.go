@@ -240,22 +240,26 @@ func (p *Phone) address(s State) netip.Addr {
 // registration: bad credentials and unreachable servers are shown until a
 // registration succeeds.
 func (p *Phone) registrationNotes(s *state, e sip.RegistrationEvent) {
-	domain := s.Config.Get("voip/signalling/sip/proxy_gateway")
-	if domain == "" {
-		domain = s.Config.Get("voip/signalling/sip/proxy_address")
+	noServer := func() string {
+		domain := s.Config.Get("voip/signalling/sip/proxy_gateway")
+		if domain == "" {
+			domain = s.Config.Get("voip/signalling/sip/proxy_address")
+		}
+		return fmt.Sprintf(NoteNoServer, domain)
 	}
-	noServer := fmt.Sprintf(NoteNoServer, domain)
 	switch {
 	case e.State == sip.RegRegistered:
-		p.clearNote(s, NoteBadCredentials)
-		p.clearNote(s, noServer)
-		p.clearNote(s, NoteCertificate)
+		if len(s.Notifications) > 0 { // the usual registration has none to clear
+			p.clearNote(s, NoteBadCredentials)
+			p.clearNote(s, noServer())
+			p.clearNote(s, NoteCertificate)
+		}
 	case e.State == sip.RegFailed && badCertificate(e.Err):
 		p.addNote(s, NoteCertificate)
 	case e.State == sip.RegFailed && (e.Code == 401 || e.Code == 403 || e.Code == 407):
 		p.addNote(s, NoteBadCredentials)
 	case e.State == sip.RegFailed && (e.Code == 0 || e.Code == 408 || e.Code >= 500):
-		p.addNote(s, noServer)
+		p.addNote(s, noServer())
 	}
 	if e.State == sip.RegRegistered || e.State == sip.RegFailed {
 		if s.signInDone != nil {

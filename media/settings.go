@@ -3,6 +3,7 @@ package media
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -219,7 +220,7 @@ func (s Settings) EngineConfig(addr netip.Addr) Config {
 func (s Settings) OfferCodecs(reg *codec.Registry) ([]sdp.Codec, []error) {
 	var out []sdp.Codec
 	var skipped []error
-	seen := map[codec.Codec]bool{}
+	var seen []codec.Codec // a few: a list, not a map made at every boot
 	for i, e := range s.Codecs {
 		if !e.Enabled || e.Name == "" {
 			continue
@@ -229,10 +230,10 @@ func (s Settings) OfferCodecs(reg *codec.Registry) ([]sdp.Codec, []error) {
 			skipped = append(skipped, fmt.Errorf("codec_info/%d: %w", i, err))
 			continue
 		}
-		if seen[c] {
+		if slices.Contains(seen, c) {
 			continue
 		}
-		seen[c] = true
+		seen = append(seen, c)
 		out = append(out, sdp.FromCodec(c, e.Ptime))
 	}
 	return out, skipped

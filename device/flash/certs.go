@@ -59,7 +59,20 @@ func (s ClientSlot) valid() bool { return s >= SlotSIP && s <= SlotFactory }
 func (s ClientSlot) certRecord() string { return slotDirs[s] + "cert.pem" }
 func (s ClientSlot) keyRecord() string  { return slotDirs[s] + "key.pem" }
 
-func caRecord(n int) string { return fmt.Sprintf("%sca/%d.pem", DirCerts, n) }
+func caRecord(n int) string {
+	if n >= 0 && n < CASlots {
+		return caRecords[n]
+	}
+	return fmt.Sprintf("%sca/%d.pem", DirCerts, n)
+}
+
+// caRecords are the slots' record names, made once: every boot reads them.
+var caRecords = func() (names [CASlots]string) {
+	for n := range names {
+		names[n] = fmt.Sprintf("%sca/%d.pem", DirCerts, n)
+	}
+	return names
+}()
 
 // Certificates is the handle on the certificates kept in flash: root CA
 // slots 0-4 and client certificate/key pairs, all stored as PEM. Each
