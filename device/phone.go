@@ -645,6 +645,18 @@ func (p *Phone) Wait(ctx context.Context, cond func(State) bool) (State, error) 
 // boot). stop gives up the watch; it reports whether it came before f was
 // called (false: f has been or is being called).
 func (p *Phone) When(cond func(State) bool, f func(State)) (stop func() bool) {
+	return p.when(cond, func(s State) { go f(s) })
+}
+
+// WhenQuick is When for an f that returns at once and never calls the
+// phone (a send on a channel with room): f runs on the goroutine that saw
+// the state, the phone's owner or WhenQuick's caller, and no goroutine is
+// started for it (a fleet watches thousands of phones boot).
+func (p *Phone) WhenQuick(cond func(State) bool, f func(State)) (stop func() bool) {
+	return p.when(cond, f)
+}
+
+func (p *Phone) when(cond func(State) bool, f func(State)) (stop func() bool) {
 	var fired atomic.Bool
 	try := func() bool {
 		s := p.Snapshot()
@@ -652,7 +664,7 @@ func (p *Phone) When(cond func(State) bool, f func(State)) (stop func() bool) {
 			return false
 		}
 		if fired.CompareAndSwap(false, true) {
-			go f(s)
+			f(s)
 		}
 		return true
 	}

@@ -199,8 +199,16 @@ func TestPowerOffWhileStageBlocks(t *testing.T) {
 }
 
 // When calls back once, with the state that met the condition; a watch
-// given up in time never calls.
+// given up in time never calls. WhenQuick too, on the goroutine that saw the
+// state: already true, before WhenQuick returns.
 func TestWhenCallsBackOnce(t *testing.T) {
+	type watch func(p *device.Phone, cond func(device.State) bool, f func(device.State)) func() bool
+	for name, when := range map[string]watch{"When": (*device.Phone).When, "WhenQuick": (*device.Phone).WhenQuick} {
+		t.Run(name, func(t *testing.T) { testWhen(t, when, name == "WhenQuick") })
+	}
+}
+
+func testWhen(t *testing.T, when func(p *device.Phone, cond func(device.State) bool, f func(device.State)) func() bool, inline bool) {
 	release := make(chan struct{})
 	hold := func(ctx context.Context, b *device.Boot) error {
 		select {
@@ -212,9 +220,9 @@ func TestWhenCallsBackOnce(t *testing.T) {
 	p, ctx := newPhone(t, nil, map[device.Stage]device.StageFunc{device.StageFirmware: hold})
 	idle := func(s device.State) bool { return s.Stage == device.StageIdle }
 	got := make(chan device.State, 2)
-	p.When(idle, func(s device.State) { got <- s })
+	when(p, idle, func(s device.State) { got <- s })
 	never := make(chan device.State, 1)
-	stop := p.When(func(s device.State) bool { return s.Stage == device.StageRecovery }, func(s device.State) { never <- s })
+	stop := when(p, func(s device.State) bool { return s.Stage == device.StageRecovery }, func(s device.State) { never <- s })
 	p.PowerOn(ctx)
 	waitStage(t, ctx, p, device.StageFirmware, 1)
 	select {
@@ -236,7 +244,10 @@ func TestWhenCallsBackOnce(t *testing.T) {
 	}
 	// Already true: called back at once, and stop reports it too late.
 	now := make(chan device.State, 1)
-	late := p.When(idle, func(s device.State) { now <- s })
+	late := when(p, idle, func(s device.State) { now <- s })
+	if inline && len(now) != 1 {
+		t.Error("WhenQuick returned before calling back")
+	}
 	if s := <-now; s.Stage != device.StageIdle {
 		t.Errorf("immediate call back with %s", s.Stage)
 	}

@@ -485,7 +485,7 @@ func (fl *Fleet) powerOn(ctx context.Context, p *Phone, idle chan<- bootedPhone,
 	if bt.err = p.Device.PowerOn(ctx); bt.err != nil {
 		return bt
 	}
-	bt.unwatch = p.Device.When(func(s device.State) bool { return s.Stage == device.StageIdle },
+	bt.unwatch = p.Device.WhenQuick(func(s device.State) bool { return s.Stage == device.StageIdle },
 		func(s device.State) { idle <- bootedPhone{bt, s} }) // never blocks: room for every phone
 	return bt
 }
