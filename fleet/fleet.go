@@ -72,7 +72,7 @@ type Options struct {
 	// every phone has booted. 0 leaves it alone.
 	BootProcs int
 	// BootHeap, when > 0, holds the garbage collector back while the
-	// phones boot: it runs only once the runtime's memory has grown by
+	// phones are made and boot: it runs only once the runtime's memory has grown by
 	// BootHeap for each phone (or as far as its own target would have
 	// let it, if that is more; or at the process's memory limit), and is
 	// put back once every phone has booted (BootHeap gives hdphone
@@ -224,6 +224,14 @@ func (fl *Fleet) Run(ctx context.Context) (*Report, error) {
 			pc.Run(ctx)
 		}()
 	}
+	// The hold begins before the phones are made (10,000 phones' objects
+	// made a collection of their own just before the storm) and ends when
+	// every phone has booted.
+	release := func() {}
+	if per := fl.opts.BootHeap; per > 0 {
+		release = holdCollector(satMul(per, int64(len(fl.phones))))
+	}
+	defer func() { release() }()
 	for _, p := range fl.phones {
 		if err := fl.makeDevice(p); err != nil {
 			return nil, fmt.Errorf("fleet: %s: %w", p.Spec.ID, err)
@@ -245,6 +253,8 @@ func (fl *Fleet) Run(ctx context.Context) (*Report, error) {
 		}
 	}
 	fl.boot(ctx)
+	release()
+	release = func() {}
 	for i := range fl.file.Scenario {
 		if ctx.Err() != nil {
 			break
@@ -380,9 +390,6 @@ func (fl *Fleet) makeDevice(p *Phone) error {
 func (fl *Fleet) boot(ctx context.Context) {
 	if n := fl.opts.BootProcs; n > 0 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(n))
-	}
-	if per := fl.opts.BootHeap; per > 0 {
-		defer holdCollector(satMul(per, int64(len(fl.phones))))()
 	}
 	b := fl.file.Boot
 	total := len(fl.phones)
