@@ -78,13 +78,16 @@ func (b *Boot) Config() *config.Config { return b.p.Snapshot().Config }
 
 // Status sets the boot screen text ("Acquiring IP…"); "" clears it.
 func (b *Boot) Status(text string) error {
-	return b.post(func(s *state) {
-		if s.Status == text {
-			return
-		}
-		s.Status = text
-		b.p.emit(Event{Kind: EventStatus, Stage: s.Stage, Text: text})
-	})
+	return b.post(func(s *state) { b.setStatus(s, text) })
+}
+
+// setStatus is Status on the owner goroutine.
+func (b *Boot) setStatus(s *state, text string) {
+	if s.Status == text {
+		return
+	}
+	s.Status = text
+	b.p.emit(Event{Kind: EventStatus, Stage: s.Stage, Text: text})
 }
 
 // Notify shows a notification until Clear is called with the same text.
@@ -266,8 +269,11 @@ func (p *Phone) boot(b *Boot) {
 	if seq[0] == StageRecovery {
 		return
 	}
-	b.Status("")
-	b.enter(StageIdle)
+	// The boot text goes with the idle screen, in one change.
+	b.post(func(s *state) {
+		b.setStatus(s, "")
+		b.p.setStage(s, StageIdle)
+	})
 }
 
 // stage returns the implementation of st: Config.Stages' when it gives one,
@@ -316,12 +322,17 @@ func (p *Phone) stageVLAN(ctx context.Context, b *Boot) error {
 	default:
 		return nil
 	}
-	if mode != "LLDP" {
-		b.Status("Discovering CDP…")
-	}
-	if mode != "CDP" {
-		b.Status("Discovering LLDP…")
-	}
+	// Both texts in one change: the screen shows the last, and the
+	// events tell both (on a port the discovery that follows takes its
+	// time; without one the boot goes on at once).
+	b.post(func(s *state) {
+		if mode != "LLDP" {
+			b.setStatus(s, "Discovering CDP…")
+		}
+		if mode != "CDP" {
+			b.setStatus(s, "Discovering LLDP…")
+		}
+	})
 	nc := p.cfg.Network
 	if nc.mode() != netRaw {
 		return nil
