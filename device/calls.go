@@ -238,13 +238,12 @@ func (p *Phone) post(ctx context.Context, f func(*state)) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	c := command{f: f, cycle: ctx}
 	select {
-	case p.cmds <- command{f: f, cycle: ctx}:
+	case p.cmds <- c: // the usual case, room in the queue: no select over three channels
 		return nil
-	case <-p.done:
-		return ErrNotRunning
-	case <-ctx.Done():
-		return ctx.Err()
+	default:
+		return p.send(ctx, c)
 	}
 }
 

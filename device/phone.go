@@ -345,15 +345,28 @@ func (p *Phone) do(ctx context.Context, f func(*state)) error {
 // of none): see command.cycle.
 func (p *Phone) doIn(ctx, cycle context.Context, f func(*state)) error {
 	ran := make(chan struct{})
+	c := command{f: f, cycle: cycle, ran: ran}
 	select {
-	case p.cmds <- command{f: f, cycle: cycle, ran: ran}:
+	case p.cmds <- c: // room in the queue: no select over three channels
+	default:
+		if err := p.send(ctx, c); err != nil {
+			return err
+		}
+	}
+	select {
+	case <-ran:
+		return nil
 	case <-p.done:
 		return ErrNotRunning
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// send queues c for the owner, waiting while the queue is full.
+func (p *Phone) send(ctx context.Context, c command) error {
 	select {
-	case <-ran:
+	case p.cmds <- c:
 		return nil
 	case <-p.done:
 		return ErrNotRunning
