@@ -61,7 +61,7 @@ type Paging struct {
 	Codec        string // group_paging/codec, e.g. G722_8000
 	EndTimeout   time.Duration
 	AllowBargeIn bool
-	Groups       []PagingGroup // activated groups only
+	Groups       []PagingGroup // activated groups only; none read while paging is off
 }
 
 // Settings are the media parameters of a configuration, read once per
@@ -173,6 +173,9 @@ func SettingsFromConfig(c *config.Config) (Settings, []error) {
 		}
 	}
 	for n := range pagingGroups {
+		if !p.Enabled {
+			break // 48 groups' keys at every boot, for nothing
+		}
 		if !c.Bool(config.IndexedKey(keyGroupOn, n)) {
 			continue
 		}
