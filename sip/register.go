@@ -65,7 +65,7 @@ func (u *UA) Register(ctx context.Context) error {
 		first:   make(chan error, 1),
 		callID:  newCallID(),
 		fromTag: newTag(),
-		seq:     1,
+		seq:     0, // the first REGISTER has CSeq 1
 		expires: u.cfg.RegisterExpires,
 		retry:   u.cfg.RetryInterval,
 		running: true,
@@ -315,7 +315,7 @@ func (u *UA) Unregister(ctx context.Context) error {
 		_ = mwi.Unsubscribe(ctx)
 	}
 	if r == nil {
-		r = &registration{callID: newCallID(), fromTag: newTag(), seq: 1}
+		r = &registration{callID: newCallID(), fromTag: newTag()}
 	} else if err := r.stop(ctx); err != nil {
 		return err
 	}
