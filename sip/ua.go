@@ -19,7 +19,6 @@ import (
 
 	"github.com/hdphone/hdphone/clock"
 	"github.com/hdphone/hdphone/internal/datagram"
-	"github.com/hdphone/hdphone/internal/stackgrow"
 	"github.com/hdphone/hdphone/internal/stacklog"
 )
 
@@ -303,13 +302,10 @@ func (u *UA) Run(ctx context.Context) error {
 	var serve func() error
 	switch {
 	case u.udpConn != nil:
-		serve = func() error {
-			// Run's goroutine reads the socket and parses what comes
-			// (sipgo's parser goes deep): grown at once, not step by
-			// step at the first message.
-			stackgrow.To8KiB()
-			return u.srv.ServeUDP(u.udpConn)
-		}
+		// Not grown beforehand (as the boot's and the owner's stacks
+		// are): the same CPU in a storm, and idle phones kept 1.8 KiB
+		// more stack each.
+		serve = func() error { return u.srv.ServeUDP(u.udpConn) }
 		// Intents wait until the socket is in sipgo's pool, which ServeUDP
 		// does before its first read.
 		u.udpConn.Serving = u.setStarted

@@ -6,7 +6,7 @@
 // phones that was a tenth of their CPU.
 package stackgrow
 
-// To8KiB grows a goroutine that uses less than 3 KiB of stack to 8 KiB.
+// To8KiB grows a goroutine that uses less than 2 KiB of stack to 8 KiB.
 //
 //go:noinline
 func To8KiB() byte {
