@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -60,7 +61,9 @@ func (p *Phone) onSIP(s *state, l *sipLine, ev sip.Event) {
 	if l != s.calls.line {
 		return // a line being replaced after a configuration change
 	}
-	p.log.Debug("sip event", "type", fmt.Sprintf("%T", ev))
+	if p.log.Enabled(context.Background(), slog.LevelDebug) { // the type's name is made only to be logged
+		p.log.Debug("sip event", "type", fmt.Sprintf("%T", ev))
+	}
 	switch e := ev.(type) {
 	case sip.RegistrationEvent:
 		p.onRegistration(s, l, e)
