@@ -344,6 +344,9 @@ func (p *Phone) do(ctx context.Context, f func(*state)) error {
 // doIn is do for a command of the power cycle whose context is cycle (nil:
 // of none): see command.cycle.
 func (p *Phone) doIn(ctx, cycle context.Context, f func(*state)) error {
+	if err := ctx.Err(); err != nil {
+		return err // ended already: queue nothing
+	}
 	ran := make(chan struct{})
 	c := command{f: f, cycle: cycle, ran: ran}
 	select {
