@@ -72,11 +72,11 @@ type Options struct {
 	// every phone has booted. 0 leaves it alone.
 	BootProcs int
 	// BootHeap, when > 0, holds the garbage collector back while the
-	// phones are made and boot: it runs only once the runtime's memory has grown by
-	// BootHeap for each phone (or as far as its own target would have
-	// let it, if that is more; or at the process's memory limit), and is
-	// put back once every phone has booted (BootHeap gives hdphone
-	// fleet's choice). 0 leaves it alone.
+	// phones are made and boot: it runs only once the runtime's memory
+	// has grown by BootHeap for each phone (or as far as its own target
+	// would have let it, if that is more; or at the process's memory
+	// limit), and is put back once every phone has booted (BootHeap gives
+	// hdphone fleet's choice). 0 leaves it alone.
 	BootHeap int64
 }
 
