@@ -229,6 +229,20 @@ func (p *Phone) async(s *state, f func(ctx context.Context)) {
 	p.goCycle(c, f)
 }
 
+// tryPost is post when the owner's queue has room, without waiting: false
+// when it has none. A cycle that has ended takes (and drops) f.
+func (p *Phone) tryPost(ctx context.Context, f func(*state)) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	select {
+	case p.cmds <- command{f: f, cycle: ctx}:
+		return true
+	default:
+		return false
+	}
+}
+
 // post runs f on the owner goroutine from a worker of the current cycle
 // (ctx is the cycle's), without waiting for it: the worker goes on (a SIP
 // line's event pump to its next event, a finished request's goroutine to

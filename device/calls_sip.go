@@ -57,6 +57,12 @@ func (p *Phone) onSIPEvent(ctx context.Context, l *sipLine, ev sip.Event) {
 	p.post(ctx, func(s *state) { p.onSIP(s, l, ev) })
 }
 
+// trySIPEvent is onSIPEvent when the owner can take the event at once
+// (sip.Config.TryEvent).
+func (p *Phone) trySIPEvent(ctx context.Context, l *sipLine, ev sip.Event) bool {
+	return p.tryPost(ctx, func(s *state) { p.onSIP(s, l, ev) })
+}
+
 func (p *Phone) onSIP(s *state, l *sipLine, ev sip.Event) {
 	if l != s.calls.line {
 		return // a line being replaced after a configuration change

@@ -92,6 +92,7 @@ func (p *Phone) startLine(b *Boot) (<-chan struct{}, error) {
 	sc.Logger = p.log // the agent adds component=sip
 	var l *sipLine
 	sc.OnEvent = func(ev sip.Event) { p.onSIPEvent(b.Context(), l, ev) }
+	sc.TryEvent = func(ev sip.Event) bool { return p.trySIPEvent(b.Context(), l, ev) }
 	ua, err := sip.New(sc)
 	if err != nil {
 		return nil, fmt.Errorf("device: SIP user agent: %w", err)

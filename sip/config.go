@@ -225,6 +225,12 @@ type Config struct {
 	// only while events are pending (an idle UA in a fleet of thousands
 	// holds none). It may block, but must return once the UA closes.
 	OnEvent func(Event)
+	// TryEvent, when set with OnEvent, is offered each event while none
+	// waits for OnEvent, on the goroutine that raised it, and takes it by
+	// returning true. It must not block nor call the UA: it is for a
+	// consumer that can take an event at once (a send on a channel with
+	// room), which then needs no goroutine started for it.
+	TryEvent func(Event) bool
 }
 
 // Secret is a password that never prints.

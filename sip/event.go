@@ -193,8 +193,11 @@ func (SubscriptionEvent) sipEvent()  {}
 type eventQueue struct {
 	out     chan Event
 	deliver func(Event)
-	done    <-chan struct{}
-	spawn   func(func()) bool
+	// try, if set, takes an event at once while none is queued or being
+	// delivered (Config.TryEvent).
+	try   func(Event) bool
+	done  <-chan struct{}
+	spawn func(func()) bool
 
 	mu      sync.Mutex // guards the following fields
 	q       []Event
@@ -204,6 +207,9 @@ type eventQueue struct {
 func (e *eventQueue) push(ev Event) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.try != nil && !e.pumping && len(e.q) == 0 && e.try(ev) {
+		return // nothing waits before it: taken in order, no pump needed
+	}
 	e.q = append(e.q, ev)
 	if !e.pumping {
 		e.pumping = e.spawn(e.pump)

@@ -141,6 +141,9 @@ func New(cfg Config) (*UA, error) {
 		u.events = make(chan Event)
 	}
 	u.queue = eventQueue{out: u.events, deliver: c.OnEvent, done: u.done, spawn: u.spawn}
+	if c.OnEvent != nil {
+		u.queue.try = c.TryEvent
+	}
 	u.runCtx, u.stop = context.WithCancel(context.Background())
 
 	minV, maxV, err := tlsVersions(c.TLS.Method, c.TLS.Disable)
