@@ -70,8 +70,8 @@ type subscriber struct {
 	// is no loss and is not counted.
 	wake bool
 	// check, for a watcher (When) instead of a channel, runs after every
-	// event under the hub's lock (it must not block); once it reports true
-	// the watcher is gone.
+	// published change or event, once per step, under the hub's lock (it
+	// must not block); once it reports true the watcher is gone.
 	check func() bool
 }
 
@@ -126,15 +126,19 @@ func (h *hub) drop(id int) {
 	}
 }
 
-// nudge wakes the waiters and runs the watchers' checks without an event:
-// the snapshot changed and no event says so.
-func (h *hub) nudge() { h.send(Event{}, false) }
-
-func (h *hub) publish(e Event) { h.send(e, true) }
-
-// send runs the watchers' checks and gives e to the waiters and, when
-// toAll, to the event subscribers too.
-func (h *hub) send(e Event, toAll bool) {
+// publishAll gives a step's events, in order, to the event subscribers,
+// and wakes the waiters and runs the watchers' checks once: they read the
+// snapshot, the same for every event of the step (a booting phone's steps
+// emit a few events each). changed says the snapshot changed; with no
+// event either, nobody is told.
+func (h *hub) publishAll(events []Event, changed bool) {
+	if len(events) == 0 && !changed {
+		return
+	}
+	var first Event // what a waiter is woken with: the step's first event, if any
+	if len(events) > 0 {
+		first = events[0]
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for id, sub := range h.subs {
@@ -143,11 +147,16 @@ func (h *hub) send(e Event, toAll bool) {
 			if sub.check() {
 				h.drop(id)
 			}
-		case sub.wake || toAll:
+		case sub.wake:
 			select {
-			case sub.ch <- e:
+			case sub.ch <- first:
 			default:
-				if !sub.wake {
+			}
+		default:
+			for _, e := range events {
+				select {
+				case sub.ch <- e:
+				default:
 					h.dropped.Add(1)
 				}
 			}

@@ -414,14 +414,9 @@ func (p *Phone) publishSnapshot() {
 		*next = s
 		p.snap.Store(next)
 	}
-	for _, e := range p.pending {
-		p.hub.publish(e)
-	}
-	if changed && len(p.pending) == 0 {
-		// A change no event reports (an ended call leaving the screen)
-		// still wakes Wait and When.
-		p.hub.nudge()
-	}
+	// A change no event reports (an ended call leaving the screen) still
+	// wakes Wait and When.
+	p.hub.publishAll(p.pending, changed)
 	// An idle phone keeps no events: a boot's steps run many commands
 	// each, and a queue kept at that size (texts and all) was a kilobyte
 	// of every idle phone's heap.
