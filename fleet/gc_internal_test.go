@@ -20,8 +20,13 @@ func gcSettings() (percent, limit int64) {
 // and never above the process's own, and the first settings come back
 // whatever order the holds end in.
 func TestHoldCollectorNests(t *testing.T) {
-	defer debug.SetGCPercent(debug.SetGCPercent(250))
-	defer debug.SetMemoryLimit(debug.SetMemoryLimit(8 << 30))
+	// GOGC=1: what the collector's own target allows (1% of the memory in
+	// use) stays below the budgets, whatever the tests before left in use
+	// (at 250, with -count=3, the package's earlier runs left enough that
+	// the target outgrew both budgets); the process's own limit far above.
+	defer debug.SetGCPercent(debug.SetGCPercent(1))
+	own := runtimeMemoryInUse()*2 + 8<<30
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(own))
 
 	for _, order := range []string{"first-first", "last-first"} {
 		t.Run(order, func(t *testing.T) {
@@ -49,17 +54,17 @@ func TestHoldCollectorNests(t *testing.T) {
 			} else {
 				a()
 			}
-			if p, l := gcSettings(); p != 250 || l != 8<<30 {
-				t.Errorf("after both holds: percent %d limit %d, want 250 and 8 GiB", p, l)
+			if p, l := gcSettings(); p != 1 || l != own {
+				t.Errorf("after both holds: percent %d limit %d, want 1 and %d", p, l, own)
 			}
 		})
 	}
 	// A hold never raises the process's own limit.
 	debug.SetMemoryLimit(runtimeMemoryInUse() + 64<<20)
-	_, own := gcSettings()
+	_, tight := gcSettings()
 	release := holdCollector(1 << 40)
-	if _, l := gcSettings(); l != own {
-		t.Errorf("limit %d under a hold, want the process's own %d", l, own)
+	if _, l := gcSettings(); l != tight {
+		t.Errorf("limit %d under a hold, want the process's own %d", l, tight)
 	}
 	release()
 }
