@@ -31,13 +31,13 @@ type Catalogue struct {
 	byKey  map[string]*Param // canonical key and aliases, exact
 	byFold map[string]*Param // lower-cased canonical key and aliases
 
-	// resolved remembers how keys were resolved: a phone reads the same
-	// few hundred keys (indexed ones included) at every boot and
-	// configuration change, and resolving an indexed key builds strings.
-	// Capped at maxResolved entries, so that files full of made-up keys
-	// cannot grow it; failures are not kept. A sync.Map, not a map
-	// behind a read lock: the phones of a fleet read it from every core
-	// at once, and the lock's shared reader count cost twice the lookup.
+	// resolved remembers how keys in other spellings (aliases, other
+	// letter cases) were resolved: files and Web forms repeat them, and
+	// resolving an indexed key builds strings. Capped at maxResolved
+	// entries, so that files full of made-up keys cannot grow it; failures
+	// are not kept. A sync.Map, not a map behind a read lock: the phones of
+	// a fleet read it from every core at once, and the lock's shared reader
+	// count cost twice the lookup.
 	resolved  sync.Map // key → resolution
 	nResolved atomic.Int32
 

@@ -252,13 +252,7 @@ func (p *Phone) post(ctx context.Context, f func(*state)) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	c := command{f: f, cycle: ctx}
-	select {
-	case p.cmds <- c: // the usual case, room in the queue: no select over three channels
-		return nil
-	default:
-		return p.send(ctx, c)
-	}
+	return p.send(ctx, command{f: f, cycle: ctx})
 }
 
 // --- the local half of call handling: hook, keys, dialing ---

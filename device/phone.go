@@ -348,13 +348,8 @@ func (p *Phone) doIn(ctx, cycle context.Context, f func(*state)) error {
 		return err // ended already: queue nothing
 	}
 	ran := make(chan struct{})
-	c := command{f: f, cycle: cycle, ran: ran}
-	select {
-	case p.cmds <- c: // room in the queue: no select over three channels
-	default:
-		if err := p.send(ctx, c); err != nil {
-			return err
-		}
+	if err := p.send(ctx, command{f: f, cycle: cycle, ran: ran}); err != nil {
+		return err
 	}
 	select {
 	case <-ran:
@@ -368,6 +363,11 @@ func (p *Phone) doIn(ctx, cycle context.Context, f func(*state)) error {
 
 // send queues c for the owner, waiting while the queue is full.
 func (p *Phone) send(ctx context.Context, c command) error {
+	select {
+	case p.cmds <- c: // the usual case, room in the queue: no select over three channels
+		return nil
+	default:
+	}
 	select {
 	case p.cmds <- c:
 		return nil

@@ -306,8 +306,8 @@ func (u *UA) Run(ctx context.Context) error {
 	switch {
 	case u.udpConn != nil:
 		// Not grown beforehand (as the boot's and the owner's stacks
-		// are): the same CPU in a storm, and idle phones kept 1.8 KiB
-		// more stack each.
+		// are): the same CPU in a storm, and idle phones kept 1.7–1.8
+		// KiB more stack each.
 		serve = func() error { return u.srv.ServeUDP(u.udpConn) }
 		// Intents wait until the socket is in sipgo's pool, which ServeUDP
 		// does before its first read.
