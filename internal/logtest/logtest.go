@@ -2,7 +2,8 @@
 // until the test ends. Goroutines of the code under test (a SIP stack's
 // transactions, a media stream's reports) may still log a moment after it,
 // and the testing package forbids writing to a finished test's output: it is
-// a data race the race detector reports against the test itself.
+// a data race the race detector reports against the test itself. Recorder
+// keeps records instead, for tests that check what was logged.
 package logtest
 
 import (
