@@ -210,6 +210,7 @@ scenario:
 	b.ReportMetric(r.Summary.BootPerSec, "phones/s")
 	b.ReportMetric(float64(r.Summary.BootP50ms), "boot-p50-ms")
 	b.ReportMetric(float64(r.Summary.BootP99ms), "boot-p99-ms")
+	b.ReportMetric(float64(r.Summary.BootMaxms), "boot-max-ms")
 	b.ReportMetric(float64(fails), "failures")
 	b.ReportMetric(float64(idle.Live)/1024/float64(n), "heap-KiB/phone")
 	b.ReportMetric(float64(idle.Spans)/1024/float64(n), "heap-spans-KiB/phone")
