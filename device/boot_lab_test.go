@@ -67,15 +67,21 @@ func TestBootUpgradesFirmwareThenAppliesConfiguration(t *testing.T) {
 
 			// A second boot with the same files reads only the image header.
 			// The server logs a TFTP transfer at its last ACK, which can come
-			// after the phone has moved on: wait for the configuration fetch
-			// of the boot that just ended before marking the log.
+			// after the phone has moved on: wait for the first boot's whole
+			// image and the configuration fetch of the boot that just ended
+			// before marking the log (the image's entry once came after
+			// the mark).
 			fetched := func() bool {
+				var image, cfg bool
 				for _, e := range l.File.Log() {
-					if strings.HasSuffix(e.Path, ".cfg") && e.Outcome == fileserver.Complete {
-						return true
+					switch {
+					case strings.HasSuffix(e.Path, ".img") && !e.Header():
+						image = true
+					case strings.HasSuffix(e.Path, ".cfg") && e.Outcome == fileserver.Complete:
+						cfg = true
 					}
 				}
-				return false
+				return image && cfg
 			}
 			for deadline := time.Now().Add(5 * time.Second); !fetched(); time.Sleep(10 * time.Millisecond) {
 				if time.Now().After(deadline) {
