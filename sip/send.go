@@ -246,6 +246,9 @@ func (u *UA) roundTrip(ctx context.Context, req *sipgosip.Request, targets []Tar
 
 // transact runs one client transaction and returns its final response.
 func (u *UA) transact(ctx context.Context, req *sipgosip.Request, o exchangeOpts) (*sipgosip.Response, error) {
+	if to, ok := u.udpTxTarget(req, o); ok {
+		return u.transactUDP(ctx, req, to, o)
+	}
 	tx, err := u.cli.TransactionRequest(ctx, req, u.laddr)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errTransport, err)

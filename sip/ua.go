@@ -76,6 +76,7 @@ type UA struct {
 	cli *sipgo.Client
 
 	udpConn *datagram.Conn
+	udpTxs  udpTxs // the non-INVITE transactions over udpConn (udptx.go)
 	tcpLn   net.Listener
 	tlsLn   net.Listener
 	port    int // the port Via and Contact carry for cfg.Transport
@@ -263,7 +264,13 @@ func (u *UA) readFilter(props sipgosip.TransportReadProps, data []byte) ([]byte,
 	if u.udpConn == nil {
 		return data, nil
 	}
-	return u.udpConn.Filter(props, data)
+	data, err := u.udpConn.Filter(props, data)
+	// A response to one of the UA's own UDP transactions goes to it, not
+	// to sipgo's parser (the datagram is the socket's own buffer).
+	if len(data) > 0 && props.LocalAddr == u.udpConn.LocalAddr() && u.udpTxs.take(data, props.RemoteAddr) {
+		return nil, nil
+	}
+	return data, err
 }
 
 // LocalAddr is the address the UA listens on and puts in Via and Contact.
