@@ -180,6 +180,8 @@ func (u *UA) transactUDP(ctx context.Context, req *sipgosip.Request, to netip.Ad
 				return nil, fmt.Errorf("%w: %s to %s after %s", ErrNoResponse, req.Method, to, u.cfg.NoResponseTimeout)
 			case elapsed >= giveUp:
 				return nil, fmt.Errorf("%w: %s to %s: no final response after %s", ErrNoResponse, req.Method, to, giveUp)
+			case u.runCtx.Err() != nil:
+				return nil, errStopped(req)
 			case elapsed >= resend:
 				if err := u.writeUDP(req, to); err != nil {
 					return nil, fmt.Errorf("%w: %s: %w", errTransport, req.Method, err)
@@ -192,8 +194,16 @@ func (u *UA) transactUDP(ctx context.Context, req *sipgosip.Request, to netip.Ad
 			timer.Reset(next())
 		case <-ctx.Done():
 			return nil, ctx.Err()
+		case <-u.runCtx.Done():
+			return nil, errStopped(req)
 		}
 	}
+}
+
+// errStopped ends a transaction of a UA that stops: its socket is closed,
+// nothing will answer (sipgo ends its transactions when its layers close).
+func errStopped(req *sipgosip.Request) error {
+	return fmt.Errorf("%w: %s: %w", errTransport, req.Method, ErrNotRunning)
 }
 
 // writeBufs are the buffers requests are written into, as sipgo's are.

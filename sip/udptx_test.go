@@ -1,6 +1,8 @@
 package sip_test
 
 import (
+	"context"
+	"errors"
 	"net"
 	"net/netip"
 	"strings"
@@ -163,4 +165,37 @@ func TestRegisterResponseWithFoldedVia(t *testing.T) {
 	}
 	r.next(t)
 	siptest.WaitMatch(p.ev, func(e sip.RegistrationEvent) bool { return e.State == sip.RegRegistered })
+}
+
+// A transaction in flight when the UA stops ends with it, as sipgo's did
+// when its layers closed: it does not wait out NoResponseTimeout.
+func TestTransactionEndsWhenUAStops(t *testing.T) {
+	silent := sip.Server{Host: "127.0.0.1", Port: silentPort(t)}
+	ua, err := sip.New(sip.Config{
+		User: "1001", Domain: "127.0.0.1", Proxy: silent, Transport: sip.UDP,
+		LocalAddr: netip.MustParseAddr("127.0.0.1"), NoResponseTimeout: time.Minute,
+		Logger: siptest.Logger(t, logLevel()),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	ran := make(chan struct{})
+	go func() { ua.Run(ctx); close(ran) }()
+	published := make(chan error, 1)
+	go func() {
+		published <- ua.Publish(ctxT(t), sip.PublishOptions{Event: "presence", Target: "sip:1001@127.0.0.1"})
+	}()
+	time.Sleep(300 * time.Millisecond) // the PUBLISH is on its way, unanswered
+	stop()
+	<-ran
+	select {
+	case err := <-published:
+		// Not the closed socket's error at its next retransmission.
+		if !errors.Is(err, sip.ErrNotRunning) {
+			t.Fatalf("PUBLISH: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("PUBLISH still waits after the UA stopped")
+	}
 }
