@@ -424,3 +424,24 @@ func TestParseCatalogueRejectsBadTables(t *testing.T) {
 		}
 	}
 }
+
+// ExplicitValue finds what Set stored, under the canonical key only, and
+// nothing for a key left at its default.
+func TestExplicitValue(t *testing.T) {
+	c := Default().New("450HD")
+	if err := c.Set("PERSONAL_SETTINGS/functional_key/3/type", "SPEED_DIAL"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		key, value string
+		ok         bool
+	}{
+		{"personal_settings/functional_key/3/type", "SPEED_DIAL", true},
+		{"PERSONAL_SETTINGS/functional_key/3/type", "", false}, // not canonical: not resolved
+		{"personal_settings/functional_key/4/type", "", false}, // default
+	} {
+		if v, ok := c.ExplicitValue(tt.key); v != tt.value || ok != tt.ok {
+			t.Errorf("ExplicitValue(%q) = %q, %v; want %q, %v", tt.key, v, ok, tt.value, tt.ok)
+		}
+	}
+}

@@ -160,6 +160,15 @@ func (c *Config) CheckSecret(key, candidate string) bool {
 	return subtle.ConstantTimeCompare([]byte(want), []byte(candidate)) == 1
 }
 
+// ExplicitValue returns the value set explicitly for key, which must be in
+// canonical spelling (no other spelling is resolved): a single lookup, for
+// callers that read many keys whose canonical names they hold and whose
+// defaults they know.
+func (c *Config) ExplicitValue(key string) (string, bool) {
+	v, ok := c.vals[key]
+	return v, ok
+}
+
 // Explicit returns a copy of the explicitly set values.
 func (c *Config) Explicit() map[string]string { return maps.Clone(c.vals) }
 

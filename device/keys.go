@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/hdphone/hdphone/config"
 	"github.com/hdphone/hdphone/sip"
@@ -45,8 +46,14 @@ func (p *Phone) syncKeys(s *state) {
 		}
 	}
 	var keys []KeyState
-	for _, n := range p.cfg.Model.KeyIndices() {
-		t := keyType(s, n)
+	types := p.keyTypes()
+	for i, n := range p.cfg.Model.KeyIndices() {
+		t, set := s.Config.ExplicitValue(types.keys[i])
+		if set {
+			t = strings.ToUpper(t)
+		} else {
+			t = types.defaults[i]
+		}
 		if t == "" || t == "EMPTY" {
 			continue
 		}
@@ -62,6 +69,41 @@ func (p *Phone) syncKeys(s *state) {
 		keys = append(keys, k)
 	}
 	s.Keys = keys
+}
+
+// keyTypeTable is, for a catalogue and a model, the type parameter of each
+// of the model's keys (in Model.KeyIndices order, canonical spelling) and
+// the type it has when the configuration leaves it unset. syncKeys reads
+// each key's type with one lookup instead of resolving the key's name
+// (a 450HD has 48 keys, nearly all of them unset, at every power-on).
+type keyTypeTable struct {
+	keys, defaults []string
+}
+
+type keyTypeTableID struct {
+	cat   *config.Catalogue
+	model string
+}
+
+var keyTypeTables sync.Map // keyTypeTableID -> *keyTypeTable
+
+func (p *Phone) keyTypes() *keyTypeTable {
+	id := keyTypeTableID{p.cfg.Catalogue, string(p.cfg.Model.Name)}
+	if t, ok := keyTypeTables.Load(id); ok {
+		return t.(*keyTypeTable)
+	}
+	base := p.cfg.Catalogue.New(id.model)
+	t := &keyTypeTable{}
+	for _, n := range p.cfg.Model.KeyIndices() {
+		k := config.IndexedKey(keyFKType, n)
+		if _, canon, _, err := p.cfg.Catalogue.Resolve(k); err == nil {
+			k = canon
+		}
+		t.keys = append(t.keys, k)
+		t.defaults = append(t.defaults, strings.ToUpper(base.Get(k)))
+	}
+	v, _ := keyTypeTables.LoadOrStore(id, t)
+	return v.(*keyTypeTable)
 }
 
 // subscribeBLF watches the speed-dial keys' extensions once line 0 is

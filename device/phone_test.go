@@ -3,6 +3,7 @@ package device_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"slices"
 	"strings"
@@ -300,5 +301,35 @@ func TestBootPostsInOrder(t *testing.T) {
 	want := []string{"one", "after one", "two", "after two", "three", "after three"}
 	if !slices.Equal(got[:min(len(got), len(want))], want) {
 		t.Errorf("events %q, want %q first", got, want)
+	}
+}
+
+// The keys a phone shows are the configured ones, whatever case the file
+// writes their types in; unset and EMPTY keys are left out (here a 450HD's
+// programmable keys and an expansion-module key; a key without a number
+// has the catalogue's default one, 4403).
+func TestPowerOnShowsConfiguredKeys(t *testing.T) {
+	fl := flash.NewMemory()
+	cfg := "personal_settings/functional_key/0/type=speed_dial\n" +
+		"personal_settings/functional_key/0/key_label=Boss\n" +
+		"personal_settings/functional_key/0/speed_dial_number=200\n" +
+		"personal_settings/functional_key/2/type=EMPTY\n" +
+		"personal_settings/functional_key/3/type=Event\n" +
+		"personal_settings/functional_key/3/key_event=Missed_Calls\n" +
+		"personal_settings/functional_key/30/type=PAGING\n" +
+		"personal_settings/functional_key/30/speed_dial_number=9\n"
+	if err := fl.Write(device.RecordConfig, []byte(cfg)); err != nil {
+		t.Fatal(err)
+	}
+	p, ctx := newPhone(t, fl, nil)
+	if err := p.PowerOn(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprintf("%+v", p.Snapshot().Keys)
+	want := "[{Index:0 Type:SPEED_DIAL Label:Boss Number:200 Event: BLF:} " +
+		"{Index:3 Type:KEY_EVENT Label:4403 Number:4403 Event:MISSED_CALLS BLF:} " +
+		"{Index:30 Type:PAGING Label:9 Number:9 Event: BLF:}]"
+	if got != want {
+		t.Fatalf("keys\n%s\nwant\n%s", got, want)
 	}
 }
