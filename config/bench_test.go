@@ -45,19 +45,35 @@ func realisticFile() []byte {
 	return []byte(b.String())
 }
 
+// fleetPhoneFile is what a fleet stores in each phone's flash: one line
+// and its server, about ten lines.
+func fleetPhoneFile() []byte {
+	return []byte(";hdphone fleet: desk-1 (450HD)\nvoip/line/0/enabled=1\nvoip/line/0/id=100001\n" +
+		"voip/line/0/description=100001\nvoip/line/0/auth_name=100001\nvoip/line/0/auth_password=pass100001\n" +
+		"voip/signalling/sip/use_proxy=1\nvoip/signalling/sip/proxy_address=127.0.0.1\n" +
+		"voip/signalling/sip/proxy_port=5060\nvoip/signalling/sip/proxy_gateway=sip.test\n")
+}
+
 func BenchmarkApply(b *testing.B) {
-	data := realisticFile()
-	base := Default().New("450HD")
-	if _, issues, err := base.ApplyBytes("bench.cfg", data); err != nil || len(Errors(issues)) != 0 {
-		b.Fatal(err, issues)
-	}
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	b.ReportMetric(float64(bytes.Count(data, []byte("\n"))), "lines")
-	for b.Loop() {
-		if _, _, err := base.ApplyBytes("bench.cfg", data); err != nil {
-			b.Fatal(err)
-		}
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{"file=provisioning", realisticFile()}, {"file=fleet-phone", fleetPhoneFile()}} {
+		b.Run(f.name, func(b *testing.B) {
+			data := f.data
+			base := Default().New("450HD")
+			if _, issues, err := base.ApplyBytes("bench.cfg", data); err != nil || len(Errors(issues)) != 0 {
+				b.Fatal(err, issues)
+			}
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			b.ReportMetric(float64(bytes.Count(data, []byte("\n"))), "lines")
+			for b.Loop() {
+				if _, _, err := base.ApplyBytes("bench.cfg", data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
