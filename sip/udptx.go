@@ -66,7 +66,9 @@ func (t *udpTxs) remove(branch string) {
 	defer t.mu.Unlock()
 	if _, ok := t.m[branch]; ok {
 		delete(t.m, branch)
-		t.n.Add(-1)
+		if t.n.Add(-1) == 0 {
+			t.m = nil // an idle phone keeps no table (a fleet's thousands)
+		}
 	}
 }
 
