@@ -32,6 +32,17 @@
 // dialog (BLF, RFC 4235) event packages; NOTIFY bodies are parsed by
 // [ParseMessageSummary] and [ParseDialogInfo].
 //
+// # Transactions
+//
+// INVITE transactions, and every transaction over TCP or TLS, run in
+// sipgo's transaction layer. The others over UDP (REGISTER, SUBSCRIBE,
+// PUBLISH, BYE, CANCEL, …) the UA runs itself (RFC 3261 §17.1.2, T1 and T2
+// as sipgo has them): the request goes out as sipgo writes it, and the
+// socket's reader hands each response to its transaction by the top Via's
+// branch and the CSeq method before sipgo parses anything. A fleet's storm
+// of registrations then costs no goroutine, timer set or transaction object
+// of sipgo's per request, and an idle phone's reader keeps a small stack.
+//
 // # What the phone advertises
 //
 // The methods of the manual's Table G-2 (REGISTER and PUBLISH are send-only,
