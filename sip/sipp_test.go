@@ -293,3 +293,26 @@ func TestInfoDTMFWithSIPp(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A registrar slower than T1 gets the REGISTER again, the very same
+// request, until it answers; the phone registers with its answer.
+func TestRegisterRetransmittedToSlowSIPp(t *testing.T) {
+	s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uas-registrar-slow.xml")})
+	p := startUA(t, directUA(t, "1001", s.Addr()))
+	if err := p.Register(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	siptest.WaitMatch(p.ev, func(e sip.RegistrationEvent) bool { return e.State == sip.RegRegistered })
+	if err := s.Wait(t, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	got := s.Received()
+	if len(got) < 2 {
+		t.Fatalf("SIPp received %d messages, want the REGISTER and its retransmission:\n%s", len(got), s.Messages())
+	}
+	for _, m := range got[1:] {
+		if m != got[0] {
+			t.Fatalf("the retransmission differs from the request:\n%s\nthen\n%s", got[0], m)
+		}
+	}
+}
