@@ -23,8 +23,10 @@ import (
 // by the top Via's branch and CSeq's method, and the goroutine that waits
 // for it parses it (the reader's stack stays small on an idle phone). The
 // bytes on the wire are sipgo's: the request is written as sipgo writes it.
-// INVITE (its ACK, CANCEL of it, provisional responses and dialog
-// creation) stays with sipgo, as do TCP and TLS.
+// INVITE transactions (their ACK, provisional responses and dialog
+// creation) stay with sipgo, as do TCP and TLS; a CANCEL is the UA's, and
+// the INVITE's responses, which share its branch, still reach sipgo (a
+// response is matched by branch and method).
 
 // udpTx is one such transaction while it waits for responses.
 type udpTx struct {
