@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"strings"
 	"unicode/utf8"
 )
@@ -187,10 +186,7 @@ func (c *Config) Apply(name string, r io.Reader) (*Config, []Issue, error) {
 		issues = append(issues, Issue{File: name, Severity: Error, Err: err})
 		return c, issues, fmt.Errorf("%w: %w", ErrRejected, err)
 	}
-	// Room for the file's values at once: a map grown entry by entry was
-	// most of what loading a phone's stored configuration cost at power-on.
-	next := &Config{cat: c.cat, model: c.model, vals: make(map[string]string, len(c.vals)+len(entries)), extra: maps.Clone(c.extra)}
-	maps.Copy(next.vals, c.vals)
+	next := c.cloneWithRoom(len(entries))
 	seen := make(map[string]int, len(entries))
 	il := issueList{list: issues}
 	warn := func(e Entry, err error) {
