@@ -172,10 +172,9 @@ func SettingsFromConfig(c *config.Config) (Settings, []error) {
 			p.EndTimeout = time.Duration(n) * time.Millisecond
 		}
 	}
-	for n := range pagingGroups {
-		if !p.Enabled {
-			break // 48 groups' keys at every boot, for nothing
-		}
+	// The groups only with paging on (48 groups' keys at every boot, for
+	// nothing).
+	for n := 0; p.Enabled && n < pagingGroups; n++ {
 		if !c.Bool(config.IndexedKey(keyGroupOn, n)) {
 			continue
 		}
