@@ -76,7 +76,10 @@ type Options struct {
 	// has grown by BootHeap for each phone (or as far as its own target
 	// would have let it, if that is more; or at the process's memory
 	// limit), and is put back once every phone has booted (BootHeap gives
-	// hdphone fleet's choice). 0 leaves it alone.
+	// hdphone fleet's choice). The hold first readies the heap the storm
+	// will use, StormReadyPerPhone for each phone and more with the
+	// embedded lab, in one system call where the kernel has one for it
+	// (see readyHeap). 0 leaves the collector and the heap alone.
 	BootHeap int64
 }
 
@@ -229,7 +232,12 @@ func (fl *Fleet) Run(ctx context.Context) (*Report, error) {
 	// every phone has booted.
 	release := func() {}
 	if per := fl.opts.BootHeap; per > 0 {
-		release = holdCollector(satMul(per, int64(len(fl.phones))))
+		n := int64(len(fl.phones))
+		ready := int64(StormReadyPerPhone)
+		if fl.file.Network.Lab {
+			ready += labReadyPerPhone
+		}
+		release = holdCollector(satMul(per, n), satMul(ready, n))
 	}
 	defer func() { release() }()
 	for _, p := range fl.phones {

@@ -78,6 +78,21 @@ func availableMemory() int64 {
 // let it reach by then.
 const StormHeapPerPhone = 256 << 10
 
+// StormReadyPerPhone is how much heap a hold readies for each phone
+// (Options.BootReady): about what a booting phone allocates, 47 KiB of
+// heap and 12 KiB of stacks; labReadyPerPhone is what the embedded lab
+// adds for each phone it serves (its files, registrations and
+// subscriptions: about 80 KiB). More than a storm uses costs the time to
+// ready it (0.6 µs a page here) and memory the process holds until the
+// collector runs; less leaves the rest to be faulted in page by page.
+const (
+	StormReadyPerPhone = 64 << 10
+	labReadyPerPhone   = 96 << 10
+)
+
+// minReady is the least readyHeap is worth its collection for.
+const minReady = 4 << 20
+
 // BootHeap is hdphone fleet's Options.BootHeap: StormHeapPerPhone, or 0
 // when the user set GOGC.
 func BootHeap() int64 {
@@ -115,8 +130,10 @@ func (h *collectorHoldState) holdLimit() int64 {
 // holdCollector turns the collector off until the runtime's memory has
 // grown by budget from now (at least as far as the collector's own target
 // would have let it), or reaches the process's own memory limit, and
-// returns what lets it go.
-func holdCollector(budget int64) (release func()) {
+// returns what lets it go. The first hold also readies up to ready bytes
+// of heap (readyHeap) for what is to be allocated under it: half the
+// budget at most, and half of what the process's own limit leaves.
+func holdCollector(budget, ready int64) (release func()) {
 	budget = min(budget, maxHoldBudget)
 	h := &collectorHold
 	h.Lock()
@@ -128,6 +145,11 @@ func holdCollector(budget int64) (release func()) {
 		h.least = 0
 		if h.percent > 0 {
 			h.least = satMul(h.base, int64(h.percent)) / 100
+		}
+		ready = min(ready, budget/2, max(0, h.limit-h.base)/2)
+		if ready >= minReady {
+			readyHeap(ready)
+			h.base = runtimeMemoryInUse()
 		}
 	}
 	h.holders++

@@ -30,12 +30,12 @@ func TestHoldCollectorNests(t *testing.T) {
 
 	for _, order := range []string{"first-first", "last-first"} {
 		t.Run(order, func(t *testing.T) {
-			a := holdCollector(100 << 20)
+			a := holdCollector(100<<20, 0)
 			percent, limitA := gcSettings()
 			if percent != -1 {
 				t.Fatalf("collector at %d%% while held, want off", percent)
 			}
-			b := holdCollector(200 << 20)
+			b := holdCollector(200<<20, 0)
 			_, limitAB := gcSettings()
 			if limitAB-limitA != 200<<20 {
 				t.Errorf("second hold raised the limit by %d, want %d", limitAB-limitA, 200<<20)
@@ -62,7 +62,7 @@ func TestHoldCollectorNests(t *testing.T) {
 	// A hold never raises the process's own limit.
 	debug.SetMemoryLimit(runtimeMemoryInUse() + 64<<20)
 	_, tight := gcSettings()
-	release := holdCollector(1 << 40)
+	release := holdCollector(1<<40, 0)
 	if _, l := gcSettings(); l != tight {
 		t.Errorf("limit %d under a hold, want the process's own %d", l, tight)
 	}
@@ -75,7 +75,7 @@ func TestHoldCollectorNoTighterThanGOGC(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
 	base := runtimeMemoryInUse()
-	release := holdCollector(1 << 10)
+	release := holdCollector(1<<10, 0)
 	defer release()
 	if _, l := gcSettings(); l < base+base*4 {
 		t.Errorf("limit %d while held for 1 KiB, want at least %d (GOGC=400 from %d in use)", l, base+base*4, base)

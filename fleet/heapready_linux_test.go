@@ -1,0 +1,66 @@
+package fleet
+
+import (
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"syscall"
+	"testing"
+)
+
+// residentFreeHeap is the heap's free memory the runtime has not returned
+// to the system: pages mapped and ready for the next spans.
+func residentFreeHeap() int64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/free:bytes"}}
+	metrics.Read(s)
+	return int64(s[0].Value.Uint64())
+}
+
+// threadFaults is the minor page faults of the calling thread so far.
+func threadFaults(t *testing.T) int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(1 /* RUSAGE_THREAD */, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return ru.Minflt
+}
+
+// The first hold readies the heap its fleet is about to use: the pages are
+// the heap's, free and resident, and what is allocated next takes them
+// without a fault each.
+func TestHoldReadiesHeap(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(runtimeMemoryInUse() + 8<<30))
+	const ready, use = 64 << 20, 32 << 20
+	release := holdCollector(1<<30, ready)
+	defer release()
+	if got := residentFreeHeap(); got < ready*9/10 {
+		t.Fatalf("%d MiB of free heap ready under the hold, want at least about %d", got>>20, ready>>20)
+	}
+	// The allocations of a storm: small objects, kept.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	f0 := threadFaults(t)
+	kept := make([][]byte, 0, use/1024)
+	for range use / 1024 {
+		kept = append(kept, make([]byte, 1000))
+	}
+	faults := threadFaults(t) - f0
+	if pages := int64(use / 4096); faults > pages/8 && !raceEnabled {
+		t.Errorf("%d page faults allocating %d MiB on a readied heap, want far fewer than its %d pages", faults, use>>20, pages)
+	}
+	runtime.KeepAlive(kept)
+}
+
+// A hold too small to be worth a collection readies nothing.
+func TestSmallHoldReadiesNothing(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	release := holdCollector(64<<20, minReady-1)
+	runtime.ReadMemStats(&after)
+	release()
+	if after.NumForcedGC != before.NumForcedGC {
+		t.Errorf("a %d-byte hold ran a collection", minReady-1)
+	}
+}
