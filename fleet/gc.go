@@ -79,15 +79,15 @@ func availableMemory() int64 {
 const StormHeapPerPhone = 256 << 10
 
 // StormReadyPerPhone is how much heap a hold readies for each phone
-// (Options.BootReady): about what a booting phone allocates, 47 KiB of
+// (see Options.BootHeap): about what a booting phone allocates, 47 KiB of
 // heap and 12 KiB of stacks; labReadyPerPhone is what the embedded lab
 // adds for each phone it serves (its files, registrations and
-// subscriptions: about 80 KiB). More than a storm uses costs the time to
+// subscriptions: about 80 KiB, with the phone's file fetches). More than a storm uses costs the time to
 // ready it (0.6 µs a page here) and memory the process holds until the
 // collector runs; less leaves the rest to be faulted in page by page.
 const (
 	StormReadyPerPhone = 64 << 10
-	labReadyPerPhone   = 96 << 10
+	labReadyPerPhone   = 64 << 10
 )
 
 // minReady is the least readyHeap is worth its collection for.
@@ -131,8 +131,8 @@ func (h *collectorHoldState) holdLimit() int64 {
 // grown by budget from now (at least as far as the collector's own target
 // would have let it), or reaches the process's own memory limit, and
 // returns what lets it go. The first hold also readies up to ready bytes
-// of heap (readyHeap) for what is to be allocated under it: half the
-// budget at most, and half of what the process's own limit leaves.
+// of heap (readyHeap) for what is to be allocated under it: the budget
+// at most, and half of what the process's own limit leaves.
 func holdCollector(budget, ready int64) (release func()) {
 	budget = min(budget, maxHoldBudget)
 	h := &collectorHold
@@ -146,7 +146,7 @@ func holdCollector(budget, ready int64) (release func()) {
 		if h.percent > 0 {
 			h.least = satMul(h.base, int64(h.percent)) / 100
 		}
-		ready = min(ready, budget/2, max(0, h.limit-h.base)/2)
+		ready = min(ready, budget, max(0, h.limit-h.base)/2)
 		if ready >= minReady {
 			readyHeap(ready)
 			h.base = runtimeMemoryInUse()
