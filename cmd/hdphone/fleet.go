@@ -93,7 +93,7 @@ func runFleet(ctx context.Context, e *env, args []string) error {
 		e.log.Info("schedulers raised while the phones boot", "gomaxprocs", opts.BootProcs)
 	}
 	if opts.BootHeap > 0 {
-		e.log.Info("garbage collector held back while the phones boot", "heap_per_phone_bytes", opts.BootHeap)
+		e.log.Info("garbage collector held back while the phones boot, the heap they fill readied first", "heap_per_phone_bytes", opts.BootHeap)
 	}
 	if *apiAddr != "" {
 		// Only then: following every phone's events costs each a goroutine
