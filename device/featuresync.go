@@ -32,14 +32,24 @@ func (p *Phone) subscribeFeatures(s *state, l *sipLine) {
 	l.featuresStarted = true
 	user := s.Config.Get("voip/line/0/id")
 	p.async(s, func(ctx context.Context) {
-		sub, err := l.ua.Subscribe(ctx, sip.SubscribeOptions{Event: sip.FeatureEventPackage, Target: user})
-		p.post(ctx, func(s *state) {
-			if err != nil {
-				p.log.Info("feature synchronization refused", "err", err)
-				l.featuresStarted = false
-				return
+		// The line knows the subscription before the SUBSCRIBE leaves:
+		// the server's first NOTIFY may come before its 2xx, and the
+		// owner takes this before that NOTIFY's event.
+		var started *sip.Subscription
+		_, err := l.ua.Subscribe(ctx, sip.SubscribeOptions{Event: sip.FeatureEventPackage, Target: user,
+			Started: func(sub *sip.Subscription) {
+				started = sub
+				p.post(ctx, func(*state) { l.features = sub })
+			}})
+		if err == nil {
+			return
+		}
+		p.post(ctx, func(*state) {
+			p.log.Info("feature synchronization refused", "err", err)
+			if l.features == started {
+				l.features = nil
 			}
-			l.features = sub
+			l.featuresStarted = false
 		})
 	})
 }

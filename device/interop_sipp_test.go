@@ -311,6 +311,34 @@ func TestRemoteConferenceAtSIPpServer(t *testing.T) {
 	}
 }
 
+// A feature server may send its first NOTIFY before it accepts the
+// subscription (RFC 6665 §4.1.2.4): here SIPp, the phone's registrar too,
+// answers the SUBSCRIBE only after the phone answered that NOTIFY. The
+// phone still takes the state it reports: its line knows the subscription
+// from the moment the SUBSCRIBE leaves, not only once it is accepted.
+func TestFeatureSyncNotifyBeforeAccept(t *testing.T) {
+	t.Parallel()
+	server := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uas-feature-notify-first.xml"), Service: "1001", Calls: 2})
+	p := startIxPhone(t, ixPhone{user: "1001", freq: 1000, cfg: []string{
+		"voip/line/0/enabled=1",
+		"voip/line/0/id=1001",
+		"voip/line/0/auth_name=1001",
+		"voip/line/0/auth_password=pass1001",
+		"voip/signalling/sip/use_proxy=1",
+		"voip/signalling/sip/proxy_address=127.0.0.1",
+		"voip/signalling/sip/proxy_port=" + strconv.Itoa(server.Port),
+		"voip/signalling/sip/proxy_gateway=sip.test",
+		"voip/signalling/sip/transport_protocol=UDP",
+		"system/feature_key_synchronization/enabled=1",
+	}})
+	events := watchEvents(t, p.Phone)
+	waitState(t, p.Phone, "registered", registered)
+	events.wait(t, device.EventLog, "feature sync: dnd=0", 10*time.Second)
+	if err := server.Wait(t, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // With system/feature_key_synchronization/enabled the phone keeps do not
 // disturb and call forward in step with a feature server (SIPp as a
 // BroadWorks application server, to which Kamailio passes the

@@ -119,13 +119,20 @@ func (p *Phone) subscribeBLF(s *state, l *sipLine) {
 		}
 		n, number := k.Index, k.Number
 		p.async(s, func(ctx context.Context) {
-			sub, err := l.ua.Subscribe(ctx, sip.SubscribeOptions{Event: "dialog", Target: number})
-			p.post(ctx, func(s *state) {
-				if err != nil {
-					p.log.Info("BLF subscription refused", "key", n, "number", number, "err", err)
-					return
-				}
-				l.blf[sub] = n
+			// Known before the SUBSCRIBE leaves, as the feature
+			// subscription is: the first NOTIFY may beat the 2xx.
+			var started *sip.Subscription
+			_, err := l.ua.Subscribe(ctx, sip.SubscribeOptions{Event: "dialog", Target: number,
+				Started: func(sub *sip.Subscription) {
+					started = sub
+					p.post(ctx, func(*state) { l.blf[sub] = n })
+				}})
+			if err == nil {
+				return
+			}
+			p.post(ctx, func(*state) {
+				p.log.Info("BLF subscription refused", "key", n, "number", number, "err", err)
+				delete(l.blf, started)
 			})
 		})
 	}

@@ -17,9 +17,17 @@ import (
 func TestBLFSubscriptionWithSIPp(t *testing.T) {
 	s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uas-blf.xml")})
 	p := startUA(t, directUA(t, "1001", s.Addr()))
-	sub, err := p.Subscribe(ctxT(t), sip.SubscribeOptions{Event: "dialog", Target: "sip:1002@" + s.Addr()})
+	// Started names the subscription before its SUBSCRIBE leaves (SIPp
+	// has received nothing yet).
+	var started *sip.Subscription
+	receivedBefore := -1
+	sub, err := p.Subscribe(ctxT(t), sip.SubscribeOptions{Event: "dialog", Target: "sip:1002@" + s.Addr(),
+		Started: func(sub *sip.Subscription) { started, receivedBefore = sub, len(s.Received()) }})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if started != sub || receivedBefore != 0 {
+		t.Errorf("Started told %p with %d messages at SIPp, want the subscription (%p) before any", started, receivedBefore, sub)
 	}
 	n := siptest.Wait[sip.NotifyEvent](p.ev)
 	if n.Sub != sub || n.Err != nil || n.DialogInfo == nil || n.DialogInfo.Status() != "busy" {

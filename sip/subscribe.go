@@ -27,6 +27,12 @@ type SubscribeOptions struct {
 	// Server, when set, receives the SUBSCRIBE instead of the proxy
 	// (msg_waiting_ind/subscribe_address and port).
 	Server Server
+	// Started, when set, is called with the subscription before its
+	// SUBSCRIBE is sent. A notifier may send its first NOTIFY before its
+	// 2xx (RFC 6665 §4.1.2.4), and the NotifyEvent that carries it names
+	// a subscription Subscribe has not yet returned: Started lets the
+	// caller know it first.
+	Started func(*Subscription)
 }
 
 // Subscription is an active SUBSCRIBE dialog; the UA refreshes it at half
@@ -90,6 +96,9 @@ func (u *UA) Subscribe(ctx context.Context, o SubscribeOptions) (*Subscription, 
 	s.key = dialogKey(s.d.callID, s.d.localTag)
 	// Registered before sending: the first NOTIFY may beat the 2xx.
 	u.addDialog(s.key, s)
+	if o.Started != nil {
+		o.Started(s)
+	}
 	if err := s.send(ctx, o.Expires, true, Body{}); err != nil {
 		u.removeDialog(s.key, s)
 		return nil, err
