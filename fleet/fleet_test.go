@@ -96,7 +96,7 @@ func TestTwoHundredPhonesCallInPairs(t *testing.T) {
 	for _, id := range []string{"desk-1", "desk-200"} {
 		res := result(t, r, "audio", id)
 		if res.Level == nil || *res.Level < -16 {
-			t.Errorf("%s heard its peer at %v dBm0 (%s)", id, res.Level, res.Detail)
+			t.Errorf("%s heard its peer at %s (%s)", id, levelText(res.Level), res.Detail)
 		}
 	}
 	// Every phone's media came from the fleet's one pacer.
@@ -655,4 +655,12 @@ scenario:
 		!strings.Contains(err.Error(), `want a number, found "high"`) || !strings.Contains(err.Error(), `unknown quality field "colour"`) {
 		t.Errorf("bad expect_quality: %v", err)
 	}
+}
+
+// levelText is a measured level for a message: "-12.5 dBm0", or "no level".
+func levelText(l *float64) string {
+	if l == nil {
+		return "no level"
+	}
+	return fmt.Sprintf("%.1f dBm0", *l)
 }
