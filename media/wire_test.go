@@ -80,7 +80,11 @@ func TestDSByteOnTheWire(t *testing.T) {
 func freeEvenBase(t testing.TB, n int) int {
 	t.Helper()
 	for range 100 {
-		base := 20000 + 2*rand.IntN(10000)
+		// Below the kernel's ephemeral range (32768 up by default): a
+		// port found free here is handed to a peer that binds it later,
+		// and a socket bound to port 0 meanwhile, by this process or
+		// another test's, never takes it.
+		base := 20000 + 2*rand.IntN(6000)
 		ok := true
 		for p := base; p < base+n && ok; p++ {
 			c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p})
