@@ -32,26 +32,34 @@ func (p *Phone) subscribeFeatures(s *state, l *sipLine) {
 	l.featuresStarted = true
 	user := s.Config.Get("voip/line/0/id")
 	p.async(s, func(ctx context.Context) {
-		// The line knows the subscription before the SUBSCRIBE leaves:
-		// the server's first NOTIFY may come before its 2xx, and the
-		// owner takes this before that NOTIFY's event.
-		var started *sip.Subscription
-		_, err := l.ua.Subscribe(ctx, sip.SubscribeOptions{Event: sip.FeatureEventPackage, Target: user,
-			Started: func(sub *sip.Subscription) {
-				started = sub
-				p.post(ctx, func(*state) { l.features = sub })
-			}})
-		if err == nil {
-			return
-		}
-		p.post(ctx, func(*state) {
-			p.log.Info("feature synchronization refused", "err", err)
-			if l.features == started {
-				l.features = nil
-			}
-			l.featuresStarted = false
-		})
+		p.subscribeKnown(ctx, l, sip.SubscribeOptions{Event: sip.FeatureEventPackage, Target: user},
+			func(sub *sip.Subscription) { l.features = sub },
+			func(sub *sip.Subscription, err error) {
+				p.log.Info("feature synchronization refused", "err", err)
+				if l.features == sub {
+					l.features = nil
+				}
+				l.featuresStarted = false
+			})
 	})
+}
+
+// subscribeKnown subscribes line l as o says and hands the subscription to
+// known on the owner goroutine before its SUBSCRIBE leaves: a notifier may
+// send its first NOTIFY before its 2xx (RFC 6665 §4.1.2.4), and the owner
+// takes known before that NOTIFY's event, so the line recognizes it. A
+// refusal goes to refused, also on the owner, with the subscription known
+// was given (nil if none was).
+func (p *Phone) subscribeKnown(ctx context.Context, l *sipLine, o sip.SubscribeOptions,
+	known func(*sip.Subscription), refused func(*sip.Subscription, error)) {
+	var started *sip.Subscription
+	o.Started = func(sub *sip.Subscription) {
+		started = sub
+		p.post(ctx, func(*state) { known(sub) })
+	}
+	if _, err := l.ua.Subscribe(ctx, o); err != nil {
+		p.post(ctx, func(*state) { refused(started, err) })
+	}
 }
 
 // onFeatureEvent applies a NOTIFY of the feature subscription; it reports

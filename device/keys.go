@@ -119,21 +119,12 @@ func (p *Phone) subscribeBLF(s *state, l *sipLine) {
 		}
 		n, number := k.Index, k.Number
 		p.async(s, func(ctx context.Context) {
-			// Known before the SUBSCRIBE leaves, as the feature
-			// subscription is: the first NOTIFY may beat the 2xx.
-			var started *sip.Subscription
-			_, err := l.ua.Subscribe(ctx, sip.SubscribeOptions{Event: "dialog", Target: number,
-				Started: func(sub *sip.Subscription) {
-					started = sub
-					p.post(ctx, func(*state) { l.blf[sub] = n })
-				}})
-			if err == nil {
-				return
-			}
-			p.post(ctx, func(*state) {
-				p.log.Info("BLF subscription refused", "key", n, "number", number, "err", err)
-				delete(l.blf, started)
-			})
+			p.subscribeKnown(ctx, l, sip.SubscribeOptions{Event: "dialog", Target: number},
+				func(sub *sip.Subscription) { l.blf[sub] = n },
+				func(sub *sip.Subscription, err error) {
+					p.log.Info("BLF subscription refused", "key", n, "number", number, "err", err)
+					delete(l.blf, sub)
+				})
 		})
 	}
 }
