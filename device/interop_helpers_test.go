@@ -57,15 +57,21 @@ func kamLine(k *testpeer.Kamailio, user, transport string) []string {
 	if transport == "TLS" {
 		port = k.TLSPort
 	}
+	return proxyLine(user, k.Host, port, k.Domain, transport)
+}
+
+// proxyLine is line 0 of user (password pass<user>) through the SIP proxy
+// at host:port for domain, over transport.
+func proxyLine(user, host string, port int, domain, transport string) []string {
 	return []string{
 		"voip/line/0/enabled=1",
 		"voip/line/0/id=" + user,
 		"voip/line/0/auth_name=" + user,
 		"voip/line/0/auth_password=pass" + user,
 		"voip/signalling/sip/use_proxy=1",
-		"voip/signalling/sip/proxy_address=" + k.Host,
+		"voip/signalling/sip/proxy_address=" + host,
 		fmt.Sprintf("voip/signalling/sip/proxy_port=%d", port),
-		"voip/signalling/sip/proxy_gateway=" + k.Domain,
+		"voip/signalling/sip/proxy_gateway=" + domain,
 		"voip/signalling/sip/transport_protocol=" + transport,
 	}
 }

@@ -319,18 +319,8 @@ func TestRemoteConferenceAtSIPpServer(t *testing.T) {
 func TestFeatureSyncNotifyBeforeAccept(t *testing.T) {
 	t.Parallel()
 	server := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uas-feature-notify-first.xml"), Service: "1001", Calls: 2})
-	p := startIxPhone(t, ixPhone{user: "1001", freq: 1000, cfg: []string{
-		"voip/line/0/enabled=1",
-		"voip/line/0/id=1001",
-		"voip/line/0/auth_name=1001",
-		"voip/line/0/auth_password=pass1001",
-		"voip/signalling/sip/use_proxy=1",
-		"voip/signalling/sip/proxy_address=127.0.0.1",
-		"voip/signalling/sip/proxy_port=" + strconv.Itoa(server.Port),
-		"voip/signalling/sip/proxy_gateway=sip.test",
-		"voip/signalling/sip/transport_protocol=UDP",
-		"system/feature_key_synchronization/enabled=1",
-	}})
+	p := startIxPhone(t, ixPhone{user: "1001", freq: 1000, cfg: append(proxyLine("1001", "127.0.0.1", server.Port, "sip.test", "UDP"),
+		"system/feature_key_synchronization/enabled=1")})
 	events := watchEvents(t, p.Phone)
 	waitState(t, p.Phone, "registered", registered)
 	events.wait(t, device.EventLog, "feature sync: dnd=0", 10*time.Second)
