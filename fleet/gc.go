@@ -82,9 +82,10 @@ const StormHeapPerPhone = 256 << 10
 // (see Options.BootHeap): about what a booting phone allocates, 47 KiB of
 // heap and 12 KiB of stacks; labReadyPerPhone is what the embedded lab
 // adds for each phone it serves (its files, registrations and
-// subscriptions: about 80 KiB, with the phone's file fetches). More than a storm uses costs the time to
-// ready it (0.6 µs a page here) and memory the process holds until the
-// collector runs; less leaves the rest to be faulted in page by page.
+// subscriptions, with the phone's file fetches: about 80 KiB). More than a
+// storm uses costs the time to ready it (0.6 µs a page here) and memory
+// the process holds until the collector runs; less leaves the rest to be
+// faulted in page by page.
 const (
 	StormReadyPerPhone = 64 << 10
 	labReadyPerPhone   = 64 << 10
@@ -148,8 +149,8 @@ func holdCollector(budget, ready int64) (release func()) {
 		}
 		ready = min(ready, budget, max(0, h.limit-h.base)/2)
 		if ready >= minReady {
+			// Counted in the budget: the storm fills it first.
 			readyHeap(ready)
-			h.base = runtimeMemoryInUse()
 		}
 	}
 	h.holders++
