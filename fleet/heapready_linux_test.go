@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/hdphone/hdphone/internal/racetest"
 )
 
 // residentFreeHeap is the heap's free memory the runtime has not returned
@@ -62,7 +64,7 @@ func TestHoldReadiesHeap(t *testing.T) {
 		kept = append(kept, make([]byte, 1000))
 	}
 	faults := threadFaults(t) - f0
-	if pages := int64(use / 4096); faults > pages/8 && !raceEnabled {
+	if pages := int64(use / 4096); faults > pages/8 && !racetest.Enabled {
 		t.Errorf("%d page faults allocating %d MiB on a readied heap, want far fewer than its %d pages", faults, use>>20, pages)
 	}
 	runtime.KeepAlive(kept)

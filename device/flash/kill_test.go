@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/hdphone/hdphone/device/flash"
+	"github.com/hdphone/hdphone/internal/racetest"
 )
 
 // Environment knobs of the fault-injection tests.
@@ -46,7 +47,7 @@ var writerCommand = sync.OnceValues(func() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if raceEnabled {
+	if racetest.Enabled {
 		if built, err := buildWriter(); err == nil {
 			exe = built
 		} else {

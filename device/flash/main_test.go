@@ -27,9 +27,6 @@ const (
 	writerDirEnv  = "HDPHONE_FLASH_DIR"
 )
 
-// raceEnabled is set by race_test.go in a race-instrumented build.
-var raceEnabled bool
-
 func TestMain(m *testing.M) {
 	if mode := os.Getenv(writerModeEnv); mode != "" {
 		os.Exit(runWriter(mode, os.Getenv(writerDirEnv), os.Stdout))

@@ -1,5 +1,0 @@
-//go:build race
-
-package flash_test
-
-func init() { raceEnabled = true }
