@@ -151,11 +151,19 @@ func New(cfg Config) (*Server, error) {
 	s.auth = newAuthenticator(s.cfg.Domain, cfg.Algorithm, cfg.Users, time.Now)
 	sl := slog.New(stacklog.New(s.log.Handler(), s.stopped))
 	dg := s.udp.(*datagram.Conn)
+	reg := newUDPRegistrar(s, dg.UDPConn)
+	readFilter := func(props sipgosip.TransportReadProps, data []byte) ([]byte, error) {
+		data, err := dg.Filter(props, data)
+		if len(data) > 0 && props.LocalAddr == dg.LocalAddr() && reg.take(data, props.RemoteAddr) {
+			return nil, nil
+		}
+		return data, err
+	}
 	s.sua, err = sipgo.NewUA(
 		sipgo.WithUserAgent("hdphone-lab"),
 		sipgo.WithUserAgentHostname(s.cfg.Domain),
 		sipgo.WithUserAgentTransportLayerOptions(sipgosip.WithTransportLayerLogger(sl),
-			sipgosip.WithTransportLayerReadFilter(dg.Filter)),
+			sipgosip.WithTransportLayerReadFilter(readFilter)),
 		sipgo.WithUserAgentTransactionLayerOptions(sipgosip.WithTransactionLayerLogger(sl),
 			sipgosip.WithTransactionLayerUnhandledResponseHandler(s.onStrayResponse)),
 	)
@@ -300,7 +308,13 @@ func (s *Server) live(user string) []*Binding {
 	return out
 }
 
-func (s *Server) respond(tx sipgosip.ServerTransaction, req *sipgosip.Request, code int, reason string, hs ...sipgosip.Header) {
+// responder sends a request's response: a sipgo server transaction, or
+// the UDP registrar's own (udpRegistrar).
+type responder interface {
+	Respond(*sipgosip.Response) error
+}
+
+func (s *Server) respond(tx responder, req *sipgosip.Request, code int, reason string, hs ...sipgosip.Header) {
 	res := sipgosip.NewResponseFromRequest(req, code, reason, nil)
 	res.AppendHeader(sipgosip.NewHeader("Server", "hdphone-lab"))
 	for _, h := range hs {
@@ -311,8 +325,14 @@ func (s *Server) respond(tx sipgosip.ServerTransaction, req *sipgosip.Request, c
 	}
 }
 
-// onRegister is the registrar (RFC 3261 §10.3).
+// onRegister is the registrar (RFC 3261 §10.3) for the REGISTERs that reach
+// sipgo: those over TCP (the UDP ones are udpRegistrar's).
 func (s *Server) onRegister(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
+	s.register(req, tx)
+}
+
+// register is the registrar (RFC 3261 §10.3).
+func (s *Server) register(req *sipgosip.Request, tx responder) {
 	s.mu.Lock()
 	s.stats.Registers++
 	s.mu.Unlock()
@@ -348,7 +368,7 @@ func (s *Server) onRegister(req *sipgosip.Request, tx sipgosip.ServerTransaction
 // registrar asks for them): it returns the user, or answers the request
 // itself — 401 with a challenge (counted in Stats), or 403 for a wrong
 // answer — and reports false.
-func (s *Server) authorize(req *sipgosip.Request, tx sipgosip.ServerTransaction) (string, bool) {
+func (s *Server) authorize(req *sipgosip.Request, tx responder) (string, bool) {
 	res, name := s.auth.check(headerValues(req, "Authorization"), string(req.Method))
 	switch res {
 	case authMissing, authStale:

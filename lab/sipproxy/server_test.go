@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -173,4 +174,108 @@ func TestTCPPortTaken(t *testing.T) {
 		t.Fatalf("UDP port kept after the failure: %v", err)
 	}
 	u.Close()
+}
+
+// rawRegister is a REGISTER for user 1001 with top Via branch and sent-by
+// port viaPort, asking for rport when rport is set.
+func rawRegister(s *sipproxy.Server, branch string, viaPort int, rport bool) []byte {
+	via := "SIP/2.0/UDP 127.0.0.1:" + strconv.Itoa(viaPort) + ";branch=" + branch
+	if rport {
+		via += ";rport"
+	}
+	return []byte("REGISTER sip:" + s.Domain() + " SIP/2.0\r\n" +
+		"Via: " + via + "\r\n" +
+		"Max-Forwards: 70\r\n" +
+		"From: <sip:1001@" + s.Domain() + ">;tag=raw1\r\n" +
+		"To: <sip:1001@" + s.Domain() + ">\r\n" +
+		"Call-ID: raw-" + branch + "\r\n" +
+		"CSeq: 1 REGISTER\r\n" +
+		"Contact: <sip:1001@127.0.0.1:" + strconv.Itoa(viaPort) + ">\r\n" +
+		"Content-Length: 0\r\n\r\n")
+}
+
+func readDatagram(t *testing.T, c net.PacketConn) string {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 4096)
+	n, _, err := c.ReadFrom(buf)
+	if err != nil {
+		t.Fatalf("no response: %v", err)
+	}
+	return string(buf[:n])
+}
+
+// A retransmitted REGISTER (the same top Via branch) gets the response the
+// first one got, word for word — the same nonce, the same To tag — and is
+// counted once; the UDP registrar keeps no sipgo transaction but must
+// behave as one (RFC 3261 §17.2.2).
+func TestRegisterRetransmissionGetsSameAnswer(t *testing.T) {
+	s := start(t, sipproxy.Config{})
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	port := c.LocalAddr().(*net.UDPAddr).Port
+	dst := net.UDPAddrFromAddrPort(s.Addr())
+	req := rawRegister(s, "z9hG4bK-retrans-1", port, false)
+	var answers []string
+	for range 2 {
+		if _, err := c.WriteTo(req, dst); err != nil {
+			t.Fatal(err)
+		}
+		answers = append(answers, readDatagram(t, c))
+	}
+	if !strings.HasPrefix(answers[0], "SIP/2.0 401 ") || !strings.Contains(answers[0], "WWW-Authenticate:") {
+		t.Fatalf("first answer:\n%s", answers[0])
+	}
+	if answers[1] != answers[0] {
+		t.Fatalf("the retransmission got another answer:\n%s\nfirst:\n%s", answers[1], answers[0])
+	}
+	if st := s.Stats(); st.Registers != 1 || st.Challenges != 1 {
+		t.Fatalf("stats after a request and its retransmission: %+v", st)
+	}
+	// A new transaction is a new request: a new challenge.
+	if _, err := c.WriteTo(rawRegister(s, "z9hG4bK-retrans-2", port, false), dst); err != nil {
+		t.Fatal(err)
+	}
+	if third := readDatagram(t, c); third == answers[0] || !strings.HasPrefix(third, "SIP/2.0 401 ") {
+		t.Fatalf("a new REGISTER got:\n%s", third)
+	}
+	if st := s.Stats(); st.Registers != 2 || st.Challenges != 2 {
+		t.Fatalf("stats after two requests: %+v", st)
+	}
+}
+
+// A response goes to the request's source address at the Via's port, or at
+// the source port when the Via has rport (RFC 3261 §18.2.2, RFC 3581).
+func TestRegisterAnswerGoesWhereViaSays(t *testing.T) {
+	s := start(t, sipproxy.Config{})
+	listen := func() (net.PacketConn, int) {
+		c, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c, c.LocalAddr().(*net.UDPAddr).Port
+	}
+	sender, _ := listen()
+	other, otherPort := listen()
+	dst := net.UDPAddrFromAddrPort(s.Addr())
+	// No rport: the Via's port, another socket than the sender's.
+	if _, err := sender.WriteTo(rawRegister(s, "z9hG4bK-via-1", otherPort, false), dst); err != nil {
+		t.Fatal(err)
+	}
+	if got := readDatagram(t, other); !strings.Contains(got, "branch=z9hG4bK-via-1") {
+		t.Fatalf("the Via's port got:\n%s", got)
+	}
+	// rport: back to the sender, with received and rport filled in.
+	if _, err := sender.WriteTo(rawRegister(s, "z9hG4bK-via-2", otherPort, true), dst); err != nil {
+		t.Fatal(err)
+	}
+	got := readDatagram(t, sender)
+	sp := sender.LocalAddr().(*net.UDPAddr).Port
+	if !strings.Contains(got, "branch=z9hG4bK-via-2") || !strings.Contains(got, "rport="+strconv.Itoa(sp)) || !strings.Contains(got, "received=127.0.0.1") {
+		t.Fatalf("the sender got:\n%s", got)
+	}
 }
