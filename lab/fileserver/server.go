@@ -147,7 +147,11 @@ func New(cfg Config) (*Server, error) {
 // "127.0.0.1:0" for a kernel-chosen port.
 func (s *Server) Listen(httpAddr, tftpAddr string) error {
 	if httpAddr != "" {
-		ln, err := net.Listen("tcp", httpAddr)
+		// No TCP keep-alive probes on accepted connections: a phone's
+		// downloads are short, and setting them up was four system calls
+		// a connection in a boot storm.
+		lc := net.ListenConfig{KeepAlive: -1}
+		ln, err := lc.Listen(context.Background(), "tcp", httpAddr)
 		if err != nil {
 			return fmt.Errorf("fileserver: http: %w", err)
 		}

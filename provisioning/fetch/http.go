@@ -13,7 +13,9 @@ import (
 )
 
 func (c *Client) transport(tlsConf *tls.Config) *http.Transport {
-	d := &net.Dialer{Timeout: c.cfg.timeout()}
+	// No TCP keep-alive probes: the downloader's connections are short
+	// (and setting them up was four system calls a connection).
+	d := &net.Dialer{Timeout: c.cfg.timeout(), KeepAlive: -1}
 	if c.cfg.LocalAddr != "" {
 		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(c.cfg.LocalAddr)}
 	}
@@ -28,6 +30,9 @@ func (c *Client) transport(tlsConf *tls.Config) *http.Transport {
 		// The phone's files are already compressed or tiny; asking for gzip
 		// would also break Range byte counting.
 		DisableCompression: true,
+		// A request is a few hundred bytes of headers; net/http's default
+		// buffer is 4 KiB a connection, fresh memory in a boot storm.
+		WriteBufferSize: 1024,
 	}
 }
 
