@@ -100,7 +100,7 @@ type Client struct {
 	webOnce sync.Once
 	tls     *tls.Config // built by New when it holds certificates to check
 	http    *http.Client
-	tr      atomic.Pointer[http.Transport] // once made
+	tr      atomic.Pointer[plainTransport] // once made
 }
 
 // New returns a Client. It fails when the TLS configuration holds unusable

@@ -10,23 +10,26 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 )
 
-func (c *Client) transport(tlsConf *tls.Config) *http.Transport {
+// transport is the downloader's: plain HTTP straight to a server on the
+// caller's goroutine (plainTransport), the rest through net/http's.
+func (c *Client) transport(tlsConf *tls.Config) *plainTransport {
 	// No TCP keep-alive probes: the downloader's connections are short
 	// (and setting them up was four system calls a connection).
 	d := &net.Dialer{Timeout: c.cfg.timeout(), KeepAlive: -1}
 	if c.cfg.LocalAddr != "" {
 		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(c.cfg.LocalAddr)}
 	}
-	return &http.Transport{
+	next := &http.Transport{
 		Proxy:                 c.cfg.Proxy.forRequest,
 		DialContext:           d.DialContext,
 		TLSClientConfig:       tlsConf,
 		TLSHandshakeTimeout:   c.cfg.timeout(),
 		ResponseHeaderTimeout: c.cfg.timeout(),
 		MaxIdleConnsPerHost:   2,
-		IdleConnTimeout:       30e9,
+		IdleConnTimeout:       idleTimeout,
 		// The phone's files are already compressed or tiny; asking for gzip
 		// would also break Range byte counting.
 		DisableCompression: true,
@@ -34,7 +37,11 @@ func (c *Client) transport(tlsConf *tls.Config) *http.Transport {
 		// buffer is 4 KiB a connection, fresh memory in a boot storm.
 		WriteBufferSize: 1024,
 	}
+	return &plainTransport{dial: d.DialContext, headerTimeout: c.cfg.timeout(), proxy: c.cfg.Proxy.forRequest, next: next}
 }
+
+// idleTimeout is how long a kept connection waits for the next request.
+const idleTimeout = 30 * time.Second
 
 type noFollowKey struct{}
 

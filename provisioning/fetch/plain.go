@@ -1,0 +1,252 @@
+package fetch
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+)
+
+// plainTransport sends the downloader's plain-HTTP requests that go
+// straight to the server (no proxy) on the caller's goroutine: it writes
+// the request and reads the response on one connection, kept for the next
+// request to the same server. net/http's Transport, which carries the
+// rest (HTTPS, proxies), runs three goroutines a connection and hands each
+// request and response between them: a boot storm of thousands of phones,
+// each making one connection for two or three small files, spent a tenth
+// of its CPU there. The wire is the same: requests are written by
+// http.Request.Write and responses read by http.ReadResponse.
+type plainTransport struct {
+	dial          func(ctx context.Context, network, addr string) (net.Conn, error)
+	headerTimeout time.Duration
+	proxy         func(*http.Request) (*url.URL, error)
+	next          *http.Transport
+
+	mu   sync.Mutex
+	idle *plainConn // one kept connection: a phone downloads one file at a time
+}
+
+// plainConn is a connection with its buffers.
+type plainConn struct {
+	addr string
+	conn net.Conn
+	br   *bufio.Reader
+	bw   *bufio.Writer
+	idle *time.Timer // closes it after idleTimeout while kept
+}
+
+// longAgo is a deadline that has passed: setting it stops a blocked read
+// or write.
+var longAgo = time.Unix(1, 0)
+
+func (t *plainTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme != "http" || req.URL.Host == "" {
+		return t.next.RoundTrip(req)
+	}
+	if t.proxy != nil {
+		if p, err := t.proxy(req); err != nil || p != nil {
+			return t.next.RoundTrip(req)
+		}
+	}
+	addr := canonicalAddr(req.URL)
+	if pc := t.takeIdle(addr); pc != nil {
+		resp, err := t.roundTrip(req, pc)
+		if err == nil || !retryable(req, err) {
+			return resp, err
+		}
+		// The server closed the kept connection before it got the
+		// request: once more on a new one, as net/http does.
+	}
+	pc, err := t.connect(req.Context(), addr)
+	if err != nil {
+		closeRequestBody(req)
+		return nil, err
+	}
+	return t.roundTrip(req, pc)
+}
+
+// nothingRead is a failure before any byte of a response came back. It
+// is a time-out when its cause is (url.Error asks its cause directly).
+type nothingRead struct{ err error }
+
+func (e *nothingRead) Error() string { return "no response: " + e.err.Error() }
+func (e *nothingRead) Unwrap() error { return e.err }
+func (e *nothingRead) Timeout() bool { return isTimeout(e.err) }
+
+// retryable reports whether req may be sent again after err: nothing was
+// read of a response, and the request has no body to send again.
+func retryable(req *http.Request, err error) bool {
+	var nr *nothingRead
+	return errors.As(err, &nr) && !nr.Timeout() && req.Context().Err() == nil &&
+		(req.Body == nil || req.Body == http.NoBody) && (req.Method == http.MethodGet || req.Method == http.MethodHead)
+}
+
+func (t *plainTransport) connect(ctx context.Context, addr string) (*plainConn, error) {
+	c, err := t.dial(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return &plainConn{addr: addr, conn: c, br: bufio.NewReaderSize(c, 4096), bw: bufio.NewWriterSize(c, 1024)}, nil
+}
+
+func (t *plainTransport) roundTrip(req *http.Request, pc *plainConn) (*http.Response, error) {
+	ctx := req.Context()
+	if t.headerTimeout > 0 {
+		pc.conn.SetDeadline(time.Now().Add(t.headerTimeout))
+	}
+	// A cancelled request stops its read or write at once.
+	stop := context.AfterFunc(ctx, func() { pc.conn.SetDeadline(longAgo) })
+	fail := func(err error) (*http.Response, error) {
+		stop()
+		pc.conn.Close()
+		if cerr := ctx.Err(); cerr != nil {
+			return nil, cerr
+		}
+		return nil, err
+	}
+	err := req.Write(pc.bw)
+	if err == nil {
+		err = pc.bw.Flush()
+	}
+	if err != nil {
+		return fail(&nothingRead{err})
+	}
+	var resp *http.Response
+	for {
+		if _, err := pc.br.Peek(1); err != nil {
+			return fail(&nothingRead{err})
+		}
+		var err error
+		if resp, err = http.ReadResponse(pc.br, req); err != nil {
+			return fail(err)
+		}
+		// Interim responses (100 Continue, 103 Early Hints) are skipped;
+		// 101 ends HTTP on the connection and is returned.
+		if resp.StatusCode < 100 || resp.StatusCode >= 200 || resp.StatusCode == http.StatusSwitchingProtocols {
+			break
+		}
+	}
+	pc.conn.SetDeadline(time.Time{})
+	if ctx.Err() != nil {
+		pc.conn.SetDeadline(longAgo) // cancelled while the deadline was cleared
+	}
+	keep := !resp.Close && !req.Close && resp.StatusCode != http.StatusSwitchingProtocols
+	resp.Body = &plainBody{body: resp.Body, t: t, pc: pc, stop: stop, keep: keep}
+	return resp, nil
+}
+
+// plainBody hands its connection back once the response was read to its
+// end, or closes it when the body is closed before that.
+type plainBody struct {
+	body io.ReadCloser
+	t    *plainTransport
+	pc   *plainConn
+	stop func() bool
+	keep bool
+	done bool
+}
+
+func (b *plainBody) Read(p []byte) (int, error) {
+	if b.done {
+		return 0, io.EOF
+	}
+	n, err := b.body.Read(p)
+	if err == io.EOF {
+		b.release(true)
+	}
+	return n, err
+}
+
+func (b *plainBody) Close() error {
+	if !b.done {
+		b.release(false)
+	}
+	return nil
+}
+
+// release ends the request: the connection is kept when the response was
+// read to its end, the request was not cancelled and both sides allow it.
+func (b *plainBody) release(atEOF bool) {
+	b.done = true
+	b.body.Close()
+	if b.stop() && atEOF && b.keep {
+		b.t.putIdle(b.pc)
+		return
+	}
+	b.pc.conn.Close()
+}
+
+func (t *plainTransport) takeIdle(addr string) *plainConn {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	pc := t.idle
+	if pc == nil || pc.addr != addr {
+		return nil
+	}
+	t.idle = nil
+	pc.idle.Stop()
+	return pc
+}
+
+func (t *plainTransport) putIdle(pc *plainConn) {
+	t.mu.Lock()
+	old := t.idle
+	t.idle = pc
+	if pc.idle == nil {
+		pc.idle = time.AfterFunc(idleTimeout, func() { t.dropIdle(pc) })
+	} else {
+		pc.idle.Reset(idleTimeout)
+	}
+	t.mu.Unlock()
+	if old != nil {
+		old.idle.Stop()
+		old.conn.Close()
+	}
+}
+
+// dropIdle closes pc if it is still the kept connection.
+func (t *plainTransport) dropIdle(pc *plainConn) {
+	t.mu.Lock()
+	kept := t.idle == pc
+	if kept {
+		t.idle = nil
+	}
+	t.mu.Unlock()
+	if kept {
+		pc.conn.Close()
+	}
+}
+
+// CloseIdleConnections closes the kept connections, this transport's and
+// net/http's.
+func (t *plainTransport) CloseIdleConnections() {
+	t.mu.Lock()
+	pc := t.idle
+	t.idle = nil
+	t.mu.Unlock()
+	if pc != nil {
+		pc.idle.Stop()
+		pc.conn.Close()
+	}
+	t.next.CloseIdleConnections()
+}
+
+// canonicalAddr is u's host:port, port 80 when u gives none.
+func canonicalAddr(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = "80"
+	}
+	return net.JoinHostPort(u.Hostname(), port)
+}
+
+func closeRequestBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
