@@ -26,7 +26,8 @@ type udpRegistrar struct {
 	parser  *sipgosip.Parser
 	now     func() time.Time
 	answers map[string]*udpAnswer // by the top Via's branch
-	order   []*udpAnswer          // oldest first, for expiry
+	order   []*udpAnswer          // oldest first from head, for expiry
+	head    int
 }
 
 // udpAnswer is a final response sent, kept for retransmissions.
@@ -79,20 +80,25 @@ func (r *udpRegistrar) take(data []byte, from net.Addr) bool {
 	return true
 }
 
-// expire forgets the answers whose time is over.
+// expire forgets the answers whose time is over. The kept ones move to
+// the front only once the expired ones are half the slice, so that each
+// answer is copied a bounded number of times.
 func (r *udpRegistrar) expire(now time.Time) {
-	n := 0
-	for _, a := range r.order {
+	for r.head < len(r.order) {
+		a := r.order[r.head]
 		if now.Before(a.until) {
 			break
 		}
 		if r.answers[a.branch] == a {
 			delete(r.answers, a.branch)
 		}
-		n++
+		r.order[r.head] = nil
+		r.head++
 	}
-	if n > 0 {
-		r.order = append(r.order[:0:0], r.order[n:]...)
+	if r.head > 0 && r.head >= len(r.order)/2 {
+		n := copy(r.order, r.order[r.head:])
+		clear(r.order[n:])
+		r.order, r.head = r.order[:n], 0
 	}
 }
 
