@@ -28,8 +28,13 @@ type plainTransport struct {
 	next          *http.Transport
 
 	mu   sync.Mutex
-	idle *plainConn // one kept connection: a phone downloads one file at a time
+	idle map[string]*plainConn // a kept connection by server address
 }
+
+// maxIdle is how many servers' connections are kept: a phone downloads one
+// file at a time, from one or two servers (firmware and configuration may
+// come from different ones).
+const maxIdle = 4
 
 // plainConn is a connection with its buffers.
 type plainConn struct {
@@ -184,19 +189,31 @@ func (b *plainBody) release(atEOF bool) {
 func (t *plainTransport) takeIdle(addr string) *plainConn {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	pc := t.idle
-	if pc == nil || pc.addr != addr {
+	pc := t.idle[addr]
+	if pc == nil {
 		return nil
 	}
-	t.idle = nil
+	delete(t.idle, addr)
 	pc.idle.Stop()
 	return pc
 }
 
 func (t *plainTransport) putIdle(pc *plainConn) {
 	t.mu.Lock()
-	old := t.idle
-	t.idle = pc
+	old := t.idle[pc.addr]
+	if old == nil && len(t.idle) >= maxIdle {
+		for _, o := range t.idle { // any other server's: the phone moved on
+			old = o
+			break
+		}
+	}
+	if old != nil {
+		delete(t.idle, old.addr)
+	}
+	if t.idle == nil {
+		t.idle = map[string]*plainConn{}
+	}
+	t.idle[pc.addr] = pc
 	if pc.idle == nil {
 		pc.idle = time.AfterFunc(idleTimeout, func() { t.dropIdle(pc) })
 	} else {
@@ -209,12 +226,12 @@ func (t *plainTransport) putIdle(pc *plainConn) {
 	}
 }
 
-// dropIdle closes pc if it is still the kept connection.
+// dropIdle closes pc if it is still kept.
 func (t *plainTransport) dropIdle(pc *plainConn) {
 	t.mu.Lock()
-	kept := t.idle == pc
+	kept := t.idle[pc.addr] == pc
 	if kept {
-		t.idle = nil
+		delete(t.idle, pc.addr)
 	}
 	t.mu.Unlock()
 	if kept {
@@ -226,10 +243,10 @@ func (t *plainTransport) dropIdle(pc *plainConn) {
 // net/http's.
 func (t *plainTransport) CloseIdleConnections() {
 	t.mu.Lock()
-	pc := t.idle
+	idle := t.idle
 	t.idle = nil
 	t.mu.Unlock()
-	if pc != nil {
+	for _, pc := range idle {
 		pc.idle.Stop()
 		pc.conn.Close()
 	}

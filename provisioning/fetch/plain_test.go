@@ -146,3 +146,32 @@ func TestPlainHTTPCancelled(t *testing.T) {
 		t.Fatalf("cancelled request returned after %v", d)
 	}
 }
+
+// Firmware and configuration may come from two servers: a phone
+// alternating between them keeps a connection to each.
+func TestPlainHTTPKeepsAConnectionPerServer(t *testing.T) {
+	var counters [2]connCounter
+	var urls [2]string
+	for i := range counters {
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, "file "+r.URL.Path)
+		}))
+		srv.Config.ConnState = counters[i].track
+		srv.Start()
+		t.Cleanup(srv.Close)
+		urls[i] = srv.URL
+	}
+	c := newClient(t, Config{})
+	for range 3 {
+		for _, u := range urls {
+			if _, err := ReadAll(context.Background(), c, u+"/450HD.img", 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for i := range counters {
+		if opened, _ := counters[i].counts(); opened != 1 {
+			t.Fatalf("server %d: three files took %d connections", i, opened)
+		}
+	}
+}
