@@ -92,6 +92,7 @@ type Server struct {
 	sua *sipgo.UserAgent
 	srv *sipgo.Server
 	cli *sipgo.Client
+	reg *udpRegistrar
 
 	wg      sync.WaitGroup
 	stopped chan struct{}
@@ -152,6 +153,7 @@ func New(cfg Config) (*Server, error) {
 	sl := slog.New(stacklog.New(s.log.Handler(), s.stopped))
 	dg := s.udp.(*datagram.Conn)
 	reg := newUDPRegistrar(s, dg.UDPConn)
+	s.reg = reg
 	readFilter := func(props sipgosip.TransportReadProps, data []byte) ([]byte, error) {
 		data, err := dg.Filter(props, data)
 		if len(data) > 0 && props.LocalAddr == dg.LocalAddr() && reg.take(data, props.RemoteAddr) {
@@ -236,11 +238,11 @@ func (s *Server) Domain() string { return s.cfg.Domain }
 
 // Run serves until ctx ends.
 func (s *Server) Run(ctx context.Context) error {
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
+	s.wg.Go(s.reg.run)
+	s.wg.Go(func() {
 		s.srv.ServeUDP(s.udp)
-	}()
+		close(s.reg.queue) // the read loop, its only sender, is over
+	})
 	if s.tcp != nil {
 		s.wg.Add(1)
 		go func() {

@@ -12,23 +12,37 @@ import (
 // retransmissions: Timer J, 64*T1 (RFC 3261 §17.2.2).
 const answerKeep = 64 * 500 * time.Millisecond
 
-// udpRegistrar answers the REGISTERs that reach the UDP socket in the
-// socket's read loop, before sipgo sees them. A registrar's transaction is
-// one request and one final response, and all it needs of a server
-// transaction is that a retransmission gets the same response again; sipgo's
-// transaction (a state machine, timers, a goroutine for the handler, a
-// context) cost the lab more per phone than the registration itself in a
-// boot storm. Only the read loop uses a udpRegistrar: the REGISTERs of one
-// socket are answered in the order they arrive, one at a time.
+// udpRegistrar answers the REGISTERs that reach the UDP socket, before
+// sipgo sees them. A registrar's transaction is one request and one final
+// response, and all it needs of a server transaction is that a
+// retransmission gets the same response again; sipgo's transaction (a
+// state machine, timers, a goroutine for the handler, a context) cost the
+// lab more per phone than the registration itself in a boot storm. The
+// socket's read loop parses a REGISTER (take) and queues it; one worker
+// (run) answers the queue in order, so that the read loop drains the
+// socket as fast as before while the digest checks and answers go on.
+// Only the worker uses the answers.
 type udpRegistrar struct {
 	s       *Server
 	conn    *net.UDPConn
 	parser  *sipgosip.Parser
 	now     func() time.Time
+	queue   chan udpRegister
 	answers map[string]*udpAnswer // by the top Via's branch
 	order   []*udpAnswer          // oldest first from head, for expiry
 	head    int
 }
+
+// udpRegister is a parsed REGISTER waiting for the worker.
+type udpRegister struct {
+	req    *sipgosip.Request
+	branch string
+	to     *net.UDPAddr // where its responses go
+}
+
+// udpQueue is how many REGISTERs wait for the worker before the read loop
+// waits (and the socket's buffer fills instead).
+const udpQueue = 1024
 
 // udpAnswer is a final response sent, kept for retransmissions.
 type udpAnswer struct {
@@ -39,11 +53,14 @@ type udpAnswer struct {
 }
 
 func newUDPRegistrar(s *Server, conn *net.UDPConn) *udpRegistrar {
-	return &udpRegistrar{s: s, conn: conn, parser: sipgosip.NewParser(), now: time.Now, answers: map[string]*udpAnswer{}}
+	return &udpRegistrar{s: s, conn: conn, parser: sipgosip.NewParser(), now: time.Now,
+		queue: make(chan udpRegister, udpQueue), answers: map[string]*udpAnswer{}}
 }
 
-// take answers data when it is a REGISTER and reports whether it did; any
-// other datagram, or one that does not parse, is left to sipgo.
+// take queues data for the worker when it is a REGISTER and reports
+// whether it did; any other datagram, or one that does not parse or has no
+// transaction to key it by, is left to sipgo. The read loop calls it with a
+// datagram of its own (datagram.Conn reads each into a new buffer).
 func (r *udpRegistrar) take(data []byte, from net.Addr) bool {
 	src, ok := from.(*net.UDPAddr)
 	if !ok || !strings.HasPrefix(string(data), "REGISTER ") {
@@ -63,21 +80,30 @@ func (r *udpRegistrar) take(data []byte, from net.Addr) bool {
 	}
 	branch, _ := via.Params.Get("branch")
 	if branch == "" {
-		return false // no transaction to key it by: sipgo's to answer
-	}
-	now := r.now()
-	r.expire(now)
-	if a := r.answers[branch]; a != nil {
-		// A retransmission: the same answer again, without counting the
-		// REGISTER again or replaying its credentials.
-		r.write(a.data, a.to)
-		return true
+		return false
 	}
 	req.SetTransport("UDP")
 	req.SetSource(src.String())
-	tx := &udpResponse{r: r, branch: branch, to: responseAddr(via, src)}
-	r.s.register(req, tx)
+	r.queue <- udpRegister{req: req, branch: branch, to: responseAddr(via, src)}
 	return true
+}
+
+// run answers the queued REGISTERs until the queue is closed.
+func (r *udpRegistrar) run() {
+	for q := range r.queue {
+		r.answer(q)
+	}
+}
+
+func (r *udpRegistrar) answer(q udpRegister) {
+	r.expire(r.now())
+	if a := r.answers[q.branch]; a != nil {
+		// A retransmission: the same answer again, without counting the
+		// REGISTER again or replaying its credentials.
+		r.write(a.data, a.to)
+		return
+	}
+	r.s.register(q.req, &udpResponse{r: r, branch: q.branch, to: q.to})
 }
 
 // expire forgets the answers whose time is over. The kept ones move to
