@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -173,5 +174,100 @@ func TestPlainHTTPKeepsAConnectionPerServer(t *testing.T) {
 		if opened, _ := counters[i].counts(); opened != 1 {
 			t.Fatalf("server %d: three files took %d connections", i, opened)
 		}
+	}
+}
+
+// rawHTTPServer answers each request on a connection with the response
+// reply returns, written as is, and counts connections.
+func rawHTTPServer(t *testing.T, reply func(req *http.Request) (raw string, closeAfter bool)) (base string, conns func() int) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var mu sync.Mutex
+	n := 0
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			n++
+			mu.Unlock()
+			go func() {
+				defer conn.Close()
+				br := bufio.NewReader(conn)
+				for {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					raw, closeAfter := reply(req)
+					if _, err := io.WriteString(conn, raw); err != nil || closeAfter {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String(), func() int { mu.Lock(); defer mu.Unlock(); return n }
+}
+
+// The framings a server may answer with: the body is read right, and the
+// connection is kept only when the response allows it.
+func TestPlainHTTPResponseFramings(t *testing.T) {
+	const body = "CFG-BODY"
+	for _, tc := range []struct {
+		name       string
+		raw        string
+		closeAfter bool
+		conns      int // for three requests
+	}{
+		{"content length", "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\n" + body, false, 1},
+		{"chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nCFG\r\n5\r\n-BODY\r\n0\r\n\r\n", false, 1},
+		{"interim 100 first", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\n" + body, false, 1},
+		// The server keeps these two open: a client that kept them too would
+		// use one connection for all three.
+		{"connection close", "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 8\r\n\r\n" + body, false, 3},
+		{"until the server closes", "HTTP/1.1 200 OK\r\n\r\n" + body, true, 3},
+		{"HTTP/1.0", "HTTP/1.0 200 OK\r\nContent-Length: 8\r\n\r\n" + body, false, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base, conns := rawHTTPServer(t, func(*http.Request) (string, bool) { return tc.raw, tc.closeAfter })
+			c := newClient(t, Config{})
+			for range 3 {
+				got, err := ReadAll(context.Background(), c, base+"/00908f000001.cfg", 0)
+				if err != nil || string(got) != body {
+					t.Fatalf("%q, %v", got, err)
+				}
+			}
+			if n := conns(); n != tc.conns {
+				t.Fatalf("%d connections for three requests, want %d", n, tc.conns)
+			}
+		})
+	}
+}
+
+// The request on the wire is what net/http's Transport writes: the phone's
+// User-Agent, the Range of a header read, no Accept-Encoding.
+func TestPlainHTTPRequestOnTheWire(t *testing.T) {
+	reqs := make(chan *http.Request, 1)
+	base, _ := rawHTTPServer(t, func(req *http.Request) (string, bool) {
+		reqs <- req
+		return "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-3/100\r\nContent-Length: 4\r\n\r\nHEAD", false
+	})
+	c := newClient(t, Config{})
+	hdr, err := ReadHeader(context.Background(), c, base+"/450HD.img", 4)
+	if err != nil || string(hdr) != "HEAD" {
+		t.Fatalf("%q, %v", hdr, err)
+	}
+	got := <-reqs
+	if got.Method != http.MethodGet || got.RequestURI != "/450HD.img" || got.Proto != "HTTP/1.1" ||
+		got.Header.Get("User-Agent") != testUA || got.Header.Get("Range") != "bytes=0-3" ||
+		got.Header.Get("Accept-Encoding") != "" || got.Host != strings.TrimPrefix(base, "http://") {
+		t.Fatalf("request %s %s %s, header %v, host %s", got.Method, got.RequestURI, got.Proto, got.Header, got.Host)
 	}
 }
