@@ -92,12 +92,35 @@ func retryable(req *http.Request, err error) bool {
 		(req.Body == nil || req.Body == http.NoBody) && (req.Method == http.MethodGet || req.Method == http.MethodHead)
 }
 
+// A connection's buffers go back to these when it closes: a storm's
+// phones download one after another more than all at once.
+var (
+	connReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4<<10) }}
+	connWriters = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 1<<10) }}
+)
+
 func (t *plainTransport) connect(ctx context.Context, addr string) (*plainConn, error) {
 	c, err := t.dial(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
 	}
-	return &plainConn{addr: addr, conn: c, br: bufio.NewReaderSize(c, 4096), bw: bufio.NewWriterSize(c, 1024)}, nil
+	br := connReaders.Get().(*bufio.Reader)
+	bw := connWriters.Get().(*bufio.Writer)
+	br.Reset(c)
+	bw.Reset(c)
+	return &plainConn{addr: addr, conn: c, br: br, bw: bw}, nil
+}
+
+// close closes the connection and gives back its buffers. It is called
+// once, by whoever holds pc: a request that failed or whose body ended
+// the connection, or the transport for a kept one it drops.
+func (pc *plainConn) close() {
+	pc.conn.Close()
+	pc.br.Reset(nil)
+	pc.bw.Reset(nil)
+	connReaders.Put(pc.br)
+	connWriters.Put(pc.bw)
+	pc.br, pc.bw = nil, nil
 }
 
 func (t *plainTransport) roundTrip(req *http.Request, pc *plainConn) (*http.Response, error) {
@@ -109,7 +132,7 @@ func (t *plainTransport) roundTrip(req *http.Request, pc *plainConn) (*http.Resp
 	stop := context.AfterFunc(ctx, func() { pc.conn.SetDeadline(longAgo) })
 	fail := func(err error) (*http.Response, error) {
 		stop()
-		pc.conn.Close()
+		pc.close()
 		if cerr := ctx.Err(); cerr != nil {
 			return nil, cerr
 		}
@@ -179,12 +202,14 @@ func (b *plainBody) Close() error {
 // read to its end, the request was not cancelled and both sides allow it.
 func (b *plainBody) release(atEOF bool) {
 	b.done = true
-	b.body.Close()
 	if b.stop() && atEOF && b.keep {
+		b.body.Close() // at its end: nothing left to read
 		b.t.putIdle(b.pc)
 		return
 	}
-	b.pc.conn.Close()
+	// Not b.body.Close: net/http's body reads a kept-alive response to its
+	// end when closed (a whole image behind a header read).
+	b.pc.close()
 }
 
 func (t *plainTransport) takeIdle(addr string) *plainConn {
@@ -223,7 +248,7 @@ func (t *plainTransport) putIdle(pc *plainConn) {
 	t.mu.Unlock()
 	if old != nil {
 		old.idle.Stop()
-		old.conn.Close()
+		old.close()
 	}
 }
 
@@ -236,7 +261,7 @@ func (t *plainTransport) dropIdle(pc *plainConn) {
 	}
 	t.mu.Unlock()
 	if kept {
-		pc.conn.Close()
+		pc.close()
 	}
 }
 
@@ -249,7 +274,7 @@ func (t *plainTransport) CloseIdleConnections() {
 	t.mu.Unlock()
 	for _, pc := range idle {
 		pc.idle.Stop()
-		pc.conn.Close()
+		pc.close()
 	}
 	t.next.CloseIdleConnections()
 }

@@ -271,3 +271,37 @@ func TestPlainHTTPRequestOnTheWire(t *testing.T) {
 		t.Fatalf("request %s %s %s, header %v, host %s", got.Method, got.RequestURI, got.Proto, got.Header, got.Host)
 	}
 }
+
+// A header read from a server that ignores Range (200 and the whole
+// image) takes the header and drops the connection: the rest is not read.
+func TestPlainHTTPHeaderFromServerIgnoringRange(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	closed := make(chan bool, 1)
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		if _, err := http.ReadRequest(bufio.NewReader(conn)); err != nil {
+			return
+		}
+		// 64 MiB announced, 8 KiB sent: the rest would never come.
+		io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Length: 67108864\r\n\r\n"+strings.Repeat("x", 8<<10))
+		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		_, err = conn.Read(make([]byte, 1))
+		closed <- err != nil && !isTimeout(err) // EOF, or a reset: the client's unread rest
+	}()
+	c := newClient(t, Config{Timeout: time.Minute, IdleTimeout: time.Minute})
+	hdr, err := ReadHeader(context.Background(), c, "http://"+ln.Addr().String()+"/450HD.img", 512)
+	if err != nil || len(hdr) != 512 {
+		t.Fatalf("%d bytes, %v", len(hdr), err)
+	}
+	if !<-closed {
+		t.Fatal("the client kept reading the rest instead of closing the connection")
+	}
+}
