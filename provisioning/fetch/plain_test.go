@@ -85,36 +85,12 @@ func TestPlainHTTPKeepsOneConnection(t *testing.T) {
 // A server that closes a kept connection between requests (its keep-alive
 // time over) costs the phone nothing: the request goes again on a new one.
 func TestPlainHTTPRetriesOnConnectionTheServerClosed(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	var conns int
-	var mu sync.Mutex
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns++
-			mu.Unlock()
-			go func() {
-				// One response with keep-alive, then the server closes.
-				defer conn.Close()
-				req, err := http.ReadRequest(bufio.NewReader(conn))
-				if err != nil {
-					return
-				}
-				body := "file " + req.URL.Path
-				io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"+body)
-			}()
-		}
-	}()
+	// One response with keep-alive, then the server closes.
+	base, conns := rawHTTPServer(t, func(req *http.Request) (string, bool) {
+		body := "file " + req.URL.Path
+		return "HTTP/1.1 200 OK\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body, true
+	})
 	c := newClient(t, Config{})
-	base := "http://" + ln.Addr().String()
 	for _, name := range []string{"/a.cfg", "/b.cfg"} {
 		data, err := ReadAll(context.Background(), c, base+name, 0)
 		if err != nil || string(data) != "file "+name {
@@ -122,10 +98,8 @@ func TestPlainHTTPRetriesOnConnectionTheServerClosed(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond) // the server's close reaches the client
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if conns != 2 {
-		t.Fatalf("%d connections for two files from a server that closes each", conns)
+	if n := conns(); n != 2 {
+		t.Fatalf("%d connections for two files from a server that closes each", n)
 	}
 }
 
