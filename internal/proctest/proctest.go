@@ -17,9 +17,18 @@ type Memory struct {
 	Stack uint64 // bytes of goroutine stacks (StackInuse)
 }
 
-// Sub is m less an earlier reading.
+// Sub is m less an earlier reading, each figure at least zero: a process
+// whose heap shrank meanwhile (what an earlier benchmark left behind, freed
+// at last) grew by nothing, not by the wrapped-around difference.
 func (m Memory) Sub(before Memory) Memory {
-	return Memory{m.Live - before.Live, m.Spans - before.Spans, m.Stack - before.Stack}
+	return Memory{less(m.Live, before.Live), less(m.Spans, before.Spans), less(m.Stack, before.Stack)}
+}
+
+func less(a, b uint64) uint64 {
+	if a < b {
+		return 0
+	}
+	return a - b
 }
 
 // MemoryNow collects garbage (twice: finalizers free more on the second)
