@@ -40,8 +40,9 @@ func Format(w io.Writer, c *Config) error { return FormatOptions{}.Format(w, c) 
 // Format then Apply gives back the same configuration.
 func (o FormatOptions) Format(w io.Writer, c *Config) error {
 	// A writer that buffers itself (bytes.Buffer, strings.Builder,
-	// bufio.Writer) is written directly: a 4 KiB buffer in front of it was
-	// the largest allocation of a phone storing its configuration.
+	// bufio.Writer) is written directly: a phone storing its configuration
+	// into a bytes.Buffer allocated a 4 KiB bufio.Writer for it each time
+	// (4 KiB a phone in a boot storm).
 	lw, direct := w.(lineWriter)
 	var bw *bufio.Writer
 	if !direct {

@@ -1,6 +1,7 @@
 package sipproxy
 
 import (
+	"bytes"
 	"net"
 	"strings"
 	"time"
@@ -15,9 +16,10 @@ const answerKeep = 64 * 500 * time.Millisecond
 // udpRegistrar answers the REGISTERs that reach the UDP socket, before
 // sipgo sees them. A registrar's transaction is one request and one final
 // response, and all it needs of a server transaction is that a
-// retransmission gets the same response again; sipgo's transaction (a
-// state machine, timers, a goroutine for the handler, a context) cost the
-// lab more per phone than the registration itself in a boot storm. The
+// retransmission gets the same response again; with sipgo's transactions
+// (a state machine, timers, a goroutine for the handler, a context) the
+// registrar was about a fifth of a 10,000-phone lab storm's CPU, without
+// them about an eighth (the parsing, the digest and the answers). The
 // socket's read loop parses a REGISTER (take) and queues it; one worker
 // (run) answers the queue in order, so that the read loop drains the
 // socket as fast as before while the digest checks and answers go on.
@@ -141,9 +143,9 @@ type udpResponse struct {
 }
 
 func (t *udpResponse) Respond(res *sipgosip.Response) error {
-	var b strings.Builder
+	var b bytes.Buffer
 	res.StringWrite(&b)
-	data := []byte(b.String())
+	data := b.Bytes()
 	if res.StatusCode >= 200 {
 		a := &udpAnswer{branch: t.branch, data: data, to: t.to, until: t.r.now().Add(answerKeep)}
 		t.r.answers[t.branch] = a

@@ -111,10 +111,14 @@ func (t *plainTransport) connect(ctx context.Context, addr string) (*plainConn, 
 	return &plainConn{addr: addr, conn: c, br: br, bw: bw}, nil
 }
 
-// close closes the connection and gives back its buffers. It is called
-// once, by whoever holds pc: a request that failed or whose body ended
-// the connection, or the transport for a kept one it drops.
+// close stops its idle timer, closes the connection and gives back its
+// buffers. It is called once, by whoever holds pc: a request that failed
+// or whose body ended the connection, or the transport for a kept one it
+// drops.
 func (pc *plainConn) close() {
+	if pc.idle != nil {
+		pc.idle.Stop()
+	}
 	pc.conn.Close()
 	pc.br.Reset(nil)
 	pc.bw.Reset(nil)
@@ -247,7 +251,6 @@ func (t *plainTransport) putIdle(pc *plainConn) {
 	}
 	t.mu.Unlock()
 	if old != nil {
-		old.idle.Stop()
 		old.close()
 	}
 }
@@ -273,7 +276,6 @@ func (t *plainTransport) CloseIdleConnections() {
 	t.idle = nil
 	t.mu.Unlock()
 	for _, pc := range idle {
-		pc.idle.Stop()
 		pc.close()
 	}
 	t.next.CloseIdleConnections()
