@@ -82,7 +82,8 @@ const StormHeapPerPhone = 256 << 10
 // (see Options.BootHeap): about what a booting phone allocates, 47 KiB of
 // heap and 12 KiB of stacks; labReadyPerPhone is what the embedded lab
 // adds for each phone it serves (its files, registrations and
-// subscriptions, with the phone's file fetches: about 80 KiB). More than a
+// subscriptions, with the phone's file fetches: about 65-75 KiB, 80 before
+// its registrar and the phone's downloader were made leaner). More than a
 // storm uses costs the time to ready it (0.6 µs a page here) and memory
 // the process holds until the collector runs; less leaves the rest to be
 // faulted in page by page.
