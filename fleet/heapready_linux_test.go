@@ -7,6 +7,7 @@ import (
 	"runtime/metrics"
 	"syscall"
 	"testing"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -90,5 +91,34 @@ func TestSmallHoldReadiesNothing(t *testing.T) {
 	release()
 	if after.NumForcedGC != before.NumForcedGC {
 		t.Errorf("a %d-byte hold ran a collection", minReady-1)
+	}
+}
+
+// populate leaves every page of its buffer resident, whatever its length
+// against the huge pages it is shared out by.
+func TestPopulateCoversEveryPage(t *testing.T) {
+	if !kernelPopulates(t) {
+		t.Skip("this kernel has no MADV_POPULATE_WRITE")
+	}
+	pageSize := os.Getpagesize()
+	for _, size := range []int{pageSize, 2<<20 - pageSize, 5<<20 + 3*pageSize, 9 << 20} {
+		b, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := populate(b); err != nil {
+			t.Fatalf("%d bytes: %v", size, err)
+		}
+		in := make([]byte, size/pageSize)
+		if _, _, errno := syscall.Syscall(syscall.SYS_MINCORE, uintptr(unsafe.Pointer(&b[0])), uintptr(size), uintptr(unsafe.Pointer(&in[0]))); errno != 0 {
+			t.Fatal(errno)
+		}
+		for i, v := range in {
+			if v&1 == 0 {
+				t.Errorf("%d bytes: page %d not resident after populate", size, i)
+				break
+			}
+		}
+		syscall.Munmap(b)
 	}
 }
