@@ -20,7 +20,7 @@ const stormListeners = 8
 // listenStorm listens on addr with stormListeners accept queues (one when
 // SO_REUSEPORT is refused).
 func listenStorm(addr string) ([]net.Listener, error) {
-	lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
+	lc := net.ListenConfig{KeepAlive: -1, Control: func(_, _ string, c syscall.RawConn) error {
 		var serr error
 		if err := c.Control(func(fd uintptr) {
 			serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
