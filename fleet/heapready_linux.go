@@ -1,6 +1,8 @@
 package fleet
 
 import (
+	"bytes"
+	"os"
 	"runtime"
 	"sync"
 
@@ -17,28 +19,50 @@ import (
 // next spans and stacks; with the collector held, nothing returns them to
 // the system before they are used.
 //
-// The pages are asked for huge (MADV_HUGEPAGE), then populated
-// (MADV_POPULATE_WRITE), a share on each core. Populated small, a page
+// The pages are asked for huge (MADV_HUGEPAGE, where the kernel gives them
+// only on advice), then populated (MADV_POPULATE_WRITE), a share on each
+// core. Populated small, a page
 // still cost about 6 µs at its first write from Go on the same machine, the
 // hypervisor's share of a fault: 1.25 GiB readied, then 1 GiB of small
 // objects allocated on it took 0.3 s to ready and 2.3 s to allocate
 // (memory never readied: 4.2 s), where populated huge it took 1.2-2.6 s
 // to ready on one core and 0.4 s to allocate; on two cores, 1.2 s to ready.
 // Memory the hypervisor still backs (a process's freed a moment before)
-// readies in a tenth of that. Where transparent huge pages are off the
-// advice does nothing, where the kernel has none it is refused, and the
-// pages are populated small.
+// readies in a tenth of that. Where transparent huge pages are off, or the
+// kernel has none, the pages are populated small.
 //
 // The collection costs a mark of the live heap, small before a storm. On a
 // kernel without MADV_POPULATE_WRITE (before 5.14) nothing is readied and
 // nothing collected: the object's pages were never touched.
 func readyHeap(n int64) {
 	b := make([]byte, n)
-	_ = unix.Madvise(b, unix.MADV_HUGEPAGE)
-	if populate(b) == nil {
+	advise := hugePagesOnAdvice()
+	if advise {
+		_ = unix.Madvise(b, unix.MADV_HUGEPAGE)
+	}
+	err := populate(b)
+	if advise {
+		// The huge pages stay; what is faulted in the range later is
+		// small again, as in the rest of the heap, and the kernel's
+		// collapsing thread leaves it alone, so that pages the runtime
+		// returns to the system stay returned.
+		_ = unix.Madvise(b, unix.MADV_NOHUGEPAGE)
+	}
+	if err == nil {
 		b = nil
 		runtime.GC()
 	}
+}
+
+// thpEnabled is where the kernel says when it gives transparent huge pages.
+const thpEnabled = "/sys/kernel/mm/transparent_hugepage/enabled"
+
+// hugePagesOnAdvice reports whether this kernel gives transparent huge pages
+// only where asked (its mode "madvise"); where it gives them always, a
+// populated range has them unasked, and where never, asking does nothing.
+func hugePagesOnAdvice() bool {
+	mode, err := os.ReadFile(thpEnabled)
+	return err == nil && bytes.Contains(mode, []byte("[madvise]"))
 }
 
 // populate populates b in a share for each core, each share whole huge
