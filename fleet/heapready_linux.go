@@ -2,9 +2,11 @@ package fleet
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"runtime"
 	"sync"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -21,15 +23,14 @@ import (
 //
 // The pages are asked for huge (MADV_HUGEPAGE, where the kernel gives them
 // only on advice), then populated (MADV_POPULATE_WRITE), a share on each
-// core. Populated small, a page
-// still cost about 6 µs at its first write from Go on the same machine, the
-// hypervisor's share of a fault: 1.25 GiB readied, then 1 GiB of small
-// objects allocated on it took 0.3 s to ready and 2.3 s to allocate
-// (memory never readied: 4.2 s), where populated huge it took 1.2-2.6 s
-// to ready on one core and 0.4 s to allocate; on two cores, 1.2 s to ready.
-// Memory the hypervisor still backs (a process's freed a moment before)
-// readies in a tenth of that. Where transparent huge pages are off, or the
-// kernel has none, the pages are populated small.
+// core. Populated small, a page still cost about 6 µs at its first write
+// from Go on the same machine, the hypervisor's share of a fault: 1.25 GiB
+// readied, then 1 GiB of small objects allocated on it took 0.3 s to ready
+// and 2.3 s to allocate (memory never readied: 4.2 s), where populated huge
+// it took 1.2-2.6 s to ready on one core and 0.4 s to allocate; on two
+// cores, 1.2 s to ready. Memory the hypervisor still backs (a process's
+// freed a moment before) readies in a tenth of that. Where transparent huge
+// pages are off, or the kernel has none, the pages are populated small.
 //
 // The collection costs a mark of the live heap, small before a storm. On a
 // kernel without MADV_POPULATE_WRITE (before 5.14) nothing is readied and
@@ -65,32 +66,38 @@ func hugePagesOnAdvice() bool {
 	return err == nil && bytes.Contains(mode, []byte("[madvise]"))
 }
 
-// populate populates b in a share for each core, each share whole huge
-// pages but the last.
+// hugePage is the size of the huge pages populate shares b out by.
+const hugePage = 2 << 20
+
+// populate populates b, a share on each core (populateShares).
 func populate(b []byte) error {
-	const huge = 2 << 20
-	cores := runtime.GOMAXPROCS(0)
-	share := (len(b)/cores + huge - 1) &^ (huge - 1)
-	if cores == 1 || share >= len(b) {
+	parts := populateShares(b, runtime.GOMAXPROCS(0))
+	if len(parts) == 1 {
 		return unix.Madvise(b, unix.MADV_POPULATE_WRITE)
 	}
+	errs := make([]error, len(parts))
 	var wg sync.WaitGroup
-	errs := make([]error, 0, cores)
-	var mu sync.Mutex
-	for len(b) > 0 {
-		part := b[:min(share, len(b))]
-		b = b[len(part):]
-		wg.Go(func() {
-			if err := unix.Madvise(part, unix.MADV_POPULATE_WRITE); err != nil {
-				mu.Lock()
-				errs = append(errs, err)
-				mu.Unlock()
-			}
-		})
+	for i, part := range parts {
+		wg.Go(func() { errs[i] = unix.Madvise(part, unix.MADV_POPULATE_WRITE) })
 	}
 	wg.Wait()
-	if len(errs) > 0 {
-		return errs[0]
+	return errors.Join(errs...)
+}
+
+// populateShares splits b into about one share for each of cores, each
+// split where a huge page begins, so that no huge page is populated from
+// two threads: b itself when it is smaller than two shares.
+func populateShares(b []byte, cores int) [][]byte {
+	share := (len(b)/max(cores, 1) + hugePage - 1) &^ (hugePage - 1)
+	if share >= len(b) {
+		return [][]byte{b}
 	}
-	return nil
+	// The first share ends where a huge page begins.
+	first := share - int(uintptr(unsafe.Pointer(unsafe.SliceData(b)))%hugePage)
+	var parts [][]byte
+	for n := first; len(b) > 0; n = share {
+		parts = append(parts, b[:min(n, len(b))])
+		b = b[len(parts[len(parts)-1]):]
+	}
+	return parts
 }

@@ -179,3 +179,49 @@ func TestReadiedHeapIsHuge(t *testing.T) {
 		t.Errorf("%d KiB more in huge pages after readying %d MiB, want at least half of it\n%s", got, ready>>20, out)
 	}
 }
+
+// The shares cover the buffer in order, each but the first beginning where
+// a huge page does, about one a core.
+func TestPopulateShares(t *testing.T) {
+	backing := make([]byte, 40<<20)
+	base := int(uintptr(unsafe.Pointer(&backing[0])) % hugePage)
+	aligned := backing[(hugePage-base)%hugePage:]
+	for _, tc := range []struct {
+		name   string
+		b      []byte
+		cores  int
+		shares int // at most
+	}{
+		{"aligned, two cores", aligned[:16<<20], 2, 2},
+		{"misaligned, two cores", aligned[4096 : 4096+16<<20], 2, 3},
+		{"misaligned, three cores", aligned[12345 : 12345+30<<20], 3, 4},
+		{"one core", aligned[:16<<20], 1, 1},
+		{"a huge page or less a core", aligned[100 : 100+3<<19], 2, 1},
+		{"no cores said", aligned[:8<<20], 0, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			parts := populateShares(tc.b, tc.cores)
+			if len(parts) > tc.shares {
+				t.Errorf("%d shares, want at most %d", len(parts), tc.shares)
+			}
+			next := unsafe.SliceData(tc.b)
+			total := 0
+			for i, p := range parts {
+				if len(p) == 0 {
+					t.Fatalf("share %d empty", i)
+				}
+				if unsafe.SliceData(p) != next {
+					t.Fatalf("share %d does not begin where the one before ended", i)
+				}
+				if at := uintptr(unsafe.Pointer(unsafe.SliceData(p))); i > 0 && at%hugePage != 0 {
+					t.Errorf("share %d begins %d bytes into a huge page", i, at%hugePage)
+				}
+				next = (*byte)(unsafe.Add(unsafe.Pointer(next), len(p)))
+				total += len(p)
+			}
+			if total != len(tc.b) {
+				t.Errorf("shares cover %d bytes of %d", total, len(tc.b))
+			}
+		})
+	}
+}
