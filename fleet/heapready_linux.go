@@ -6,53 +6,110 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
+
+// readyChunk is the size of the pieces readyHeap allocates the heap it
+// readies in.
+const readyChunk = 256 << 10
 
 // readyHeap maps n bytes into the heap, then hands them back to the runtime
 // free, so that what is allocated next finds its pages already there. A
 // page touched for the first time costs a fault, and on some virtual
 // machines that fault is dear: 12-25 µs here, under a paravirtual
 // hypervisor (a system call costs 1 µs), about a third of a 10,000-phone
-// storm's processor time. The runtime gives out free heap pages lowest
-// address first, so a large object's pages, once it is collected, go to the
-// next spans and stacks; with the collector held, nothing returns them to
-// the system before they are used.
+// storm's processor time. With the collector held, nothing returns the
+// pages to the system before they are used.
+//
+// The runtime gives out free heap pages lowest address first, and a large
+// object takes the lowest free range it fits in. The heap is readied in
+// pieces of readyChunk, so that they fill the lowest free ranges, as the
+// storm's spans and stacks will: a process that booted a fleet before has
+// free ranges the runtime returned to the system among those it kept, and
+// one object of n bytes, readied above them, left the storm to fault them
+// in again (a second 10,000-phone storm in one process: 23 faults a phone,
+// three times the first storm's CPU).
 //
 // The pages are asked for huge (MADV_HUGEPAGE, where the kernel gives them
-// only on advice), then populated (MADV_POPULATE_WRITE), a share on each
-// core. Populated small, a page still cost about 6 µs at its first write
-// from Go on the same machine, the hypervisor's share of a fault: 1.25 GiB
-// readied, then 1 GiB of small objects allocated on it took 0.3 s to ready
-// and 2.3 s to allocate (memory never readied: 4.2 s), where populated huge
-// it took 1.2-2.6 s to ready on one core and 0.4 s to allocate; on two
-// cores, 1.2 s to ready. Memory the hypervisor still backs (a process's
-// freed a moment before) readies in a tenth of that. Where transparent huge
-// pages are off, or the kernel has none, the pages are populated small.
+// only on advice; the pieces of fresh memory lie side by side, so the
+// kernel can give a huge page across them), then populated
+// (MADV_POPULATE_WRITE) on every core. Populated small, a page still cost
+// about 6 µs at its first write from Go on the same machine, the
+// hypervisor's share of a fault: 1.25 GiB readied, then 1 GiB of small
+// objects allocated on it took 0.3 s to ready and 2.3 s to allocate
+// (memory never readied: 4.2 s), where populated huge it took 1.2-2.6 s to
+// ready on one core and 0.4 s to allocate; on two cores, 1.2 s to ready.
+// Memory the hypervisor still backs (a process's freed a moment before)
+// readies in a tenth of that. Where transparent huge pages are off, or the
+// kernel has none, the pages are populated small.
 //
 // The collection costs a mark of the live heap, small before a storm. On a
 // kernel without MADV_POPULATE_WRITE (before 5.14) nothing is readied and
-// nothing collected: the object's pages were never touched.
+// nothing collected: fresh pieces' pages were never touched.
 func readyHeap(n int64) {
-	b := make([]byte, n)
+	size := min(n, readyChunk)
+	pieces := make([][]byte, 0, n/size+1)
+	for got := int64(0); got < n; got += size {
+		pieces = append(pieces, make([]byte, size))
+	}
+	var runs []span
 	advise := hugePagesOnAdvice()
 	if advise {
-		_ = unix.Madvise(b, unix.MADV_HUGEPAGE)
+		runs = adjacentRuns(pieces)
+		for _, r := range runs {
+			_ = madviseSpan(r, unix.MADV_HUGEPAGE)
+		}
 	}
-	err := populate(b)
-	if advise {
-		// The huge pages stay; what is faulted in the range later is
-		// small again, as in the rest of the heap, and the kernel's
-		// collapsing thread leaves it alone, so that pages the runtime
-		// returns to the system stay returned.
-		_ = unix.Madvise(b, unix.MADV_NOHUGEPAGE)
+	err := populate(pieces)
+	// The huge pages stay; what is faulted in these ranges later is small
+	// again, as in the rest of the heap, and the kernel's collapsing
+	// thread leaves them alone, so that pages the runtime returns to the
+	// system stay returned. Withdrawn run by run: a range's end inside a
+	// huge page splits it.
+	for _, r := range runs {
+		_ = madviseSpan(r, unix.MADV_NOHUGEPAGE)
 	}
+	runtime.KeepAlive(pieces)
 	if err == nil {
-		b = nil
+		pieces = nil
 		runtime.GC()
 	}
+}
+
+// span is a range of memory by address, for madvise: pieces that follow
+// one another are separate objects, and no Go slice may span two.
+type span struct {
+	addr uintptr
+	len  int
+}
+
+// adjacentRuns joins the pieces that follow one another in memory into runs.
+func adjacentRuns(pieces [][]byte) []span {
+	var runs []span
+	for _, p := range pieces {
+		if len(p) == 0 {
+			continue
+		}
+		addr := uintptr(unsafe.Pointer(unsafe.SliceData(p)))
+		if n := len(runs); n > 0 && runs[n-1].addr+uintptr(runs[n-1].len) == addr {
+			runs[n-1].len += len(p)
+			continue
+		}
+		runs = append(runs, span{addr, len(p)})
+	}
+	return runs
+}
+
+// madviseSpan is madvise(2) on s.
+func madviseSpan(s span, advice int) error {
+	_, _, errno := unix.Syscall(unix.SYS_MADVISE, s.addr, uintptr(s.len), uintptr(advice))
+	if errno != 0 {
+		return errno
+	}
+	return nil
 }
 
 // thpEnabled is where the kernel says when it gives transparent huge pages.
@@ -66,38 +123,28 @@ func hugePagesOnAdvice() bool {
 	return err == nil && bytes.Contains(mode, []byte("[madvise]"))
 }
 
-// hugePage is the size of the huge pages populate shares b out by.
-const hugePage = 2 << 20
-
-// populate populates b, a share on each core (populateShares).
-func populate(b []byte) error {
-	parts := populateShares(b, runtime.GOMAXPROCS(0))
-	if len(parts) == 1 {
-		return unix.Madvise(b, unix.MADV_POPULATE_WRITE)
-	}
-	errs := make([]error, len(parts))
+// populate populates the pieces, one goroutine on each core taking the
+// next piece, and stops at the first refusal.
+func populate(pieces [][]byte) error {
+	workers := min(runtime.GOMAXPROCS(0), len(pieces))
+	var next atomic.Int64
+	var refused atomic.Bool
+	errs := make([]error, workers)
 	var wg sync.WaitGroup
-	for i, part := range parts {
-		wg.Go(func() { errs[i] = unix.Madvise(part, unix.MADV_POPULATE_WRITE) })
+	for w := range workers {
+		wg.Go(func() {
+			for !refused.Load() {
+				i := next.Add(1) - 1
+				if i >= int64(len(pieces)) {
+					return
+				}
+				if err := unix.Madvise(pieces[i], unix.MADV_POPULATE_WRITE); err != nil {
+					errs[w] = err
+					refused.Store(true)
+				}
+			}
+		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)
-}
-
-// populateShares splits b into about one share for each of cores, each
-// split where a huge page begins, so that no huge page is populated from
-// two threads: b itself when it is smaller than two shares.
-func populateShares(b []byte, cores int) [][]byte {
-	share := (len(b)/max(cores, 1) + hugePage - 1) &^ (hugePage - 1)
-	if share >= len(b) {
-		return [][]byte{b}
-	}
-	// The first share ends where a huge page begins.
-	first := share - int(uintptr(unsafe.Pointer(unsafe.SliceData(b)))%hugePage)
-	var parts [][]byte
-	for n := first; len(b) > 0; n = share {
-		parts = append(parts, b[:min(n, len(b))])
-		b = b[len(parts[len(parts)-1]):]
-	}
-	return parts
 }

@@ -18,6 +18,13 @@ import (
 	"github.com/hdphone/hdphone/internal/racetest"
 )
 
+// heapReleased is the free heap the runtime has returned to the system.
+func heapReleased() int64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(s)
+	return int64(s[0].Value.Uint64())
+}
+
 // residentFreeHeap is the heap's free memory the runtime has not returned
 // to the system: pages mapped and ready for the next spans.
 func residentFreeHeap() int64 {
@@ -66,7 +73,9 @@ func TestHoldReadiesHeap(t *testing.T) {
 	f0 := threadFaults(t)
 	kept := make([][]byte, 0, use/1024)
 	for range use / 1024 {
-		kept = append(kept, make([]byte, 1000))
+		b := make([]byte, 1000)
+		b[0] = 1 // written, as a storm writes what it allocates
+		kept = append(kept, b)
 	}
 	faults := threadFaults(t) - f0
 	if pages := int64(use / 4096); faults > pages/8 && !racetest.Enabled {
@@ -98,32 +107,37 @@ func TestSmallHoldReadiesNothing(t *testing.T) {
 	}
 }
 
-// populate leaves every page of its buffer resident, whatever its length
-// against the huge pages it is shared out by.
+// populate leaves every page of its pieces resident, whatever their sizes
+// and however many there are for the cores.
 func TestPopulateCoversEveryPage(t *testing.T) {
 	if !kernelPopulates(t) {
 		t.Skip("this kernel has no MADV_POPULATE_WRITE")
 	}
 	pageSize := os.Getpagesize()
-	for _, size := range []int{pageSize, 2<<20 - pageSize, 5<<20 + 3*pageSize, 9 << 20} {
+	sizes := []int{pageSize, 2<<20 - pageSize, 5<<20 + 3*pageSize, 9 << 20, 3 * pageSize}
+	var pieces [][]byte
+	for _, size := range sizes {
 		b, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := populate(b); err != nil {
-			t.Fatalf("%d bytes: %v", size, err)
-		}
-		in := make([]byte, size/pageSize)
-		if _, _, errno := syscall.Syscall(syscall.SYS_MINCORE, uintptr(unsafe.Pointer(&b[0])), uintptr(size), uintptr(unsafe.Pointer(&in[0]))); errno != 0 {
+		defer syscall.Munmap(b)
+		pieces = append(pieces, b)
+	}
+	if err := populate(pieces); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range pieces {
+		in := make([]byte, len(b)/pageSize)
+		if _, _, errno := syscall.Syscall(syscall.SYS_MINCORE, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), uintptr(unsafe.Pointer(&in[0]))); errno != 0 {
 			t.Fatal(errno)
 		}
 		for i, v := range in {
 			if v&1 == 0 {
-				t.Errorf("%d bytes: page %d not resident after populate", size, i)
+				t.Errorf("%d-byte piece: page %d not resident after populate", len(b), i)
 				break
 			}
 		}
-		syscall.Munmap(b)
 	}
 }
 
@@ -180,48 +194,64 @@ func TestReadiedHeapIsHuge(t *testing.T) {
 	}
 }
 
-// The shares cover the buffer in order, each but the first beginning where
-// a huge page does, about one a core.
-func TestPopulateShares(t *testing.T) {
-	backing := make([]byte, 40<<20)
-	base := int(uintptr(unsafe.Pointer(&backing[0])) % hugePage)
-	aligned := backing[(hugePage-base)%hugePage:]
-	for _, tc := range []struct {
-		name   string
-		b      []byte
-		cores  int
-		shares int // at most
-	}{
-		{"aligned, two cores", aligned[:16<<20], 2, 2},
-		{"misaligned, two cores", aligned[4096 : 4096+16<<20], 2, 3},
-		{"misaligned, three cores", aligned[12345 : 12345+30<<20], 3, 4},
-		{"one core", aligned[:16<<20], 1, 1},
-		{"a huge page or less a core", aligned[100 : 100+3<<19], 2, 1},
-		{"no cores said", aligned[:8<<20], 0, 1},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			parts := populateShares(tc.b, tc.cores)
-			if len(parts) > tc.shares {
-				t.Errorf("%d shares, want at most %d", len(parts), tc.shares)
-			}
-			next := unsafe.SliceData(tc.b)
-			total := 0
-			for i, p := range parts {
-				if len(p) == 0 {
-					t.Fatalf("share %d empty", i)
-				}
-				if unsafe.SliceData(p) != next {
-					t.Fatalf("share %d does not begin where the one before ended", i)
-				}
-				if at := uintptr(unsafe.Pointer(unsafe.SliceData(p))); i > 0 && at%hugePage != 0 {
-					t.Errorf("share %d begins %d bytes into a huge page", i, at%hugePage)
-				}
-				next = (*byte)(unsafe.Add(unsafe.Pointer(next), len(p)))
-				total += len(p)
-			}
-			if total != len(tc.b) {
-				t.Errorf("shares cover %d bytes of %d", total, len(tc.b))
-			}
-		})
+// A heap that has returned free ranges to the system below those it kept
+// (a fleet booted before in the same process) is readied from its lowest
+// free range up: what is allocated next takes those ranges first, and
+// finds them resident.
+func TestReadyFillsLowestFreeHeap(t *testing.T) {
+	if !kernelPopulates(t) {
+		t.Skip("this kernel has no MADV_POPULATE_WRITE")
+	}
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	// Every other MiB kept: the freed ones become holes the runtime
+	// returns to the system.
+	var kept [][]byte
+	for i := range 64 {
+		b := make([]byte, 1<<20)
+		if i%2 == 0 {
+			kept = append(kept, b)
+		}
+	}
+	debug.FreeOSMemory()
+	t.Logf("released before readying: %d MiB", heapReleased()>>20)
+	readyHeap(48 << 20)
+	t.Logf("released after readying: %d MiB", heapReleased()>>20)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	const use = 24 << 20
+	f0 := threadFaults(t)
+	small := make([][]byte, 0, use/1024)
+	for range use / 1024 {
+		b := make([]byte, 1000)
+		b[0] = 1 // written, as a storm writes what it allocates
+		small = append(small, b)
+	}
+	faults := threadFaults(t) - f0
+	if pages := int64(use / 4096); faults > pages/8 && !racetest.Enabled {
+		t.Errorf("%d page faults allocating %d MiB after readying a heap with holes, want far fewer than its %d pages", faults, use>>20, pages)
+	}
+	runtime.KeepAlive(kept)
+	runtime.KeepAlive(small)
+}
+
+// runsMem is on the heap, where it stays: TestAdjacentRuns compares
+// addresses, and a stack may move.
+var runsMem = make([]byte, 64)
+
+// Pieces that follow one another in memory join into one run; a gap, or a
+// piece out of order, begins the next.
+func TestAdjacentRuns(t *testing.T) {
+	mem := runsMem
+	runs := adjacentRuns([][]byte{mem[0:8], mem[8:16], mem[16:24], mem[32:40], mem[40:48], mem[24:32], nil, mem[48:56]})
+	want := [][2]int{{0, 24}, {32, 48}, {24, 32}, {48, 56}}
+	if len(runs) != len(want) {
+		t.Fatalf("%d runs, want %d", len(runs), len(want))
+	}
+	base := uintptr(unsafe.Pointer(&mem[0]))
+	for i, r := range runs {
+		start := int(r.addr - base)
+		if got := [2]int{start, start + r.len}; got != want[i] {
+			t.Errorf("run %d is mem[%d:%d], want mem[%d:%d]", i, got[0], got[1], want[i][0], want[i][1])
+		}
 	}
 }
