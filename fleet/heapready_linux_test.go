@@ -67,19 +67,27 @@ func TestHoldReadiesHeap(t *testing.T) {
 	if got := residentFreeHeap(); got < ready*9/10 {
 		t.Fatalf("%d MiB of free heap ready under the hold, want at least about %d", got>>20, ready>>20)
 	}
-	// The allocations of a storm: small objects, kept.
+	checkStormFaults(t, use, "on a readied heap")
+}
+
+// checkStormFaults allocates use bytes as a storm does (small objects,
+// kept, each written: a page the runtime returned comes back zero, and an
+// allocation alone never touches it) and fails unless they took far fewer
+// page faults than their pages.
+func checkStormFaults(t *testing.T, use int, where string) {
+	t.Helper()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	f0 := threadFaults(t)
 	kept := make([][]byte, 0, use/1024)
 	for range use / 1024 {
 		b := make([]byte, 1000)
-		b[0] = 1 // written, as a storm writes what it allocates
+		b[0] = 1
 		kept = append(kept, b)
 	}
 	faults := threadFaults(t) - f0
 	if pages := int64(use / 4096); faults > pages/8 && !racetest.Enabled {
-		t.Errorf("%d page faults allocating %d MiB on a readied heap, want far fewer than its %d pages", faults, use>>20, pages)
+		t.Errorf("%d page faults allocating %d MiB %s, want far fewer than its %d pages", faults, use>>20, where, pages)
 	}
 	runtime.KeepAlive(kept)
 }
@@ -216,22 +224,8 @@ func TestReadyFillsLowestFreeHeap(t *testing.T) {
 	t.Logf("released before readying: %d MiB", heapReleased()>>20)
 	readyHeap(48 << 20)
 	t.Logf("released after readying: %d MiB", heapReleased()>>20)
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	const use = 24 << 20
-	f0 := threadFaults(t)
-	small := make([][]byte, 0, use/1024)
-	for range use / 1024 {
-		b := make([]byte, 1000)
-		b[0] = 1 // written, as a storm writes what it allocates
-		small = append(small, b)
-	}
-	faults := threadFaults(t) - f0
-	if pages := int64(use / 4096); faults > pages/8 && !racetest.Enabled {
-		t.Errorf("%d page faults allocating %d MiB after readying a heap with holes, want far fewer than its %d pages", faults, use>>20, pages)
-	}
+	checkStormFaults(t, 24<<20, "after readying a heap with holes")
 	runtime.KeepAlive(kept)
-	runtime.KeepAlive(small)
 }
 
 // runsMem is on the heap, where it stays: TestAdjacentRuns compares
