@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/hdphone/hdphone/clock"
@@ -204,19 +205,67 @@ func (p *Phone) stopTimer(r *callRec) {
 }
 
 // after runs f on the owner goroutine after d, unless the power cycle ends
-// first. The returned timer can be stopped.
+// first. The returned timer can be stopped. The cycle's end stops it: a
+// timer waiting to fire holds its function, and through it the phone, so
+// a phone stopped with a timer pending (its time's next resynchronisation,
+// hours ahead) stayed in memory until then.
 func (p *Phone) after(s *state, d time.Duration, f func(*state)) clock.Timer {
 	c := s.cycle
 	if c == nil {
 		return nil
 	}
-	return p.clk.AfterFunc(d, func() {
+	t := &cycleTimer{}
+	t.Timer = p.clk.AfterFunc(d, func() {
+		t.release()
 		p.do(c.ctx, func(s *state) {
 			if s.cycle == c && !c.ending {
 				f(s)
 			}
 		})
 	})
+	t.hook(context.AfterFunc(c.ctx, func() { t.Timer.Stop() }))
+	return t
+}
+
+// cycleTimer is a timer of after: stopped when its power cycle ends, and
+// unhooked from the cycle when it fires or is stopped first.
+type cycleTimer struct {
+	clock.Timer
+	mu     sync.Mutex
+	done   bool        // fired or stopped
+	unhook func() bool // the hook on the cycle's end, until done
+}
+
+// hook keeps unhook for release, or calls it when the timer is done already.
+func (t *cycleTimer) hook(unhook func() bool) {
+	t.mu.Lock()
+	done := t.done
+	if !done {
+		t.unhook = unhook
+	}
+	t.mu.Unlock()
+	if done {
+		unhook()
+	}
+}
+
+// release unhooks the timer from its cycle's end.
+func (t *cycleTimer) release() {
+	t.mu.Lock()
+	t.done = true
+	unhook := t.unhook
+	t.unhook = nil
+	t.mu.Unlock()
+	if unhook != nil {
+		unhook()
+	}
+}
+
+// Stop stops the timer and unhooks it.
+func (t *cycleTimer) Stop() bool {
+	stopped := t.Timer.Stop()
+	t.release()
+	return stopped
 }
 
 // async runs f on a goroutine of the power cycle, for SIP and media work
