@@ -84,7 +84,7 @@ const StormHeapPerPhone = 256 << 10
 // adds for each phone it serves (its files, registrations and
 // subscriptions, with the phone's file fetches: about 65-75 KiB, 80 before
 // its registrar and the phone's downloader were made leaner). More than a
-// storm uses costs the time to ready it (1-2 s for a 10,000-phone storm
+// storm uses costs the time to ready it (1-2.5 s for a 10,000-phone storm
 // into the lab here, before the first phone is powered on) and memory the
 // process holds until the collector runs; less leaves the rest to be
 // faulted in page by page.

@@ -72,9 +72,10 @@ func readyHeap(n int64) {
 	for _, r := range runs {
 		_ = madviseSpan(r, unix.MADV_NOHUGEPAGE)
 	}
+	// The runs are addresses only: the pieces stay live until the advice
+	// is withdrawn, and are garbage for the collection.
 	runtime.KeepAlive(pieces)
 	if err == nil {
-		pieces = nil
 		runtime.GC()
 	}
 }

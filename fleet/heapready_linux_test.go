@@ -18,20 +18,19 @@ import (
 	"github.com/hdphone/hdphone/internal/racetest"
 )
 
-// heapReleased is the free heap the runtime has returned to the system.
-func heapReleased() int64 {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/released:bytes"}}
+// heapBytes reads one of the runtime's memory classes, in bytes.
+func heapBytes(name string) int64 {
+	s := []metrics.Sample{{Name: name}}
 	metrics.Read(s)
 	return int64(s[0].Value.Uint64())
 }
 
+// heapReleased is the free heap the runtime has returned to the system.
+func heapReleased() int64 { return heapBytes("/memory/classes/heap/released:bytes") }
+
 // residentFreeHeap is the heap's free memory the runtime has not returned
 // to the system: pages mapped and ready for the next spans.
-func residentFreeHeap() int64 {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/free:bytes"}}
-	metrics.Read(s)
-	return int64(s[0].Value.Uint64())
-}
+func residentFreeHeap() int64 { return heapBytes("/memory/classes/heap/free:bytes") }
 
 // threadFaults is the minor page faults of the calling thread so far.
 func threadFaults(t *testing.T) int64 {
