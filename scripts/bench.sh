@@ -25,7 +25,7 @@ awk '
 	for (i = 3; i + 1 <= NF; i += 2) m[$(i + 1)] = $i
 	printf "%-44s %9s phones/s  p50 %6s ms  p99 %6s ms  fail %s  live heap %6s KiB/phone (spans %6s)  stack %5s KiB/phone  %s gor/phone", \
 		name, m["phones/s"], m["boot-p50-ms"], m["boot-p99-ms"], m["failures"], m["heap-KiB/phone"], m["heap-spans-KiB/phone"], m["stack-KiB/phone"], m["goroutines/phone"]
-	printf "  boot CPU %s µs/phone", m["boot-cpu-µs/phone"]
+	printf "  boot CPU %s µs/phone (%s from the first power-on)", m["boot-cpu-µs/phone"], m["storm-cpu-µs/phone"]
 	if ("whole-phones/s" in m) printf "  whole run %s phones/s (from before the fleet is made)", m["whole-phones/s"]
 	if ("ratio-vs-sipp" in m) printf "  SIPp at its best %s reg/s (%s in flight), ratio %s (SIPp CPU %s µs/reg; Kamailio CPU %s µs/phone, %s µs/SIPp reg)", \
 		m["sipp-reg/s"], m["sipp-in-flight"], m["ratio-vs-sipp"], m["sipp-cpu-µs/user"], m["kam-cpu-µs/phone"], m["kam-cpu-µs/sipp-user"]
