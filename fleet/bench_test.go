@@ -194,11 +194,21 @@ scenario:
 			}
 		case "answer":
 			fl.ResetPacing()
+			// The talk alone: go tool pprof fleet.test path.
+			if path := os.Getenv("HDPHONE_BENCH_TALKPROFILE"); path != "" {
+				if f, err := os.Create(path); err == nil {
+					if err := pprof.StartCPUProfile(f); err == nil {
+						stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
+					}
+				}
+			}
 			syscall.Getrusage(syscall.RUSAGE_SELF, &cpu0)
 			talkStart = time.Now()
 		case "talk":
 			// The talk itself: every phone in a call, nothing else to do.
 			syscall.Getrusage(syscall.RUSAGE_SELF, &cpu1)
+			stopProfile()
+			stopProfile = func() {}
 			talkWall = time.Since(talkStart)
 			pacing = fl.Pacing()
 		}

@@ -73,3 +73,40 @@ func FuzzResponseKey(f *testing.F) {
 		}
 	})
 }
+
+// kamailioRegisterResponses are the two answers Kamailio gives a phone's
+// registration (its challenge and its acceptance), as a storm's phones read
+// them.
+var kamailioRegisterResponses = []string{
+	"SIP/2.0 401 Unauthorized\r\n" +
+		"Via: SIP/2.0/UDP 127.1.0.7:5060;branch=z9hG4bK.4f2a9c1e7b3d5a60;rport=5060;received=127.1.0.7\r\n" +
+		"From: <sip:100006@sip.test>;tag=7d1c3a9b\r\n" +
+		"To: <sip:100006@sip.test>;tag=b27e1b5eba2c4be1e1e5cbb6a4f1b5c0.6a1e\r\n" +
+		"Call-ID: 5f0e9a1c2b3d4e5f60718293a4b5c6d7\r\n" +
+		"CSeq: 1 REGISTER\r\n" +
+		"WWW-Authenticate: Digest realm=\"sip.test\", nonce=\"ZxY1Zmc2aGdqa2xtbm9wcXJzdHV2d3h5ejAx\", qop=\"auth\"\r\n" +
+		"Server: kamailio (5.8.4 (x86_64/linux))\r\n" +
+		"Content-Length: 0\r\n\r\n",
+	"SIP/2.0 200 OK\r\n" +
+		"Via: SIP/2.0/UDP 127.1.0.7:5060;branch=z9hG4bK.9e8d7c6b5a493827;rport=5060;received=127.1.0.7\r\n" +
+		"From: <sip:100006@sip.test>;tag=7d1c3a9b\r\n" +
+		"To: <sip:100006@sip.test>;tag=b27e1b5eba2c4be1e1e5cbb6a4f1b5c0.8c2f\r\n" +
+		"Call-ID: 5f0e9a1c2b3d4e5f60718293a4b5c6d7\r\n" +
+		"CSeq: 2 REGISTER\r\n" +
+		"Contact: <sip:100006@127.1.0.7:5060>;expires=3600;received=\"sip:127.1.0.7:5060\"\r\n" +
+		"Server: kamailio (5.8.4 (x86_64/linux))\r\n" +
+		"Content-Length: 0\r\n\r\n",
+}
+
+// BenchmarkParseResponse: what reading the responses of a registration
+// costs the UA (two a phone in a storm).
+func BenchmarkParseResponse(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, r := range kamailioRegisterResponses {
+			if _, err := parseResponse(inbound{data: []byte(r), from: "127.0.0.1:5060"}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
