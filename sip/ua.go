@@ -217,17 +217,19 @@ func New(cfg Config) (*UA, error) {
 // address: UDP, a TCP listener, or a TLS listener. Outgoing TCP and TLS
 // connections come from the same address and an ephemeral port.
 func (u *UA) listen() error {
-	addr := net.JoinHostPort(u.cfg.LocalAddr.String(), strconv.Itoa(u.cfg.LocalPort))
+	addr := func() string { return net.JoinHostPort(u.cfg.LocalAddr.String(), strconv.Itoa(u.cfg.LocalPort)) }
 	switch u.cfg.Transport {
 	case UDP:
-		c, err := net.ListenPacket("udp", addr)
+		// The address as it is, not as a string to parse again (a
+		// storm's phones each bind one).
+		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(u.cfg.LocalAddr, uint16(u.cfg.LocalPort))))
 		if err != nil {
-			return fmt.Errorf("sip: listen udp %s: %w", addr, err)
+			return fmt.Errorf("sip: listen udp %s: %w", addr(), err)
 		}
-		dg, err := datagram.New(c.(*net.UDPConn))
+		dg, err := datagram.New(c)
 		if err != nil {
 			c.Close()
-			return fmt.Errorf("sip: udp %s: %w", addr, err)
+			return fmt.Errorf("sip: udp %s: %w", addr(), err)
 		}
 		dg.Stray = func(from net.Addr, data []byte) {
 			u.log.Debug("datagram that is not SIP dropped", "from", from, "bytes", len(data))
@@ -235,9 +237,9 @@ func (u *UA) listen() error {
 		u.udpConn = dg
 		u.port = dg.LocalAddr().(*net.UDPAddr).Port
 	case TCP:
-		l, err := net.Listen("tcp", addr)
+		l, err := net.Listen("tcp", addr())
 		if err != nil {
-			return fmt.Errorf("sip: listen tcp %s: %w", addr, err)
+			return fmt.Errorf("sip: listen tcp %s: %w", addr(), err)
 		}
 		u.tcpLn = l
 		u.port = l.Addr().(*net.TCPAddr).Port

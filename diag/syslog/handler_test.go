@@ -247,6 +247,17 @@ func TestSettingsFrom(t *testing.T) {
 		s.Components["sip_stack"] != syslog.LevelDetailed || s.Components["nxphone"] != syslog.LevelBasic || s.Components["control_center"] != syslog.LevelNone {
 		t.Fatalf("settings %+v", s)
 	}
+	// Each component's level alone is read (its key as the catalogue
+	// spells it).
+	for _, c := range syslog.Components {
+		one := config.Default().New("450HD")
+		if err := one.Set("system/syslog/component/"+c, "Detailed"); err != nil {
+			t.Fatal(err)
+		}
+		if s, err := syslog.SettingsFrom(one); err != nil || s.Components[c] != syslog.LevelDetailed {
+			t.Errorf("%s alone: %v, %v", c, s.Components, err)
+		}
+	}
 	// Network with the default 0.0.0.0 server is reported.
 	if err := cfg.Set("system/syslog/server_address", "0.0.0.0"); err != nil {
 		t.Fatal(err)

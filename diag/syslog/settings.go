@@ -123,7 +123,9 @@ var defaultLevels sync.Map // model → map[string]Level
 func componentLevels(cfg *config.Config) map[string]Level {
 	explicit := false
 	for _, k := range componentKeys {
-		if _, set, _ := cfg.Lookup(k); set {
+		// Canonical keys: one look in the set values each, not a
+		// resolution in the catalogue (every phone's boot reads them).
+		if _, set := cfg.ExplicitValue(k); set {
 			explicit = true
 			break
 		}
