@@ -276,8 +276,16 @@ func (s *Server) open(p string) (*file, error) {
 			return &file{name: clean, content: bytes.NewReader(b), size: int64(len(b)), close: func() {}}, nil
 		}
 	}
-	return nil, fmt.Errorf("%w: %s", ErrNotFound, clean)
+	return nil, notFound(clean)
 }
+
+// notFound is ErrNotFound for one path, made without fmt: a storm's phones
+// ask for files the lab has not got thousands of times a second, and
+// formatting the error grew each connection's goroutine's stack.
+type notFound string
+
+func (e notFound) Error() string { return ErrNotFound.Error() + ": " + string(e) }
+func (e notFound) Unwrap() error { return ErrNotFound }
 
 // cleanPath makes a request path relative and refuses any that would leave
 // the served tree.
