@@ -25,6 +25,8 @@ trap 'rm -rf "$out" "$bin"' EXIT
 go test -c -o "$bin/fleet.test" ./fleet
 sizes="1000 10000"
 [ "${HDPHONE_BENCH_SIZES:-}" = small ] && sizes=1000
+# Go lists no sub-benchmarks without running them: a new fleet benchmark
+# (or a new variant of one in fleet/bench*_test.go) is named here too.
 names=()
 for n in $sizes; do names+=("BareRegisterKamailio/users=$n"); done
 for mode in dhcp static; do
