@@ -33,8 +33,13 @@ func TestPacerSleepsWithoutStreams(t *testing.T) {
 		}
 		waitFor(t, 5*time.Second, "the stream to be paced", func() bool { return s.paces.Load() >= 3 })
 		p.remove(s)
-		// A tick may have begun as it left; after that, none.
-		time.Sleep(2 * tickPeriod)
+		// A tick may have begun as it left (and a loaded machine may
+		// finish it late); after that, none.
+		waitFor(t, 5*time.Second, "the ticks to stop", func() bool {
+			n := p.Stats().Ticks
+			time.Sleep(3 * tickPeriod)
+			return p.Stats().Ticks == n
+		})
 		n := p.Stats().Ticks
 		time.Sleep(50 * time.Millisecond)
 		if st := p.Stats(); st.Ticks != n {
