@@ -236,8 +236,10 @@ var responseParser = sipgosip.NewParser()
 // txResponseParser parses the responses of the UA's UDP transactions. It
 // leaves From and Via as they came (generic headers, written back word for
 // word), which is all the UA does with them in a response: the transaction
-// was matched by its Via already, and the From is the UA's own. Parsing
-// them was a third of what reading a registration's two responses cost.
+// was matched by its Via already, and the From is the UA's own (sipgo's
+// From() and Via() would still parse them when asked). Parsing
+// them was a quarter of what reading a registration's two responses cost
+// (BenchmarkParseResponse: 6.2-6.4 µs, 4.7-5.0 without).
 var txResponseParser = sipgosip.NewParser(sipgosip.WithHeadersParsers(txHeaderParsers()))
 
 func txHeaderParsers() sipgosip.HeadersParser {

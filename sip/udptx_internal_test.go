@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"strings"
 	"testing"
 
 	sipgosip "github.com/emiago/sipgo/sip"
@@ -107,6 +108,42 @@ func BenchmarkParseResponse(b *testing.B) {
 			if _, err := parseResponse(inbound{data: []byte(r), from: "127.0.0.1:5060"}); err != nil {
 				b.Fatal(err)
 			}
+		}
+	}
+}
+
+// The responses of the UA's UDP transactions keep what the UA reads from
+// them typed (every Contact with its expires, To and its tag, CSeq,
+// Call-ID) and From and Via word for word.
+func TestParseResponseKeepsWhatTheUAReads(t *testing.T) {
+	raw := kamailioRegisterResponses[1]
+	res, err := parseResponse(inbound{data: []byte(raw), from: "127.0.0.1:5060"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tag, _ := res.To().Params.Get("tag"); tag != "b27e1b5eba2c4be1e1e5cbb6a4f1b5c0.8c2f" {
+		t.Errorf("To tag %q", tag)
+	}
+	// grantedExpires reads every Contact as typed.
+	if hs := res.GetHeaders("Contact"); len(hs) != 1 {
+		t.Errorf("%d Contact headers", len(hs))
+	} else if c, ok := hs[0].(*sipgosip.ContactHeader); !ok || c.Address.User != "100006" {
+		t.Errorf("Contact %#v", hs[0])
+	} else if exp, _ := c.Params.Get("expires"); exp != "3600" {
+		t.Errorf("Contact expires %q", exp)
+	}
+	if cs := res.CSeq(); cs == nil || cs.SeqNo != 2 || cs.MethodName != "REGISTER" {
+		t.Errorf("CSeq %v", cs)
+	}
+	if res.CallID() == nil || string(*res.CallID()) != "5f0e9a1c2b3d4e5f60718293a4b5c6d7" {
+		t.Errorf("Call-ID %v", res.CallID())
+	}
+	for _, line := range []string{
+		"Via: SIP/2.0/UDP 127.1.0.7:5060;branch=z9hG4bK.9e8d7c6b5a493827;rport=5060;received=127.1.0.7\r\n",
+		"From: <sip:100006@sip.test>;tag=7d1c3a9b\r\n",
+	} {
+		if !strings.Contains(res.String(), line) {
+			t.Errorf("written back without %q:\n%s", line, res.String())
 		}
 	}
 }
