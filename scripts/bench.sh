@@ -14,11 +14,13 @@ go test -run '^$' -bench . -benchmem -benchtime "$BENCHTIME" $(go list ./... | g
 # only (10,000 too by default).
 #
 # Each one runs in a process of its own, as hdphone fleet runs a fleet. A
-# storm that follows others in one process boots into their heap: free
-# ranges the runtime has given back to the system lie among those it kept,
-# and the storm's first writes to them fault (the 10,000-phone pattern
-# storm at Kamailio, seventh in one process: 17.8 faults and 447 µs of CPU
-# a phone, 0.31 of SIPp's rate; alone: under one fault, about 230 µs, 0.5).
+# storm that follows others in one process boots into their heap, in
+# small pages where a storm alone has the huge ones fleet readies (the
+# runtime's returns of free pages split them), and pays for them: the
+# 10,000-phone pattern storm at Kamailio, seventh in one process, took 17.8
+# faults and 447 µs of CPU a phone, 0.31 of SIPp's rate; right after a lab
+# storm, no faults and still 374-452 µs, 0.32-0.40; alone, under one fault,
+# about 230 µs, 0.5.
 out=$(mktemp)
 bin=$(mktemp -d)
 trap 'rm -rf "$out" "$bin"' EXIT
