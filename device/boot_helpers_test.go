@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +21,7 @@ import (
 	"github.com/hdphone/hdphone/device/model"
 	"github.com/hdphone/hdphone/internal/logtest"
 	"github.com/hdphone/hdphone/lab"
+	"github.com/hdphone/hdphone/lab/fileserver"
 	"github.com/hdphone/hdphone/media"
 	"github.com/hdphone/hdphone/provisioning/firmware"
 )
@@ -303,4 +305,34 @@ func deadUDP(t testing.TB) string {
 	a := c.LocalAddr().String()
 	c.Close()
 	return a
+}
+
+// waitLogged waits up to 5 s until every match has an entry in the file
+// server's log from entry from on, and says whether each did. The server
+// logs a TFTP transfer at its last ACK, which can reach it after the phone
+// has moved on (CI runs found a boot's image and configuration missing from
+// the log with the phone already idle).
+func waitLogged(files *fileserver.Server, from int, match ...func(fileserver.Entry) bool) bool {
+	found := func() bool {
+		log := files.Log()
+		for _, m := range match {
+			if !slices.ContainsFunc(log[min(from, len(log)):], m) {
+				return false
+			}
+		}
+		return true
+	}
+	for deadline := time.Now().Add(5 * time.Second); !found(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+	return true
+}
+
+// completeFetch matches a whole transfer of a file whose name ends in suffix.
+func completeFetch(suffix string) func(fileserver.Entry) bool {
+	return func(e fileserver.Entry) bool {
+		return strings.HasSuffix(e.Path, suffix) && e.Outcome == fileserver.Complete
+	}
 }

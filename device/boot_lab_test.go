@@ -3,7 +3,6 @@ package device_test
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hdphone/hdphone/device"
 	"github.com/hdphone/hdphone/lab"
@@ -71,22 +70,9 @@ func TestBootUpgradesFirmwareThenAppliesConfiguration(t *testing.T) {
 			// image and the configuration fetch of the boot that just ended
 			// before marking the log (the image's entry once came after
 			// the mark).
-			fetched := func() bool {
-				var image, cfg bool
-				for _, e := range l.File.Log() {
-					switch {
-					case strings.HasSuffix(e.Path, ".img") && !e.Header():
-						image = true
-					case strings.HasSuffix(e.Path, ".cfg") && e.Outcome == fileserver.Complete:
-						cfg = true
-					}
-				}
-				return image && cfg
-			}
-			for deadline := time.Now().Add(5 * time.Second); !fetched(); time.Sleep(10 * time.Millisecond) {
-				if time.Now().After(deadline) {
-					t.Fatal("the file server never logged the configuration fetch")
-				}
+			wholeImage := func(e fileserver.Entry) bool { return strings.HasSuffix(e.Path, ".img") && !e.Header() }
+			if !waitLogged(l.File, 0, wholeImage, completeFetch(".cfg")) {
+				t.Fatalf("the file server never logged the first boot's image and configuration: %v", l.File.Log())
 			}
 			mark := len(l.File.Log())
 			if err := p.Reboot(p.ctx, "test"); err != nil {
@@ -96,24 +82,18 @@ func TestBootUpgradesFirmwareThenAppliesConfiguration(t *testing.T) {
 			if s.Firmware != "UC_3.4.9.7" || s.BootCount != 3 {
 				t.Fatalf("second boot: firmware %s boot %d", s.Firmware, s.BootCount)
 			}
-			// The configuration's transfer is logged at its last ACK too,
-			// which can come after the phone is idle (a TFTP run in CI):
-			// give it a moment before counting.
+			// The configuration's transfer is logged at its last ACK too.
+			waitLogged(l.File, mark, completeFetch(".cfg"))
 			count := func() (img, cfg int) {
 				for _, e := range l.File.Log()[mark:] {
 					switch {
 					case strings.HasSuffix(e.Path, ".img"):
 						img++
-					case strings.HasSuffix(e.Path, ".cfg") && e.Outcome == fileserver.Complete:
+					case completeFetch(".cfg")(e):
 						cfg++
 					}
 				}
 				return img, cfg
-			}
-			for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-				if _, cfg := count(); cfg > 0 {
-					break
-				}
 			}
 			for _, e := range l.File.Log()[mark:] {
 				if strings.HasSuffix(e.Path, ".img") && (!e.Header() || e.Sent > 4096) {

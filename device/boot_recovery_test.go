@@ -90,13 +90,11 @@ func TestRecoveryModeFetchesOverTFTPFromOption66(t *testing.T) {
 	if len(classes) == 0 || classes[0] == "" || !strings.Contains(classes[0], "450HD") {
 		t.Errorf("recovery DISCOVER option 77 %q, want the model", classes)
 	}
-	var tftp bool
-	for _, e := range files.Log() {
-		if e.Proto == "tftp" && e.Path == "450HD_3.4.9.5.img" && e.Outcome == fileserver.Complete {
-			tftp = true
-		}
-	}
-	if !tftp {
+	// The recovery loader's transfer is logged at its last ACK, which can
+	// come after the phone is idle.
+	if !waitLogged(files, 0, func(e fileserver.Entry) bool {
+		return e.Proto == "tftp" && e.Path == "450HD_3.4.9.5.img" && e.Outcome == fileserver.Complete
+	}) {
 		t.Errorf("image not fetched whole over TFTP: %v", files.Log())
 	}
 }
