@@ -445,3 +445,25 @@ func TestExplicitValue(t *testing.T) {
 		}
 	}
 }
+
+// SetsUnder sees set keys in canonical spelling, and keys the catalogue
+// does not know, but not defaults.
+func TestSetsUnder(t *testing.T) {
+	c := Default().New("450HD")
+	if c.SetsUnder("personal_settings/", "voip/") {
+		t.Error("a factory configuration sets something")
+	}
+	if err := c.Set("PERSONAL_SETTINGS/functional_key/3/type", "SPEED_DIAL"); err != nil {
+		t.Fatal(err)
+	}
+	if !c.SetsUnder("voip/", "personal_settings/functional_key/") || c.SetsUnder("voip/", "personal_settings/functional_key/4") {
+		t.Error("functional_key/3/type not seen where set, or seen elsewhere")
+	}
+	c, _, err := c.ApplyBytes("x.cfg", []byte("voip/no_such_key=1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Extra()) != 1 || !c.SetsUnder("voip/no_") {
+		t.Errorf("unknown key %v not seen", c.Extra())
+	}
+}

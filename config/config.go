@@ -176,6 +176,32 @@ func (c *Config) ExplicitValue(key string) (string, bool) {
 	return v, ok
 }
 
+// SetsUnder reports whether c sets any key, known or not, that begins with
+// one of prefixes (canonical spelling): what a reader of those keys alone
+// derives from a configuration that sets none of them depends only on the
+// catalogue and the model, and can be kept.
+func (c *Config) SetsUnder(prefixes ...string) bool {
+	under := func(k string) bool {
+		for _, p := range prefixes {
+			if strings.HasPrefix(k, p) {
+				return true
+			}
+		}
+		return false
+	}
+	for k := range c.vals {
+		if under(k) {
+			return true
+		}
+	}
+	for k := range c.extra {
+		if under(k) {
+			return true
+		}
+	}
+	return false
+}
+
 // Explicit returns a copy of the explicitly set values.
 func (c *Config) Explicit() map[string]string { return maps.Clone(c.vals) }
 

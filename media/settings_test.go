@@ -3,6 +3,9 @@ package media
 import (
 	"errors"
 	"net/netip"
+	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,7 +14,7 @@ import (
 	"github.com/hdphone/hdphone/media/sdp"
 )
 
-func configWith(t *testing.T, cfg string) *config.Config {
+func configWith(t testing.TB, cfg string) *config.Config {
 	t.Helper()
 	c, _, err := config.Default().New("450HD").ApplyBytes("test.cfg", []byte(cfg))
 	if err != nil {
@@ -177,5 +180,52 @@ func TestEngineConfigCheck(t *testing.T) {
 		if !tt.ok && !errors.Is(err, ErrBadConfig) {
 			t.Errorf("%s: %v is not ErrBadConfig", tt.name, err)
 		}
+	}
+}
+
+func TestSettingsKeysAreUnderTheirPrefixes(t *testing.T) {
+	keys := []string{keyPort, keyTOS, keySRTP, keyXR, keyDTMFLevel, keyMicrophone,
+		keyCodecName, keyCodecOn, keyCodecPtime, keyRecOn, keyRecRTP, keyRecIP, keyRecPort,
+		keyPagingOn, keyPagingCodec, keyPagingEnd, keyBargeIn, keyGroupOn, keyGroupAddr, keyGroupPort, keyGroupName}
+	for _, k := range keys {
+		if !slices.ContainsFunc(settingsPrefixes, func(p string) bool { return strings.HasPrefix(k, p) }) {
+			t.Errorf("%s is under none of %v: a configuration setting it would get the defaults' settings", k, settingsPrefixes)
+		}
+	}
+}
+
+// A configuration that sets no media key gets its model's default settings
+// (kept), each caller its own copy; one that sets one is read in full.
+func TestDefaultSettingsKeptPerModel(t *testing.T) {
+	for _, m := range config.Models() {
+		c := config.Default().New(m)
+		want, wantErrs := readSettings(c)
+		for range 2 {
+			got, errs := SettingsFromConfig(c)
+			if !reflect.DeepEqual(got, want) || len(errs) != len(wantErrs) {
+				t.Fatalf("%s: kept settings %+v (%v), want %+v (%v)", m, got, errs, want, wantErrs)
+			}
+			got.Codecs[0].Name = "changed by a caller"
+		}
+		if err := c.Set("voip/codec/codec_info/0/name", "PCMA"); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Set(keyPort, "7000"); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := SettingsFromConfig(c)
+		if got.PortBase != 7000 || got.Codecs[0].Name != "PCMA" {
+			t.Errorf("%s: with media_port and codec_info/0 set: port %d, codec %q", m, got.PortBase, got.Codecs[0].Name)
+		}
+	}
+}
+
+// BenchmarkSettingsFromConfig: a phone's configuration that sets its line
+// and no media key, as a fleet's phones boot with.
+func BenchmarkSettingsFromConfig(b *testing.B) {
+	c := configWith(b, "voip/line/0/auth_name=1000\nvoip/line/0/enabled=1\n")
+	b.ReportAllocs()
+	for b.Loop() {
+		SettingsFromConfig(c)
 	}
 }
