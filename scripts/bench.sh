@@ -14,13 +14,13 @@ go test -run '^$' -bench . -benchmem -benchtime "$BENCHTIME" $(go list ./... | g
 # only (10,000 too by default).
 #
 # Each one runs in a process of its own, as hdphone fleet runs a fleet. A
-# storm that follows others in one process boots into their heap, in
-# small pages where a storm alone has the huge ones fleet readies (the
-# runtime's returns of free pages split them), and pays for them: the
-# 10,000-phone pattern storm at Kamailio, seventh in one process, took 17.8
-# faults and 447 µs of CPU a phone, 0.31 of SIPp's rate; right after a lab
-# storm, no faults and still 374-452 µs, 0.32-0.40; alone, under one fault,
-# about 230 µs, 0.5.
+# storm that follows others in one process boots into their heap, which
+# fleet readies again by collapsing it into huge pages (the runtime's
+# returns of free pages split the first readying's): the 10,000-phone
+# pattern storm at Kamailio right after a lab storm took 183-238 µs of CPU
+# a phone, 0.57-0.61 of SIPp's rate (352-482 µs, 0.33-0.41, before the
+# collapse), about what it takes alone; the seventh storm in one process
+# took 447 µs and 17.8 faults a phone before it, not measured since.
 out=$(mktemp)
 bin=$(mktemp -d)
 trap 'rm -rf "$out" "$bin"' EXIT
