@@ -27,46 +27,75 @@ import (
 // digest. It is the floor under the phones' rate: what separates the
 // phones from SIPp beyond this is the phone, not its own addresses and
 // sockets.
+//
+// shared/ sends every user's requests from one socket on one address, read
+// by one goroutine that hands each response to its user's goroutine, as
+// SIPp does: what the fleet's own sockets and their readers cost a
+// registration in Go, against this floor.
 func BenchmarkBareRegisterKamailio(b *testing.B) {
-	for _, n := range benchSizes() {
-		b.Run(fmt.Sprintf("users=%d", n), func(b *testing.B) {
-			proctest.RaiseFiles(b, n+1000)
-			k := testpeer.StartKamailio(b, testpeer.KamailioConfig{
-				UserRange: struct{ First, Last int }{100000, 100000 + 2*n}, Children: 4, SharedMemMB: 256,
-				PatternPasswords: true})
-			server := net.UDPAddrFromAddrPort(netip.MustParseAddrPort(k.Addr()))
-			for range b.N {
-				base := netip.MustParsePrefix(benchAddresses()).Addr()
-				var r0, r1 syscall.Rusage
-				syscall.Getrusage(syscall.RUSAGE_SELF, &r0)
-				start := time.Now()
-				var wg sync.WaitGroup
-				var failed atomic.Int64
-				var firstErr atomic.Pointer[error]
-				for i := range n {
-					wg.Go(func() {
-						if err := bareRegister(server, k.Domain, bareAddress(base, i), 100000+i); err != nil {
-							failed.Add(1)
-							firstErr.CompareAndSwap(nil, &err)
-						}
-					})
-				}
-				wg.Wait()
-				wall := time.Since(start)
-				syscall.Getrusage(syscall.RUSAGE_SELF, &r1)
-				if f := failed.Load(); f > 0 {
-					b.Fatalf("%d of %d registrations failed; first: %v", f, n, *firstErr.Load())
-				}
-				rate := float64(n) / wall.Seconds()
-				sipp := testpeer.SIPpBestRegisterRate(b, k, n, 100000+n)
-				b.ReportMetric(rate, "reg/s")
-				b.ReportMetric(cpuSeconds(r0, r1)*1e6/float64(n), "cpu-µs/user")
-				b.ReportMetric(float64(r1.Stime.Nano()-r0.Stime.Nano())/1e3/float64(n), "sys-µs/user")
-				b.ReportMetric(float64(r1.Minflt-r0.Minflt)/float64(n), "faults/user")
-				b.ReportMetric(sipp.PerSec, "sipp-reg/s")
-				b.ReportMetric(rate/sipp.PerSec, "ratio-vs-sipp")
+	for _, shared := range []bool{false, true} {
+		for _, n := range benchSizes() {
+			name := fmt.Sprintf("users=%d", n)
+			if shared {
+				name = "shared/" + name
 			}
-		})
+			b.Run(name, func(b *testing.B) { bareStorm(b, n, shared) })
+		}
+	}
+}
+
+func bareStorm(b *testing.B, n int, shared bool) {
+	proctest.RaiseFiles(b, n+1000)
+	k := testpeer.StartKamailio(b, testpeer.KamailioConfig{
+		UserRange: struct{ First, Last int }{100000, 100000 + 2*n}, Children: 4, SharedMemMB: 256,
+		PatternPasswords: true})
+	server := net.UDPAddrFromAddrPort(netip.MustParseAddrPort(k.Addr()))
+	for range b.N {
+		base := netip.MustParsePrefix(benchAddresses()).Addr()
+		var mux *bareMux
+		if shared {
+			var err error
+			if mux, err = newBareMux(base); err != nil {
+				b.Fatal(err)
+			}
+		}
+		var r0, r1 syscall.Rusage
+		syscall.Getrusage(syscall.RUSAGE_SELF, &r0)
+		start := time.Now()
+		var wg sync.WaitGroup
+		var failed atomic.Int64
+		var firstErr atomic.Pointer[error]
+		for i := range n {
+			wg.Go(func() {
+				var err error
+				if mux != nil {
+					err = mux.register(server, k.Domain, 100000+i)
+				} else {
+					err = bareRegister(server, k.Domain, bareAddress(base, i), 100000+i)
+				}
+				if err != nil {
+					failed.Add(1)
+					firstErr.CompareAndSwap(nil, &err)
+				}
+			})
+		}
+		wg.Wait()
+		wall := time.Since(start)
+		syscall.Getrusage(syscall.RUSAGE_SELF, &r1)
+		if mux != nil {
+			mux.c.Close()
+		}
+		if f := failed.Load(); f > 0 {
+			b.Fatalf("%d of %d registrations failed; first: %v", f, n, *firstErr.Load())
+		}
+		rate := float64(n) / wall.Seconds()
+		sipp := testpeer.SIPpBestRegisterRate(b, k, n, 100000+n)
+		b.ReportMetric(rate, "reg/s")
+		b.ReportMetric(cpuSeconds(r0, r1)*1e6/float64(n), "cpu-µs/user")
+		b.ReportMetric(float64(r1.Stime.Nano()-r0.Stime.Nano())/1e3/float64(n), "sys-µs/user")
+		b.ReportMetric(float64(r1.Minflt-r0.Minflt)/float64(n), "faults/user")
+		b.ReportMetric(sipp.PerSec, "sipp-reg/s")
+		b.ReportMetric(rate/sipp.PerSec, "ratio-vs-sipp")
 	}
 }
 
@@ -89,19 +118,7 @@ func bareRegister(server *net.UDPAddr, domain string, local netip.Addr, user int
 		return err
 	}
 	defer c.Close()
-	port := c.LocalAddr().(*net.UDPAddr).Port
 	buf := make([]byte, 2048)
-	request := func(cseq int, auth string) []byte {
-		return fmt.Appendf(nil, "REGISTER sip:%[1]s SIP/2.0\r\n"+
-			"Via: SIP/2.0/UDP %[2]s:%[3]d;branch=z9hG4bK-%[4]d-%[5]d;rport\r\n"+
-			"Max-Forwards: 70\r\n"+
-			"From: <sip:%[4]d@%[1]s>;tag=%[4]d\r\n"+
-			"To: <sip:%[4]d@%[1]s>\r\n"+
-			"Call-ID: %[4]d@%[2]s\r\n"+
-			"CSeq: %[5]d REGISTER\r\n"+
-			"Contact: <sip:%[4]d@%[2]s:%[3]d>\r\n"+
-			"Expires: 3600\r\n%[6]sContent-Length: 0\r\n\r\n", domain, local, port, user, cseq, auth)
-	}
 	send := func(msg []byte) (string, error) {
 		for range 7 {
 			if _, err := c.WriteToUDP(msg, server); err != nil {
@@ -117,6 +134,23 @@ func bareRegister(server *net.UDPAddr, domain string, local netip.Addr, user int
 			}
 		}
 		return "", errBareNoAnswer
+	}
+	return bareExchange(domain, c.LocalAddr().(*net.UDPAddr).AddrPort(), user, send)
+}
+
+// bareExchange is a registration's two transactions, each through send
+// (which returns the response).
+func bareExchange(domain string, local netip.AddrPort, user int, send func([]byte) (string, error)) error {
+	request := func(cseq int, auth string) []byte {
+		return fmt.Appendf(nil, "REGISTER sip:%[1]s SIP/2.0\r\n"+
+			"Via: SIP/2.0/UDP %[2]s:%[3]d;branch=z9hG4bK-%[4]d-%[5]d;rport\r\n"+
+			"Max-Forwards: 70\r\n"+
+			"From: <sip:%[4]d@%[1]s>;tag=%[4]d\r\n"+
+			"To: <sip:%[4]d@%[1]s>\r\n"+
+			"Call-ID: %[4]d@%[2]s\r\n"+
+			"CSeq: %[5]d REGISTER\r\n"+
+			"Contact: <sip:%[4]d@%[2]s:%[3]d>\r\n"+
+			"Expires: 3600\r\n%[6]sContent-Length: 0\r\n\r\n", domain, local.Addr(), local.Port(), user, cseq, auth)
 	}
 	resp, err := send(request(1, ""))
 	if err != nil {
@@ -139,6 +173,88 @@ func bareRegister(server *net.UDPAddr, domain string, local netip.Addr, user int
 		return fmt.Errorf("user %d: %.40q", user, resp)
 	}
 	return nil
+}
+
+// bareMux is one socket for every user of a shared/ storm: one goroutine
+// reads it and hands each response to the user whose Call-ID it carries.
+type bareMux struct {
+	c       *net.UDPConn
+	local   netip.AddrPort
+	mu      sync.Mutex
+	waiting map[string]chan string
+}
+
+func newBareMux(local netip.Addr) (*bareMux, error) {
+	c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(local, 0)))
+	if err != nil {
+		return nil, err
+	}
+	c.SetReadBuffer(4 << 20)
+	m := &bareMux{c: c, local: c.LocalAddr().(*net.UDPAddr).AddrPort(), waiting: map[string]chan string{}}
+	go m.read() // ends when the benchmark closes c
+	return m, nil
+}
+
+func (m *bareMux) read() {
+	buf := make([]byte, 2048)
+	for {
+		n, _, err := m.c.ReadFromUDP(buf)
+		if err != nil {
+			return
+		}
+		resp := string(buf[:n])
+		_, rest, _ := strings.Cut(resp, "Call-ID: ")
+		id, _, _ := strings.Cut(rest, "\r\n")
+		m.mu.Lock()
+		ch := m.waiting[id]
+		m.mu.Unlock()
+		if ch != nil {
+			select {
+			case ch <- resp:
+			default: // an answer to a retransmission
+			}
+		}
+	}
+}
+
+// register is bareRegister through the shared socket.
+func (m *bareMux) register(server *net.UDPAddr, domain string, user int) error {
+	id := fmt.Sprintf("%d@%s", user, m.local.Addr())
+	ch := make(chan string, 1)
+	m.mu.Lock()
+	m.waiting[id] = ch
+	m.mu.Unlock()
+	defer func() { m.mu.Lock(); delete(m.waiting, id); m.mu.Unlock() }()
+	t := time.NewTimer(time.Hour)
+	defer t.Stop()
+	send := func(msg []byte) (string, error) {
+		for range 7 {
+			if _, err := m.c.WriteToUDP(msg, server); err != nil {
+				return "", err
+			}
+			t.Reset(500 * time.Millisecond)
+			for waiting := true; waiting; {
+				select {
+				case resp := <-ch:
+					// Not a late answer to the previous transaction.
+					if cseqOf(resp) == cseqOf(string(msg)) {
+						return resp, nil
+					}
+				case <-t.C:
+					waiting = false
+				}
+			}
+		}
+		return "", errBareNoAnswer
+	}
+	return bareExchange(domain, m.local, user, send)
+}
+
+// cseqOf is a message's CSeq value.
+func cseqOf(msg string) string {
+	_, rest, _ := strings.Cut(msg, "CSeq: ")
+	v, _, _ := strings.Cut(rest, "\r\n")
+	return v
 }
 
 func isTimeout(err error) bool {
