@@ -30,7 +30,9 @@ sizes="1000 10000"
 # Go lists no sub-benchmarks without running them: a new fleet benchmark
 # (or a new variant of one in fleet/bench*_test.go) is named here too.
 names=()
-for n in $sizes; do names+=("BareRegisterKamailio/users=$n" "BareRegisterKamailio/shared/users=$n"); done
+for v in "" "limit=100/" "shared/"; do
+	for n in $sizes; do names+=("BareRegisterKamailio/${v}users=$n"); done
+done
 for mode in dhcp static; do
 	for n in $sizes; do names+=("BootStormLab/$mode/phones=$n"); done
 done
@@ -70,7 +72,7 @@ awk '
 	name = $1; sub(/-[0-9]+$/, "", name); sub(/^Benchmark/, "", name)
 	delete m
 	for (i = 3; i + 1 <= NF; i += 2) m[$(i + 1)] = $i
-	printf "%-44s %9s reg/s (bare clients, the floor under the phones; shared: one socket for all)  CPU %s µs/user  SIPp at its best %s reg/s, ratio %s\n", \
+	printf "%-44s %9s reg/s (bare clients, the floor under the phones; limit: 100 in flight; shared: one socket for all, 100 in flight)  CPU %s µs/user  SIPp at its best %s reg/s, ratio %s\n", \
 		name, m["reg/s"], m["cpu-µs/user"], m["sipp-reg/s"], m["ratio-vs-sipp"]
 }' "$out"
 exit "$status"
