@@ -101,6 +101,22 @@ func kernelPopulates(t *testing.T) bool {
 	return unix.Madvise(page, unix.MADV_POPULATE_WRITE) == nil
 }
 
+// kernelCollapses reports whether this kernel takes MADV_COLLAPSE (Linux
+// 6.1 and later; before, it is an unknown advice).
+func kernelCollapses(t *testing.T) bool {
+	const huge = 2 << 20
+	mem, err := syscall.Mmap(-1, 0, 2*huge, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Munmap(mem)
+	off := (huge - int(uintptr(unsafe.Pointer(&mem[0]))%huge)) % huge
+	aligned := mem[off : off+huge]
+	unix.Madvise(aligned, unix.MADV_HUGEPAGE)
+	aligned[0] = 1
+	return unix.Madvise(aligned, unix.MADV_COLLAPSE) != unix.EINVAL
+}
+
 // A hold too small to be worth a collection readies nothing.
 func TestSmallHoldReadiesNothing(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
@@ -186,6 +202,9 @@ func TestReadiedHeapIsHuge(t *testing.T) {
 // second 10,000-phone storm in one process at twice the first one's CPU a
 // phone without a single fault.
 func TestReadiedHeapIsHugeAfterSmallPages(t *testing.T) {
+	if !kernelCollapses(t) {
+		t.Skip("this kernel cannot collapse a range into huge pages (MADV_COLLAPSE, Linux 6.1)")
+	}
 	got, out := readyInChild(t, "^TestReadiedHeapIsHugeAfterSmallPages$", func() {
 		// The heap's fresh ranges written small (no advice: this kernel
 		// gives huge pages only on advice), every other piece kept.
