@@ -66,6 +66,7 @@ func bareStorm(b *testing.B, n, limit int, shared bool) {
 			}
 		}
 		var r0, r1 syscall.Rusage
+		kam0 := readKamailio(b, k)
 		syscall.Getrusage(syscall.RUSAGE_SELF, &r0)
 		start := time.Now()
 		var wg sync.WaitGroup
@@ -98,6 +99,7 @@ func bareStorm(b *testing.B, n, limit int, shared bool) {
 		wg.Wait()
 		wall := time.Since(start)
 		syscall.Getrusage(syscall.RUSAGE_SELF, &r1)
+		kam := readKamailio(b, k).sub(kam0)
 		if mux != nil {
 			mux.c.Close()
 		}
@@ -112,6 +114,10 @@ func bareStorm(b *testing.B, n, limit int, shared bool) {
 		b.ReportMetric(float64(r1.Minflt-r0.Minflt)/float64(n), "faults/user")
 		b.ReportMetric(sipp.PerSec, "sipp-reg/s")
 		b.ReportMetric(rate/sipp.PerSec, "ratio-vs-sipp")
+		// Kamailio's work for each side, as the phones' storm reports it.
+		b.ReportMetric(float64(kam.cpu.Microseconds())/float64(n), "kam-cpu-µs/user")
+		b.ReportMetric(float64(sipp.KamCPU.Microseconds())/float64(n), "kam-cpu-µs/sipp-user")
+		b.ReportMetric(float64(kam.requests)/float64(n), "kam-req/user")
 	}
 }
 

@@ -91,19 +91,14 @@ func (a *authCache) authorize(req *sipgosip.Request, kind int, user, password st
 		return fmt.Errorf("%w: no challenge", ErrAuth)
 	}
 	cc.nc++
-	cred, err := digest.Digest(cc.chal, digest.Options{
-		Method:   string(req.Method),
-		URI:      req.Recipient.String(),
-		Username: user,
-		Password: password,
-		Count:    cc.nc,
-	})
+	value, err := digestValue(cc.chal, digestAnswer{method: string(req.Method), uri: req.Recipient.String(),
+		user: user, password: password, nc: cc.nc, body: req.Body()})
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrAuth, err)
+		return err
 	}
 	for req.RemoveHeader(header) {
 	}
-	req.AppendHeader(sipgosip.NewHeader(header, cred.String()))
+	req.AppendHeader(sipgosip.NewHeader(header, value))
 	return nil
 }
 

@@ -197,7 +197,7 @@ var errTransport = errors.New("sip: transport failure")
 func (u *UA) roundTrip(ctx context.Context, req *sipgosip.Request, targets []Target, o exchangeOpts) (*sipgosip.Response, Target, error) {
 	var last error = ErrNoServer
 	var lastTarget Target
-	authTries := map[int]int{} // per challenge kind: 401, 407
+	var authTries [2]int // per challenge kind: 401, 407
 	for i := 0; i < len(targets); {
 		t := targets[i]
 		lastTarget = t
@@ -229,9 +229,13 @@ func (u *UA) roundTrip(ctx context.Context, req *sipgosip.Request, targets []Tar
 			// says the nonce was merely stale. A second plain challenge means
 			// the credentials are wrong.
 			stale := u.auth.challenge(res)
-			if n := authTries[res.StatusCode]; n < 1 || (stale && n < 3) {
+			kind := 0
+			if res.StatusCode == 407 {
+				kind = 1
+			}
+			if n := authTries[kind]; n < 1 || (stale && n < 3) {
 				if err := u.auth.authorize(req, res.StatusCode, u.cfg.AuthName, string(u.cfg.Password)); err == nil {
-					authTries[res.StatusCode]++
+					authTries[kind]++
 					req.CSeq().SeqNo++
 					continue
 				} else {

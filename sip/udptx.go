@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,24 +43,27 @@ type inbound struct {
 	from string
 }
 
-// udpTxs are the UA's UDP transactions in progress, by branch.
+// udpTxs are the UA's UDP transactions in progress, by branch: a list, as
+// a phone has one or two at a time (a map was made for each REGISTER).
 type udpTxs struct {
 	n  atomic.Int32 // how many: the reader looks no further when none
 	mu sync.Mutex
-	m  map[string]*udpTx
+	m  []branchTx
+}
+
+type branchTx struct {
+	branch string
+	tx     *udpTx
 }
 
 // add keeps tx under branch; false if the branch is taken.
 func (t *udpTxs) add(branch string, tx *udpTx) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if _, ok := t.m[branch]; ok {
+	if t.find(branch) >= 0 {
 		return false
 	}
-	if t.m == nil {
-		t.m = make(map[string]*udpTx, 1)
-	}
-	t.m[branch] = tx
+	t.m = append(t.m, branchTx{branch, tx})
 	t.n.Add(1)
 	return true
 }
@@ -67,12 +71,29 @@ func (t *udpTxs) add(branch string, tx *udpTx) bool {
 func (t *udpTxs) remove(branch string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if _, ok := t.m[branch]; ok {
-		delete(t.m, branch)
+	if i := t.find(branch); i >= 0 {
+		t.m = slices.Delete(t.m, i, i+1)
 		if t.n.Add(-1) == 0 {
-			t.m = nil // an idle phone keeps no table (a fleet's thousands)
+			t.m = nil // an idle phone keeps no list (a fleet's thousands)
 		}
 	}
+}
+
+// find is the index of branch's transaction, -1 if none. t.mu held.
+func (t *udpTxs) find(branch string) int {
+	return slices.IndexFunc(t.m, func(e branchTx) bool { return e.branch == branch })
+}
+
+// get is branch's transaction, nil if none.
+func (t *udpTxs) get(branch []byte) *udpTx {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, e := range t.m {
+		if e.branch == string(branch) {
+			return e.tx
+		}
+	}
+	return nil
 }
 
 // take hands a response to the transaction it answers, reporting whether
@@ -90,9 +111,7 @@ func (t *udpTxs) take(data []byte, from net.Addr) bool {
 			return false
 		}
 	}
-	t.mu.Lock()
-	tx := t.m[string(branch)]
-	t.mu.Unlock()
+	tx := t.get(branch)
 	if tx == nil || string(method) != tx.method {
 		return false
 	}
