@@ -72,7 +72,7 @@ awk '
 	name = $1; sub(/-[0-9]+$/, "", name); sub(/^Benchmark/, "", name)
 	delete m
 	for (i = 3; i + 1 <= NF; i += 2) m[$(i + 1)] = $i
-	printf "%-44s %9s reg/s (bare clients, the floor under the phones; limit: 100 in flight; shared: one socket for all, 100 in flight)  CPU %s µs/user  SIPp at its best %s reg/s, ratio %s\n", \
-		name, m["reg/s"], m["cpu-µs/user"], m["sipp-reg/s"], m["ratio-vs-sipp"]
+	printf "%-44s %9s reg/s (bare clients, the floor under the phones; limit: 100 in flight; shared: one socket for all, 100 in flight)  CPU %s µs/user  SIPp at its best %s reg/s, ratio %s (Kamailio CPU %s µs/user, %s µs/SIPp reg)\n", \
+		name, m["reg/s"], m["cpu-µs/user"], m["sipp-reg/s"], m["ratio-vs-sipp"], m["kam-cpu-µs/user"], m["kam-cpu-µs/sipp-user"]
 }' "$out"
 exit "$status"
