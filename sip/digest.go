@@ -26,11 +26,11 @@ type digestAnswer struct {
 
 // digestValue writes the Authorization (or Proxy-Authorization) value that
 // answers chal (RFC 7616 §3.4; RFC 2617 without qop), with the parameters
-// in the order the digest library writes them — the phone's credentials
-// have been written so since it first registered — and values quoted as
-// it quotes them. It computes the hashes into buffers of its own: a storm
-// of phones answers a challenge each, and the library's strings, hex copies
-// and formatting were 56 allocations and about 5 µs an answer.
+// in the order the digest library writes them (the order the phone has
+// always sent) and values quoted as it quotes them. It hashes into buffers
+// of its own: a storm of phones answers a challenge each, and the library's
+// strings, hex copies and formatting took about 50 allocations and 4.6 µs
+// an answer against 3 and 2.2 (BenchmarkDigestValue).
 func digestValue(chal *digest.Challenge, a digestAnswer) (string, error) {
 	var alg digestAlg
 	switch strings.ToUpper(chal.Algorithm) {
