@@ -2,7 +2,6 @@ package sip
 
 import (
 	"crypto/md5"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
@@ -154,11 +153,4 @@ func colonJoin(dst []byte, parts ...string) []byte {
 func quoted(b []byte, key, value string) []byte {
 	b = append(append(b, key...), '=')
 	return strconv.AppendQuote(b, value)
-}
-
-// newCnonce is a fresh client nonce: 8 random bytes in hex.
-func newCnonce() string {
-	var b [8]byte
-	rand.Read(b[:]) // never fails (crypto/rand)
-	return hex.EncodeToString(b[:])
 }
