@@ -84,24 +84,21 @@ func TestBootUpgradesFirmwareThenAppliesConfiguration(t *testing.T) {
 			}
 			// The configuration's transfer is logged at its last ACK too.
 			waitLogged(l.File, mark, completeFetch(".cfg"))
-			count := func() (img, cfg int) {
-				for _, e := range l.File.Log()[mark:] {
-					switch {
-					case strings.HasSuffix(e.Path, ".img"):
-						img++
-					case completeFetch(".cfg")(e):
-						cfg++
+			log := l.File.Log()[mark:]
+			var img, cfg int
+			for _, e := range log {
+				switch {
+				case strings.HasSuffix(e.Path, ".img"):
+					img++
+					if !e.Header() || e.Sent > 4096 {
+						t.Errorf("second boot downloaded more than the header: %v", e)
 					}
-				}
-				return img, cfg
-			}
-			for _, e := range l.File.Log()[mark:] {
-				if strings.HasSuffix(e.Path, ".img") && (!e.Header() || e.Sent > 4096) {
-					t.Errorf("second boot downloaded more than the header: %v", e)
+				case completeFetch(".cfg")(e):
+					cfg++
 				}
 			}
-			if img, cfg := count(); img != 1 || cfg != 1 {
-				t.Errorf("second boot: %d image requests, %d configurations; log %v", img, cfg, l.File.Log()[mark:])
+			if img != 1 || cfg != 1 {
+				t.Errorf("second boot: %d image requests, %d configurations; log %v", img, cfg, log)
 			}
 		})
 	}
