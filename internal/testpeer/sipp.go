@@ -1,6 +1,7 @@
 package testpeer
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -118,8 +119,17 @@ func StartSIPp(t testing.TB, cfg SIPpConfig) *SIPp {
 	for attempt := 0; ; attempt++ {
 		s.Process = Start(t, "sipp", dir, withPort(argv, s.Port)...)
 		// A port FreePort found can be taken before SIPp binds it (other
-		// tests run in parallel): SIPp then exits at once; try another.
-		time.Sleep(50 * time.Millisecond)
+		// tests run in parallel): SIPp then exits; try another. Waited
+		// for until SIPp holds the port itself or has exited: a fixed
+		// 50 ms let a SIPp slow to start on a loaded machine exit on a
+		// taken port after the check (a CI run), and a probe bind cannot
+		// tell SIPp's socket from the one that took the port.
+		_ = s.WaitFor(15*time.Second, func() error {
+			if s.holdsPort(s.Port) {
+				return nil
+			}
+			return errors.New("port not held yet")
+		})
 		if autoPort && attempt < 5 && s.Exited() && strings.Contains(s.Output(), "Unable to bind") {
 			s.Port = FreePort(t, "udp")
 			continue

@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -282,6 +283,43 @@ func (p *Process) WaitFor(timeout time.Duration, ready func() error) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return fmt.Errorf("testpeer: %s not ready after %s: %v\n%s", p.Name, timeout, last, p.Output())
+}
+
+// holdsPort reports whether the process has a socket bound to port (UDP or
+// TCP, IPv4), as /proc shows it: unlike a probe bind, it tells the process's
+// own socket from another process's on the same port.
+func (p *Process) holdsPort(port int) bool {
+	inodes := map[string]bool{}
+	for _, table := range []string{"/proc/net/udp", "/proc/net/tcp"} {
+		b, err := os.ReadFile(table)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n")[1:] {
+			f := strings.Fields(line)
+			if len(f) < 10 {
+				continue
+			}
+			_, hexPort, _ := strings.Cut(f[1], ":")
+			if n, err := strconv.ParseUint(hexPort, 16, 16); err == nil && int(n) == port {
+				inodes["socket:["+f[9]+"]"] = true
+			}
+		}
+	}
+	if len(inodes) == 0 {
+		return false
+	}
+	dir := fmt.Sprintf("/proc/%d/fd", p.Pid())
+	fds, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, fd := range fds {
+		if link, err := os.Readlink(filepath.Join(dir, fd.Name())); err == nil && inodes[link] {
+			return true
+		}
+	}
+	return false
 }
 
 // WaitTCP waits until addr accepts TCP connections.

@@ -40,3 +40,20 @@ func TestFreePortOutsideTheEphemeralRange(t *testing.T) {
 		t.Fatalf("20 calls gave only %d distinct ports: not random", len(seen))
 	}
 }
+
+// holdsPort tells a peer's own socket from another process's on a port:
+// StartSIPp waits on it (a probe bind cannot tell who took the port).
+func TestHoldsPortTellsWhoseSocketItIs(t *testing.T) {
+	s := StartSIPpFeatureServer(t)
+	if !s.holdsPort(s.Port) {
+		t.Errorf("SIPp listening on %d does not hold it", s.Port)
+	}
+	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if mine := c.LocalAddr().(*net.UDPAddr).Port; s.holdsPort(mine) {
+		t.Errorf("SIPp said to hold port %d, which this test holds", mine)
+	}
+}
