@@ -19,6 +19,7 @@ import (
 	"github.com/hdphone/hdphone/device/flash"
 	"github.com/hdphone/hdphone/device/model"
 	"github.com/hdphone/hdphone/hw"
+	"github.com/hdphone/hdphone/internal/datagram"
 	"github.com/hdphone/hdphone/internal/stackgrow"
 	"github.com/hdphone/hdphone/media"
 	"github.com/hdphone/hdphone/media/codec"
@@ -92,6 +93,10 @@ type Config struct {
 	// (a fleet's single pacer, which its owner runs); nil gives each power
 	// cycle's media engine its own.
 	Pacer *media.Pacer
+	// SharedSIP, when set, gives the SIP line its UDP address on a socket
+	// other phones share (a fleet's, which its owner runs) where it serves
+	// the phone's address and SIP port; nil binds a socket per line.
+	SharedSIP *datagram.Mux
 }
 
 // Phone is one emulated phone. Create it with New, run it with Run, and drive

@@ -80,6 +80,7 @@ func (p *Phone) startLine(b *Boot) (<-chan struct{}, error) {
 		sc.Password = sip.Secret(pw)
 	}
 	sc.LocalAddr = p.address(snap)
+	sc.SharedUDP = p.cfg.SharedSIP
 	if sc.Transport == sip.TLS { // the agent uses them for TLS only
 		sc.TLS.RootCAs, sc.TLS.Certificates = p.sipTLS()
 		// Without a SIP certificate the phone presents its factory one

@@ -82,6 +82,9 @@ type stormShape struct {
 func stormWith(b *testing.B, n int, network string, shape stormShape) fleet.Summary {
 	talk, limit, procs := shape.talk, shape.limit, shape.procs
 	fdsPerPhone := 1 // SIP
+	if strings.Contains(network, "shared_socket: true") {
+		fdsPerPhone = 0
+	}
 	if strings.Contains(network, "lab: embedded") && !strings.Contains(network, "dhcp: false") {
 		fdsPerPhone++ // the DHCP client kept for renewals
 	}
@@ -346,21 +349,28 @@ func BenchmarkBootStormKamailio(b *testing.B) {
 				if pattern {
 					name = "auth=pattern/" + name
 				}
-				b.Run(name, func(b *testing.B) { kamailioStorm(b, n, limit, pattern) })
+				b.Run(name, func(b *testing.B) { kamailioStorm(b, n, limit, pattern, false) })
 			}
 		}
+	}
+	// The phones on one shared SIP socket (network.shared_socket).
+	for _, n := range benchSizes() {
+		b.Run(fmt.Sprintf("auth=pattern/socket=shared/phones=%d", n), func(b *testing.B) { kamailioStorm(b, n, 0, true, true) })
 	}
 }
 
 // bootLimit is the limit= variant's boot.concurrency.
 const bootLimit = 200
 
-func kamailioStorm(b *testing.B, n, limit int, pattern bool) {
+func kamailioStorm(b *testing.B, n, limit int, pattern, shared bool) {
 	k := testpeer.StartKamailio(b, testpeer.KamailioConfig{
 		UserRange: struct{ First, Last int }{100000, 100000 + 2*n}, Children: 4, SharedMemMB: 256,
 		PatternPasswords: pattern})
 	for range b.N {
 		network := fmt.Sprintf("  lab: external\n  registrar: %s\n  domain: %s\n", k.Addr(), k.Domain)
+		if shared {
+			network += "  shared_socket: true\n"
+		}
 		// Kamailio's work for each side: the requests it received and
 		// the processor time it took, per phone and per SIPp user.
 		var atBoot kamailioWork

@@ -65,7 +65,9 @@ type Network struct {
 	// 127.100.0.0/16.
 	Addresses netip.Prefix
 	// Address is ModeHost's single address; SIPPortBase its first SIP port
-	// (phone n of the fleet uses SIPPortBase+2(n-1); default 5060).
+	// (phone n of the fleet uses SIPPortBase+2(n-1); default 5060). In
+	// ModeLoopback SIPPortBase is every phone's SIP port, each on its own
+	// address.
 	Address     netip.Addr
 	SIPPortBase int
 	// Registrar is an external SIP registrar and proxy (host:port).
@@ -93,6 +95,14 @@ type Network struct {
 	// Static) and keeps its loopback address. A phone then holds one socket
 	// less (large fleets under a low open-file limit).
 	NoDHCP bool
+	// SharedSocket, in ModeLoopback over UDP, puts every phone's SIP
+	// socket on one the fleet shares (datagram.Mux): a boot without a
+	// socket to make per phone, and no descriptor per phone. The fleet then
+	// holds its phones' SIP port (SIPPortBase) on every address of the host (or
+	// of its network namespace), so two such fleets cannot run side by
+	// side there, nor any other program on that port. Phones configured
+	// with another port than SIPPortBase bind sockets of their own.
+	SharedSocket bool
 }
 
 // Storm says how phones are powered on.
@@ -154,7 +164,7 @@ type PhoneSpec struct {
 // Known fields, for the messages about unknown ones.
 var (
 	topFields     = []string{"name", "network", "boot", "config", "phones", "scenario"}
-	networkFields = []string{"mode", "lab", "dhcp", "addresses", "address", "sip_port_base", "registrar", "domain", "transport", "dhcp_server", "provisioning_url", "interface", "namespace", "firmware"}
+	networkFields = []string{"mode", "lab", "dhcp", "addresses", "address", "sip_port_base", "registrar", "domain", "transport", "dhcp_server", "provisioning_url", "interface", "namespace", "firmware", "shared_socket"}
 	bootFields    = []string{"storm", "spread", "timeout", "concurrency"}
 	groupFields   = []string{"group", "model", "count", "mac", "user", "password", "config", "tone"}
 )
@@ -274,7 +284,7 @@ func sortErrors(es FileErrors) {
 }
 
 func (d *decoder) network(o *object) Network {
-	n := Network{Mode: ModeLoopback, Addresses: DefaultAddresses, SIPPortBase: 5060, Transport: "udp"}
+	n := Network{Mode: ModeLoopback, Addresses: DefaultAddresses, SIPPortBase: defaultSIPPort, Transport: "udp"}
 	var mode, lab, addrs, addr, transport string
 	if o.str("mode", &mode) && mode != "" {
 		if m, ok := o.oneOf("mode", mode, string(ModeLoopback), string(ModeHost), string(ModeInterface)); ok {
@@ -305,6 +315,9 @@ func (d *decoder) network(o *object) Network {
 	n.NoDHCP = !dhcp
 	if n.NoDHCP && !n.Lab {
 		d.errAt(o.vals["dhcp"], o.sub("dhcp"), "dhcp: false only applies to the embedded lab (give no dhcp_server instead)")
+	}
+	if o.boolean("shared_socket", &n.SharedSocket) && n.SharedSocket && (n.Mode != ModeLoopback || n.Transport != "udp") {
+		d.errAt(o.vals["shared_socket"], o.sub("shared_socket"), "only mode loopback over udp shares a socket")
 	}
 	if o.str("addresses", &addrs) && addrs != "" {
 		p, err := netip.ParsePrefix(addrs)

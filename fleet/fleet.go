@@ -18,6 +18,7 @@ import (
 	"github.com/hdphone/hdphone/device/flash"
 	"github.com/hdphone/hdphone/device/model"
 	"github.com/hdphone/hdphone/hw"
+	"github.com/hdphone/hdphone/internal/datagram"
 	"github.com/hdphone/hdphone/media"
 )
 
@@ -109,6 +110,7 @@ type Fleet struct {
 	byUser map[string]*Phone
 	lab    *fleetLab
 	pacers []*media.Pacer
+	sipMux *datagram.Mux // the phones' shared SIP socket (Network.SharedSocket)
 
 	mu      sync.Mutex // guards the fields below
 	running bool
@@ -209,6 +211,23 @@ func (fl *Fleet) Run(ctx context.Context) (*Report, error) {
 		}
 		fl.lab = l
 		defer func() { stopLab(); l.wait() }()
+	}
+	if fl.file.Network.SharedSocket {
+		// Like the lab, the shared socket outlives the phones (their
+		// last datagrams leave through it).
+		m, err := datagram.NewMux(fl.file.Network.SIPPortBase)
+		if err != nil {
+			return nil, fmt.Errorf("fleet: network.shared_socket: %w", err)
+		}
+		fl.sipMux = m
+		muxDone := make(chan struct{})
+		go func() {
+			defer close(muxDone)
+			if err := m.Run(context.Background()); err != nil {
+				fl.log.Error("shared SIP socket", "err", err)
+			}
+		}()
+		defer func() { m.Close(); <-muxDone }()
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -351,8 +370,11 @@ func (fl *Fleet) makeDevice(p *Phone) error {
 			line("provisioning/configuration/url=", strings.TrimRight(u, "/"), "/", macHex(p.Spec.MAC), ".cfg")
 		}
 	}
-	if f.Network.Mode == ModeHost {
+	switch {
+	case f.Network.Mode == ModeHost:
 		line("voip/signalling/sip/port=", strconv.Itoa(f.Network.SIPPortBase+2*(p.Spec.N-1)))
+	case f.Network.Mode == ModeLoopback && f.Network.SIPPortBase != defaultSIPPort:
+		line("voip/signalling/sip/port=", strconv.Itoa(f.Network.SIPPortBase))
 	}
 	if cfg.Len() > 0 {
 		if err := fls.Write(device.RecordConfig, cfg.Bytes()); err != nil {
@@ -374,6 +396,7 @@ func (fl *Fleet) makeDevice(p *Phone) error {
 		MulticastIf: netip.AddrFrom4([4]byte{127, 0, 0, 1}),
 		Network:     net,
 		Pacer:       fl.pacers[p.Spec.N%len(fl.pacers)],
+		SharedSIP:   fl.sipMux,
 	}
 	if f.Network.Mode == ModeInterface {
 		dc.MulticastIf = netip.Addr{}
@@ -390,6 +413,9 @@ func (fl *Fleet) makeDevice(p *Phone) error {
 	}
 	return nil
 }
+
+// defaultSIPPort is voip/signalling/sip/port's default.
+const defaultSIPPort = 5060
 
 // boot powers the phones on as the storm says and waits for each to reach
 // the idle screen. A few goroutines power phones on, and one collects the

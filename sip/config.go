@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hdphone/hdphone/clock"
+	"github.com/hdphone/hdphone/internal/datagram"
 )
 
 // Transport is a SIP transport protocol, spelled as in the phone's
@@ -167,6 +168,10 @@ type Config struct {
 	// LocalTLSPort is the port of the TLS listener (used when Transport is
 	// TLS); 0 means LocalPort+1, or a kernel-chosen port when LocalPort is 0.
 	LocalTLSPort int
+	// SharedUDP, when it serves LocalAddr:LocalPort, gives the UDP
+	// transport its address on a socket many agents share (a fleet's, which
+	// its owner runs); otherwise the agent binds a socket of its own.
+	SharedUDP *datagram.Mux
 	// TLS configures TLS connections.
 	TLS TLSConfig
 

@@ -222,14 +222,22 @@ func (u *UA) listen() error {
 	case UDP:
 		// The address as it is, not as a string to parse again (a
 		// storm's phones each bind one).
-		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(u.cfg.LocalAddr, uint16(u.cfg.LocalPort))))
-		if err != nil {
-			return fmt.Errorf("sip: listen udp %s: %w", addr(), err)
-		}
-		dg, err := datagram.New(c)
-		if err != nil {
-			c.Close()
-			return fmt.Errorf("sip: udp %s: %w", addr(), err)
+		ap := netip.AddrPortFrom(u.cfg.LocalAddr, uint16(u.cfg.LocalPort))
+		var dg *datagram.Conn
+		if u.cfg.SharedUDP.Serves(ap) {
+			var err error
+			if dg, err = u.cfg.SharedUDP.Listen(ap); err != nil {
+				return fmt.Errorf("sip: listen udp %s: %w", addr(), err)
+			}
+		} else {
+			c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(ap))
+			if err != nil {
+				return fmt.Errorf("sip: listen udp %s: %w", addr(), err)
+			}
+			if dg, err = datagram.New(c); err != nil {
+				c.Close()
+				return fmt.Errorf("sip: udp %s: %w", addr(), err)
+			}
 		}
 		dg.Stray = func(from net.Addr, data []byte) {
 			u.log.Debug("datagram that is not SIP dropped", "from", from, "bytes", len(data))

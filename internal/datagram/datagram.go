@@ -11,7 +11,9 @@ package datagram
 import (
 	"errors"
 	"net"
+	"net/netip"
 	"strings"
+	"time"
 
 	sipgosip "github.com/emiago/sipgo/sip"
 )
@@ -23,10 +25,10 @@ const marker = 'd'
 // ErrNotUDP is returned by New for a socket it cannot wait on.
 var ErrNotUDP = errors.New("datagram: not a UDP socket")
 
-// Conn is a UDP socket for sipgo's transport layer. It has one reader:
-// sipgo's read loop, which runs Filter right after each ReadFrom.
+// Conn is a UDP socket for sipgo's transport layer: a socket of its own
+// (New) or one address on a Mux's shared socket (Mux.Listen). It has one
+// reader: sipgo's read loop, which runs Filter right after each ReadFrom.
 type Conn struct {
-	*net.UDPConn
 	// Stray, if set, is told of each datagram dropped because it cannot be
 	// SIP (before Filter returns; set it before serving the Conn).
 	Stray func(from net.Addr, data []byte)
@@ -36,7 +38,13 @@ type Conn struct {
 	Serving func()
 	laddr   net.Addr
 	pending []byte // the datagram the last ReadFrom read, until Filter takes it
-	wait    waiter
+
+	udp  *net.UDPConn // the Conn's own socket; nil on a Mux
+	wait waiter
+
+	mux *Mux      // the shared socket; nil for an own one
+	src [4]byte   // on a Mux: the address this Conn sends from
+	in  *muxInbox // on a Mux: the datagrams its reader has not read
 }
 
 // New wraps c. The caller serves the Conn to sipgo (ServeUDP) and installs
@@ -46,8 +54,11 @@ func New(c *net.UDPConn) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Conn{UDPConn: c, laddr: c.LocalAddr(), wait: w}, nil
+	return &Conn{udp: c, laddr: c.LocalAddr(), wait: w}, nil
 }
+
+// UDP is the Conn's own socket, nil for one on a Mux.
+func (c *Conn) UDP() *net.UDPConn { return c.udp }
 
 // LocalAddr returns the socket's address (one value, which Filter compares
 // to tell this socket's reads from other sockets').
@@ -60,7 +71,14 @@ func (c *Conn) ReadFrom(b []byte) (int, net.Addr, error) {
 		c.Serving = nil // only its one reader reads it
 		f()
 	}
-	data, from, err := c.wait.read()
+	var data []byte
+	var from net.Addr
+	var err error
+	if c.mux != nil {
+		data, from, err = c.in.read()
+	} else {
+		data, from, err = c.wait.read()
+	}
 	if err != nil {
 		return 0, nil, err
 	}
@@ -70,6 +88,60 @@ func (c *Conn) ReadFrom(b []byte) (int, net.Addr, error) {
 	c.pending = data
 	b[0] = marker
 	return 1, from, nil
+}
+
+// WriteTo sends b to addr, a *net.UDPAddr.
+func (c *Conn) WriteTo(b []byte, addr net.Addr) (int, error) {
+	if c.mux == nil {
+		return c.udp.WriteTo(b, addr)
+	}
+	ua, ok := addr.(*net.UDPAddr)
+	if !ok {
+		return 0, &net.OpError{Op: "write", Net: "udp", Source: c.laddr, Addr: addr, Err: net.InvalidAddrError("not a UDP address")}
+	}
+	return c.WriteToUDPAddrPort(b, ua.AddrPort())
+}
+
+// WriteToUDPAddrPort sends b to to.
+func (c *Conn) WriteToUDPAddrPort(b []byte, to netip.AddrPort) (int, error) {
+	if c.mux == nil {
+		return c.udp.WriteToUDPAddrPort(b, to)
+	}
+	return c.mux.send(b, c.src, to)
+}
+
+// Close closes the Conn's socket, or gives its address on the Mux back.
+// A read in progress returns net.ErrClosed.
+func (c *Conn) Close() error {
+	if c.mux == nil {
+		return c.udp.Close()
+	}
+	return c.mux.release(c)
+}
+
+// SetDeadline sets the read and write deadlines of an own socket; a Conn
+// on a Mux has none (sipgo sets none on UDP).
+func (c *Conn) SetDeadline(t time.Time) error {
+	if c.mux == nil {
+		return c.udp.SetDeadline(t)
+	}
+	return nil
+}
+
+// SetReadDeadline is SetDeadline for reads.
+func (c *Conn) SetReadDeadline(t time.Time) error {
+	if c.mux == nil {
+		return c.udp.SetReadDeadline(t)
+	}
+	return nil
+}
+
+// SetWriteDeadline is SetDeadline for writes.
+func (c *Conn) SetWriteDeadline(t time.Time) error {
+	if c.mux == nil {
+		return c.udp.SetWriteDeadline(t)
+	}
+	return nil
 }
 
 // Filter gives sipgo the datagram ReadFrom read in place of its marker, and

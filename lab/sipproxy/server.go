@@ -152,7 +152,7 @@ func New(cfg Config) (*Server, error) {
 	s.auth = newAuthenticator(s.cfg.Domain, cfg.Algorithm, cfg.Users, time.Now)
 	sl := slog.New(stacklog.New(s.log.Handler(), s.stopped))
 	dg := s.udp.(*datagram.Conn)
-	reg := newUDPRegistrar(s, dg.UDPConn)
+	reg := newUDPRegistrar(s, dg.UDP())
 	s.reg = reg
 	readFilter := func(props sipgosip.TransportReadProps, data []byte) ([]byte, error) {
 		data, err := dg.Filter(props, data)

@@ -1,0 +1,146 @@
+package datagram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"syscall"
+	"unsafe"
+
+	"github.com/hdphone/hdphone/internal/sockbuf"
+)
+
+// muxReadBuffer is the shared socket's receive buffer: a storm's phones'
+// responses all arrive on it.
+const muxReadBuffer = 8 << 20
+
+// muxSocket is the shared socket, told to report each datagram's
+// destination address (IP_PKTINFO).
+type muxSocket struct {
+	udp *net.UDPConn
+	rc  syscall.RawConn
+}
+
+// NewMux binds the UDP port on every IPv4 address (port 0: one the kernel
+// picks). It fails as a bind does when any socket holds the port on any
+// address.
+func NewMux(port int) (*Mux, error) {
+	lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
+		var serr error
+		if err := c.Control(func(fd uintptr) {
+			serr = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_IP, syscall.IP_PKTINFO, 1)
+		}); err != nil {
+			return err
+		}
+		return serr
+	}}
+	pc, err := lc.ListenPacket(context.Background(), "udp4", net.JoinHostPort("0.0.0.0", strconv.Itoa(port)))
+	if err != nil {
+		return nil, fmt.Errorf("datagram: shared socket: %w", err)
+	}
+	udp := pc.(*net.UDPConn)
+	rc, err := udp.SyscallConn()
+	if err != nil {
+		udp.Close()
+		return nil, fmt.Errorf("datagram: shared socket: %w", err)
+	}
+	sockbuf.SetReadBuffer(udp, muxReadBuffer)
+	return &Mux{
+		port:  udp.LocalAddr().(*net.UDPAddr).Port,
+		sock:  muxSocket{udp: udp, rc: rc},
+		conns: map[[4]byte]*Conn{},
+	}, nil
+}
+
+// Run reads the shared socket and hands each datagram to the Conn on its
+// destination address until ctx ends or Close is called; then the socket
+// is closed and every Conn's reads end with net.ErrClosed.
+func (m *Mux) Run(ctx context.Context) error {
+	stop := context.AfterFunc(ctx, func() { m.sock.udp.Close() })
+	defer stop()
+	defer m.closeAll()
+	defer m.sock.udp.Close()
+	buf := make([]byte, maxDatagram)
+	oob := make([]byte, syscall.CmsgSpace(syscall.SizeofInet4Pktinfo)+64)
+	for {
+		var n, oobn int
+		var from syscall.Sockaddr
+		var serr error
+		err := m.sock.rc.Read(func(fd uintptr) bool {
+			n, oobn, _, from, serr = syscall.Recvmsg(int(fd), buf, oob, 0)
+			return serr != syscall.EAGAIN
+		})
+		if err == nil {
+			err = serr
+		}
+		switch {
+		case errors.Is(err, net.ErrClosed):
+			return nil
+		case err != nil:
+			return fmt.Errorf("datagram: shared socket: %w", err)
+		}
+		dst, ok := pktinfoDst(oob[:oobn])
+		if !ok {
+			continue
+		}
+		m.deliver(dst, append([]byte(nil), buf[:n]...), udpAddr(from))
+	}
+}
+
+// Close stops Run (and closes the socket when Run never ran).
+func (m *Mux) Close() error {
+	err := m.sock.udp.Close()
+	m.closeAll()
+	return err
+}
+
+// pktinfoDst finds the destination address in a datagram's control
+// messages (struct in_pktinfo's ipi_addr).
+func pktinfoDst(oob []byte) ([4]byte, bool) {
+	for len(oob) >= syscall.SizeofCmsghdr {
+		h := (*syscall.Cmsghdr)(unsafe.Pointer(&oob[0]))
+		l := int(h.Len)
+		if l < syscall.SizeofCmsghdr || l > len(oob) {
+			break
+		}
+		if h.Level == syscall.IPPROTO_IP && h.Type == syscall.IP_PKTINFO && l >= syscall.CmsgLen(syscall.SizeofInet4Pktinfo) {
+			pi := (*syscall.Inet4Pktinfo)(unsafe.Pointer(&oob[syscall.CmsgLen(0)]))
+			return pi.Addr, true
+		}
+		oob = oob[min(syscall.CmsgSpace(l-syscall.CmsgLen(0)), len(oob)):]
+	}
+	return [4]byte{}, false
+}
+
+// pktinfoSpace is the size of the control message that names a source.
+var pktinfoSpace = syscall.CmsgSpace(syscall.SizeofInet4Pktinfo)
+
+// send sends b to to from src, naming the source in the datagram's
+// control message (the socket itself is bound to no one address).
+func (m *Mux) send(b []byte, src [4]byte, to netip.AddrPort) (int, error) {
+	if !to.Addr().Is4() && !to.Addr().Is4In6() {
+		return 0, &net.OpError{Op: "write", Net: "udp", Addr: net.UDPAddrFromAddrPort(to), Err: net.InvalidAddrError("not an IPv4 address")}
+	}
+	var oob [64]byte
+	h := (*syscall.Cmsghdr)(unsafe.Pointer(&oob[0]))
+	h.Level, h.Type = syscall.IPPROTO_IP, syscall.IP_PKTINFO
+	h.SetLen(syscall.CmsgLen(syscall.SizeofInet4Pktinfo))
+	pi := (*syscall.Inet4Pktinfo)(unsafe.Pointer(&oob[syscall.CmsgLen(0)]))
+	pi.Spec_dst = src
+	sa := &syscall.SockaddrInet4{Port: int(to.Port()), Addr: to.Addr().Unmap().As4()}
+	var serr error
+	err := m.sock.rc.Write(func(fd uintptr) bool {
+		serr = syscall.Sendmsg(int(fd), b, oob[:pktinfoSpace], sa, 0)
+		return serr != syscall.EAGAIN
+	})
+	if err == nil {
+		err = serr
+	}
+	if err != nil {
+		return 0, &net.OpError{Op: "write", Net: "udp", Source: &net.UDPAddr{IP: net.IP(src[:]), Port: m.port}, Addr: net.UDPAddrFromAddrPort(to), Err: err}
+	}
+	return len(b), nil
+}

@@ -1,0 +1,227 @@
+package datagram_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"testing"
+	"time"
+
+	sipgosip "github.com/emiago/sipgo/sip"
+
+	"github.com/hdphone/hdphone/internal/datagram"
+)
+
+// startMux runs a Mux on a port the kernel picks until the test ends.
+func startMux(t *testing.T) *datagram.Mux {
+	t.Helper()
+	m, err := datagram.NewMux(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	return m
+}
+
+func muxListen(t *testing.T, m *datagram.Mux, addr string) *datagram.Conn {
+	t.Helper()
+	ap := netip.AddrPortFrom(netip.MustParseAddr(addr), uint16(m.Port()))
+	c, err := m.Listen(ap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// readSIP reads one datagram as sipgo's loop and filter do.
+func readSIP(t *testing.T, c *datagram.Conn) (string, net.Addr) {
+	t.Helper()
+	type got struct {
+		data []byte
+		from net.Addr
+		err  error
+	}
+	ch := make(chan got, 1)
+	go func() {
+		buf := make([]byte, 1)
+		n, from, err := c.ReadFrom(buf)
+		if err != nil {
+			ch <- got{err: err}
+			return
+		}
+		data, err := c.Filter(sipgosip.TransportReadProps{Transport: "udp", LocalAddr: c.LocalAddr()}, buf[:n])
+		ch <- got{data, from, err}
+	}()
+	select {
+	case g := <-ch:
+		if g.err != nil {
+			t.Fatal(g.err)
+		}
+		return string(g.data), g.from
+	case <-time.After(5 * time.Second):
+		t.Fatal("no datagram")
+	}
+	return "", nil
+}
+
+// Phones on one shared socket each receive what is sent to their own
+// address, and what they send leaves from it: a peer sees the same
+// datagrams, from the same addresses, as with a socket per phone.
+func TestMuxConnsAreTheirOwnAddresses(t *testing.T) {
+	m := startMux(t)
+	a := muxListen(t, m, "127.77.0.1")
+	b := muxListen(t, m, "127.77.0.2")
+	peer, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	peerAP := peer.LocalAddr().(*net.UDPAddr).AddrPort()
+
+	// Sent to nobody's address first: dropped, the others unaffected.
+	nobody := net.UDPAddrFromAddrPort(netip.AddrPortFrom(netip.MustParseAddr("127.77.0.9"), uint16(m.Port())))
+	peer.WriteTo([]byte("OPTIONS sip:nobody SIP/2.0\r\n\r\n"), nobody)
+	for _, c := range []*datagram.Conn{b, a} {
+		msg := "OPTIONS sip:" + c.LocalAddr().String() + " SIP/2.0\r\n\r\n"
+		if _, err := peer.WriteTo([]byte(msg), c.LocalAddr()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []*datagram.Conn{a, b} {
+		got, from := readSIP(t, c)
+		if want := "OPTIONS sip:" + c.LocalAddr().String() + " SIP/2.0\r\n\r\n"; got != want {
+			t.Errorf("%s read %q, want %q", c.LocalAddr(), got, want)
+		}
+		if from.String() != peerAP.String() {
+			t.Errorf("%s: from %s, want %s", c.LocalAddr(), from, peerAP)
+		}
+	}
+
+	buf := make([]byte, 100)
+	for _, c := range []*datagram.Conn{a, b} {
+		if _, err := c.WriteToUDPAddrPort([]byte("SIP/2.0 200 OK\r\n\r\n"), peerAP); err != nil {
+			t.Fatal(err)
+		}
+		peer.SetReadDeadline(time.Now().Add(5 * time.Second))
+		n, from, err := peer.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := c.LocalAddr().(*net.UDPAddr).AddrPort(); from != want || string(buf[:n]) != "SIP/2.0 200 OK\r\n\r\n" {
+			t.Errorf("peer got %q from %s, want the answer from %s", buf[:n], from, want)
+		}
+	}
+
+	// Phone to phone through the one socket, by way of the kernel.
+	if _, err := a.WriteTo([]byte("MESSAGE sip:b SIP/2.0\r\n\r\n"), b.LocalAddr()); err != nil {
+		t.Fatal(err)
+	}
+	if got, from := readSIP(t, b); got != "MESSAGE sip:b SIP/2.0\r\n\r\n" || from.String() != a.LocalAddr().String() {
+		t.Errorf("b read %q from %s, want a's MESSAGE from %s", got, from, a.LocalAddr())
+	}
+}
+
+// An address is held by one Conn at a time and given back by Close; the
+// Mux serves loopback IPv4 addresses on its own port only.
+func TestMuxAddressesAreHeldOnce(t *testing.T) {
+	m := startMux(t)
+	port := uint16(m.Port())
+	ap := netip.AddrPortFrom(netip.MustParseAddr("127.77.1.1"), port)
+	c, err := m.Listen(ap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Listen(ap); !errors.Is(err, datagram.ErrInUse) {
+		t.Fatalf("second Listen: %v, want ErrInUse", err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("second Close: %v, want net.ErrClosed", err)
+	}
+	c2, err := m.Listen(ap)
+	if err != nil {
+		t.Fatalf("Listen after Close: %v", err)
+	}
+	c2.Close()
+	for _, other := range []netip.AddrPort{
+		netip.AddrPortFrom(netip.MustParseAddr("127.77.1.1"), port+1),
+		netip.AddrPortFrom(netip.MustParseAddr("192.0.2.1"), port),
+		netip.AddrPortFrom(netip.MustParseAddr("::1"), port),
+	} {
+		if m.Serves(other) {
+			t.Errorf("Serves(%s)", other)
+		}
+		if _, err := m.Listen(other); err == nil {
+			t.Errorf("Listen(%s) succeeded", other)
+		}
+	}
+	var none *datagram.Mux
+	if none.Serves(ap) {
+		t.Error("a nil Mux serves")
+	}
+}
+
+// While the Mux runs, its port is taken on every address (a socket of
+// one's own cannot bind it), and a second Mux cannot take it over.
+func TestMuxTakesItsPortEverywhere(t *testing.T) {
+	m := startMux(t)
+	if c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 77, 2, 1), Port: m.Port()}); err == nil {
+		c.Close()
+		t.Error("a socket bound the Mux's port")
+	}
+	if m2, err := datagram.NewMux(m.Port()); err == nil {
+		m2.Close()
+		t.Error("a second Mux bound the same port")
+	}
+}
+
+// Closing a Conn ends its read; stopping the Mux ends every Conn's reads
+// and Listen then fails.
+func TestMuxStopEndsReads(t *testing.T) {
+	m, err := datagram.NewMux(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	a := muxListen(t, m, "127.77.3.1")
+	b := muxListen(t, m, "127.77.3.2")
+	reads := make(chan error, 2)
+	for _, c := range []*datagram.Conn{a, b} {
+		go func() {
+			_, _, err := c.ReadFrom(make([]byte, 1))
+			reads <- err
+		}()
+	}
+	time.Sleep(20 * time.Millisecond)
+	a.Close()
+	if err := <-reads; !errors.Is(err, net.ErrClosed) {
+		t.Errorf("read after Close: %v, want net.ErrClosed", err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run: %v", err)
+	}
+	if err := <-reads; !errors.Is(err, net.ErrClosed) {
+		t.Errorf("read after the Mux stopped: %v, want net.ErrClosed", err)
+	}
+	if _, err := m.Listen(netip.AddrPortFrom(netip.MustParseAddr("127.77.3.3"), uint16(m.Port()))); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("Listen after stop: %v, want net.ErrClosed", err)
+	}
+	if _, err := b.WriteToUDPAddrPort([]byte("x"), netip.MustParseAddrPort("127.0.0.1:9")); err == nil {
+		t.Error("a send after the Mux stopped succeeded")
+	}
+}
