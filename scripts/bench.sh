@@ -33,7 +33,7 @@ names=()
 for v in "" "limit=100/" "shared/"; do
 	for n in $sizes; do names+=("BareRegisterKamailio/${v}users=$n"); done
 done
-for mode in dhcp static; do
+for mode in dhcp static dhcp/socket=shared; do
 	for n in $sizes; do names+=("BootStormLab/$mode/phones=$n"); done
 done
 for auth in "" "auth=pattern/"; do
@@ -41,6 +41,7 @@ for auth in "" "auth=pattern/"; do
 		for n in $sizes; do names+=("BootStormKamailio/$auth${limit}phones=$n"); done
 	done
 done
+for n in $sizes; do names+=("BootStormKamailio/auth=pattern/socket=shared/phones=$n"); done
 for n in $sizes; do names+=("CallsWithMedia/phones=$n"); done
 for n in $sizes; do names+=("CallsWithMediaKamailio/phones=$n"); done
 echo "load average before the fleet benchmarks: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo ?)"

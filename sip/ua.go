@@ -226,7 +226,7 @@ func (u *UA) listen() error {
 		var dg *datagram.Conn
 		if u.cfg.SharedUDP.Serves(ap) {
 			var err error
-			if dg, err = u.cfg.SharedUDP.Listen(ap); err != nil {
+			if dg, err = u.cfg.SharedUDP.Listen(ap, u.udpTxs.take); err != nil {
 				return fmt.Errorf("sip: listen udp %s: %w", addr(), err)
 			}
 		} else {

@@ -47,7 +47,12 @@ func (m *Mux) Serves(ap netip.AddrPort) bool {
 }
 
 // Listen gives a Conn on ap, which Serves must accept, until it is closed.
-func (m *Mux) Listen(ap netip.AddrPort) (*Conn, error) {
+// take, if not nil, is offered each datagram that can be SIP before the
+// Conn's reader, on the Mux's goroutine; a datagram it takes (returning
+// true) never reaches the reader. The UA takes the responses to its own
+// transactions so: the goroutine waiting for one is woken by the Mux
+// directly, not through the reader.
+func (m *Mux) Listen(ap netip.AddrPort, take func(data []byte, from net.Addr) bool) (*Conn, error) {
 	if !m.Serves(ap) {
 		return nil, fmt.Errorf("datagram: %s is not on the shared port %d of a loopback address", ap, m.port)
 	}
@@ -57,6 +62,7 @@ func (m *Mux) Listen(ap netip.AddrPort) (*Conn, error) {
 		mux:   m,
 		src:   a,
 		in:    &muxInbox{ready: make(chan struct{}, 1)},
+		take:  take,
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -89,9 +95,10 @@ func (m *Mux) deliver(dst [4]byte, data []byte, from net.Addr) {
 	m.mu.RLock()
 	c := m.conns[dst]
 	m.mu.RUnlock()
-	if c != nil {
-		c.in.put(data, from)
+	if c == nil || c.take != nil && maybeSIP(data) && c.take(data, from) {
+		return
 	}
+	c.in.put(data, from)
 }
 
 // closeAll ends every Conn's reads, once the socket is closed.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,7 +36,7 @@ func startMux(t *testing.T) *datagram.Mux {
 func muxListen(t *testing.T, m *datagram.Mux, addr string) *datagram.Conn {
 	t.Helper()
 	ap := netip.AddrPortFrom(netip.MustParseAddr(addr), uint16(m.Port()))
-	c, err := m.Listen(ap)
+	c, err := m.Listen(ap, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,11 +138,11 @@ func TestMuxAddressesAreHeldOnce(t *testing.T) {
 	m := startMux(t)
 	port := uint16(m.Port())
 	ap := netip.AddrPortFrom(netip.MustParseAddr("127.77.1.1"), port)
-	c, err := m.Listen(ap)
+	c, err := m.Listen(ap, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.Listen(ap); !errors.Is(err, datagram.ErrInUse) {
+	if _, err := m.Listen(ap, nil); !errors.Is(err, datagram.ErrInUse) {
 		t.Fatalf("second Listen: %v, want ErrInUse", err)
 	}
 	if err := c.Close(); err != nil {
@@ -150,7 +151,7 @@ func TestMuxAddressesAreHeldOnce(t *testing.T) {
 	if err := c.Close(); !errors.Is(err, net.ErrClosed) {
 		t.Errorf("second Close: %v, want net.ErrClosed", err)
 	}
-	c2, err := m.Listen(ap)
+	c2, err := m.Listen(ap, nil)
 	if err != nil {
 		t.Fatalf("Listen after Close: %v", err)
 	}
@@ -163,7 +164,7 @@ func TestMuxAddressesAreHeldOnce(t *testing.T) {
 		if m.Serves(other) {
 			t.Errorf("Serves(%s)", other)
 		}
-		if _, err := m.Listen(other); err == nil {
+		if _, err := m.Listen(other, nil); err == nil {
 			t.Errorf("Listen(%s) succeeded", other)
 		}
 	}
@@ -218,10 +219,53 @@ func TestMuxStopEndsReads(t *testing.T) {
 	if err := <-reads; !errors.Is(err, net.ErrClosed) {
 		t.Errorf("read after the Mux stopped: %v, want net.ErrClosed", err)
 	}
-	if _, err := m.Listen(netip.AddrPortFrom(netip.MustParseAddr("127.77.3.3"), uint16(m.Port()))); !errors.Is(err, net.ErrClosed) {
+	if _, err := m.Listen(netip.AddrPortFrom(netip.MustParseAddr("127.77.3.3"), uint16(m.Port())), nil); !errors.Is(err, net.ErrClosed) {
 		t.Errorf("Listen after stop: %v, want net.ErrClosed", err)
 	}
 	if _, err := b.WriteToUDPAddrPort([]byte("x"), netip.MustParseAddrPort("127.0.0.1:9")); err == nil {
 		t.Error("a send after the Mux stopped succeeded")
+	}
+}
+
+// What the take function takes (the UA's responses) never reaches the
+// reader; the rest, and what cannot be SIP, does, in order.
+func TestMuxTakeGoesFirst(t *testing.T) {
+	m := startMux(t)
+	taken := make(chan string, 4)
+	ap := netip.AddrPortFrom(netip.MustParseAddr("127.77.4.1"), uint16(m.Port()))
+	c, err := m.Listen(ap, func(data []byte, from net.Addr) bool {
+		if !strings.HasPrefix(string(data), "SIP/2.0 ") {
+			return false
+		}
+		taken <- string(data)
+		return true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	peer, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	for _, msg := range []string{"SIP/2.0 401 Unauthorized\r\n\r\n", "NOTIFY sip:a SIP/2.0\r\n\r\n", "\x80\x00rtp"} {
+		if _, err := peer.WriteTo([]byte(msg), c.LocalAddr()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, _ := readSIP(t, c); got != "NOTIFY sip:a SIP/2.0\r\n\r\n" {
+		t.Errorf("the reader read %q first, want the NOTIFY", got)
+	}
+	if got, _ := readSIP(t, c); got != "" {
+		t.Errorf("the reader read %q, want the RTP packet dropped by the filter", got)
+	}
+	select {
+	case got := <-taken:
+		if got != "SIP/2.0 401 Unauthorized\r\n\r\n" {
+			t.Errorf("taken %q", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the response was not taken")
 	}
 }
