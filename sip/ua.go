@@ -243,7 +243,7 @@ func (u *UA) listen() error {
 			u.log.Debug("datagram that is not SIP dropped", "from", from, "bytes", len(data))
 		}
 		u.udpConn = dg
-		u.port = dg.LocalAddr().(*net.UDPAddr).Port
+		u.port = dg.UDPAddr().Port
 	case TCP:
 		l, err := net.Listen("tcp", addr())
 		if err != nil {

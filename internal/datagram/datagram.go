@@ -36,7 +36,7 @@ type Conn struct {
 	// before serving the Conn): sipgo's loop reads only once it has put
 	// the socket in its connection pool, from which requests are sent.
 	Serving func()
-	laddr   net.Addr
+	laddr   *localAddr
 	pending []byte // the datagram the last ReadFrom read, until Filter takes it
 
 	udp  *net.UDPConn // the Conn's own socket; nil on a Mux
@@ -55,7 +55,7 @@ func New(c *net.UDPConn) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Conn{udp: c, laddr: c.LocalAddr(), wait: w}, nil
+	return &Conn{udp: c, laddr: newLocalAddr(c.LocalAddr().(*net.UDPAddr)), wait: w}, nil
 }
 
 // UDP is the Conn's own socket, nil for one on a Mux.
@@ -64,6 +64,22 @@ func (c *Conn) UDP() *net.UDPConn { return c.udp }
 // LocalAddr returns the socket's address (one value, which Filter compares
 // to tell this socket's reads from other sockets').
 func (c *Conn) LocalAddr() net.Addr { return c.laddr }
+
+// UDPAddr is LocalAddr as a UDP address.
+func (c *Conn) UDPAddr() *net.UDPAddr { return c.laddr.UDPAddr }
+
+// localAddr is a Conn's address with its text made once: sipgo asks for
+// it three times as it begins serving the Conn, on the reader's
+// goroutine, whose stack formatting an address would grow (a fleet's
+// phones' readers then wait on small stacks).
+type localAddr struct {
+	*net.UDPAddr
+	text string
+}
+
+func newLocalAddr(a *net.UDPAddr) *localAddr { return &localAddr{a, a.String()} }
+
+func (a *localAddr) String() string { return a.text }
 
 // ReadFrom reads the next datagram into a buffer of its own and leaves the
 // marker in b (nothing for an empty datagram).
@@ -98,7 +114,7 @@ func (c *Conn) WriteTo(b []byte, addr net.Addr) (int, error) {
 	}
 	ua, ok := addr.(*net.UDPAddr)
 	if !ok {
-		return 0, &net.OpError{Op: "write", Net: "udp", Source: c.laddr, Addr: addr, Err: net.InvalidAddrError("not a UDP address")}
+		return 0, &net.OpError{Op: "write", Net: "udp", Source: c.laddr.UDPAddr, Addr: addr, Err: net.InvalidAddrError("not a UDP address")}
 	}
 	return c.WriteToUDPAddrPort(b, ua.AddrPort())
 }
@@ -152,7 +168,7 @@ func (c *Conn) SetWriteDeadline(t time.Time) error {
 // RTCP was just using). Reads of stream transports pass unchanged.
 func (c *Conn) Filter(props sipgosip.TransportReadProps, data []byte) ([]byte, error) {
 	switch {
-	case props.LocalAddr == c.laddr && c.pending != nil:
+	case props.LocalAddr == net.Addr(c.laddr) && c.pending != nil:
 		data, c.pending = c.pending, nil
 	case !strings.EqualFold(props.Transport, "udp"):
 		return data, nil

@@ -58,7 +58,7 @@ func (m *Mux) Listen(ap netip.AddrPort, take func(data []byte, from net.Addr) bo
 	}
 	a := ap.Addr().As4()
 	c := &Conn{
-		laddr: net.UDPAddrFromAddrPort(ap),
+		laddr: newLocalAddr(net.UDPAddrFromAddrPort(ap)),
 		mux:   m,
 		src:   a,
 		in:    &muxInbox{ready: make(chan struct{}, 1)},

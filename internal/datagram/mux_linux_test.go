@@ -94,7 +94,7 @@ func TestMuxConnsAreTheirOwnAddresses(t *testing.T) {
 	peer.WriteTo([]byte("OPTIONS sip:nobody SIP/2.0\r\n\r\n"), nobody)
 	for _, c := range []*datagram.Conn{b, a} {
 		msg := "OPTIONS sip:" + c.LocalAddr().String() + " SIP/2.0\r\n\r\n"
-		if _, err := peer.WriteTo([]byte(msg), c.LocalAddr()); err != nil {
+		if _, err := peer.WriteTo([]byte(msg), c.UDPAddr()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -118,13 +118,13 @@ func TestMuxConnsAreTheirOwnAddresses(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := c.LocalAddr().(*net.UDPAddr).AddrPort(); from != want || string(buf[:n]) != "SIP/2.0 200 OK\r\n\r\n" {
+		if want := c.UDPAddr().AddrPort(); from != want || string(buf[:n]) != "SIP/2.0 200 OK\r\n\r\n" {
 			t.Errorf("peer got %q from %s, want the answer from %s", buf[:n], from, want)
 		}
 	}
 
 	// Phone to phone through the one socket, by way of the kernel.
-	if _, err := a.WriteTo([]byte("MESSAGE sip:b SIP/2.0\r\n\r\n"), b.LocalAddr()); err != nil {
+	if _, err := a.WriteTo([]byte("MESSAGE sip:b SIP/2.0\r\n\r\n"), b.UDPAddr()); err != nil {
 		t.Fatal(err)
 	}
 	if got, from := readSIP(t, b); got != "MESSAGE sip:b SIP/2.0\r\n\r\n" || from.String() != a.LocalAddr().String() {
@@ -250,7 +250,7 @@ func TestMuxTakeGoesFirst(t *testing.T) {
 	}
 	defer peer.Close()
 	for _, msg := range []string{"SIP/2.0 401 Unauthorized\r\n\r\n", "NOTIFY sip:a SIP/2.0\r\n\r\n", "\x80\x00rtp"} {
-		if _, err := peer.WriteTo([]byte(msg), c.LocalAddr()); err != nil {
+		if _, err := peer.WriteTo([]byte(msg), c.UDPAddr()); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -208,7 +208,7 @@ func (s *Server) listen(cfg Config) error {
 	dg.Stray = func(from net.Addr, data []byte) {
 		s.log.Debug("datagram that is not SIP dropped", "from", from, "bytes", len(data))
 	}
-	ua := dg.LocalAddr().(*net.UDPAddr)
+	ua := dg.UDPAddr()
 	if cfg.TCP {
 		s.tcp, err = net.Listen("tcp", net.JoinHostPort(ua.IP.String(), strconv.Itoa(ua.Port)))
 		if err != nil {
