@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"net"
-	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/hdphone/hdphone/internal/sockopt"
 )
 
 // stormListeners is how many accept queues the lab's HTTP port has. A boot
@@ -20,15 +21,7 @@ const stormListeners = 8
 // listenStorm listens on addr with stormListeners accept queues (one when
 // SO_REUSEPORT is refused).
 func listenStorm(addr string) ([]net.Listener, error) {
-	lc := net.ListenConfig{KeepAlive: -1, Control: func(_, _ string, c syscall.RawConn) error {
-		var serr error
-		if err := c.Control(func(fd uintptr) {
-			serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
-		}); err != nil {
-			return err
-		}
-		return serr
-	}}
+	lc := net.ListenConfig{KeepAlive: -1, Control: sockopt.Int(unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)}
 	first, err := lc.Listen(context.Background(), "tcp", addr)
 	if err != nil {
 		// No SO_REUSEPORT here: one queue.

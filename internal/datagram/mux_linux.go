@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"github.com/hdphone/hdphone/internal/sockbuf"
+	"github.com/hdphone/hdphone/internal/sockopt"
 )
 
 // muxReadBuffer is the shared socket's receive buffer: a storm's phones'
@@ -28,15 +29,7 @@ type muxSocket struct {
 // picks). It fails as a bind does when any socket holds the port on any
 // address.
 func NewMux(port int) (*Mux, error) {
-	lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
-		var serr error
-		if err := c.Control(func(fd uintptr) {
-			serr = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_IP, syscall.IP_PKTINFO, 1)
-		}); err != nil {
-			return err
-		}
-		return serr
-	}}
+	lc := net.ListenConfig{Control: sockopt.Int(syscall.IPPROTO_IP, syscall.IP_PKTINFO, 1)}
 	pc, err := lc.ListenPacket(context.Background(), "udp4", net.JoinHostPort("0.0.0.0", strconv.Itoa(port)))
 	if err != nil {
 		return nil, fmt.Errorf("datagram: shared socket: %w", err)

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,8 +15,9 @@ import (
 	"github.com/hdphone/hdphone/internal/datagram"
 )
 
-// startMux runs a Mux on a port the kernel picks until the test ends.
-func startMux(t *testing.T) *datagram.Mux {
+// startMux runs a Mux on a port the kernel picks; stop (run when the test
+// ends, if not before) stops it and waits for Run.
+func startMux(t *testing.T) (m *datagram.Mux, stop func()) {
 	t.Helper()
 	m, err := datagram.NewMux(0)
 	if err != nil {
@@ -24,13 +26,14 @@ func startMux(t *testing.T) *datagram.Mux {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- m.Run(ctx) }()
-	t.Cleanup(func() {
+	stop = sync.OnceFunc(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("Run: %v", err)
 		}
 	})
-	return m
+	t.Cleanup(stop)
+	return m, stop
 }
 
 func muxListen(t *testing.T, m *datagram.Mux, addr string) *datagram.Conn {
@@ -79,7 +82,7 @@ func readSIP(t *testing.T, c *datagram.Conn) (string, net.Addr) {
 // address, and what they send leaves from it: a peer sees the same
 // datagrams, from the same addresses, as with a socket per phone.
 func TestMuxConnsAreTheirOwnAddresses(t *testing.T) {
-	m := startMux(t)
+	m, _ := startMux(t)
 	a := muxListen(t, m, "127.77.0.1")
 	b := muxListen(t, m, "127.77.0.2")
 	peer, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
@@ -135,7 +138,7 @@ func TestMuxConnsAreTheirOwnAddresses(t *testing.T) {
 // An address is held by one Conn at a time and given back by Close; the
 // Mux serves loopback IPv4 addresses on its own port only.
 func TestMuxAddressesAreHeldOnce(t *testing.T) {
-	m := startMux(t)
+	m, _ := startMux(t)
 	port := uint16(m.Port())
 	ap := netip.AddrPortFrom(netip.MustParseAddr("127.77.1.1"), port)
 	c, err := m.Listen(ap, nil)
@@ -177,7 +180,7 @@ func TestMuxAddressesAreHeldOnce(t *testing.T) {
 // While the Mux runs, its port is taken on every address (a socket of
 // one's own cannot bind it), and a second Mux cannot take it over.
 func TestMuxTakesItsPortEverywhere(t *testing.T) {
-	m := startMux(t)
+	m, _ := startMux(t)
 	if c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 77, 2, 1), Port: m.Port()}); err == nil {
 		c.Close()
 		t.Error("a socket bound the Mux's port")
@@ -191,13 +194,7 @@ func TestMuxTakesItsPortEverywhere(t *testing.T) {
 // Closing a Conn ends its read; stopping the Mux ends every Conn's reads
 // and Listen then fails.
 func TestMuxStopEndsReads(t *testing.T) {
-	m, err := datagram.NewMux(0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
+	m, stop := startMux(t)
 	a := muxListen(t, m, "127.77.3.1")
 	b := muxListen(t, m, "127.77.3.2")
 	reads := make(chan error, 2)
@@ -212,10 +209,7 @@ func TestMuxStopEndsReads(t *testing.T) {
 	if err := <-reads; !errors.Is(err, net.ErrClosed) {
 		t.Errorf("read after Close: %v, want net.ErrClosed", err)
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("Run: %v", err)
-	}
+	stop()
 	if err := <-reads; !errors.Is(err, net.ErrClosed) {
 		t.Errorf("read after the Mux stopped: %v, want net.ErrClosed", err)
 	}
@@ -230,7 +224,7 @@ func TestMuxStopEndsReads(t *testing.T) {
 // What the take function takes (the UA's responses) never reaches the
 // reader; the rest, and what cannot be SIP, does, in order.
 func TestMuxTakeGoesFirst(t *testing.T) {
-	m := startMux(t)
+	m, _ := startMux(t)
 	taken := make(chan string, 4)
 	ap := netip.AddrPortFrom(netip.MustParseAddr("127.77.4.1"), uint16(m.Port()))
 	c, err := m.Listen(ap, func(data []byte, from net.Addr) bool {
