@@ -5,7 +5,8 @@
 // waits for a datagram without a buffer, reads it into one of exactly its
 // size, and hands sipgo's loop a one-byte marker; Filter, installed as the
 // transport layer's read filter, puts the datagram in the marker's place
-// before sipgo parses it.
+// before sipgo parses it. A Mux puts many such Conns, each on its own
+// loopback address, on one shared socket (a fleet's phones).
 package datagram
 
 import (
