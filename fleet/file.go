@@ -330,6 +330,9 @@ func (d *decoder) network(o *object) Network {
 			n.Addresses = p.Masked()
 		}
 	}
+	if n.SharedSocket && (!n.Addresses.Addr().IsLoopback() || n.Addresses.Bits() < 8) {
+		d.errAt(o.vals["shared_socket"], o.sub("shared_socket"), "a shared socket serves loopback addresses (127.0.0.0/8), not %s", n.Addresses)
+	}
 	if o.str("address", &addr) && addr != "" {
 		a, err := netip.ParseAddr(addr)
 		if err != nil {
