@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"unsafe"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/hdphone/hdphone/internal/sockbuf"
 	"github.com/hdphone/hdphone/internal/sockopt"
 )
@@ -93,23 +95,18 @@ func (m *Mux) Close() error {
 // pktinfoDst finds the destination address in a datagram's control
 // messages (struct in_pktinfo's ipi_addr).
 func pktinfoDst(oob []byte) ([4]byte, bool) {
-	for len(oob) >= syscall.SizeofCmsghdr {
-		h := (*syscall.Cmsghdr)(unsafe.Pointer(&oob[0]))
-		l := int(h.Len)
-		if l < syscall.SizeofCmsghdr || l > len(oob) {
+	for len(oob) > 0 {
+		h, data, rest, err := unix.ParseOneSocketControlMessage(oob)
+		if err != nil {
 			break
 		}
-		if h.Level == syscall.IPPROTO_IP && h.Type == syscall.IP_PKTINFO && l >= syscall.CmsgLen(syscall.SizeofInet4Pktinfo) {
-			pi := (*syscall.Inet4Pktinfo)(unsafe.Pointer(&oob[syscall.CmsgLen(0)]))
-			return pi.Addr, true
+		if h.Level == unix.IPPROTO_IP && h.Type == unix.IP_PKTINFO && len(data) >= unix.SizeofInet4Pktinfo {
+			return (*unix.Inet4Pktinfo)(unsafe.Pointer(&data[0])).Addr, true
 		}
-		oob = oob[min(syscall.CmsgSpace(l-syscall.CmsgLen(0)), len(oob)):]
+		oob = rest
 	}
 	return [4]byte{}, false
 }
-
-// pktinfoSpace is the size of the control message that names a source.
-var pktinfoSpace = syscall.CmsgSpace(syscall.SizeofInet4Pktinfo)
 
 // send sends b to to from src, naming the source in the datagram's
 // control message (the socket itself is bound to no one address).
@@ -117,17 +114,12 @@ func (m *Mux) send(b []byte, src [4]byte, to netip.AddrPort) (int, error) {
 	if !to.Addr().Is4() && !to.Addr().Is4In6() {
 		return 0, &net.OpError{Op: "write", Net: "udp", Addr: net.UDPAddrFromAddrPort(to), Err: net.InvalidAddrError("not an IPv4 address")}
 	}
-	var oob [64]byte
-	h := (*syscall.Cmsghdr)(unsafe.Pointer(&oob[0]))
-	h.Level, h.Type = syscall.IPPROTO_IP, syscall.IP_PKTINFO
-	h.SetLen(syscall.CmsgLen(syscall.SizeofInet4Pktinfo))
-	pi := (*syscall.Inet4Pktinfo)(unsafe.Pointer(&oob[syscall.CmsgLen(0)]))
-	pi.Spec_dst = src
-	sa := &syscall.SockaddrInet4{Port: int(to.Port()), Addr: to.Addr().Unmap().As4()}
+	oob := unix.PktInfo4(&unix.Inet4Pktinfo{Spec_dst: src})
+	sa := &unix.SockaddrInet4{Port: int(to.Port()), Addr: to.Addr().Unmap().As4()}
 	var serr error
 	err := m.sock.rc.Write(func(fd uintptr) bool {
-		serr = syscall.Sendmsg(int(fd), b, oob[:pktinfoSpace], sa, 0)
-		return serr != syscall.EAGAIN
+		serr = unix.Sendmsg(int(fd), b, oob, sa, 0)
+		return serr != unix.EAGAIN
 	})
 	if err == nil {
 		err = serr
