@@ -118,7 +118,9 @@ scenario:
 // With the embedded lab the phones get their addresses by DHCP, then
 // register and call on the shared socket from those addresses, and a
 // phone that reboots (its line closed and opened again) takes its address
-// back on it.
+// back on it. While they talk the SIP port is the fleet's on every
+// address (no phone is on 127.0.0.1, yet it cannot be bound there): the
+// phones are on the shared socket, not on sockets of their own.
 func TestSharedSocketWithTheLab(t *testing.T) {
 	f := mustParse(t, `
 network: {shared_socket: true}
@@ -137,9 +139,26 @@ scenario:
 	port := freeSIPPort(t)
 	f.Network.SIPPortBase = port
 	var phones []*fleet.Phone
-	r := run(t, f, fleet.Options{OnDevice: func(p *fleet.Phone) { phones = append(phones, p) }})
+	var bindErr error
+	probed := false
+	r := run(t, f, fleet.Options{
+		OnDevice: func(p *fleet.Phone) { phones = append(phones, p) },
+		Progress: func(p fleet.Progress) {
+			if p.Step == "talk" && !probed {
+				probed = true
+				c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
+				if err == nil {
+					c.Close()
+				}
+				bindErr = err
+			}
+		},
+	})
 	if r.Failed() {
 		t.Fatalf("%s\n%s", r.Summary, dump(r))
+	}
+	if !probed || bindErr == nil {
+		t.Errorf("127.0.0.1:%d could be bound while the phones talked (probed: %v): the phones are not on a shared socket", port, probed)
 	}
 	for _, p := range phones {
 		s := p.Device.Snapshot()
