@@ -49,7 +49,7 @@ type registration struct {
 // of phones holds one goroutine less each); it ends with the UA, not with
 // ctx, which only bounds the wait for Run to start.
 func (u *UA) Register(ctx context.Context) error {
-	if err := u.waitRunning(ctx); err != nil {
+	if err := u.waitStarted(ctx); err != nil {
 		return err
 	}
 	u.mu.Lock()

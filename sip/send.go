@@ -253,6 +253,9 @@ func (u *UA) transact(ctx context.Context, req *sipgosip.Request, o exchangeOpts
 	if to, ok := u.udpTxTarget(req, o); ok {
 		return u.transactUDP(ctx, req, to, o)
 	}
+	if err := u.useStack(ctx); err != nil {
+		return nil, err
+	}
 	tx, err := u.cli.TransactionRequest(ctx, req, u.laddr)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errTransport, err)

@@ -71,9 +71,18 @@ type UA struct {
 	events chan Event
 	queue  eventQueue
 
+	// sipgo's stack: made by New, or on a shared socket (lazy) by Run
+	// once something needs it, before serving is closed.
 	sua *sipgo.UserAgent
 	srv *sipgo.Server
 	cli *sipgo.Client
+
+	lazy      bool
+	serveNow  chan struct{} // lazy: closed (once, serveOne) by an intent that needs sipgo
+	serveOne  sync.Once
+	serving   chan struct{} // lazy: closed once sipgo serves the socket, or never will
+	servedOne sync.Once
+	stackErr  error // lazy: why the stack could not be made (set before serving is closed)
 
 	udpConn *datagram.Conn
 	udpTxs  udpTxs // the non-INVITE transactions over udpConn (udptx.go)
@@ -147,12 +156,41 @@ func New(cfg Config) (*UA, error) {
 	}
 	u.runCtx, u.stop = context.WithCancel(context.Background())
 
-	minV, maxV, err := tlsVersions(c.TLS.Method, c.TLS.Disable)
-	if err != nil {
+	if _, _, err := tlsVersions(c.TLS.Method, c.TLS.Disable); err != nil {
 		return nil, err
 	}
+	if err := u.listen(); err != nil {
+		return nil, err
+	}
+	// On a shared socket the responses to the UA's own transactions
+	// reach it without a reader, and sipgo's stack is made when something
+	// first needs it: a fleet's phone that only registers never makes it.
+	u.lazy = u.udpConn != nil && u.udpConn.UDP() == nil
+	if u.lazy {
+		u.serveNow = make(chan struct{})
+		u.serving = make(chan struct{})
+	} else if err := u.makeStack(); err != nil {
+		u.closeListeners()
+		return nil, err
+	}
+	u.aor = sipgosip.Uri{Scheme: "sip", User: c.User, Host: c.Domain}
+	u.contact = sipgosip.ContactHeader{Address: sipgosip.Uri{Scheme: "sip", User: c.User, Host: c.LocalAddr.String(), Port: u.port}}
+	if c.Transport != UDP {
+		u.contact.Address.UriParams = sipgosip.HeaderParams{{K: "transport", V: c.Transport.lower()}}
+	}
+	return u, nil
+}
+
+// makeStack makes sipgo's user agent, server and client for the UA's
+// socket and routes requests to the UA's handlers.
+func (u *UA) makeStack() error {
+	c := u.cfg
 	uaOpts := []sipgo.UserAgentOption{sipgo.WithUserAgent(c.UserAgent), sipgo.WithUserAgentHostname(c.Domain)}
 	if c.Transport == TLS {
+		minV, maxV, err := tlsVersions(c.TLS.Method, c.TLS.Disable)
+		if err != nil {
+			return err
+		}
 		// Only a TLS phone dials TLS: every target carries the configured
 		// transport (a UDP phone of a fleet keeps no client TLS config).
 		tc := &tls.Config{
@@ -179,7 +217,7 @@ func New(cfg Config) (*UA, error) {
 	}
 
 	sl := slog.New(stacklog.New(u.log.Handler(), u.runCtx.Done()))
-	u.sua, err = sipgo.NewUA(append(uaOpts,
+	sua, err := sipgo.NewUA(append(uaOpts,
 		sipgo.WithUserAgentTransportLayerOptions(sipgosip.WithTransportLayerLogger(sl),
 			sipgosip.WithTransportLayerReadFilter(u.readFilter)),
 		sipgo.WithUserAgentTransactionLayerOptions(
@@ -188,29 +226,23 @@ func New(cfg Config) (*UA, error) {
 		),
 	)...)
 	if err != nil {
-		return nil, fmt.Errorf("sip: user agent: %w", err)
+		return fmt.Errorf("sip: user agent: %w", err)
 	}
-	u.srv, err = sipgo.NewServer(u.sua, sipgo.WithServerLogger(sl))
+	srv, err := sipgo.NewServer(sua, sipgo.WithServerLogger(sl))
 	if err != nil {
-		u.sua.Close()
-		return nil, fmt.Errorf("sip: server: %w", err)
+		sua.Close()
+		return fmt.Errorf("sip: server: %w", err)
 	}
-	u.cli, err = sipgo.NewClient(u.sua, sipgo.WithClientLogger(sl), sipgo.WithClientHostname(c.LocalAddr.String()))
+	cli, err := sipgo.NewClient(sua, sipgo.WithClientLogger(sl), sipgo.WithClientHostname(c.LocalAddr.String()))
 	if err != nil {
-		u.sua.Close()
-		return nil, fmt.Errorf("sip: client: %w", err)
+		sua.Close()
+		return fmt.Errorf("sip: client: %w", err)
 	}
-	if err := u.listen(); err != nil {
-		u.sua.Close()
-		return nil, err
-	}
-	u.aor = sipgosip.Uri{Scheme: "sip", User: c.User, Host: c.Domain}
-	u.contact = sipgosip.ContactHeader{Address: sipgosip.Uri{Scheme: "sip", User: c.User, Host: c.LocalAddr.String(), Port: u.port}}
-	if c.Transport != UDP {
-		u.contact.Address.UriParams = sipgosip.HeaderParams{{K: "transport", V: c.Transport.lower()}}
-	}
+	u.mu.Lock() // for StackMade; intents read them after New or serving
+	u.sua, u.srv, u.cli = sua, srv, cli
+	u.mu.Unlock()
 	u.handle()
-	return u, nil
+	return nil
 }
 
 // listen binds the socket of the configured transport on the phone's
@@ -319,6 +351,21 @@ func (u *UA) Run(ctx context.Context) error {
 	// holds as few as it can): ctx's end or Close closes it, which ends the
 	// serving, and Run shuts the UA down.
 	defer context.AfterFunc(ctx, u.halt)()
+	if u.lazy {
+		// Register and Unregister go at once: their transactions need
+		// no sipgo (udptx.go).
+		u.setStarted()
+		if u.awaitNeed() {
+			u.udpConn.Serving = u.setServing
+			if err := u.srv.ServeUDP(u.udpConn); err != nil && u.runCtx.Err() == nil {
+				u.log.Warn("listener stopped", "err", err)
+			}
+		}
+		u.setServing() // sipgo never served: intents fail, not wait
+		<-u.runCtx.Done()
+		u.shutdown()
+		return ctx.Err()
+	}
 	var serve func() error
 	switch {
 	case u.udpConn != nil:
@@ -343,6 +390,57 @@ func (u *UA) Run(ctx context.Context) error {
 	<-u.runCtx.Done() // a listener that failed on its own leaves the UA up
 	u.shutdown()
 	return ctx.Err()
+}
+
+// awaitNeed waits, on a lazy UA's Run, until sipgo is needed — a datagram
+// the UA's own transactions did not take (a request, a stray response), or
+// an intent that sends through sipgo (useStack) — and makes sipgo's stack.
+// It reports false when the UA stopped first or the stack could not be
+// made.
+func (u *UA) awaitNeed() bool {
+	select {
+	case <-u.runCtx.Done():
+		return false
+	case <-u.udpConn.Arrived():
+	case <-u.serveNow:
+	}
+	if u.runCtx.Err() != nil {
+		return false
+	}
+	if err := u.makeStack(); err != nil {
+		u.stackErr = err
+		u.log.Warn("sip stack", "err", err)
+		return false
+	}
+	return true
+}
+
+// setServing lets a lazy UA's intents that need sipgo through (useStack).
+func (u *UA) setServing() {
+	u.servedOne.Do(func() { close(u.serving) })
+}
+
+// useStack makes sure sipgo serves the UA's socket before an intent sends
+// through it: at once unless the UA is lazy, whose stack it asks Run for.
+func (u *UA) useStack(ctx context.Context) error {
+	if !u.lazy {
+		return nil
+	}
+	u.serveOne.Do(func() { close(u.serveNow) })
+	select {
+	case <-u.serving:
+	case <-u.runCtx.Done():
+		return ErrNotRunning
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if u.stackErr != nil {
+		return u.stackErr
+	}
+	if u.sua == nil { // Run stopped before it was needed
+		return ErrNotRunning
+	}
+	return u.live()
 }
 
 // halt makes a running UA's Run return: the end of its context, or Close.
@@ -407,7 +505,9 @@ func (u *UA) shutdown() {
 		}
 	}
 	u.closeListeners()
-	u.sua.Close()
+	if u.sua != nil {
+		u.sua.Close()
+	}
 	u.spawnMu.Lock()
 	u.closing = true
 	u.spawnMu.Unlock()
@@ -423,6 +523,15 @@ func (u *UA) shutdown() {
 // arrived while Run was still putting its socket in sipgo's pool. They wait
 // for it, as long as ctx allows.
 func (u *UA) waitRunning(ctx context.Context) error {
+	if err := u.waitStarted(ctx); err != nil {
+		return err
+	}
+	return u.useStack(ctx)
+}
+
+// waitStarted is waitRunning for Register, whose transactions need sipgo
+// only where transact calls useStack.
+func (u *UA) waitStarted(ctx context.Context) error {
 	select {
 	case <-u.started:
 	case <-u.runCtx.Done():

@@ -62,6 +62,17 @@ func New(c *net.UDPConn) (*Conn, error) {
 // UDP is the Conn's own socket, nil for one on a Mux.
 func (c *Conn) UDP() *net.UDPConn { return c.udp }
 
+// Arrived receives when a datagram may wait unread on a Conn on a Mux, or
+// the Conn was closed: an owner that starts its reader only when needed
+// waits on it (the reader finds the datagram all the same). It is nil,
+// never ready, for a Conn with its own socket.
+func (c *Conn) Arrived() <-chan struct{} {
+	if c.in == nil {
+		return nil
+	}
+	return c.in.ready
+}
+
 // LocalAddr returns the socket's address (one value, which Filter compares
 // to tell this socket's reads from other sockets').
 func (c *Conn) LocalAddr() net.Addr { return c.laddr }

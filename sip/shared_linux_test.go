@@ -1,0 +1,118 @@
+package sip_test
+
+import (
+	"bytes"
+	"context"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/hdphone/hdphone/internal/datagram"
+	"github.com/hdphone/hdphone/lab/sipproxy"
+	"github.com/hdphone/hdphone/sip"
+	"github.com/hdphone/hdphone/sip/siptest"
+)
+
+// startMux runs a shared socket on a port the kernel chooses.
+func startMux(t *testing.T) *datagram.Mux {
+	t.Helper()
+	m, err := datagram.NewMux(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { m.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); m.Close(); <-done })
+	return m
+}
+
+// On a shared socket a UA registers without sipgo's stack (a fleet's
+// phone that only registers never makes it) and makes it when a request
+// arrives or an intent sends through it: the call below works both ways
+// as on a socket of its own.
+func TestSharedSocketMakesTheStackWhenNeeded(t *testing.T) {
+	lab := startLab(t, sipproxy.Config{})
+	m := startMux(t)
+	onMux := func(user, addr string) sip.Config {
+		c := labUA(lab, user, sip.UDP)
+		c.LocalAddr = netip.MustParseAddr(addr)
+		c.LocalPort = m.Port()
+		c.SharedUDP = m
+		return c
+	}
+	a := startUA(t, onMux("1001", "127.78.0.1"))
+	b := startUA(t, onMux("1002", "127.78.0.2"))
+	for user, p := range map[string]*phone{"1001": a, "1002": b} {
+		if err := p.Register(ctxT(t)); err != nil {
+			t.Fatal(err)
+		}
+		// From its own address and port, as from a socket of its own.
+		if bs := lab.Bindings(user); len(bs) != 1 || bs[0].Source != p.LocalAddr().String() || !strings.Contains(bs[0].Contact, p.LocalAddr().String()) {
+			t.Fatalf("bindings of %s %+v, want one from and at %s", user, bs, p.LocalAddr())
+		}
+		if sip.StackMade(p.UA) {
+			t.Fatalf("%s made sipgo's stack to register", p.AOR())
+		}
+	}
+	call, err := a.Invite(ctxT(t), "1002", sip.SDP(testOffer), sip.InviteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := siptest.Wait[sip.IncomingCallEvent](b.ev)
+	if !bytes.Equal(in.Offer.Data, testOffer) || in.From.User != "1001" {
+		t.Fatalf("incoming %+v", in)
+	}
+	if err := in.Call.Answer(ctxT(t), sip.SDP(testAnswer)); err != nil {
+		t.Fatal(err)
+	}
+	ans := siptest.Wait[sip.CallAnsweredEvent](a.ev)
+	if !bytes.Equal(ans.Answer.Data, testAnswer) {
+		t.Fatalf("answer %q", ans.Answer.Data)
+	}
+	siptest.Wait[sip.CallConfirmedEvent](b.ev)
+	for _, p := range []*phone{a, b} {
+		if !sip.StackMade(p.UA) {
+			t.Fatalf("%s called without sipgo's stack", p.AOR())
+		}
+	}
+	if err := in.Call.Hangup(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if end := siptest.Wait[sip.CallEndedEvent](a.ev); end.Cause != "bye" {
+		t.Fatalf("ended %+v", end)
+	}
+	if st := call.State(); st != sip.CallEnded {
+		t.Fatalf("the caller's call in state %v after the callee's BYE", st)
+	}
+	if err := a.Unregister(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A UA on a shared socket that never needed sipgo still unregisters, and
+// stops when its context ends.
+func TestSharedSocketUnregistersWithoutTheStack(t *testing.T) {
+	lab := startLab(t, sipproxy.Config{})
+	m := startMux(t)
+	c := labUA(lab, "1003", sip.UDP)
+	c.LocalAddr = netip.MustParseAddr("127.78.0.3")
+	c.LocalPort = m.Port()
+	c.SharedUDP = m
+	p := startUA(t, c)
+	if err := p.Register(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if bs := lab.Bindings("1003"); len(bs) != 1 || bs[0].Source != p.LocalAddr().String() {
+		t.Fatalf("bindings %+v, want one from %s", bs, p.LocalAddr())
+	}
+	if err := p.Unregister(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if bs := lab.Bindings("1003"); len(bs) != 0 {
+		t.Fatalf("bindings %+v after Unregister", bs)
+	}
+	if sip.StackMade(p.UA) {
+		t.Fatal("sipgo's stack made to register and unregister")
+	}
+}
