@@ -255,6 +255,9 @@ func (fl *Fleet) Run(ctx context.Context) (*Report, error) {
 		ready := int64(StormReadyPerPhone)
 		if fl.file.Network.Lab {
 			ready += labReadyPerPhone
+			if !fl.file.Network.NoDHCP {
+				ready += labDHCPReadyPerPhone
+			}
 		}
 		release = holdCollector(satMul(per, n), satMul(ready, n))
 	}
