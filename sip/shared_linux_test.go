@@ -3,8 +3,11 @@ package sip_test
 import (
 	"bytes"
 	"context"
+	"net"
 	"net/netip"
+	"strconv"
 	"strings"
+	"time"
 	"testing"
 
 	"github.com/hdphone/hdphone/internal/datagram"
@@ -114,5 +117,46 @@ func TestSharedSocketUnregistersWithoutTheStack(t *testing.T) {
 	}
 	if sip.StackMade(p.UA) {
 		t.Fatal("sipgo's stack made to register and unregister")
+	}
+}
+
+// A response no transaction of the UA's waits for (a REGISTER's, resent
+// after its transaction ended) is dropped on a shared socket without
+// making sipgo's stack for it, as sipgo would drop it.
+func TestSharedSocketDropsStrayResponsesWithoutTheStack(t *testing.T) {
+	lab := startLab(t, sipproxy.Config{})
+	m := startMux(t)
+	c := labUA(lab, "1004", sip.UDP)
+	c.LocalAddr = netip.MustParseAddr("127.78.0.4")
+	c.LocalPort = m.Port()
+	c.SharedUDP = m
+	p := startUA(t, c)
+	if err := p.Register(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	peer, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	stray := "SIP/2.0 200 OK\r\n" +
+		"Via: SIP/2.0/UDP 127.78.0.4:" + strconv.Itoa(m.Port()) + ";branch=z9hG4bK-gone;rport\r\n" +
+		"From: <sip:1004@" + lab.Domain() + ">;tag=1\r\n" +
+		"To: <sip:1004@" + lab.Domain() + ">;tag=2\r\n" +
+		"Call-ID: gone\r\n" +
+		"CSeq: 1 REGISTER\r\n" +
+		"Content-Length: 0\r\n\r\n"
+	if _, err := peer.WriteToUDPAddrPort([]byte(stray), p.LocalAddr()); err != nil {
+		t.Fatal(err)
+	}
+	// The shared socket reads in order: once the REGISTER below is
+	// answered, the stray response was handed over before it.
+	if err := p.Unregister(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(200 * time.Millisecond); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if sip.StackMade(p.UA) {
+			t.Fatal("sipgo's stack made for a stray response")
+		}
 	}
 }

@@ -77,7 +77,8 @@ type UA struct {
 	srv *sipgo.Server
 	cli *sipgo.Client
 
-	lazy      bool
+	lazy      bool          // on a shared socket: set before it is listened on
+	stacking  atomic.Bool   // lazy: Run is making the stack, or made it
 	serveNow  chan struct{} // lazy: closed (once, serveOne) by an intent that needs sipgo
 	serveOne  sync.Once
 	serving   chan struct{} // lazy: closed once sipgo serves the socket, or never will
@@ -165,7 +166,6 @@ func New(cfg Config) (*UA, error) {
 	// On a shared socket the responses to the UA's own transactions
 	// reach it without a reader, and sipgo's stack is made when something
 	// first needs it: a fleet's phone that only registers never makes it.
-	u.lazy = u.udpConn != nil && u.udpConn.UDP() == nil
 	if u.lazy {
 		u.serveNow = make(chan struct{})
 		u.serving = make(chan struct{})
@@ -258,7 +258,8 @@ func (u *UA) listen() error {
 		var dg *datagram.Conn
 		if u.cfg.SharedUDP.Serves(ap) {
 			var err error
-			if dg, err = u.cfg.SharedUDP.Listen(ap, u.udpTxs.take); err != nil {
+			u.lazy = true // before a datagram can reach takeShared
+			if dg, err = u.cfg.SharedUDP.Listen(ap, u.takeShared); err != nil {
 				return fmt.Errorf("sip: listen udp %s: %w", addr(), err)
 			}
 		} else {
@@ -297,6 +298,15 @@ func (u *UA) listen() error {
 		u.port = l.Addr().(*net.TCPAddr).Port
 	}
 	return nil
+}
+
+// takeShared takes, on the shared socket's goroutine, the responses to the
+// UA's own UDP transactions and, until sipgo's stack is being made, every
+// other response: none can be for sipgo then, and sipgo would drop it
+// (onStrayResponse) once the stack was made for it — for a REGISTER's
+// response retransmitted after its transaction ended, say.
+func (u *UA) takeShared(data []byte, from net.Addr) bool {
+	return u.udpTxs.take(data, from) || !u.stacking.Load() && isResponse(data)
 }
 
 // readFilter hands sipgo the datagrams the UA's socket read (see
@@ -407,6 +417,7 @@ func (u *UA) awaitNeed() bool {
 	if u.runCtx.Err() != nil {
 		return false
 	}
+	u.stacking.Store(true)
 	if err := u.makeStack(); err != nil {
 		u.stackErr = err
 		u.log.Warn("sip stack", "err", err)

@@ -285,14 +285,19 @@ func parseResponse(in inbound) (*sipgosip.Response, error) {
 	return res, nil
 }
 
+// isResponse reports whether data begins as a SIP response does.
+func isResponse(data []byte) bool {
+	const version = "SIP/2.0 "
+	return len(data) >= len(version) && bytes.EqualFold(data[:len(version)], []byte(version))
+}
+
 // responseKey finds, without parsing the message, what matches a response
 // to its client transaction (RFC 3261 §17.1.3): the branch of its top Via
 // and the method of its CSeq. It reports false for anything but a response
 // whose headers it can read plainly (a folded Via, say): the reader then
 // leaves the datagram to sipgo's parser.
 func responseKey(data []byte) (branch, method []byte, ok bool) {
-	const version = "SIP/2.0 "
-	if len(data) < len(version) || !bytes.EqualFold(data[:len(version)], []byte(version)) {
+	if !isResponse(data) {
 		return nil, nil, false
 	}
 	rest := data
