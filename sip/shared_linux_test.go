@@ -7,8 +7,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/hdphone/hdphone/internal/datagram"
 	"github.com/hdphone/hdphone/lab/sipproxy"
@@ -30,6 +30,15 @@ func startMux(t *testing.T) *datagram.Mux {
 	return m
 }
 
+// onMux is a lab user's UA on addr, on the shared socket m.
+func onMux(lab *sipproxy.Server, m *datagram.Mux, user, addr string) sip.Config {
+	c := labUA(lab, user, sip.UDP)
+	c.LocalAddr = netip.MustParseAddr(addr)
+	c.LocalPort = m.Port()
+	c.SharedUDP = m
+	return c
+}
+
 // On a shared socket a UA registers without sipgo's stack (a fleet's
 // phone that only registers never makes it) and makes it when a request
 // arrives or an intent sends through it: the call below works both ways
@@ -37,15 +46,8 @@ func startMux(t *testing.T) *datagram.Mux {
 func TestSharedSocketMakesTheStackWhenNeeded(t *testing.T) {
 	lab := startLab(t, sipproxy.Config{})
 	m := startMux(t)
-	onMux := func(user, addr string) sip.Config {
-		c := labUA(lab, user, sip.UDP)
-		c.LocalAddr = netip.MustParseAddr(addr)
-		c.LocalPort = m.Port()
-		c.SharedUDP = m
-		return c
-	}
-	a := startUA(t, onMux("1001", "127.78.0.1"))
-	b := startUA(t, onMux("1002", "127.78.0.2"))
+	a := startUA(t, onMux(lab, m, "1001", "127.78.0.1"))
+	b := startUA(t, onMux(lab, m, "1002", "127.78.0.2"))
 	for user, p := range map[string]*phone{"1001": a, "1002": b} {
 		if err := p.Register(ctxT(t)); err != nil {
 			t.Fatal(err)
@@ -98,11 +100,7 @@ func TestSharedSocketMakesTheStackWhenNeeded(t *testing.T) {
 func TestSharedSocketUnregistersWithoutTheStack(t *testing.T) {
 	lab := startLab(t, sipproxy.Config{})
 	m := startMux(t)
-	c := labUA(lab, "1003", sip.UDP)
-	c.LocalAddr = netip.MustParseAddr("127.78.0.3")
-	c.LocalPort = m.Port()
-	c.SharedUDP = m
-	p := startUA(t, c)
+	p := startUA(t, onMux(lab, m, "1003", "127.78.0.3"))
 	if err := p.Register(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -126,11 +124,7 @@ func TestSharedSocketUnregistersWithoutTheStack(t *testing.T) {
 func TestSharedSocketDropsStrayResponsesWithoutTheStack(t *testing.T) {
 	lab := startLab(t, sipproxy.Config{})
 	m := startMux(t)
-	c := labUA(lab, "1004", sip.UDP)
-	c.LocalAddr = netip.MustParseAddr("127.78.0.4")
-	c.LocalPort = m.Port()
-	c.SharedUDP = m
-	p := startUA(t, c)
+	p := startUA(t, onMux(lab, m, "1004", "127.78.0.4"))
 	if err := p.Register(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
