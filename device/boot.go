@@ -262,6 +262,7 @@ func (p *Phone) boot(b *Boot) {
 		case err != nil:
 			b.do(func(s *state) {
 				p.log.Error("stage failed", "stage", string(st), "err", err)
+				s.Failure = string(st) + ": " + err.Error()
 				p.emit(Event{Kind: EventStageFailed, Stage: st, Err: err.Error()})
 			})
 		}

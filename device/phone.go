@@ -558,7 +558,7 @@ func (p *Phone) startCycleLocked(s *state) {
 	s.cycle = c
 	s.Power = true
 	s.BootCount++
-	s.Status = ""
+	s.Status, s.Failure = "", ""
 	s.Notifications = nil
 	s.Network = Network{}
 	s.calls = calls{}

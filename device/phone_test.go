@@ -145,19 +145,35 @@ func TestStaticNetwork(t *testing.T) {
 }
 
 func TestStageFailureIsReportedAndBootGoesOn(t *testing.T) {
-	fail := func(context.Context, *device.Boot) error { return errors.New("no server") }
+	n := 0
+	fail := func(context.Context, *device.Boot) error {
+		n++ // only touched by the boot worker, one cycle at a time
+		if n == 1 {
+			return errors.New("no server")
+		}
+		return nil
+	}
 	p, ctx := newPhone(t, nil, map[device.Stage]device.StageFunc{device.StageTime: fail})
 	events, stop := p.Subscribe(256)
 	defer stop()
 	p.PowerOn(ctx)
-	waitStage(t, ctx, p, device.StageIdle, 1)
+	if s := waitStage(t, ctx, p, device.StageIdle, 1); s.Failure != "time: no server" {
+		t.Errorf("idle with Failure %q, want the time stage's", s.Failure)
+	}
 	for e := range events {
 		if e.Kind == device.EventStageFailed {
 			if e.Stage != device.StageTime || e.Err != "no server" {
 				t.Fatalf("unexpected failure event %v", e)
 			}
-			return
+			break
 		}
+	}
+	// A power cycle whose stages all pass reports none.
+	p.PowerOff(ctx)
+	waitStage(t, ctx, p, device.StageOff, 1)
+	p.PowerOn(ctx)
+	if s := waitStage(t, ctx, p, device.StageIdle, 2); s.Failure != "" {
+		t.Errorf("Failure %q after a boot without one", s.Failure)
 	}
 }
 

@@ -80,7 +80,7 @@ func (n Network) SubnetMask() string {
 func (s *State) sharesAll(o *State) bool {
 	return s.Model == o.Model && s.MAC == o.MAC && s.Power == o.Power && s.Stage == o.Stage &&
 		s.Since == o.Since && s.Firmware == o.Firmware && s.BootCount == o.BootCount &&
-		s.Status == o.Status && s.Config == o.Config && s.MWI == o.MWI && s.OffHook == o.OffHook &&
+		s.Status == o.Status && s.Failure == o.Failure && s.Config == o.Config && s.MWI == o.MWI && s.OffHook == o.OffHook &&
 		s.Audio == o.Audio && sameList(s.Notifications, o.Notifications) && sameList(s.Lines, o.Lines) &&
 		sameList(s.Calls, o.Calls) && sameList(s.Pages, o.Pages) && sameList(s.Keys, o.Keys) &&
 		s.Network.same(o.Network) && s.Quality == o.Quality && s.Locked == o.Locked
@@ -146,7 +146,12 @@ type State struct {
 	// BootCount counts power cycles since the Phone was made.
 	BootCount int
 	// Status is the boot screen text ("Acquiring IP…"), empty when idle.
-	Status        string
+	Status string
+	// Failure is the last boot stage of this power cycle that failed and
+	// why ("sign-in: …"), empty while every stage passed: the boot goes on
+	// past a failed stage (EventStageFailed), and a phone idle without its
+	// line says here what kept it.
+	Failure       string
 	Notifications []Notification
 	Network       Network
 	Config        *config.Config

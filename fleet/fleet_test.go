@@ -457,6 +457,29 @@ scenario:
 	}
 }
 
+// A phone whose SIP port is taken reaches the idle screen without its line,
+// and the failed step says why: the sign-in stage's failure.
+func TestFailedStageInTheReport(t *testing.T) {
+	taken, err := net.ListenUDP("udp4", &net.UDPAddr{}) // the port on every address
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	f := mustParse(t, `
+phones:
+  - {group: desk, model: 450HD, count: 1}
+scenario:
+  - {wait: registered, timeout: 2s}
+`)
+	f.Network.SIPPortBase = taken.LocalAddr().(*net.UDPAddr).Port
+	r := run(t, f, fleet.Options{})
+	got := result(t, r, "01 wait", "desk-1")
+	if got.Status != fleet.StatusFailed || !strings.Contains(got.Error, "stage idle, failed sign-in: ") ||
+		!strings.Contains(got.Error, "address already in use") {
+		t.Fatalf("wait: %+v", got)
+	}
+}
+
 // A phone that does not reach the idle screen within boot.timeout fails its
 // boot with the stage it is stuck in; the fleet goes on and reports every
 // phone once.

@@ -485,6 +485,9 @@ func (fl *Fleet) waitFor(ctx context.Context, p *Phone, w WaitFor) (outcome, err
 func describeState(s device.State) string {
 	var parts []string
 	parts = append(parts, "stage "+string(s.Stage))
+	if s.Failure != "" {
+		parts = append(parts, "failed "+s.Failure)
+	}
 	if len(s.Lines) > 0 {
 		l := s.Lines[0]
 		t := "line " + string(l.State)

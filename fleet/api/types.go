@@ -28,17 +28,20 @@ type PhoneSummary struct {
 // PhoneState is one phone in full.
 type PhoneState struct {
 	PhoneSummary
-	Since         time.Time `json:"since"`
-	BootCount     int       `json:"boot_count"`
-	Status        string    `json:"status,omitempty"`
-	LinkUp        bool      `json:"link_up"`
-	Notifications []string  `json:"notifications"`
-	Network       Network   `json:"network"`
-	Lines         []Line    `json:"lines"`
-	Calls         []Call    `json:"calls"`
-	Pages         []Page    `json:"pages"`
-	OffHook       bool      `json:"off_hook"`
-	Audio         string    `json:"audio,omitempty"`
+	Since     time.Time `json:"since"`
+	BootCount int       `json:"boot_count"`
+	Status    string    `json:"status,omitempty"`
+	// Failure is the last boot stage of this power cycle that failed, and
+	// why ("sign-in: …").
+	Failure       string   `json:"failure,omitempty"`
+	LinkUp        bool     `json:"link_up"`
+	Notifications []string `json:"notifications"`
+	Network       Network  `json:"network"`
+	Lines         []Line   `json:"lines"`
+	Calls         []Call   `json:"calls"`
+	Pages         []Page   `json:"pages"`
+	OffHook       bool     `json:"off_hook"`
+	Audio         string   `json:"audio,omitempty"`
 	// Quality is the voice-quality report of the phone's last reported
 	// call, when it sends them.
 	Quality *Quality `json:"quality,omitempty"`
@@ -190,7 +193,7 @@ func summaryOf(p *Phone, s device.State) PhoneSummary {
 }
 
 func stateOf(p *Phone, s device.State) PhoneState {
-	st := PhoneState{PhoneSummary: summaryOf(p, s), Since: s.Since, BootCount: s.BootCount, Status: s.Status,
+	st := PhoneState{PhoneSummary: summaryOf(p, s), Since: s.Since, BootCount: s.BootCount, Status: s.Status, Failure: s.Failure,
 		LinkUp: p.Device.LinkUp(), OffHook: s.OffHook, Audio: string(s.Audio),
 		Notifications: []string{}, Lines: []Line{}, Calls: []Call{}, Pages: []Page{}}
 	for _, n := range s.Notifications {
