@@ -2,7 +2,6 @@ package sip_test
 
 import (
 	"bytes"
-	"context"
 	"net"
 	"net/netip"
 	"strconv"
@@ -11,24 +10,11 @@ import (
 	"time"
 
 	"github.com/hdphone/hdphone/internal/datagram"
+	"github.com/hdphone/hdphone/internal/datagram/datagramtest"
 	"github.com/hdphone/hdphone/lab/sipproxy"
 	"github.com/hdphone/hdphone/sip"
 	"github.com/hdphone/hdphone/sip/siptest"
 )
-
-// startMux runs a shared socket on a port the kernel chooses.
-func startMux(t *testing.T) *datagram.Mux {
-	t.Helper()
-	m, err := datagram.NewMux(0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { m.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); m.Close(); <-done })
-	return m
-}
 
 // onMux is a lab user's UA on addr, on the shared socket m.
 func onMux(lab *sipproxy.Server, m *datagram.Mux, user, addr string) sip.Config {
@@ -45,7 +31,7 @@ func onMux(lab *sipproxy.Server, m *datagram.Mux, user, addr string) sip.Config 
 // as on a socket of its own.
 func TestSharedSocketMakesTheStackWhenNeeded(t *testing.T) {
 	lab := startLab(t, sipproxy.Config{})
-	m := startMux(t)
+	m, _ := datagramtest.StartMux(t)
 	a := startUA(t, onMux(lab, m, "1001", "127.78.0.1"))
 	b := startUA(t, onMux(lab, m, "1002", "127.78.0.2"))
 	for user, p := range map[string]*phone{"1001": a, "1002": b} {
@@ -99,7 +85,7 @@ func TestSharedSocketMakesTheStackWhenNeeded(t *testing.T) {
 // stops when its context ends.
 func TestSharedSocketUnregistersWithoutTheStack(t *testing.T) {
 	lab := startLab(t, sipproxy.Config{})
-	m := startMux(t)
+	m, _ := datagramtest.StartMux(t)
 	p := startUA(t, onMux(lab, m, "1003", "127.78.0.3"))
 	if err := p.Register(ctxT(t)); err != nil {
 		t.Fatal(err)
@@ -123,7 +109,7 @@ func TestSharedSocketUnregistersWithoutTheStack(t *testing.T) {
 // making sipgo's stack for it, as sipgo would drop it.
 func TestSharedSocketDropsStrayResponsesWithoutTheStack(t *testing.T) {
 	lab := startLab(t, sipproxy.Config{})
-	m := startMux(t)
+	m, _ := datagramtest.StartMux(t)
 	p := startUA(t, onMux(lab, m, "1004", "127.78.0.4"))
 	if err := p.Register(ctxT(t)); err != nil {
 		t.Fatal(err)

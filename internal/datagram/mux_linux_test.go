@@ -1,40 +1,18 @@
 package datagram_test
 
 import (
-	"context"
 	"errors"
 	"net"
 	"net/netip"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	sipgosip "github.com/emiago/sipgo/sip"
 
 	"github.com/hdphone/hdphone/internal/datagram"
+	"github.com/hdphone/hdphone/internal/datagram/datagramtest"
 )
-
-// startMux runs a Mux on a port the kernel picks; stop (run when the test
-// ends, if not before) stops it and waits for Run.
-func startMux(t *testing.T) (m *datagram.Mux, stop func()) {
-	t.Helper()
-	m, err := datagram.NewMux(0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	stop = sync.OnceFunc(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-	t.Cleanup(stop)
-	return m, stop
-}
 
 func muxListen(t *testing.T, m *datagram.Mux, addr string) *datagram.Conn {
 	t.Helper()
@@ -82,7 +60,7 @@ func readSIP(t *testing.T, c *datagram.Conn) (string, net.Addr) {
 // address, and what they send leaves from it: a peer sees the same
 // datagrams, from the same addresses, as with a socket per phone.
 func TestMuxConnsAreTheirOwnAddresses(t *testing.T) {
-	m, _ := startMux(t)
+	m, _ := datagramtest.StartMux(t)
 	a := muxListen(t, m, "127.77.0.1")
 	b := muxListen(t, m, "127.77.0.2")
 	peer, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
@@ -138,7 +116,7 @@ func TestMuxConnsAreTheirOwnAddresses(t *testing.T) {
 // An address is held by one Conn at a time and given back by Close; the
 // Mux serves loopback IPv4 addresses on its own port only.
 func TestMuxAddressesAreHeldOnce(t *testing.T) {
-	m, _ := startMux(t)
+	m, _ := datagramtest.StartMux(t)
 	port := uint16(m.Port())
 	ap := netip.AddrPortFrom(netip.MustParseAddr("127.77.1.1"), port)
 	c, err := m.Listen(ap, nil)
@@ -180,7 +158,7 @@ func TestMuxAddressesAreHeldOnce(t *testing.T) {
 // While the Mux runs, its port is taken on every address (a socket of
 // one's own cannot bind it), and a second Mux cannot take it over.
 func TestMuxTakesItsPortEverywhere(t *testing.T) {
-	m, _ := startMux(t)
+	m, _ := datagramtest.StartMux(t)
 	if c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 77, 2, 1), Port: m.Port()}); err == nil {
 		c.Close()
 		t.Error("a socket bound the Mux's port")
@@ -194,7 +172,7 @@ func TestMuxTakesItsPortEverywhere(t *testing.T) {
 // Closing a Conn ends its read; stopping the Mux ends every Conn's reads
 // and Listen then fails.
 func TestMuxStopEndsReads(t *testing.T) {
-	m, stop := startMux(t)
+	m, stop := datagramtest.StartMux(t)
 	a := muxListen(t, m, "127.77.3.1")
 	b := muxListen(t, m, "127.77.3.2")
 	reads := make(chan error, 2)
@@ -224,7 +202,7 @@ func TestMuxStopEndsReads(t *testing.T) {
 // What the take function takes (the UA's responses) never reaches the
 // reader; the rest, and what cannot be SIP, does, in order.
 func TestMuxTakeGoesFirst(t *testing.T) {
-	m, _ := startMux(t)
+	m, _ := datagramtest.StartMux(t)
 	taken := make(chan string, 4)
 	ap := netip.AddrPortFrom(netip.MustParseAddr("127.77.4.1"), uint16(m.Port()))
 	c, err := m.Listen(ap, func(data []byte, from net.Addr) bool {
