@@ -77,7 +77,6 @@ type UA struct {
 	srv *sipgo.Server
 	cli *sipgo.Client
 
-	lazy      bool          // on a shared socket: set before it is listened on
 	stacking  atomic.Bool   // lazy: Run is making the stack, or made it
 	serveNow  chan struct{} // lazy: closed (once, serveOne) by an intent that needs sipgo
 	serveOne  sync.Once
@@ -166,7 +165,7 @@ func New(cfg Config) (*UA, error) {
 	// On a shared socket the responses to the UA's own transactions
 	// reach it without a reader, and sipgo's stack is made when something
 	// first needs it: a fleet's phone that only registers never makes it.
-	if u.lazy {
+	if u.lazy() {
 		u.serveNow = make(chan struct{})
 		u.serving = make(chan struct{})
 	} else if err := u.makeStack(); err != nil {
@@ -258,7 +257,6 @@ func (u *UA) listen() error {
 		var dg *datagram.Conn
 		if u.cfg.SharedUDP.Serves(ap) {
 			var err error
-			u.lazy = true // before a datagram can reach takeShared
 			if dg, err = u.cfg.SharedUDP.Listen(ap, u.takeShared); err != nil {
 				return fmt.Errorf("sip: listen udp %s: %w", addr(), err)
 			}
@@ -361,7 +359,7 @@ func (u *UA) Run(ctx context.Context) error {
 	// holds as few as it can): ctx's end or Close closes it, which ends the
 	// serving, and Run shuts the UA down.
 	defer context.AfterFunc(ctx, u.halt)()
-	if u.lazy {
+	if u.lazy() {
 		// Register and Unregister go at once: their transactions need
 		// no sipgo (udptx.go).
 		u.setStarted()
@@ -402,6 +400,10 @@ func (u *UA) Run(ctx context.Context) error {
 	return ctx.Err()
 }
 
+// lazy reports whether the UA is on a shared socket, where sipgo's stack
+// is made only when needed.
+func (u *UA) lazy() bool { return u.udpConn != nil && u.udpConn.UDP() == nil }
+
 // awaitNeed waits, on a lazy UA's Run, until sipgo is needed — a datagram
 // the UA's own transactions did not take (a request, a stray response), or
 // an intent that sends through sipgo (useStack) — and makes sipgo's stack.
@@ -434,7 +436,7 @@ func (u *UA) setServing() {
 // useStack makes sure sipgo serves the UA's socket before an intent sends
 // through it: at once unless the UA is lazy, whose stack it asks Run for.
 func (u *UA) useStack(ctx context.Context) error {
-	if !u.lazy {
+	if !u.lazy() {
 		return nil
 	}
 	u.serveOne.Do(func() { close(u.serveNow) })
