@@ -92,7 +92,7 @@ const StormHeapPerPhone = 256 << 10
 // and the stacks of its DHCP client (a storm's boots took 20.7 KiB of
 // stacks a phone with DHCP against 13.3 without, and stacks are not
 // counted in what a boot allocates). Without it a 10,000-phone storm with
-// DHCP faulted in 6-11 pages a phone (1.8-1.9 with it; 1.8-2.0 with 128
+// DHCP faulted in 6-11 pages a phone (1.8-1.9 with it; 1.9-2.0 with 128
 // KiB) and spent 772-1,577 µs of CPU a phone against 676-848
 // (interleaved, six rounds without and four with; 2,092-2,498 phones/s
 // against 2,654-2,849 in the quietest two).
