@@ -109,7 +109,7 @@ type Report struct {
 }
 
 func newReport(f *File, shard Shard, phones []*Phone, started time.Time) *Report {
-	r := &Report{Fleet: f.Name, Started: started.UTC()}
+	r := &Report{Fleet: f.Name, Started: started.UTC(), Phones: make([]PhoneReport, 0, len(phones))}
 	if s := shard.String(); s != "" {
 		r.Shards = []string{s}
 	}
@@ -120,7 +120,8 @@ func newReport(f *File, shard Shard, phones []*Phone, started time.Time) *Report
 		}
 		r.Phones = append(r.Phones, pr)
 	}
-	r.Steps = append(r.Steps, StepReport{Name: BootStep, Action: "boot"})
+	// Every phone has a boot result: its list made once, not grown.
+	r.Steps = append(r.Steps, StepReport{Name: BootStep, Action: "boot", Results: make([]Result, 0, len(phones))})
 	for _, s := range f.Scenario {
 		r.Steps = append(r.Steps, StepReport{Name: s.Name, Action: string(s.Action), Line: s.Line})
 	}
