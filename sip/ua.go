@@ -303,7 +303,7 @@ func (u *UA) listen() error {
 // other response: none can be for sipgo then, and sipgo would drop it
 // (onStrayResponse) once the stack was made for it — for a REGISTER's
 // response retransmitted after its transaction ended, say.
-func (u *UA) takeShared(data []byte, from net.Addr) bool {
+func (u *UA) takeShared(data []byte, from netip.AddrPort) bool {
 	return u.udpTxs.take(data, from) || !u.stacking.Load() && isResponse(data)
 }
 
@@ -317,8 +317,13 @@ func (u *UA) readFilter(props sipgosip.TransportReadProps, data []byte) ([]byte,
 	data, err := u.udpConn.Filter(props, data)
 	// A response to one of the UA's own UDP transactions goes to it, not
 	// to sipgo's parser (the datagram is the socket's own buffer).
-	if len(data) > 0 && props.LocalAddr == u.udpConn.LocalAddr() && u.udpTxs.take(data, props.RemoteAddr) {
-		return nil, nil
+	if len(data) > 0 && props.LocalAddr == u.udpConn.LocalAddr() {
+		if from, ok := props.RemoteAddr.(*net.UDPAddr); ok {
+			ap := from.AddrPort()
+			if u.udpTxs.take(data, netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())) {
+				return nil, nil
+			}
+		}
 	}
 	return data, err
 }

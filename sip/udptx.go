@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net"
 	"net/netip"
 	"slices"
 	"sync"
@@ -99,7 +98,7 @@ func (t *udpTxs) get(branch []byte) *udpTx {
 // take hands a response to the transaction it answers, reporting whether
 // one took it. A response it cannot read goes to sipgo, as does any
 // response no transaction of ours waits for.
-func (t *udpTxs) take(data []byte, from net.Addr) bool {
+func (t *udpTxs) take(data []byte, from netip.AddrPort) bool {
 	if t.n.Load() == 0 {
 		return false
 	}

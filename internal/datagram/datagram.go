@@ -43,10 +43,10 @@ type Conn struct {
 	udp  *net.UDPConn // the Conn's own socket; nil on a Mux
 	wait waiter
 
-	mux  *Mux                                  // the shared socket; nil for an own one
-	src  [4]byte                               // on a Mux: the address this Conn sends from
-	in   *muxInbox                             // on a Mux: the datagrams its reader has not read
-	take func(data []byte, from net.Addr) bool // on a Mux: see Mux.Listen
+	mux  *Mux                                        // the shared socket; nil for an own one
+	src  [4]byte                                     // on a Mux: the address this Conn sends from
+	in   *muxInbox                                   // on a Mux: the datagrams its reader has not read
+	take func(data []byte, from netip.AddrPort) bool // on a Mux: see Mux.Listen
 }
 
 // New wraps c. The caller serves the Conn to sipgo (ServeUDP) and installs

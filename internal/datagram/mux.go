@@ -52,7 +52,7 @@ func (m *Mux) Serves(ap netip.AddrPort) bool {
 // true) never reaches the reader. The UA takes the responses to its own
 // transactions so: the goroutine waiting for one is woken by the Mux
 // directly, not through the reader.
-func (m *Mux) Listen(ap netip.AddrPort, take func(data []byte, from net.Addr) bool) (*Conn, error) {
+func (m *Mux) Listen(ap netip.AddrPort, take func(data []byte, from netip.AddrPort) bool) (*Conn, error) {
 	if !m.Serves(ap) {
 		return nil, fmt.Errorf("datagram: %s is not on the shared port %d of a loopback address", ap, m.port)
 	}
@@ -91,7 +91,7 @@ func (m *Mux) release(c *Conn) error {
 
 // deliver hands a datagram that arrived for dst to its Conn; it is dropped
 // when no Conn holds dst, as one to an address nobody answers on.
-func (m *Mux) deliver(dst [4]byte, data []byte, from net.Addr) {
+func (m *Mux) deliver(dst [4]byte, data []byte, from netip.AddrPort) {
 	m.mu.RLock()
 	c := m.conns[dst]
 	m.mu.RUnlock()
@@ -126,12 +126,15 @@ type muxInbox struct {
 	ready  chan struct{} // a token when q may have grown or the inbox closed
 }
 
+// queued is a datagram for the reader; its source is made a net.Addr only
+// when read (the datagrams taken before it, a storm's responses, never
+// need one).
 type queued struct {
 	data []byte
-	from net.Addr
+	from netip.AddrPort
 }
 
-func (in *muxInbox) put(data []byte, from net.Addr) {
+func (in *muxInbox) put(data []byte, from netip.AddrPort) {
 	in.mu.Lock()
 	if in.closed || len(in.q) >= maxQueued {
 		in.mu.Unlock()
@@ -157,7 +160,7 @@ func (in *muxInbox) read() ([]byte, net.Addr, error) {
 				in.q = in.q[1:]
 			}
 			in.mu.Unlock()
-			return d.data, d.from, nil
+			return d.data, udpAddrOf(d.from), nil
 		}
 		closed := in.closed
 		in.mu.Unlock()
@@ -179,4 +182,11 @@ func (in *muxInbox) close() bool {
 	default:
 	}
 	return !was
+}
+
+// udpAddrOf is from as the socket's own reads give it (an IPv4 address in
+// its 16-byte form).
+func udpAddrOf(from netip.AddrPort) *net.UDPAddr {
+	a := from.Addr().Unmap().As4()
+	return &net.UDPAddr{IP: net.IPv4(a[0], a[1], a[2], a[3]), Port: int(from.Port())}
 }

@@ -61,16 +61,9 @@ func (m *Mux) Run(ctx context.Context) error {
 	buf := make([]byte, maxDatagram)
 	oob := make([]byte, syscall.CmsgSpace(syscall.SizeofInet4Pktinfo)+64)
 	for {
-		var n, oobn int
-		var from syscall.Sockaddr
-		var serr error
-		err := m.sock.rc.Read(func(fd uintptr) bool {
-			n, oobn, _, from, serr = syscall.Recvmsg(int(fd), buf, oob, 0)
-			return serr != syscall.EAGAIN
-		})
-		if err == nil {
-			err = serr
-		}
+		// The standard library's read with control messages gives the
+		// source as a value: nothing allocated for a datagram but its copy.
+		n, oobn, _, from, err := m.sock.udp.ReadMsgUDPAddrPort(buf, oob)
 		switch {
 		case errors.Is(err, net.ErrClosed):
 			return nil
@@ -81,7 +74,7 @@ func (m *Mux) Run(ctx context.Context) error {
 		if !ok {
 			continue
 		}
-		m.deliver(dst, append([]byte(nil), buf[:n]...), udpAddr(from))
+		m.deliver(dst, append([]byte(nil), buf[:n]...), netip.AddrPortFrom(from.Addr().Unmap(), from.Port()))
 	}
 }
 
@@ -108,21 +101,28 @@ func pktinfoDst(oob []byte) ([4]byte, bool) {
 	return [4]byte{}, false
 }
 
+// pktinfoSpace is the room a control message naming a source takes
+// (CMSG_SPACE: header and struct in_pktinfo, each aligned to a word).
+const pktinfoSpace = (unix.SizeofCmsghdr+wordSize-1)&^(wordSize-1) + (unix.SizeofInet4Pktinfo+wordSize-1)&^(wordSize-1)
+
+const wordSize = int(unsafe.Sizeof(uintptr(0)))
+
 // send sends b to to from src, naming the source in the datagram's
 // control message (the socket itself is bound to no one address).
 func (m *Mux) send(b []byte, src [4]byte, to netip.AddrPort) (int, error) {
 	if !to.Addr().Is4() && !to.Addr().Is4In6() {
 		return 0, &net.OpError{Op: "write", Net: "udp", Addr: net.UDPAddrFromAddrPort(to), Err: net.InvalidAddrError("not an IPv4 address")}
 	}
-	oob := unix.PktInfo4(&unix.Inet4Pktinfo{Spec_dst: src})
-	sa := &unix.SockaddrInet4{Port: int(to.Port()), Addr: to.Addr().Unmap().As4()}
-	var serr error
-	err := m.sock.rc.Write(func(fd uintptr) bool {
-		serr = unix.Sendmsg(int(fd), b, oob, sa, 0)
-		return serr != unix.EAGAIN
-	})
-	if err == nil {
-		err = serr
+	// The source in a control message of its own, written here rather
+	// than made (unix.PktInfo4 allocates one each send).
+	var oob [pktinfoSpace]byte
+	h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
+	h.Level, h.Type = unix.IPPROTO_IP, unix.IP_PKTINFO
+	h.SetLen(unix.CmsgLen(unix.SizeofInet4Pktinfo))
+	(*unix.Inet4Pktinfo)(unsafe.Pointer(&oob[unix.CmsgLen(0)])).Spec_dst = src
+	_, _, err := m.sock.udp.WriteMsgUDPAddrPort(b, oob[:], netip.AddrPortFrom(to.Addr().Unmap(), to.Port()))
+	if oe, ok := err.(*net.OpError); ok {
+		err = oe.Err // said again below, with the source
 	}
 	if err != nil {
 		return 0, &net.OpError{Op: "write", Net: "udp", Source: &net.UDPAddr{IP: net.IP(src[:]), Port: m.port}, Addr: net.UDPAddrFromAddrPort(to), Err: err}
