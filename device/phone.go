@@ -468,7 +468,9 @@ func (p *Phone) setStage(s *state, st Stage) {
 	}
 	s.Stage = st
 	s.Since = p.clk.Now()
-	p.log.Info("stage", "stage", string(st), "boot", s.BootCount)
+	if p.log.Enabled(context.Background(), slog.LevelInfo) { // its arguments cost a boot eight allocations when nobody reads them
+		p.log.Info("stage", "stage", string(st), "boot", s.BootCount)
+	}
 	p.emit(Event{Kind: EventStage, Stage: st})
 }
 
