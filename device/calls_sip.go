@@ -26,7 +26,8 @@ type sipLine struct {
 	// a line restart) and its socket is free.
 	done chan struct{}
 	// bySIP maps the agent's calls to the phone's; orphans keeps events for
-	// an outgoing call whose Invite has not returned yet.
+	// an outgoing call whose Invite has not returned yet. Like blf, each
+	// is nil until its first entry.
 	bySIP   map[*sip.Call]*callRec
 	orphans map[*sip.Call][]sip.Event
 	// blf maps the line's dialog subscriptions to key indices.
@@ -36,6 +37,14 @@ type sipLine struct {
 	// synchronization), nil until the server accepts it.
 	features        *sip.Subscription
 	featuresStarted bool
+}
+
+// track maps the agent's call c to the phone's r.
+func (l *sipLine) track(c *sip.Call, r *callRec) {
+	if l.bySIP == nil {
+		l.bySIP = map[*sip.Call]*callRec{}
+	}
+	l.bySIP[c] = r
 }
 
 // sipLeg is a call's SIP dialog.
@@ -140,6 +149,9 @@ func (p *Phone) recOf(l *sipLine, c *sip.Call, ev sip.Event) *callRec {
 		return r
 	}
 	if c.Direction() == sip.Outgoing {
+		if l.orphans == nil {
+			l.orphans = map[*sip.Call][]sip.Event{}
+		}
 		l.orphans[c] = append(l.orphans[c], ev)
 	}
 	return nil
@@ -291,7 +303,7 @@ func (p *Phone) inviteTo(s *state, r *callRec, target string) {
 			}
 			r.leg.call = c
 			r.view.RemoteURI = c.Remote().URI
-			l.bySIP[c] = r
+			l.track(c, r)
 			for _, ev := range l.orphans[c] {
 				p.onCallEvent(s, r, ev)
 			}
@@ -498,7 +510,7 @@ func (p *Phone) onIncoming(s *state, l *sipLine, e sip.IncomingCallEvent) {
 	if e.Replaces != nil {
 		r.leg.replaces = l.bySIP[e.Replaces]
 	}
-	l.bySIP[c] = r
+	l.track(c, r)
 	p.setCallState(s, r, CallIncoming, dec.Reason)
 	if dec.Action == AutoAnswer {
 		p.answerLocked(s, r)

@@ -120,7 +120,12 @@ func (p *Phone) subscribeBLF(s *state, l *sipLine) {
 		n, number := k.Index, k.Number
 		p.async(s, func(ctx context.Context) {
 			p.subscribeKnown(ctx, l, sip.SubscribeOptions{Event: "dialog", Target: number},
-				func(sub *sip.Subscription) { l.blf[sub] = n },
+				func(sub *sip.Subscription) {
+					if l.blf == nil {
+						l.blf = map[*sip.Subscription]int{}
+					}
+					l.blf[sub] = n
+				},
 				func(sub *sip.Subscription, err error) {
 					p.log.Info("BLF subscription refused", "key", n, "number", number, "err", err)
 					delete(l.blf, sub)

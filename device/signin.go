@@ -98,8 +98,9 @@ func (p *Phone) startLine(b *Boot) (<-chan struct{}, error) {
 	if err != nil {
 		return nil, fmt.Errorf("device: SIP user agent: %w", err)
 	}
-	l = &sipLine{index: 0, ua: ua, done: make(chan struct{}), bySIP: map[*sip.Call]*callRec{},
-		orphans: map[*sip.Call][]sip.Event{}, blf: map[*sip.Subscription]int{}}
+	// Its maps are made by their first entries: a fleet's idle phones
+	// never have calls or BLF keys.
+	l = &sipLine{index: 0, ua: ua, done: make(chan struct{})}
 	outcome := make(chan struct{})
 	running := false
 	if err := b.do(func(s *state) {

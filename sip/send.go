@@ -86,6 +86,9 @@ func (u *UA) orderTargets(ts []Target) []Target {
 
 func (u *UA) markFailed(t Target) {
 	u.mu.Lock()
+	if u.failed == nil {
+		u.failed = map[Target]time.Time{}
+	}
 	u.failed[t] = u.clk.Now().Add(u.cfg.FailbackRetry)
 	u.mu.Unlock()
 }

@@ -140,8 +140,6 @@ func New(cfg Config) (*UA, error) {
 		ip:      net.IP(c.LocalAddr.AsSlice()),
 		done:    make(chan struct{}),
 		started: make(chan struct{}),
-		dialogs: map[string]dialogUser{},
-		failed:  map[Target]time.Time{},
 	}
 	if u.res == nil {
 		u.res = &DNSResolver{}
@@ -663,6 +661,9 @@ func dialogKey(callID, localTag string) string { return callID + "|" + localTag 
 
 func (u *UA) addDialog(key string, d dialogUser) {
 	u.mu.Lock()
+	if u.dialogs == nil { // made by the first: a phone that only registers has none
+		u.dialogs = map[string]dialogUser{}
+	}
 	u.dialogs[key] = d
 	u.mu.Unlock()
 }
