@@ -25,6 +25,23 @@ func muxListen(t *testing.T, m *datagram.Mux, addr string) *datagram.Conn {
 	return c
 }
 
+// listenWithPeer gives a Conn on addr with take, and a peer's socket on
+// 127.0.0.1 to talk to it; both close when the test ends.
+func listenWithPeer(tb testing.TB, m *datagram.Mux, addr string, take func([]byte, netip.AddrPort) bool) (*datagram.Conn, *net.UDPConn) {
+	tb.Helper()
+	c, err := m.Listen(netip.AddrPortFrom(netip.MustParseAddr(addr), uint16(m.Port())), take)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { c.Close() })
+	peer, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { peer.Close() })
+	return c, peer
+}
+
 // readSIP reads one datagram as sipgo's loop and filter do.
 func readSIP(t *testing.T, c *datagram.Conn) (string, net.Addr) {
 	t.Helper()
@@ -204,23 +221,13 @@ func TestMuxStopEndsReads(t *testing.T) {
 func TestMuxTakeGoesFirst(t *testing.T) {
 	m, _ := datagramtest.StartMux(t)
 	taken := make(chan string, 4)
-	ap := netip.AddrPortFrom(netip.MustParseAddr("127.77.4.1"), uint16(m.Port()))
-	c, err := m.Listen(ap, func(data []byte, from netip.AddrPort) bool {
+	c, peer := listenWithPeer(t, m, "127.77.4.1", func(data []byte, from netip.AddrPort) bool {
 		if !strings.HasPrefix(string(data), "SIP/2.0 ") {
 			return false
 		}
 		taken <- string(data)
 		return true
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	peer, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer peer.Close()
 	for _, msg := range []string{"SIP/2.0 401 Unauthorized\r\n\r\n", "NOTIFY sip:a SIP/2.0\r\n\r\n", "\x80\x00rtp"} {
 		if _, err := peer.WriteTo([]byte(msg), c.UDPAddr()); err != nil {
 			t.Fatal(err)
@@ -249,20 +256,10 @@ func TestMuxTakeGoesFirst(t *testing.T) {
 func BenchmarkMuxRoundTrip(b *testing.B) {
 	m, _ := datagramtest.StartMux(b)
 	got := make(chan []byte, 1)
-	ap := netip.AddrPortFrom(netip.MustParseAddr("127.77.5.1"), uint16(m.Port()))
-	c, err := m.Listen(ap, func(data []byte, from netip.AddrPort) bool {
+	c, peer := listenWithPeer(b, m, "127.77.5.1", func(data []byte, from netip.AddrPort) bool {
 		got <- data
 		return true
 	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
-	peer, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer peer.Close()
 	to := peer.LocalAddr().(*net.UDPAddr).AddrPort()
 	req := []byte("REGISTER sip:sip.test SIP/2.0\r\n\r\n")
 	res := []byte("SIP/2.0 200 OK\r\n\r\n")
