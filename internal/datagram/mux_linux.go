@@ -115,12 +115,15 @@ func (m *Mux) send(b []byte, src [4]byte, to netip.AddrPort) (int, error) {
 	}
 	// The source in a control message of its own, written here rather
 	// than made (unix.PktInfo4 allocates one each send).
-	var oob [pktinfoSpace]byte
-	h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
+	var oob struct {
+		_ [0]uint64 // aligned as the header's words are
+		b [pktinfoSpace]byte
+	}
+	h := (*unix.Cmsghdr)(unsafe.Pointer(&oob.b[0]))
 	h.Level, h.Type = unix.IPPROTO_IP, unix.IP_PKTINFO
 	h.SetLen(unix.CmsgLen(unix.SizeofInet4Pktinfo))
-	(*unix.Inet4Pktinfo)(unsafe.Pointer(&oob[unix.CmsgLen(0)])).Spec_dst = src
-	_, _, err := m.sock.udp.WriteMsgUDPAddrPort(b, oob[:], netip.AddrPortFrom(to.Addr().Unmap(), to.Port()))
+	(*unix.Inet4Pktinfo)(unsafe.Pointer(&oob.b[unix.CmsgLen(0)])).Spec_dst = src
+	_, _, err := m.sock.udp.WriteMsgUDPAddrPort(b, oob.b[:], netip.AddrPortFrom(to.Addr().Unmap(), to.Port()))
 	if oe, ok := err.(*net.OpError); ok {
 		err = oe.Err // said again below, with the source
 	}
