@@ -24,7 +24,6 @@ const muxReadBuffer = 8 << 20
 // destination address (IP_PKTINFO).
 type muxSocket struct {
 	udp *net.UDPConn
-	rc  syscall.RawConn
 }
 
 // NewMux binds the UDP port on every IPv4 address (port 0: one the kernel
@@ -37,15 +36,10 @@ func NewMux(port int) (*Mux, error) {
 		return nil, fmt.Errorf("datagram: shared socket: %w", err)
 	}
 	udp := pc.(*net.UDPConn)
-	rc, err := udp.SyscallConn()
-	if err != nil {
-		udp.Close()
-		return nil, fmt.Errorf("datagram: shared socket: %w", err)
-	}
 	sockbuf.SetReadBuffer(udp, muxReadBuffer)
 	return &Mux{
 		port:  udp.LocalAddr().(*net.UDPAddr).Port,
-		sock:  muxSocket{udp: udp, rc: rc},
+		sock:  muxSocket{udp: udp},
 		conns: map[[4]byte]*Conn{},
 	}, nil
 }
