@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/hdphone/hdphone/clock"
@@ -214,58 +213,96 @@ func (p *Phone) after(s *state, d time.Duration, f func(*state)) clock.Timer {
 	if c == nil {
 		return nil
 	}
-	t := &cycleTimer{}
+	t := &cycleTimer{c: c}
 	t.Timer = p.clk.AfterFunc(d, func() {
-		t.release()
+		c.untrack(t)
 		p.do(c.ctx, func(s *state) {
 			if s.cycle == c && !c.ending {
 				f(s)
 			}
 		})
 	})
-	t.hook(context.AfterFunc(c.ctx, func() { t.Timer.Stop() }))
+	c.track(t)
 	return t
 }
 
 // cycleTimer is a timer of after: stopped when its power cycle ends, and
-// unhooked from the cycle when it fires or is stopped first.
+// dropped from the cycle's list when it fires or is stopped first. The
+// cycle keeps its timers in a list of its own rather than hooking each on
+// its context's end (context.AfterFunc): a hook and the context's map of
+// them were a sixteenth of an idle phone's heap (its two periodic timers).
 type cycleTimer struct {
 	clock.Timer
-	mu     sync.Mutex
-	done   bool        // fired or stopped
-	unhook func() bool // the hook on the cycle's end, until done
+	c          *cycle
+	prev, next *cycleTimer // in c's list, guarded by c.timersMu
+	done       bool        // fired or stopped: never (again) in the list
 }
 
-// hook keeps unhook for release, or calls it when the timer is done already.
-func (t *cycleTimer) hook(unhook func() bool) {
-	t.mu.Lock()
-	done := t.done
-	if !done {
-		t.unhook = unhook
-	}
-	t.mu.Unlock()
-	if done {
-		unhook()
-	}
-}
-
-// release unhooks the timer from its cycle's end.
-func (t *cycleTimer) release() {
-	t.mu.Lock()
-	t.done = true
-	unhook := t.unhook
-	t.unhook = nil
-	t.mu.Unlock()
-	if unhook != nil {
-		unhook()
-	}
-}
-
-// Stop stops the timer and unhooks it.
+// Stop stops the timer and drops it from its cycle's list.
 func (t *cycleTimer) Stop() bool {
 	stopped := t.Timer.Stop()
-	t.release()
+	t.c.untrack(t)
 	return stopped
+}
+
+// track adds t to c's timers, or stops it when c has ended.
+func (c *cycle) track(t *cycleTimer) {
+	c.timersMu.Lock()
+	switch {
+	case t.done: // fired already
+	case c.timersOff:
+		t.done = true
+		c.timersMu.Unlock()
+		t.Timer.Stop()
+		return
+	default:
+		t.next = c.timers
+		if t.next != nil {
+			t.next.prev = t
+		}
+		c.timers = t
+	}
+	c.timersMu.Unlock()
+}
+
+// untrack drops t from c's timers.
+func (c *cycle) untrack(t *cycleTimer) {
+	c.timersMu.Lock()
+	defer c.timersMu.Unlock()
+	if t.done {
+		return
+	}
+	t.done = true
+	if c.timers == t {
+		c.timers = t.next
+	}
+	if t.prev != nil {
+		t.prev.next = t.next
+	}
+	if t.next != nil {
+		t.next.prev = t.prev
+	}
+	t.prev, t.next = nil, nil
+}
+
+// stop ends the cycle: its context, and its timers.
+func (c *cycle) stop() {
+	c.cancel()
+	c.timersMu.Lock()
+	c.timersOff = true
+	var ts []*cycleTimer
+	for t := c.timers; t != nil; t = t.next {
+		t.done = true
+		ts = append(ts, t)
+	}
+	for _, t := range ts {
+		t.prev, t.next = nil, nil
+	}
+	c.timers = nil
+	c.timersMu.Unlock()
+	for _, t := range ts {
+		t.Timer.Stop()
+	}
 }
 
 // async runs f on a goroutine of the power cycle, for SIP and media work

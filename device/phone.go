@@ -152,9 +152,14 @@ type state struct {
 // cycle is one power cycle: its workers stop when ctx is cancelled.
 type cycle struct {
 	ctx    context.Context
-	cancel context.CancelFunc
+	cancel context.CancelFunc // through stop, which ends its timers too
 	wg     sync.WaitGroup
 	ending bool
+	// timers are the cycle's after timers not yet fired or stopped;
+	// timersOff is set once the cycle has stopped them all.
+	timersMu  sync.Mutex
+	timers    *cycleTimer
+	timersOff bool
 	// syslogRunning is set once the cycle delivers System Logging lines.
 	syslogRunning bool
 }
@@ -261,7 +266,7 @@ func (p *Phone) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			if c := p.st.cycle; c != nil {
-				c.cancel()
+				c.stop()
 				c.wg.Wait() // workers never block once their ctx is done
 				p.st.cycle = nil
 				p.st.Power = false
@@ -591,7 +596,7 @@ func (p *Phone) endCycleLocked(s *state, then func(*state)) {
 		return
 	}
 	c.ending = true
-	c.cancel()
+	c.stop()
 	s.afterCycle = then
 	go func() {
 		c.wg.Wait()
