@@ -1,6 +1,7 @@
 package sip_test
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
 	"net"
@@ -49,6 +50,35 @@ func startLab(t *testing.T, cfg sipproxy.Config) *sipproxy.Server {
 type phone struct {
 	*sip.UA
 	ev *siptest.Events
+}
+
+// invite has caller call to (a user) and waits for the callee's incoming
+// call, with the caller's offer and from user.
+func invite(t *testing.T, caller, callee *phone, to, from string) (*sip.Call, sip.IncomingCallEvent) {
+	t.Helper()
+	call, err := caller.Invite(ctxT(t), to, sip.SDP(testOffer), sip.InviteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := siptest.Wait[sip.IncomingCallEvent](callee.ev)
+	if !bytes.Equal(in.Offer.Data, testOffer) || in.From.User != from {
+		t.Fatalf("incoming %+v", in)
+	}
+	return call, in
+}
+
+// answerCall has callee answer in with testAnswer and waits until the caller
+// has the answer and the callee the ACK.
+func answerCall(t *testing.T, in sip.IncomingCallEvent, caller, callee *phone) {
+	t.Helper()
+	if err := in.Call.Answer(ctxT(t), sip.SDP(testAnswer)); err != nil {
+		t.Fatal(err)
+	}
+	ans := siptest.Wait[sip.CallAnsweredEvent](caller.ev)
+	if !bytes.Equal(ans.Answer.Data, testAnswer) {
+		t.Fatalf("answer %q", ans.Answer.Data)
+	}
+	siptest.Wait[sip.CallConfirmedEvent](callee.ev)
 }
 
 // startUA runs a UA for the test.

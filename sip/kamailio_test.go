@@ -105,14 +105,7 @@ func TestCallsThroughKamailio(t *testing.T) {
 			}
 			in.Call.Ring(ctxT(t), sip.Body{})
 			siptest.WaitMatch(a.ev, func(e sip.CallProgressEvent) bool { return e.Code == 180 })
-			if err := in.Call.Answer(ctxT(t), sip.SDP(testAnswer)); err != nil {
-				t.Fatal(err)
-			}
-			ans := siptest.Wait[sip.CallAnsweredEvent](a.ev)
-			if !bytes.Equal(ans.Answer.Data, testAnswer) {
-				t.Fatalf("answer %q", ans.Answer.Data)
-			}
-			siptest.Wait[sip.CallConfirmedEvent](b.ev)
+			answerCall(t, in, a, b)
 			if err := in.Call.Hangup(ctxT(t)); err != nil {
 				t.Fatal(err)
 			}

@@ -62,14 +62,7 @@ func TestCallThroughLab(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	call, err := a.Invite(ctxT(t), "1002", sip.SDP(testOffer), sip.InviteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := siptest.Wait[sip.IncomingCallEvent](b.ev)
-	if !bytes.Equal(in.Offer.Data, testOffer) || in.From.User != "1001" {
-		t.Fatalf("incoming %+v", in)
-	}
+	call, in := invite(t, a, b, "1002", "1001")
 	if err := in.Call.Ring(ctxT(t), sip.Body{}); err != nil {
 		t.Fatal(err)
 	}
@@ -77,14 +70,7 @@ func TestCallThroughLab(t *testing.T) {
 	if pr.Code != 180 || pr.Call != call {
 		t.Fatalf("progress %+v", pr)
 	}
-	if err := in.Call.Answer(ctxT(t), sip.SDP(testAnswer)); err != nil {
-		t.Fatal(err)
-	}
-	ans := siptest.Wait[sip.CallAnsweredEvent](a.ev)
-	if !bytes.Equal(ans.Answer.Data, testAnswer) {
-		t.Fatalf("answer %q", ans.Answer.Data)
-	}
-	siptest.Wait[sip.CallConfirmedEvent](b.ev)
+	answerCall(t, in, a, b)
 	if err := call.Hangup(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package sip_test
 
 import (
-	"bytes"
 	"net"
 	"net/netip"
 	"strconv"
@@ -46,22 +45,8 @@ func TestSharedSocketMakesTheStackWhenNeeded(t *testing.T) {
 			t.Fatalf("%s made sipgo's stack to register", p.AOR())
 		}
 	}
-	call, err := a.Invite(ctxT(t), "1002", sip.SDP(testOffer), sip.InviteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := siptest.Wait[sip.IncomingCallEvent](b.ev)
-	if !bytes.Equal(in.Offer.Data, testOffer) || in.From.User != "1001" {
-		t.Fatalf("incoming %+v", in)
-	}
-	if err := in.Call.Answer(ctxT(t), sip.SDP(testAnswer)); err != nil {
-		t.Fatal(err)
-	}
-	ans := siptest.Wait[sip.CallAnsweredEvent](a.ev)
-	if !bytes.Equal(ans.Answer.Data, testAnswer) {
-		t.Fatalf("answer %q", ans.Answer.Data)
-	}
-	siptest.Wait[sip.CallConfirmedEvent](b.ev)
+	call, in := invite(t, a, b, "1002", "1001")
+	answerCall(t, in, a, b)
 	for _, p := range []*phone{a, b} {
 		if !sip.StackMade(p.UA) {
 			t.Fatalf("%s called without sipgo's stack", p.AOR())
