@@ -291,12 +291,11 @@ func (c *cycle) stop() {
 	c.timersMu.Lock()
 	c.timersOff = true
 	var ts []*cycleTimer
-	for t := c.timers; t != nil; t = t.next {
-		t.done = true
+	for t := c.timers; t != nil; {
+		next := t.next
+		t.done, t.prev, t.next = true, nil, nil
 		ts = append(ts, t)
-	}
-	for _, t := range ts {
-		t.prev, t.next = nil, nil
+		t = next
 	}
 	c.timers = nil
 	c.timersMu.Unlock()
