@@ -259,6 +259,17 @@ func (u *UA) transact(ctx context.Context, req *sipgosip.Request, o exchangeOpts
 	if err := u.useStack(ctx); err != nil {
 		return nil, err
 	}
+	// Provisional responses are taken as they were read (arrivals.go), queued
+	// before the request goes out: the first can come back at once.
+	var read <-chan struct{}
+	var arrived *arrivals
+	if o.provisional != nil {
+		if key, err := sipgosip.ClientTxKeyMake(req); err == nil {
+			arrived = u.expect(key)
+			read = arrived.more
+			defer u.forget(key)
+		}
+	}
 	tx, err := u.cli.TransactionRequest(ctx, req, u.laddr)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errTransport, err)
@@ -272,14 +283,26 @@ func (u *UA) transact(ctx context.Context, req *sipgosip.Request, o exchangeOpts
 	answered := false
 	for {
 		select {
+		case <-read:
+			for _, res := range arrived.provisionals() {
+				answered = true
+				noResp.Stop()
+				o.provisional(res)
+			}
 		case res := <-tx.Responses():
 			answered = true
 			noResp.Stop()
 			if res.IsProvisional() {
-				if o.provisional != nil {
+				if o.provisional != nil && arrived == nil {
 					o.provisional(res)
 				}
 				continue
+			}
+			if arrived != nil {
+				// Those read before the final response come first.
+				for _, p := range arrived.provisionals() {
+					o.provisional(p)
+				}
 			}
 			return res, nil
 		case <-tx.Done():

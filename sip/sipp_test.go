@@ -316,3 +316,63 @@ func TestRegisterRetransmittedToSlowSIPp(t *testing.T) {
 		}
 	}
 }
+
+// A 180 sent right before the 200 is not lost to it: the phone shows the
+// call ringing, then answered, call after call, over UDP and TCP. SIPp's two
+// sends are most often far enough apart for the phone to have handled the
+// first before the second comes (before the phone took responses in the
+// order it read them, one call in a few hundred lost its 180 here);
+// TestRingingArrivingWithTheAnswer has them arrive together.
+//
+// behaviour: SIP-1
+func TestRingingRightBeforeTheAnswerFromSIPp(t *testing.T) {
+	const calls = 100
+	for _, tr := range []struct {
+		sipp string
+		ua   sip.Transport
+	}{{"u1", sip.UDP}, {"t1", sip.TCP}} {
+		t.Run(string(tr.ua), func(t *testing.T) {
+			s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uas-ring-answer.xml"), Transport: tr.sipp, Calls: calls})
+			cfg := directUA(t, "1001", s.Addr())
+			cfg.Transport = tr.ua
+			p := startUA(t, cfg)
+			for i := range calls {
+				call, err := p.Invite(ctxT(t), "sip:sipp@"+s.Addr(), sip.SDP(testOffer), sip.InviteOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := callProgress(t, p, call); len(got) != 1 || got[0] != 180 {
+					t.Fatalf("call %d: progress before the answer %v, want [180]", i+1, got)
+				}
+				if err := call.Hangup(ctxT(t)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := s.Wait(t, 20*time.Second); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// callProgress is the provisional codes call reported until it was answered.
+func callProgress(t *testing.T, p *phone, call *sip.Call) []int {
+	t.Helper()
+	var codes []int
+	for {
+		switch e := siptest.Wait[sip.Event](p.ev).(type) {
+		case sip.CallProgressEvent:
+			if e.Call == call {
+				codes = append(codes, e.Code)
+			}
+		case sip.CallAnsweredEvent:
+			if e.Call == call {
+				return codes
+			}
+		case sip.CallEndedEvent:
+			if e.Call == call {
+				t.Fatalf("call ended: %+v", e)
+			}
+		}
+	}
+}

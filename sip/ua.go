@@ -113,6 +113,7 @@ type UA struct {
 
 	mu       sync.Mutex // guards the following fields
 	dialogs  map[string]dialogUser
+	arriving map[string]*arrivals // transactions whose responses are queued as read (made by the first)
 	failed   map[Target]time.Time // targets skipped until then
 	reg      *registration
 	regState RegState
@@ -235,6 +236,7 @@ func (u *UA) makeStack() error {
 		sua.Close()
 		return fmt.Errorf("sip: client: %w", err)
 	}
+	sua.TransportLayer().OnMessage(u.onRead)
 	u.mu.Lock() // for StackMade; intents read them after New or serving
 	u.sua, u.srv, u.cli = sua, srv, cli
 	u.mu.Unlock()

@@ -1,0 +1,146 @@
+package sip_test
+
+import (
+	"net"
+	"sync"
+	"testing"
+
+	sipgosip "github.com/emiago/sipgo/sip"
+
+	"github.com/hdphone/hdphone/sip"
+)
+
+// startRingAndAnswer runs a UAS written for a test at 127.0.0.1 over UDP or
+// TCP: it answers every INVITE with a 180 and the 200 written at once (two
+// datagrams back to back, or one TCP segment), so that both wait at the
+// phone's socket before it reads the first. Other requests but ACK get a
+// 200.
+func startRingAndAnswer(t *testing.T, tr sip.Transport) sip.Server {
+	t.Helper()
+	var port int
+	answer := func(req *sipgosip.Request) [][]byte {
+		if req.Method == sipgosip.ACK {
+			return nil
+		}
+		if req.Method != sipgosip.INVITE {
+			return [][]byte{[]byte(sipgosip.NewResponseFromRequest(req, 200, "OK", nil).String())}
+		}
+		contact := &sipgosip.ContactHeader{Address: sipgosip.Uri{Scheme: "sip", Host: "127.0.0.1", Port: port}}
+		if tr == sip.TCP {
+			contact.Address.UriParams = sipgosip.HeaderParams{{K: "transport", V: "tcp"}}
+		}
+		ring := sipgosip.NewResponseFromRequest(req, 180, "Ringing", nil)
+		ring.To().Params.Add("tag", "uas1")
+		ok := sipgosip.NewResponseFromRequest(req, 200, "OK", testAnswer)
+		ok.To().Params.Add("tag", "uas1")
+		ok.AppendHeader(contact)
+		ok.AppendHeader(sipgosip.NewHeader("Content-Type", "application/sdp"))
+		return [][]byte{[]byte(ring.String()), []byte(ok.String())}
+	}
+	done := make(chan struct{})
+	if tr == sip.UDP {
+		c, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port = c.LocalAddr().(*net.UDPAddr).Port
+		t.Cleanup(func() { c.Close(); <-done })
+		go func() {
+			defer close(done)
+			buf := make([]byte, 65535)
+			for {
+				n, from, err := c.ReadFrom(buf)
+				if err != nil {
+					return
+				}
+				msg, err := sipgosip.NewParser().ParseSIP(append([]byte(nil), buf[:n]...))
+				if req, ok := msg.(*sipgosip.Request); ok && err == nil {
+					for _, d := range answer(req) {
+						c.WriteTo(d, from)
+					}
+				}
+			}
+		}()
+		return sip.Server{Host: "127.0.0.1", Port: port}
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port = l.Addr().(*net.TCPAddr).Port
+	var conns sync.WaitGroup
+	var mu sync.Mutex
+	var open []net.Conn
+	t.Cleanup(func() {
+		l.Close()
+		<-done
+		mu.Lock()
+		for _, c := range open {
+			c.Close()
+		}
+		mu.Unlock()
+		conns.Wait()
+	})
+	go func() {
+		defer close(done)
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			open = append(open, conn)
+			mu.Unlock()
+			conns.Go(func() {
+				stream := sipgosip.NewParser().NewSIPStream()
+				buf := make([]byte, 65535)
+				for {
+					n, err := conn.Read(buf)
+					if err != nil {
+						return
+					}
+					stream.ParseSIPStream(buf[:n], func(msg sipgosip.Message) {
+						if req, ok := msg.(*sipgosip.Request); ok {
+							var out []byte
+							for _, d := range answer(req) {
+								out = append(out, d...)
+							}
+							conn.Write(out)
+						}
+					})
+				}
+			})
+		}
+	}()
+	return sip.Server{Host: "127.0.0.1", Port: port}
+}
+
+// A 180 that arrives together with the 200 is not lost to it: the phone
+// shows the call ringing, then answered. sipgo handles each message it reads
+// on a goroutine of its own, and the 200's could reach the INVITE's
+// transaction first, which then dropped the 180 (in about half of such calls
+// over UDP); the phone takes provisional responses in the order it read
+// them. TestRingingRightBeforeTheAnswerFromSIPp checks the same with SIPp,
+// whose two sends are most often far enough apart not to race.
+//
+// behaviour: SIP-1
+func TestRingingArrivingWithTheAnswer(t *testing.T) {
+	for _, tr := range []sip.Transport{sip.UDP, sip.TCP} {
+		t.Run(string(tr), func(t *testing.T) {
+			uas := startRingAndAnswer(t, tr)
+			p := startUA(t, sip.Config{User: "1001", Domain: "127.0.0.1", Proxy: uas, Transport: tr})
+			for i := range 100 {
+				call, err := p.Invite(ctxT(t), "sip:2000@127.0.0.1", sip.SDP(testOffer), sip.InviteOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := callProgress(t, p, call); len(got) != 1 || got[0] != 180 {
+					t.Fatalf("call %d: progress before the answer %v, want [180]", i+1, got)
+				}
+				if err := call.Hangup(ctxT(t)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+}
