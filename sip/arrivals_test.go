@@ -4,10 +4,12 @@ import (
 	"net"
 	"sync"
 	"testing"
+	"time"
 
 	sipgosip "github.com/emiago/sipgo/sip"
 
 	"github.com/hdphone/hdphone/sip"
+	"github.com/hdphone/hdphone/sip/siptest"
 )
 
 // startRingAndAnswer runs a UAS written for a test at 127.0.0.1 over UDP or
@@ -16,11 +18,25 @@ import (
 // phone's socket before it reads the first. Other requests but ACK get a
 // 200.
 func startRingAndAnswer(t *testing.T, tr sip.Transport) sip.Server {
+	return startRawUAS(t, tr, nil)
+}
+
+// startRawUAS is startRingAndAnswer that also answers each ACK with what
+// afterAck returns for the call's INVITE, written at once.
+func startRawUAS(t *testing.T, tr sip.Transport, afterAck func(invite *sipgosip.Request, port int) [][]byte) sip.Server {
 	t.Helper()
 	var port int
+	var mu sync.Mutex
+	invites := map[string]*sipgosip.Request{}
 	answer := func(req *sipgosip.Request) [][]byte {
 		if req.Method == sipgosip.ACK {
-			return nil
+			mu.Lock()
+			inv := invites[req.CallID().Value()]
+			mu.Unlock()
+			if afterAck == nil || inv == nil {
+				return nil
+			}
+			return afterAck(inv, port)
 		}
 		if req.Method != sipgosip.INVITE {
 			return [][]byte{[]byte(sipgosip.NewResponseFromRequest(req, 200, "OK", nil).String())}
@@ -29,6 +45,9 @@ func startRingAndAnswer(t *testing.T, tr sip.Transport) sip.Server {
 		if tr == sip.TCP {
 			contact.Address.UriParams = sipgosip.HeaderParams{{K: "transport", V: "tcp"}}
 		}
+		mu.Lock()
+		invites[req.CallID().Value()] = req
+		mu.Unlock()
 		ring := sipgosip.NewResponseFromRequest(req, 180, "Ringing", nil)
 		ring.To().Params.Add("tag", "uas1")
 		ok := sipgosip.NewResponseFromRequest(req, 200, "OK", testAnswer)
@@ -69,7 +88,6 @@ func startRingAndAnswer(t *testing.T, tr sip.Transport) sip.Server {
 	}
 	port = l.Addr().(*net.TCPAddr).Port
 	var conns sync.WaitGroup
-	var mu sync.Mutex
 	var open []net.Conn
 	t.Cleanup(func() {
 		l.Close()
@@ -136,6 +154,58 @@ func TestRingingArrivingWithTheAnswer(t *testing.T) {
 				}
 				if got := callProgress(t, p, call); len(got) != 1 || got[0] != 180 {
 					t.Fatalf("call %d: progress before the answer %v, want [180]", i+1, got)
+				}
+				if err := call.Hangup(ctxT(t)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// Two requests of a dialog that arrive together are taken in that order: two
+// INFO digits written at once after the ACK come out as the two digits, in
+// order, each answered 200 (one taken before the other had been answered 500
+// as out of order, its digit lost).
+//
+// behaviour: SIP-1
+func TestRequestsArrivingTogether(t *testing.T) {
+	for _, tr := range []sip.Transport{sip.UDP, sip.TCP} {
+		t.Run(string(tr), func(t *testing.T) {
+			uas := startRawUAS(t, tr, func(inv *sipgosip.Request, port int) [][]byte {
+				var out [][]byte
+				for i, digit := range []string{"1", "2"} {
+					info := sipgosip.NewRequest(sipgosip.INFO, inv.Contact().Address)
+					info.AppendHeader(&sipgosip.ViaHeader{ProtocolName: "SIP", ProtocolVersion: "2.0", Transport: string(tr), Host: "127.0.0.1", Port: port,
+						Params: sipgosip.HeaderParams{{K: "branch", V: sipgosip.GenerateBranch()}}})
+					from := &sipgosip.FromHeader{Address: inv.To().Address, Params: sipgosip.HeaderParams{{K: "tag", V: "uas1"}}}
+					info.AppendHeader(from)
+					info.AppendHeader(&sipgosip.ToHeader{Address: inv.From().Address, Params: inv.From().Params})
+					info.AppendHeader(inv.CallID())
+					info.AppendHeader(&sipgosip.CSeqHeader{SeqNo: uint32(i + 1), MethodName: sipgosip.INFO})
+					info.AppendHeader(sipgosip.NewHeader("Content-Type", "application/dtmf-relay"))
+					info.SetBody([]byte("Signal=" + digit + "\r\nDuration=160\r\n"))
+					out = append(out, []byte(info.String()))
+				}
+				return out
+			})
+			p := startUA(t, sip.Config{User: "1001", Domain: "127.0.0.1", Proxy: uas, Transport: tr})
+			p.ev.Timeout = 2 * time.Second
+			for i := range 50 {
+				call, err := p.Invite(ctxT(t), "sip:2000@127.0.0.1", sip.SDP(testOffer), sip.InviteOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var digits []rune
+				for len(digits) < 2 {
+					ev, err := siptest.WaitFor(p.ev, func(e sip.DTMFEvent) bool { return e.Call == call })
+					if err != nil {
+						t.Fatalf("call %d: digits %q, then none, want \"12\"", i+1, string(digits))
+					}
+					digits = append(digits, ev.Digit)
+				}
+				if string(digits) != "12" {
+					t.Fatalf("call %d: digits %q, want \"12\"", i+1, string(digits))
 				}
 				if err := call.Hangup(ctxT(t)); err != nil {
 					t.Fatal(err)

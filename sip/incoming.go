@@ -10,7 +10,7 @@ import (
 // handlers by method outgrows its first group past eight methods, a few
 // hundred bytes per phone in a fleet of thousands.
 func (u *UA) handle() {
-	u.srv.OnNoRoute(u.route)
+	u.srv.OnNoRoute(u.inOrder)
 }
 
 // route hands a request to its method's handler.

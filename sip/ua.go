@@ -114,6 +114,7 @@ type UA struct {
 	mu       sync.Mutex // guards the following fields
 	dialogs  map[string]dialogUser
 	arriving map[string]*arrivals // transactions whose responses are queued as read (made by the first)
+	requests requestLine          // requests read and not yet routed
 	failed   map[Target]time.Time // targets skipped until then
 	reg      *registration
 	regState RegState
