@@ -318,21 +318,21 @@ func TestRegisterRetransmittedToSlowSIPp(t *testing.T) {
 }
 
 // A 180 sent right before the 200 is not lost to it: the phone shows the
-// call ringing, then answered, call after call, over UDP and TCP. SIPp's two
-// sends are most often far enough apart for the phone to have handled the
-// first before the second comes (before the phone took responses in the
-// order it read them, one call in a few hundred lost its 180 here);
-// TestRingingArrivingWithTheAnswer has them arrive together.
+// call ringing, then answered, call after call. Over TCP SIPp writes the two
+// in one segment (before the phone took responses in the order it read them,
+// most such calls lost their 180); over UDP its two sends are most often far
+// enough apart for the phone to have handled the first before the second
+// comes (TestRingingArrivingWithTheAnswer has them arrive together).
 //
 // behaviour: SIP-1
 func TestRingingRightBeforeTheAnswerFromSIPp(t *testing.T) {
 	const calls = 100
 	for _, tr := range []struct {
-		sipp string
-		ua   sip.Transport
-	}{{"u1", sip.UDP}, {"t1", sip.TCP}} {
+		sipp, scenario string
+		ua             sip.Transport
+	}{{"u1", "uas-ring-answer.xml", sip.UDP}, {"t1", "uas-ring-answer-tcp.xml", sip.TCP}} {
 		t.Run(string(tr.ua), func(t *testing.T) {
-			s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uas-ring-answer.xml"), Transport: tr.sipp, Calls: calls})
+			s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario(tr.scenario), Transport: tr.sipp, Calls: calls})
 			cfg := directUA(t, "1001", s.Addr())
 			cfg.Transport = tr.ua
 			p := startUA(t, cfg)
@@ -374,5 +374,42 @@ func callProgress(t *testing.T, p *phone, call *sip.Call) []int {
 				t.Fatalf("call ended: %+v", e)
 			}
 		}
+	}
+}
+
+// Two INFO digits SIPp writes at once over TCP (one segment) come out in
+// order, each answered 200, call after call (see TestRequestsArrivingTogether
+// for UDP: SIPp sends no two messages without a pause between them).
+//
+// behaviour: SIP-1
+func TestInfoDigitsInOneSegmentFromSIPp(t *testing.T) {
+	const calls = 50
+	s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uas-info-pair-tcp.xml"), Transport: "t1", Calls: calls})
+	cfg := directUA(t, "1001", s.Addr())
+	cfg.Transport = sip.TCP
+	p := startUA(t, cfg)
+	p.ev.Timeout = 5 * time.Second
+	for i := range calls {
+		call, err := p.Invite(ctxT(t), "sip:sipp@"+s.Addr(), sip.SDP(testOffer), sip.InviteOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var digits []rune
+		for len(digits) < 2 {
+			ev, err := siptest.WaitFor(p.ev, func(e sip.DTMFEvent) bool { return e.Call == call })
+			if err != nil {
+				t.Fatalf("call %d: digits %q, then none, want \"12\"", i+1, string(digits))
+			}
+			digits = append(digits, ev.Digit)
+		}
+		if string(digits) != "12" {
+			t.Fatalf("call %d: digits %q, want \"12\"", i+1, string(digits))
+		}
+		if err := call.Hangup(ctxT(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Wait(t, 20*time.Second); err != nil {
+		t.Fatal(err)
 	}
 }
