@@ -1,6 +1,7 @@
 package sip_test
 
 import (
+	"fmt"
 	"net"
 	"sync"
 	"testing"
@@ -212,5 +213,82 @@ func TestRequestsArrivingTogether(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A forking proxy's branches: one rings (180, its tag and route), another
+// answers (200, a tag and a route of its own). The call is the answering
+// branch's dialog: its ACK and BYE carry the 200's tag and follow the 200's
+// Record-Route (RFC 3261 §13.2.2.4), not the early dialog's, whose route
+// leads nowhere here.
+//
+// behaviour: SIP-1
+func TestAnswerFromAnotherBranchThanTheRinging(t *testing.T) {
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := c.LocalAddr().(*net.UDPAddr).Port
+	got := make(chan *sipgosip.Request, 4)
+	done := make(chan struct{})
+	t.Cleanup(func() { c.Close(); <-done })
+	go func() {
+		defer close(done)
+		buf := make([]byte, 65535)
+		for {
+			n, from, err := c.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			msg, err := sipgosip.NewParser().ParseSIP(append([]byte(nil), buf[:n]...))
+			req, ok := msg.(*sipgosip.Request)
+			if err != nil || !ok {
+				continue
+			}
+			if req.Method != sipgosip.INVITE {
+				got <- req
+				if req.Method != sipgosip.ACK {
+					c.WriteTo([]byte(sipgosip.NewResponseFromRequest(req, 200, "OK", nil).String()), from)
+				}
+				continue
+			}
+			ring := sipgosip.NewResponseFromRequest(req, 180, "Ringing", nil)
+			ring.To().Params.Add("tag", "branch-a")
+			ring.AppendHeader(&sipgosip.RecordRouteHeader{Address: sipgosip.Uri{Scheme: "sip", Host: "127.0.0.1", Port: 9, UriParams: sipgosip.HeaderParams{{K: "lr", V: ""}}}})
+			ring.AppendHeader(&sipgosip.ContactHeader{Address: sipgosip.Uri{Scheme: "sip", User: "a", Host: "127.0.0.1", Port: 9}})
+			ok200 := sipgosip.NewResponseFromRequest(req, 200, "OK", testAnswer)
+			ok200.To().Params.Add("tag", "branch-b")
+			ok200.AppendHeader(&sipgosip.RecordRouteHeader{Address: sipgosip.Uri{Scheme: "sip", Host: "127.0.0.1", Port: port, UriParams: sipgosip.HeaderParams{{K: "lr", V: ""}}}})
+			ok200.AppendHeader(&sipgosip.ContactHeader{Address: sipgosip.Uri{Scheme: "sip", User: "b", Host: "127.0.0.1", Port: port}})
+			ok200.AppendHeader(sipgosip.NewHeader("Content-Type", "application/sdp"))
+			c.WriteTo([]byte(ring.String()), from)
+			time.Sleep(10 * time.Millisecond)
+			c.WriteTo([]byte(ok200.String()), from)
+		}
+	}()
+	p := startUA(t, sip.Config{User: "1001", Domain: "127.0.0.1", Proxy: sip.Server{Host: "127.0.0.1", Port: port}, Transport: sip.UDP})
+	call, err := p.Invite(ctxT(t), "sip:2000@127.0.0.1", sip.SDP(testOffer), sip.InviteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	siptest.WaitMatch(p.ev, func(e sip.CallAnsweredEvent) bool { return e.Call == call })
+	if err := call.Hangup(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	wantRoute := fmt.Sprintf("<sip:127.0.0.1:%d;lr>", port)
+	for _, method := range []sipgosip.RequestMethod{sipgosip.ACK, sipgosip.BYE} {
+		select {
+		case req := <-got:
+			tag, _ := req.To().Params.Get("tag")
+			route := ""
+			if r := req.GetHeader("Route"); r != nil {
+				route = r.Value()
+			}
+			if req.Method != method || tag != "branch-b" || route != wantRoute || req.Recipient.User != "b" {
+				t.Errorf("%s to %s, To tag %q, Route %q; want %s to b, tag branch-b, Route %s", req.Method, req.Recipient.String(), tag, route, method, wantRoute)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no %s from the phone", method)
+		}
 	}
 }

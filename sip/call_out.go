@@ -219,7 +219,7 @@ func (c *Call) onAnswered(req *sipgosip.Request, res *sipgosip.Response) {
 		c.mu.Unlock()
 		return
 	}
-	c.d.fromResponse(res, true)
+	c.d.fromAnswer(res)
 	c.state = CallConfirmed
 	ack := c.d.request(u, sipgosip.ACK)
 	ack.CSeq().SeqNo = req.CSeq().SeqNo

@@ -64,7 +64,8 @@ func (d *dialog) clone() dialog {
 // fromResponse fills in what the far end's response tells (UAC side):
 // its tag, its Contact as remote target and the reversed Record-Route as
 // route set (RFC 3261 §12.1.2). The route set is set once, by the first
-// response that establishes the dialog.
+// response that establishes the dialog (an early one; fromAnswer sets it
+// again from the 2xx that confirms it); a target refresh keeps it.
 func (d *dialog) fromResponse(res *sipgosip.Response, target bool) {
 	if to := res.To(); to != nil {
 		if tag, ok := to.Params.Get("tag"); ok && tag != "" {
@@ -83,6 +84,17 @@ func (d *dialog) fromResponse(res *sipgosip.Response, target bool) {
 	if c := res.Contact(); c != nil && target {
 		d.setTarget(c)
 	}
+}
+
+// fromAnswer confirms the dialog with the 2xx to the INVITE that makes it:
+// the route set is recomputed from the 2xx (RFC 3261 §13.2.2.4), whatever
+// early dialog came before, which may be another branch of a forking proxy
+// with a route of its own.
+func (d *dialog) fromAnswer(res *sipgosip.Response) {
+	if tag := toTag(res); tag != "" {
+		d.remoteTag = ""
+	}
+	d.fromResponse(res, true)
 }
 
 // fromRequest builds the UAS side of a dialog from the request that makes

@@ -115,3 +115,40 @@ func TestCallsThroughKamailio(t *testing.T) {
 		})
 	}
 }
+
+// A user registered on two phones: Kamailio forks the call to both. One
+// rings; the other rings and answers. The caller's call is the answering
+// phone's dialog (its ACK and BYE reach that phone, through Kamailio), and
+// Kamailio cancels the one still ringing.
+//
+// behaviour: SIP-1
+func TestForkedCallThroughKamailio(t *testing.T) {
+	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{})
+	a := startUA(t, kamUA(t, k, "1005", sip.UDP))
+	ringing := startUA(t, kamUA(t, k, "1006", sip.UDP))
+	answering := startUA(t, kamUA(t, k, "1006", sip.UDP))
+	for _, p := range []*phone{a, ringing, answering} {
+		if err := p.Register(ctxT(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	call, err := a.Invite(ctxT(t), "1006", sip.SDP(testOffer), sip.InviteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inRinging := siptest.Wait[sip.IncomingCallEvent](ringing.ev)
+	inRinging.Call.Ring(ctxT(t), sip.Body{})
+	inAnswering := siptest.Wait[sip.IncomingCallEvent](answering.ev)
+	inAnswering.Call.Ring(ctxT(t), sip.Body{})
+	siptest.WaitMatch(a.ev, func(e sip.CallProgressEvent) bool { return e.Call == call && e.Code == 180 })
+	answerCall(t, inAnswering, a, answering)
+	if end := siptest.Wait[sip.CallEndedEvent](ringing.ev); end.Call != inRinging.Call || end.Cause != "cancel" {
+		t.Fatalf("the phone still ringing: ended %+v, want cancel", end)
+	}
+	if err := call.Hangup(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if end := siptest.Wait[sip.CallEndedEvent](answering.ev); end.Call != inAnswering.Call || end.Cause != "bye" {
+		t.Fatalf("the answering phone: ended %+v, want bye", end)
+	}
+}
