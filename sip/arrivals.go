@@ -138,11 +138,15 @@ const (
 )
 
 // lineKey is the transaction key of a request that is lined up (sipgo's
-// server transactions key it the same way: branch and method); ACK and
-// CANCEL are not (sipgo absorbs most of them, and neither is checked
-// against the dialog's CSeq), nor are requests sipgo rejects before route.
+// server transactions key it the same way: branch and method, ACK as
+// INVITE). CANCEL is not lined up (sipgo answers it itself when it matches
+// an INVITE), nor are requests sipgo rejects before route. An ACK to a
+// 2xx is (a BYE right behind it waits for it: the call is confirmed, then
+// ended); an ACK to a failure has its INVITE's branch, so lineUp takes it
+// for the INVITE sent again, which sipgo's transaction absorbs as it does
+// that ACK.
 func lineKey(req *sipgosip.Request) (string, bool) {
-	if req.Method == sipgosip.ACK || req.Method == sipgosip.CANCEL || req.CallID() == nil {
+	if req.Method == sipgosip.CANCEL || req.CallID() == nil {
 		return "", false
 	}
 	key, err := sipgosip.ClientTxKeyMake(req)

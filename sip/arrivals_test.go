@@ -292,3 +292,179 @@ func TestAnswerFromAnotherBranchThanTheRinging(t *testing.T) {
 		}
 	}
 }
+
+// Two branches of a forking proxy both answer. The phone keeps one call and
+// ends the other dialog as RFC 3261 §13.2.2.4 wants: it acknowledges the
+// other 2xx (again when it comes again) and sends it a BYE, once; the call
+// it keeps is acknowledged and, hung up, gets its BYE.
+//
+// behaviour: SIP-1
+func TestTwoBranchesAnswer(t *testing.T) {
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := c.LocalAddr().(*net.UDPAddr).Port
+	got := make(chan *sipgosip.Request, 16)
+	done := make(chan struct{})
+	t.Cleanup(func() { c.Close(); <-done })
+	go func() {
+		defer close(done)
+		buf := make([]byte, 65535)
+		for {
+			n, from, err := c.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			msg, err := sipgosip.NewParser().ParseSIP(append([]byte(nil), buf[:n]...))
+			req, ok := msg.(*sipgosip.Request)
+			if err != nil || !ok {
+				continue
+			}
+			if req.Method != sipgosip.INVITE {
+				got <- req
+				if req.Method != sipgosip.ACK {
+					c.WriteTo([]byte(sipgosip.NewResponseFromRequest(req, 200, "OK", nil).String()), from)
+				}
+				continue
+			}
+			var answers [][]byte
+			for _, branch := range []string{"a", "b"} {
+				ok := sipgosip.NewResponseFromRequest(req, 200, "OK", testAnswer)
+				ok.To().Params.Add("tag", branch)
+				ok.AppendHeader(&sipgosip.ContactHeader{Address: sipgosip.Uri{Scheme: "sip", User: branch, Host: "127.0.0.1", Port: port}})
+				ok.AppendHeader(sipgosip.NewHeader("Content-Type", "application/sdp"))
+				answers = append(answers, []byte(ok.String()))
+			}
+			for _, a := range answers {
+				c.WriteTo(a, from)
+			}
+			// Sent again, as a UAS does until its ACK comes.
+			time.AfterFunc(600*time.Millisecond, func() {
+				for _, a := range answers {
+					c.WriteTo(a, from)
+				}
+			})
+		}
+	}()
+	p := startUA(t, sip.Config{User: "1001", Domain: "127.0.0.1", Proxy: sip.Server{Host: "127.0.0.1", Port: port}, Transport: sip.UDP})
+	call, err := p.Invite(ctxT(t), "sip:2000@127.0.0.1", sip.SDP(testOffer), sip.InviteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	siptest.WaitMatch(p.ev, func(e sip.CallAnsweredEvent) bool { return e.Call == call })
+	// What each branch receives, by the tag in To, until nothing more
+	// comes: the answers are sent again after 600 ms.
+	acks, byes := map[string]int{}, map[string]int{}
+	var bye []string // the tags BYEs went to, in order
+	drain := func() {
+		for {
+			select {
+			case req := <-got:
+				tag, _ := req.To().Params.Get("tag")
+				if req.Recipient.User != tag {
+					t.Errorf("%s with tag %s sent to %s", req.Method, tag, req.Recipient.String())
+				}
+				switch req.Method {
+				case sipgosip.ACK:
+					acks[tag]++
+				case sipgosip.BYE:
+					if acks[tag] == 0 {
+						t.Errorf("BYE to %s before its ACK", tag)
+					}
+					byes[tag]++
+					bye = append(bye, tag)
+				}
+			case <-time.After(time.Second):
+				return
+			}
+		}
+	}
+	drain()
+	if acks["a"] == 0 || acks["b"] == 0 || len(bye) != 1 {
+		t.Fatalf("ACKs %v, BYEs %v; want both answers acknowledged and a BYE to one", acks, byes)
+	}
+	if err := call.Hangup(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	drain()
+	if len(bye) != 2 || bye[0] == bye[1] {
+		t.Fatalf("BYEs to %v; want one to the other branch, then one to the call's at hang-up", bye)
+	}
+}
+
+// The ACK to the phone's 200 and a BYE written right behind it: the call is
+// confirmed, then ended, in that order.
+//
+// behaviour: SIP-1
+func TestAckAndByeArrivingTogether(t *testing.T) {
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	port := c.LocalAddr().(*net.UDPAddr).Port
+	p := startUA(t, sip.Config{User: "1001", Domain: "127.0.0.1", Transport: sip.UDP})
+	p.ev.Timeout = 2 * time.Second
+	to := net.UDPAddrFromAddrPort(p.LocalAddr())
+	for i := range 30 {
+		callID := fmt.Sprintf("ackbye-%d", i)
+		via := func() *sipgosip.ViaHeader {
+			return &sipgosip.ViaHeader{ProtocolName: "SIP", ProtocolVersion: "2.0", Transport: "UDP", Host: "127.0.0.1", Port: port,
+				Params: sipgosip.HeaderParams{{K: "branch", V: sipgosip.GenerateBranch()}}}
+		}
+		request := func(method sipgosip.RequestMethod, seq uint32, toTag string) *sipgosip.Request {
+			req := sipgosip.NewRequest(method, sipgosip.Uri{Scheme: "sip", User: "1001", Host: "127.0.0.1", Port: to.Port})
+			req.AppendHeader(via())
+			req.AppendHeader(&sipgosip.FromHeader{Address: sipgosip.Uri{Scheme: "sip", User: "2000", Host: "127.0.0.1"}, Params: sipgosip.HeaderParams{{K: "tag", V: "uac1"}}})
+			toh := &sipgosip.ToHeader{Address: sipgosip.Uri{Scheme: "sip", User: "1001", Host: "127.0.0.1"}}
+			if toTag != "" {
+				toh.Params = sipgosip.HeaderParams{{K: "tag", V: toTag}}
+			}
+			req.AppendHeader(toh)
+			cid := sipgosip.CallIDHeader(callID)
+			req.AppendHeader(&cid)
+			req.AppendHeader(&sipgosip.CSeqHeader{SeqNo: seq, MethodName: method})
+			req.AppendHeader(&sipgosip.ContactHeader{Address: sipgosip.Uri{Scheme: "sip", User: "2000", Host: "127.0.0.1", Port: port}})
+			req.AppendHeader(sipgosip.NewHeader("Max-Forwards", "70"))
+			return req
+		}
+		inv := request(sipgosip.INVITE, 1, "")
+		inv.AppendHeader(sipgosip.NewHeader("Content-Type", "application/sdp"))
+		inv.SetBody(testOffer)
+		c.WriteTo([]byte(inv.String()), to)
+		in := siptest.Wait[sip.IncomingCallEvent](p.ev)
+		if err := in.Call.Answer(ctxT(t), sip.SDP(testAnswer)); err != nil {
+			t.Fatal(err)
+		}
+		// The 200 (after any provisional), then the ACK and BYE at once.
+		var tag string
+		buf := make([]byte, 65535)
+		for tag == "" {
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			n, _, err := c.ReadFrom(buf)
+			if err != nil {
+				t.Fatalf("call %d: no 200: %v", i+1, err)
+			}
+			msg, err := sipgosip.NewParser().ParseSIP(append([]byte(nil), buf[:n]...))
+			if res, ok := msg.(*sipgosip.Response); ok && err == nil && res.StatusCode == 200 &&
+				res.CSeq().MethodName == sipgosip.INVITE && res.CallID().Value() == callID {
+				tag, _ = res.To().Params.Get("tag")
+			}
+		}
+		c.WriteTo([]byte(request(sipgosip.ACK, 1, tag).String()), to)
+		c.WriteTo([]byte(request(sipgosip.BYE, 2, tag).String()), to)
+		var got []string
+		for len(got) < 2 {
+			switch e := siptest.Wait[sip.Event](p.ev).(type) {
+			case sip.CallConfirmedEvent:
+				got = append(got, "confirmed")
+			case sip.CallEndedEvent:
+				got = append(got, "ended: "+e.Cause)
+			}
+		}
+		if got[0] != "confirmed" || got[1] != "ended: bye" {
+			t.Fatalf("call %d: %v, want confirmed, then ended by the BYE", i+1, got)
+		}
+	}
+}

@@ -74,7 +74,11 @@ type Call struct {
 	cancelWanted bool
 	provisional  bool
 	ack          *sipgosip.Request // last ACK sent, resent on 2xx retransmissions
-	rseqSeen     uint32
+	// others are the ACKs of the 2xx of other branches of a forked INVITE,
+	// by their To tag: each was acknowledged and ended with a BYE, and gets
+	// its ACK again when its 2xx comes again (made by the first).
+	others   map[string]*sipgosip.Request
+	rseqSeen uint32
 	// incoming
 	req         *sipgosip.Request
 	tx          sipgosip.ServerTransaction

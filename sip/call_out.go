@@ -324,6 +324,10 @@ func (u *UA) onStrayResponse(res *sipgosip.Response) {
 	ack := c.ack
 	var dd dialog
 	if ack != nil {
+		if tag := toTag(res); tag != "" && tag != c.d.remoteTag && ack.CSeq().SeqNo == res.CSeq().SeqNo {
+			c.otherAnswer(res)
+			return
+		}
 		ack = ack.Clone()
 		dd = c.d.clone()
 	}
@@ -333,4 +337,42 @@ func (u *UA) onStrayResponse(res *sipgosip.Response) {
 			u.log.Debug("ACK resend failed", "err", err)
 		}
 	}
+}
+
+// otherAnswer takes the 2xx of another branch of the call's INVITE (a
+// forking proxy's): the call keeps the dialog it has, and this one is
+// acknowledged and ended with a BYE (RFC 3261 §13.2.2.4); the 2xx sent
+// again gets its ACK again. Called with c.mu held; it unlocks it.
+func (c *Call) otherAnswer(res *sipgosip.Response) {
+	u := c.ua
+	tag := toTag(res)
+	ack, seen := c.others[tag]
+	d := c.d.clone()
+	d.fromAnswer(res)
+	if !seen {
+		ack = d.request(u, sipgosip.ACK)
+		ack.CSeq().SeqNo = res.CSeq().SeqNo
+		copyAuth(c.ack, ack)
+		ack.SetBody(nil)
+		if c.others == nil {
+			c.others = make(map[string]*sipgosip.Request)
+		}
+		c.others[tag] = ack
+	}
+	ack = ack.Clone()
+	c.mu.Unlock()
+	if err := u.sendAck(u.runCtx, &d, ack); err != nil {
+		u.log.Debug("ACK to another branch failed", "err", err)
+	}
+	if seen {
+		return
+	}
+	u.log.Info("another branch answered too: ending it", "call", c.id, "tag", tag)
+	bye := d.request(u, sipgosip.BYE)
+	bye.SetBody(nil)
+	u.spawn(func() {
+		if _, err := u.sendInDialog(u.runCtx, &d, bye, exchangeOpts{}); err != nil {
+			u.log.Debug("BYE to another branch failed", "err", err)
+		}
+	})
 }

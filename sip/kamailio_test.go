@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hdphone/hdphone/internal/testpeer"
 	"github.com/hdphone/hdphone/sip"
@@ -150,5 +151,54 @@ func TestForkedCallThroughKamailio(t *testing.T) {
 	}
 	if end := siptest.Wait[sip.CallEndedEvent](answering.ev); end.Call != inAnswering.Call || end.Cause != "bye" {
 		t.Fatalf("the answering phone: ended %+v, want bye", end)
+	}
+}
+
+// A user registered on two phones that both answer (before Kamailio's
+// CANCEL reaches the slower): Kamailio passes both 2xx on, and the caller
+// keeps one call and ends the other with an ACK and a BYE (RFC 3261
+// §13.2.2.4); at hang-up the kept one gets its BYE.
+//
+// behaviour: SIP-1
+func TestForkedCallBothAnswerThroughKamailio(t *testing.T) {
+	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{})
+	a := startUA(t, kamUA(t, k, "1007", sip.UDP))
+	b1 := startUA(t, kamUA(t, k, "1008", sip.UDP))
+	b2 := startUA(t, kamUA(t, k, "1008", sip.UDP))
+	for _, p := range []*phone{a, b1, b2} {
+		if err := p.Register(ctxT(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	call, err := a.Invite(ctxT(t), "1008", sip.SDP(testOffer), sip.InviteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in1 := siptest.Wait[sip.IncomingCallEvent](b1.ev)
+	in2 := siptest.Wait[sip.IncomingCallEvent](b2.ev)
+	for _, in := range []sip.IncomingCallEvent{in1, in2} {
+		if err := in.Call.Answer(ctxT(t), sip.SDP(testAnswer)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	siptest.WaitMatch(a.ev, func(e sip.CallAnsweredEvent) bool { return e.Call == call })
+	// Both answered calls are acknowledged; one of them is ended at once.
+	for _, b := range []*phone{b1, b2} {
+		siptest.Wait[sip.CallConfirmedEvent](b.ev)
+	}
+	// One of them is ended at once; the other stays up.
+	b1.ev.Timeout, b2.ev.Timeout = 2*time.Second, 2*time.Second
+	kept := b2
+	if _, err := siptest.WaitFor(b1.ev, func(e sip.CallEndedEvent) bool { return e.Cause == "bye" }); err != nil {
+		kept = b1
+		if _, err := siptest.WaitFor(b2.ev, func(e sip.CallEndedEvent) bool { return e.Cause == "bye" }); err != nil {
+			t.Fatal("neither answered call was ended")
+		}
+	}
+	if err := call.Hangup(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if end := siptest.Wait[sip.CallEndedEvent](kept.ev); end.Cause != "bye" {
+		t.Fatalf("the kept call ended %+v", end)
 	}
 }
