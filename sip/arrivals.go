@@ -171,6 +171,10 @@ func (u *UA) lineUp(req *sipgosip.Request) {
 	// One that never reached route is forgotten as its transaction would
 	// have been.
 	l.waiting = slices.DeleteFunc(l.waiting, func(w *lined) bool { return now.Sub(w.at) > seenFor })
+	if l.more != nil {
+		close(l.more)
+		l.more = nil
+	}
 	if _, again := l.seen[key]; again {
 		return
 	}
@@ -179,16 +183,15 @@ func (u *UA) lineUp(req *sipgosip.Request) {
 	}
 	l.seen[key] = now
 	l.waiting = append(l.waiting, &lined{req: req, callID: req.CallID().Value(), at: now, routed: make(chan struct{})})
-	if l.more != nil {
-		close(l.more)
-		l.more = nil
-	}
 }
 
 // place finds req in the line and the requests of its dialog read before
 // it. sipgo starts route's goroutine before the read loop calls onRead, so
-// req may not be lined up yet: place waits for it, lineWait at most.
-func (l *requestLine) place(ctx context.Context, req *sipgosip.Request) (me *lined, before []*lined) {
+// req may not be lined up yet: place waits for it, lineWait at most. A
+// request its transaction's key was seen for already, and not in the line,
+// was taken for one sent again (an ACK repeated for a 2xx sent again, say):
+// it is routed at once.
+func (l *requestLine) place(ctx context.Context, req *sipgosip.Request, key string) (me *lined, before []*lined) {
 	var timeout <-chan time.Time
 	for {
 		l.mu.Lock()
@@ -202,6 +205,10 @@ func (l *requestLine) place(ctx context.Context, req *sipgosip.Request) (me *lin
 			}
 		}
 		before = before[:0]
+		if _, seen := l.seen[key]; seen {
+			l.mu.Unlock()
+			return nil, nil
+		}
 		if l.more == nil {
 			l.more = make(chan struct{})
 		}
@@ -228,8 +235,8 @@ func (u *UA) inOrder(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
 	l := &u.requests
 	var me *lined
 	var before []*lined
-	if _, ok := lineKey(req); ok {
-		me, before = l.place(u.runCtx, req)
+	if key, ok := lineKey(req); ok {
+		me, before = l.place(u.runCtx, req, key)
 	}
 	for _, w := range before {
 		if wait := lineWait - time.Since(w.at); wait > 0 {

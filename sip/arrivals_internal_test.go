@@ -110,3 +110,19 @@ func TestRequestRoutedBeforeItIsLinedUp(t *testing.T) {
 		t.Fatal("the second request still waits once the first was routed")
 	}
 }
+
+// A request taken for one sent again (its transaction's key seen before)
+// is routed at once when it reaches route: it is not waited for.
+func TestRequestSeenBeforeRoutedAtOnce(t *testing.T) {
+	u := lineUA(t)
+	first := info("d1", "a", 1)
+	u.lineUp(first)
+	<-routed(u, first)
+	again := info("d1", "a", 1) // the same transaction, read again
+	u.lineUp(again)
+	select {
+	case <-routed(u, again):
+	case <-time.After(lineWait / 2):
+		t.Fatal("a request seen before waited to be lined up")
+	}
+}
