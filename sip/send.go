@@ -10,6 +10,8 @@ import (
 
 	"github.com/emiago/sipgo"
 	sipgosip "github.com/emiago/sipgo/sip"
+
+	"github.com/hdphone/hdphone/internal/sipinorder"
 )
 
 // requestKind says where an out-of-dialog request goes.
@@ -262,12 +264,12 @@ func (u *UA) transact(ctx context.Context, req *sipgosip.Request, o exchangeOpts
 	// Provisional responses are taken as they were read (arrivals.go), queued
 	// before the request goes out: the first can come back at once.
 	var read <-chan struct{}
-	var arrived *arrivals
+	var arrived *sipinorder.Arrivals
 	if o.provisional != nil {
 		if key, err := sipgosip.ClientTxKeyMake(req); err == nil {
-			arrived = u.expect(key)
-			read = arrived.more
-			defer u.forget(key)
+			arrived = u.responses.Expect(key)
+			read = arrived.More()
+			defer u.responses.Forget(key)
 		}
 	}
 	tx, err := u.cli.TransactionRequest(ctx, req, u.laddr)
@@ -284,7 +286,7 @@ func (u *UA) transact(ctx context.Context, req *sipgosip.Request, o exchangeOpts
 	for {
 		select {
 		case <-read:
-			for _, res := range arrived.provisionals() {
+			for _, res := range arrived.Provisionals() {
 				answered = true
 				noResp.Stop()
 				o.provisional(res)
@@ -300,7 +302,7 @@ func (u *UA) transact(ctx context.Context, req *sipgosip.Request, o exchangeOpts
 			}
 			if arrived != nil {
 				// Those read before the final response come first.
-				for _, p := range arrived.provisionals() {
+				for _, p := range arrived.Provisionals() {
 					o.provisional(p)
 				}
 			}

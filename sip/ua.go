@@ -19,6 +19,7 @@ import (
 
 	"github.com/hdphone/hdphone/clock"
 	"github.com/hdphone/hdphone/internal/datagram"
+	"github.com/hdphone/hdphone/internal/sipinorder"
 	"github.com/hdphone/hdphone/internal/stacklog"
 )
 
@@ -111,10 +112,12 @@ type UA struct {
 	spawnMu sync.Mutex // guards closing
 	closing bool
 
+	// what the transport read, in order (arrivals.go)
+	responses sipinorder.Responses
+	requests  sipinorder.Requests
+
 	mu       sync.Mutex // guards the following fields
 	dialogs  map[string]dialogUser
-	arriving map[string]*arrivals // transactions whose responses are queued as read (made by the first)
-	requests requestLine          // requests read and not yet routed
 	failed   map[Target]time.Time // targets skipped until then
 	reg      *registration
 	regState RegState
