@@ -355,3 +355,53 @@ func TestPublishToLab(t *testing.T) {
 		t.Errorf("the lab kept %d reports, want the one good one", n)
 	}
 }
+
+// The lab relays a call's responses and requests in the order it read them:
+// the callee rings and answers at once, and the caller still sees the 180
+// before the 200; the caller hangs up as soon as it has acknowledged, and
+// the callee sees the ACK before the BYE. (The lab's proxy is built on
+// sipgo, whose goroutines had relayed most of those 180s after their 200 —
+// where the caller drops them — and many BYEs before their ACK.)
+//
+// behaviour: SIP-1
+func TestLabRelaysInReadOrder(t *testing.T) {
+	lab := startLab(t, sipproxy.Config{})
+	a := startUA(t, labUA(lab, "1001", sip.UDP))
+	b := startUA(t, labUA(lab, "1002", sip.UDP))
+	for _, p := range []*phone{a, b} {
+		if err := p.Register(ctxT(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 50 {
+		call, err := a.Invite(ctxT(t), "1002", sip.SDP(testOffer), sip.InviteOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := siptest.Wait[sip.IncomingCallEvent](b.ev)
+		if err := in.Call.Ring(ctxT(t), sip.Body{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := in.Call.Answer(ctxT(t), sip.SDP(testAnswer)); err != nil {
+			t.Fatal(err)
+		}
+		if got := callProgress(t, a, call); len(got) != 1 || got[0] != 180 {
+			t.Fatalf("call %d: progress before the answer %v, want [180]", i+1, got)
+		}
+		if err := call.Hangup(ctxT(t)); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for len(got) < 2 {
+			switch e := siptest.Wait[sip.Event](b.ev).(type) {
+			case sip.CallConfirmedEvent:
+				got = append(got, "confirmed")
+			case sip.CallEndedEvent:
+				got = append(got, "ended: "+e.Cause)
+			}
+		}
+		if got[0] != "confirmed" || got[1] != "ended: bye" {
+			t.Fatalf("call %d: the callee saw %v, want confirmed, then ended by the BYE", i+1, got)
+		}
+	}
+}

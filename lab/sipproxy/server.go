@@ -32,6 +32,7 @@ import (
 	sipgosip "github.com/emiago/sipgo/sip"
 
 	"github.com/hdphone/hdphone/internal/datagram"
+	"github.com/hdphone/hdphone/internal/sipinorder"
 	"github.com/hdphone/hdphone/internal/sockbuf"
 	"github.com/hdphone/hdphone/internal/stacklog"
 )
@@ -96,6 +97,15 @@ type Server struct {
 
 	wg      sync.WaitGroup
 	stopped chan struct{}
+	// done ends with stopped, for the handlers waiting their turn.
+	done context.Context
+	stop context.CancelFunc
+
+	// what the transport read, in order: the responses of forwarded
+	// requests, relayed in that order, and the requests of each dialog,
+	// forwarded in that order (see internal/sipinorder)
+	responses sipinorder.Responses
+	requests  sipinorder.Requests
 
 	mu       sync.Mutex // guards the following fields
 	bindings map[string][]*Binding
@@ -134,6 +144,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "sipproxy"), bindings: map[string][]*Binding{}, stopped: make(chan struct{})}
+	s.done, s.stop = context.WithCancel(context.Background())
 	var err error
 	// With a port the kernel chooses, TCP takes the same number after UDP
 	// got it, and another socket may hold it for TCP: try another.
@@ -173,16 +184,39 @@ func New(cfg Config) (*Server, error) {
 		s.close()
 		return nil, err
 	}
+	s.sua.TransportLayer().OnMessage(s.onRead)
 	s.srv, _ = sipgo.NewServer(s.sua, sipgo.WithServerLogger(sl))
 	s.cli, _ = sipgo.NewClient(s.sua, sipgo.WithClientLogger(sl), sipgo.WithClientHostname(s.ip.String()))
-	s.srv.OnRegister(s.onRegister)
-	s.srv.OnAck(s.onAck)
+	s.srv.OnRegister(s.inOrder(s.onRegister))
+	s.srv.OnAck(s.inOrder(s.onAck))
 	s.srv.OnCancel(func(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
 		s.respond(tx, req, 481, "Call/Transaction Does Not Exist")
 	})
-	s.srv.OnPublish(s.onPublish)
-	s.srv.OnNoRoute(s.onRequest)
+	s.srv.OnPublish(s.inOrder(s.onPublish))
+	s.srv.OnNoRoute(s.inOrder(s.onRequest))
 	return s, nil
+}
+
+// onRead sees every message the transport reads, in order, on its read
+// loop.
+func (s *Server) onRead(m sipgosip.Message) {
+	switch m := m.(type) {
+	case *sipgosip.Request:
+		s.requests.Read(m)
+	case *sipgosip.Response:
+		s.responses.Read(m)
+	}
+}
+
+// inOrder has h take a request once the requests of its dialog read before
+// it have been forwarded (forward says so as soon as it has sent its copy)
+// or answered.
+func (s *Server) inOrder(h sipgo.RequestHandler) sipgo.RequestHandler {
+	return func(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
+		s.requests.Turn(s.done, req)
+		defer s.requests.Done(req)
+		h(req, tx)
+	}
 }
 
 // listen opens the UDP socket of cfg.Addr and, when asked, the TCP one of
@@ -252,6 +286,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	<-ctx.Done()
 	close(s.stopped)
+	s.stop()
 	s.close()
 	s.wg.Wait()
 	return ctx.Err()
@@ -453,6 +488,7 @@ func (s *Server) onRequest(req *sipgosip.Request, tx sipgosip.ServerTransaction)
 	// Routing edits the request (Route, Max-Forwards, Via); the transaction
 	// keeps reading the original (its timers answer 100 Trying from it), so
 	// work on a copy.
+	read := req
 	req = req.Clone()
 	if mf := req.MaxForwards(); mf != nil && mf.Val() == 0 {
 		s.respond(tx, req, 483, "Too Many Hops")
@@ -466,7 +502,7 @@ func (s *Server) onRequest(req *sipgosip.Request, tx sipgosip.ServerTransaction)
 		// Loose routing (RFC 3261 §16.4): the request is in a dialog we
 		// record-routed, or names a next hop after us. An initial request
 		// that only pre-loaded us as its outbound proxy goes on below.
-		s.forward(req, tx, route, false)
+		s.forward(read, req, tx, route, false)
 		return
 	}
 	if toTag(req) != "" {
@@ -518,7 +554,7 @@ func (s *Server) onRequest(req *sipgosip.Request, tx sipgosip.ServerTransaction)
 	req = req.Clone()
 	req.Recipient = *b.contact.Clone()
 	rr := req.Method == sipgosip.INVITE || req.Method == sipgosip.SUBSCRIBE || req.Method == sipgosip.REFER
-	s.forward(req, tx, hop{uri: b.contact, binding: b}, rr)
+	s.forward(read, req, tx, hop{uri: b.contact, binding: b}, rr)
 }
 
 // hop is where a request goes next.
@@ -583,8 +619,10 @@ func (s *Server) destination(h hop) (dest, transport string) {
 	return net.JoinHostPort(h.uri.Host, strconv.Itoa(port)), transport
 }
 
-// forward relays req statefully (RFC 3261 §16.6) and its responses back.
-func (s *Server) forward(req *sipgosip.Request, tx sipgosip.ServerTransaction, h hop, recordRoute bool) {
+// forward relays req statefully (RFC 3261 §16.6) and its responses back,
+// in the order they were read. read is the request as the transport read
+// it: once its copy is sent, the requests of its dialog read after it may go.
+func (s *Server) forward(read, req *sipgosip.Request, tx sipgosip.ServerTransaction, h hop, recordRoute bool) {
 	fwd := req.Clone()
 	if mf := fwd.MaxForwards(); mf != nil {
 		mf.Dec()
@@ -621,33 +659,58 @@ func (s *Server) forward(req *sipgosip.Request, tx sipgosip.ServerTransaction, h
 	// connection set-up.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	var arrived *sipinorder.Arrivals
+	var more <-chan struct{}
+	if key, err := sipgosip.ClientTxKeyMake(fwd); err == nil {
+		arrived = s.responses.Expect(key)
+		more = arrived.More()
+		defer s.responses.Forget(key)
+	}
 	ctr, err := s.cli.TransactionRequest(ctx, fwd, func(*sipgo.Client, *sipgosip.Request) error { return nil })
+	s.requests.Done(read)
 	if err != nil {
 		s.log.Debug("forward failed", "dest", dest, "err", err)
 		s.respond(tx, req, 503, "Service Unavailable")
 		return
 	}
 	defer ctr.Terminate()
+	relay := func(res *sipgosip.Response) {
+		if res.StatusCode == 100 {
+			return // hop by hop: we sent our own 100
+		}
+		up := res.Clone()
+		up.RemoveHeader("Via")
+		up.SetDestination(req.Source())
+		up.SetTransport(req.Transport())
+		if err := tx.Respond(up); err != nil {
+			s.log.Debug("relay response failed", "code", res.StatusCode, "err", err)
+		}
+	}
 	if req.Method == sipgosip.INVITE {
 		tx.OnCancel(func(*sipgosip.Request) { go s.cancelDownstream(fwd) })
 		ctr.OnRetransmission(func(res *sipgosip.Response) { s.relayStateless(req, res) })
 	}
 	for {
 		select {
+		case <-more:
+			for _, res := range arrived.Provisionals() {
+				relay(res)
+			}
 		case res := <-ctr.Responses():
-			if res.StatusCode == 100 {
-				continue // hop by hop: we sent our own 100
+			if res.IsProvisional() {
+				if arrived == nil {
+					relay(res)
+				}
+				continue
 			}
-			up := res.Clone()
-			up.RemoveHeader("Via")
-			up.SetDestination(req.Source())
-			up.SetTransport(req.Transport())
-			if err := tx.Respond(up); err != nil {
-				s.log.Debug("relay response failed", "code", res.StatusCode, "err", err)
+			if arrived != nil {
+				// Those read before the final response go first.
+				for _, p := range arrived.Provisionals() {
+					relay(p)
+				}
 			}
-			if !res.IsProvisional() {
-				return
-			}
+			relay(res)
+			return
 		case <-ctr.Done():
 			if !errors.Is(ctr.Err(), sipgosip.ErrTransactionTerminated) {
 				s.respond(tx, req, 408, "Request Timeout")
