@@ -267,9 +267,9 @@ func (u *UA) transact(ctx context.Context, req *sipgosip.Request, o exchangeOpts
 	var arrived *sipinorder.Arrivals
 	if o.provisional != nil {
 		if key, err := sipgosip.ClientTxKeyMake(req); err == nil {
-			arrived = u.responses.Expect(key)
+			arrived = u.read.responses.Expect(key)
 			read = arrived.More()
-			defer u.responses.Forget(key)
+			defer u.read.responses.Forget(key)
 		}
 	}
 	tx, err := u.cli.TransactionRequest(ctx, req, u.laddr)

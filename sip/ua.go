@@ -19,7 +19,6 @@ import (
 
 	"github.com/hdphone/hdphone/clock"
 	"github.com/hdphone/hdphone/internal/datagram"
-	"github.com/hdphone/hdphone/internal/sipinorder"
 	"github.com/hdphone/hdphone/internal/stacklog"
 )
 
@@ -112,9 +111,10 @@ type UA struct {
 	spawnMu sync.Mutex // guards closing
 	closing bool
 
-	// what the transport read, in order (arrivals.go)
-	responses sipinorder.Responses
-	requests  sipinorder.Requests
+	// read is what the transport read, in order (arrivals.go); made with
+	// sipgo's stack, which a phone that only registers on a fleet's shared
+	// socket never makes.
+	read *readOrder
 
 	mu       sync.Mutex // guards the following fields
 	dialogs  map[string]dialogUser
@@ -240,6 +240,7 @@ func (u *UA) makeStack() error {
 		sua.Close()
 		return fmt.Errorf("sip: client: %w", err)
 	}
+	u.read = &readOrder{}
 	sua.TransportLayer().OnMessage(u.onRead)
 	u.mu.Lock() // for StackMade; intents read them after New or serving
 	u.sua, u.srv, u.cli = sua, srv, cli
