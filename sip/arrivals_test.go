@@ -59,28 +59,11 @@ func startRawUAS(t *testing.T, tr sip.Transport, afterAck func(invite *sipgosip.
 	}
 	done := make(chan struct{})
 	if tr == sip.UDP {
-		c, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port = c.LocalAddr().(*net.UDPAddr).Port
-		t.Cleanup(func() { c.Close(); <-done })
-		go func() {
-			defer close(done)
-			buf := make([]byte, 65535)
-			for {
-				n, from, err := c.ReadFrom(buf)
-				if err != nil {
-					return
-				}
-				msg, err := sipgosip.NewParser().ParseSIP(append([]byte(nil), buf[:n]...))
-				if req, ok := msg.(*sipgosip.Request); ok && err == nil {
-					for _, d := range answer(req) {
-						c.WriteTo(d, from)
-					}
-				}
+		port = serveUDP(t, func(req *sipgosip.Request, _ int, send func(string)) {
+			for _, d := range answer(req) {
+				send(string(d))
 			}
-		}()
+		})
 		return sip.Server{Host: "127.0.0.1", Port: port}
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -148,18 +131,7 @@ func TestRingingArrivingWithTheAnswer(t *testing.T) {
 		t.Run(string(tr), func(t *testing.T) {
 			uas := startRingAndAnswer(t, tr)
 			p := startUA(t, sip.Config{User: "1001", Domain: "127.0.0.1", Proxy: uas, Transport: tr})
-			for i := range 100 {
-				call, err := p.Invite(ctxT(t), "sip:2000@127.0.0.1", sip.SDP(testOffer), sip.InviteOptions{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got := callProgress(t, p, call); len(got) != 1 || got[0] != 180 {
-					t.Fatalf("call %d: progress before the answer %v, want [180]", i+1, got)
-				}
-				if err := call.Hangup(ctxT(t)); err != nil {
-					t.Fatal(err)
-				}
-			}
+			ringsThenAnswered(t, p, "sip:2000@127.0.0.1", 100)
 		})
 	}
 }
@@ -197,17 +169,7 @@ func TestRequestsArrivingTogether(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				var digits []rune
-				for len(digits) < 2 {
-					ev, err := siptest.WaitFor(p.ev, func(e sip.DTMFEvent) bool { return e.Call == call })
-					if err != nil {
-						t.Fatalf("call %d: digits %q, then none, want \"12\"", i+1, string(digits))
-					}
-					digits = append(digits, ev.Digit)
-				}
-				if string(digits) != "12" {
-					t.Fatalf("call %d: digits %q, want \"12\"", i+1, string(digits))
-				}
+				twoDigits(t, p, call, i+1)
 				if err := call.Hangup(ctxT(t)); err != nil {
 					t.Fatal(err)
 				}
@@ -216,20 +178,36 @@ func TestRequestsArrivingTogether(t *testing.T) {
 	}
 }
 
-// A forking proxy's branches: one rings (180, its tag and route), another
-// answers (200, a tag and a route of its own). The call is the answering
-// branch's dialog: its ACK and BYE carry the 200's tag and follow the 200's
-// Record-Route (RFC 3261 §13.2.2.4), not the early dialog's, whose route
-// leads nowhere here.
-//
-// behaviour: SIP-1
-func TestAnswerFromAnotherBranchThanTheRinging(t *testing.T) {
+// startUDPPeer runs a SIP peer written for a test on a UDP socket at
+// 127.0.0.1: invite answers each INVITE (send writes a message back; port
+// is the peer's own); every other request goes to the channel returned,
+// answered 200 unless it is an ACK.
+func startUDPPeer(t *testing.T, invite func(req *sipgosip.Request, port int, send func(string))) (sip.Server, <-chan *sipgosip.Request) {
+	t.Helper()
+	got := make(chan *sipgosip.Request, 16)
+	port := serveUDP(t, func(req *sipgosip.Request, port int, send func(string)) {
+		if req.Method == sipgosip.INVITE {
+			invite(req, port, send)
+			return
+		}
+		got <- req
+		if req.Method != sipgosip.ACK {
+			send(sipgosip.NewResponseFromRequest(req, 200, "OK", nil).String())
+		}
+	})
+	return sip.Server{Host: "127.0.0.1", Port: port}, got
+}
+
+// serveUDP reads SIP requests on a UDP socket at 127.0.0.1, for the test:
+// handle takes each (send writes a message back to its source; port is the
+// socket's own). It returns the port.
+func serveUDP(t *testing.T, handle func(req *sipgosip.Request, port int, send func(string))) int {
+	t.Helper()
 	c, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	port := c.LocalAddr().(*net.UDPAddr).Port
-	got := make(chan *sipgosip.Request, 4)
 	done := make(chan struct{})
 	t.Cleanup(func() { c.Close(); <-done })
 	go func() {
@@ -241,32 +219,38 @@ func TestAnswerFromAnotherBranchThanTheRinging(t *testing.T) {
 				return
 			}
 			msg, err := sipgosip.NewParser().ParseSIP(append([]byte(nil), buf[:n]...))
-			req, ok := msg.(*sipgosip.Request)
-			if err != nil || !ok {
-				continue
+			if req, ok := msg.(*sipgosip.Request); ok && err == nil {
+				handle(req, port, func(m string) { c.WriteTo([]byte(m), from) })
 			}
-			if req.Method != sipgosip.INVITE {
-				got <- req
-				if req.Method != sipgosip.ACK {
-					c.WriteTo([]byte(sipgosip.NewResponseFromRequest(req, 200, "OK", nil).String()), from)
-				}
-				continue
-			}
-			ring := sipgosip.NewResponseFromRequest(req, 180, "Ringing", nil)
-			ring.To().Params.Add("tag", "branch-a")
-			ring.AppendHeader(&sipgosip.RecordRouteHeader{Address: sipgosip.Uri{Scheme: "sip", Host: "127.0.0.1", Port: 9, UriParams: sipgosip.HeaderParams{{K: "lr", V: ""}}}})
-			ring.AppendHeader(&sipgosip.ContactHeader{Address: sipgosip.Uri{Scheme: "sip", User: "a", Host: "127.0.0.1", Port: 9}})
-			ok200 := sipgosip.NewResponseFromRequest(req, 200, "OK", testAnswer)
-			ok200.To().Params.Add("tag", "branch-b")
-			ok200.AppendHeader(&sipgosip.RecordRouteHeader{Address: sipgosip.Uri{Scheme: "sip", Host: "127.0.0.1", Port: port, UriParams: sipgosip.HeaderParams{{K: "lr", V: ""}}}})
-			ok200.AppendHeader(&sipgosip.ContactHeader{Address: sipgosip.Uri{Scheme: "sip", User: "b", Host: "127.0.0.1", Port: port}})
-			ok200.AppendHeader(sipgosip.NewHeader("Content-Type", "application/sdp"))
-			c.WriteTo([]byte(ring.String()), from)
-			time.Sleep(10 * time.Millisecond)
-			c.WriteTo([]byte(ok200.String()), from)
 		}
 	}()
-	p := startUA(t, sip.Config{User: "1001", Domain: "127.0.0.1", Proxy: sip.Server{Host: "127.0.0.1", Port: port}, Transport: sip.UDP})
+	return port
+}
+
+// A forking proxy's branches: one rings (180, its tag and route), another
+// answers (200, a tag and a route of its own). The call is the answering
+// branch's dialog: its ACK and BYE carry the 200's tag and follow the 200's
+// Record-Route (RFC 3261 §13.2.2.4), not the early dialog's, whose route
+// leads nowhere here.
+//
+// behaviour: SIP-1
+func TestAnswerFromAnotherBranchThanTheRinging(t *testing.T) {
+	peer, got := startUDPPeer(t, func(req *sipgosip.Request, self int, send func(string)) {
+		ring := sipgosip.NewResponseFromRequest(req, 180, "Ringing", nil)
+		ring.To().Params.Add("tag", "branch-a")
+		ring.AppendHeader(&sipgosip.RecordRouteHeader{Address: sipgosip.Uri{Scheme: "sip", Host: "127.0.0.1", Port: 9, UriParams: sipgosip.HeaderParams{{K: "lr", V: ""}}}})
+		ring.AppendHeader(&sipgosip.ContactHeader{Address: sipgosip.Uri{Scheme: "sip", User: "a", Host: "127.0.0.1", Port: 9}})
+		ok200 := sipgosip.NewResponseFromRequest(req, 200, "OK", testAnswer)
+		ok200.To().Params.Add("tag", "branch-b")
+		ok200.AppendHeader(&sipgosip.RecordRouteHeader{Address: sipgosip.Uri{Scheme: "sip", Host: "127.0.0.1", Port: self, UriParams: sipgosip.HeaderParams{{K: "lr", V: ""}}}})
+		ok200.AppendHeader(&sipgosip.ContactHeader{Address: sipgosip.Uri{Scheme: "sip", User: "b", Host: "127.0.0.1", Port: self}})
+		ok200.AppendHeader(sipgosip.NewHeader("Content-Type", "application/sdp"))
+		send(ring.String())
+		time.Sleep(10 * time.Millisecond)
+		send(ok200.String())
+	})
+	port := peer.Port
+	p := startUA(t, sip.Config{User: "1001", Domain: "127.0.0.1", Proxy: peer, Transport: sip.UDP})
 	call, err := p.Invite(ctxT(t), "sip:2000@127.0.0.1", sip.SDP(testOffer), sip.InviteOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -300,54 +284,26 @@ func TestAnswerFromAnotherBranchThanTheRinging(t *testing.T) {
 //
 // behaviour: SIP-1
 func TestTwoBranchesAnswer(t *testing.T) {
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := c.LocalAddr().(*net.UDPAddr).Port
-	got := make(chan *sipgosip.Request, 16)
-	done := make(chan struct{})
-	t.Cleanup(func() { c.Close(); <-done })
-	go func() {
-		defer close(done)
-		buf := make([]byte, 65535)
-		for {
-			n, from, err := c.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			msg, err := sipgosip.NewParser().ParseSIP(append([]byte(nil), buf[:n]...))
-			req, ok := msg.(*sipgosip.Request)
-			if err != nil || !ok {
-				continue
-			}
-			if req.Method != sipgosip.INVITE {
-				got <- req
-				if req.Method != sipgosip.ACK {
-					c.WriteTo([]byte(sipgosip.NewResponseFromRequest(req, 200, "OK", nil).String()), from)
-				}
-				continue
-			}
-			var answers [][]byte
-			for _, branch := range []string{"a", "b"} {
-				ok := sipgosip.NewResponseFromRequest(req, 200, "OK", testAnswer)
-				ok.To().Params.Add("tag", branch)
-				ok.AppendHeader(&sipgosip.ContactHeader{Address: sipgosip.Uri{Scheme: "sip", User: branch, Host: "127.0.0.1", Port: port}})
-				ok.AppendHeader(sipgosip.NewHeader("Content-Type", "application/sdp"))
-				answers = append(answers, []byte(ok.String()))
-			}
-			for _, a := range answers {
-				c.WriteTo(a, from)
-			}
-			// Sent again, as a UAS does until its ACK comes.
-			time.AfterFunc(600*time.Millisecond, func() {
-				for _, a := range answers {
-					c.WriteTo(a, from)
-				}
-			})
+	peer, got := startUDPPeer(t, func(req *sipgosip.Request, port int, send func(string)) {
+		var answers []string
+		for _, branch := range []string{"a", "b"} {
+			ok := sipgosip.NewResponseFromRequest(req, 200, "OK", testAnswer)
+			ok.To().Params.Add("tag", branch)
+			ok.AppendHeader(&sipgosip.ContactHeader{Address: sipgosip.Uri{Scheme: "sip", User: branch, Host: "127.0.0.1", Port: port}})
+			ok.AppendHeader(sipgosip.NewHeader("Content-Type", "application/sdp"))
+			answers = append(answers, ok.String())
 		}
-	}()
-	p := startUA(t, sip.Config{User: "1001", Domain: "127.0.0.1", Proxy: sip.Server{Host: "127.0.0.1", Port: port}, Transport: sip.UDP})
+		for _, a := range answers {
+			send(a)
+		}
+		// Sent again, as a UAS does until its ACK comes (the phone's
+		// requests wait at the socket meanwhile).
+		time.Sleep(600 * time.Millisecond)
+		for _, a := range answers {
+			send(a)
+		}
+	})
+	p := startUA(t, sip.Config{User: "1001", Domain: "127.0.0.1", Proxy: peer, Transport: sip.UDP})
 	call, err := p.Invite(ctxT(t), "sip:2000@127.0.0.1", sip.SDP(testOffer), sip.InviteOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -454,17 +410,6 @@ func TestAckAndByeArrivingTogether(t *testing.T) {
 		}
 		c.WriteTo([]byte(request(sipgosip.ACK, 1, tag).String()), to)
 		c.WriteTo([]byte(request(sipgosip.BYE, 2, tag).String()), to)
-		var got []string
-		for len(got) < 2 {
-			switch e := siptest.Wait[sip.Event](p.ev).(type) {
-			case sip.CallConfirmedEvent:
-				got = append(got, "confirmed")
-			case sip.CallEndedEvent:
-				got = append(got, "ended: "+e.Cause)
-			}
-		}
-		if got[0] != "confirmed" || got[1] != "ended: bye" {
-			t.Fatalf("call %d: %v, want confirmed, then ended by the BYE", i+1, got)
-		}
+		confirmedThenEnded(t, p, i+1)
 	}
 }

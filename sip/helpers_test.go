@@ -81,6 +81,70 @@ func answerCall(t *testing.T, in sip.IncomingCallEvent, caller, callee *phone) {
 	siptest.Wait[sip.CallConfirmedEvent](callee.ev)
 }
 
+// register registers each phone and fails the test if one cannot.
+func register(t *testing.T, phones ...*phone) {
+	t.Helper()
+	for _, p := range phones {
+		if err := p.Register(ctxT(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// twoDigits waits for the two DTMF digits of call and fails the test
+// (naming the call n) unless they are 1, then 2.
+func twoDigits(t *testing.T, p *phone, call *sip.Call, n int) {
+	t.Helper()
+	var digits []rune
+	for len(digits) < 2 {
+		ev, err := siptest.WaitFor(p.ev, func(e sip.DTMFEvent) bool { return e.Call == call })
+		if err != nil {
+			t.Fatalf("call %d: digits %q, then none, want \"12\"", n, string(digits))
+		}
+		digits = append(digits, ev.Digit)
+	}
+	if string(digits) != "12" {
+		t.Fatalf("call %d: digits %q, want \"12\"", n, string(digits))
+	}
+}
+
+// confirmedThenEnded fails the test (naming the call n) unless p's next
+// call events are its call confirmed, then ended by a BYE.
+func confirmedThenEnded(t *testing.T, p *phone, n int) {
+	t.Helper()
+	var got []string
+	for len(got) < 2 {
+		switch e := siptest.Wait[sip.Event](p.ev).(type) {
+		case sip.CallConfirmedEvent:
+			got = append(got, "confirmed")
+		case sip.CallEndedEvent:
+			got = append(got, "ended: "+e.Cause)
+		}
+	}
+	if got[0] != "confirmed" || got[1] != "ended: bye" {
+		t.Fatalf("call %d: %v, want confirmed, then ended by the BYE", n, got)
+	}
+}
+
+// ringsThenAnswered has p make calls to target one after the other, each
+// hung up once answered, and fails the test unless each rang (one 180)
+// before it was answered.
+func ringsThenAnswered(t *testing.T, p *phone, target string, calls int) {
+	t.Helper()
+	for i := range calls {
+		call, err := p.Invite(ctxT(t), target, sip.SDP(testOffer), sip.InviteOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := callProgress(t, p, call); len(got) != 1 || got[0] != 180 {
+			t.Fatalf("call %d: progress before the answer %v, want [180]", i+1, got)
+		}
+		if err := call.Hangup(ctxT(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // startUA runs a UA for the test.
 func startUA(t *testing.T, cfg sip.Config) *phone {
 	t.Helper()

@@ -92,11 +92,7 @@ func TestCallsThroughKamailio(t *testing.T) {
 		t.Run(string(tr), func(t *testing.T) {
 			a := startUA(t, kamUA(t, k, "1003", tr))
 			b := startUA(t, kamUA(t, k, "1004", tr))
-			for _, p := range []*phone{a, b} {
-				if err := p.Register(ctxT(t)); err != nil {
-					t.Fatal(err)
-				}
-			}
+			register(t, a, b)
 			call, err := a.Invite(ctxT(t), "1004", sip.SDP(testOffer), sip.InviteOptions{})
 			if err != nil {
 				t.Fatal(err)
@@ -129,11 +125,7 @@ func TestForkedCallThroughKamailio(t *testing.T) {
 	a := startUA(t, kamUA(t, k, "1005", sip.UDP))
 	ringing := startUA(t, kamUA(t, k, "1006", sip.UDP))
 	answering := startUA(t, kamUA(t, k, "1006", sip.UDP))
-	for _, p := range []*phone{a, ringing, answering} {
-		if err := p.Register(ctxT(t)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	register(t, a, ringing, answering)
 	call, err := a.Invite(ctxT(t), "1006", sip.SDP(testOffer), sip.InviteOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -183,11 +175,7 @@ func bothAnswer(t *testing.T, k *testpeer.Kamailio, caller, callee string) bool 
 	a := startUA(t, kamUA(t, k, caller, sip.UDP))
 	b1 := startUA(t, kamUA(t, k, callee, sip.UDP))
 	b2 := startUA(t, kamUA(t, k, callee, sip.UDP))
-	for _, p := range []*phone{a, b1, b2} {
-		if err := p.Register(ctxT(t)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	register(t, a, b1, b2)
 	call, err := a.Invite(ctxT(t), callee, sip.SDP(testOffer), sip.InviteOptions{})
 	if err != nil {
 		t.Fatal(err)

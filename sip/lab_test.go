@@ -57,11 +57,7 @@ func TestCallThroughLab(t *testing.T) {
 	lab := startLab(t, sipproxy.Config{})
 	a := startUA(t, labUA(lab, "1001", sip.UDP))
 	b := startUA(t, labUA(lab, "1002", sip.UDP))
-	for _, p := range []*phone{a, b} {
-		if err := p.Register(ctxT(t)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	register(t, a, b)
 	call, in := invite(t, a, b, "1002", "1001")
 	if err := in.Call.Ring(ctxT(t), sip.Body{}); err != nil {
 		t.Fatal(err)
@@ -273,11 +269,7 @@ func TestOutboundProxyCarriesEveryRequest(t *testing.T) {
 	}
 	a := startUA(t, mk("1001"))
 	b := startUA(t, mk("1002"))
-	for _, p := range []*phone{a, b} {
-		if err := p.Register(ctxT(t)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	register(t, a, b)
 	call, err := a.Invite(ctxT(t), "1002", sip.SDP(testOffer), sip.InviteOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -294,11 +286,7 @@ func TestCallThroughLabOverTCP(t *testing.T) {
 	lab := startLab(t, sipproxy.Config{TCP: true})
 	a := startUA(t, labUA(lab, "1001", sip.TCP))
 	b := startUA(t, labUA(lab, "1002", sip.TCP))
-	for _, p := range []*phone{a, b} {
-		if err := p.Register(ctxT(t)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	register(t, a, b)
 	if bs := lab.Bindings("1002"); len(bs) != 1 || bs[0].Transport != "TCP" {
 		t.Fatalf("bindings %+v", bs)
 	}
@@ -368,11 +356,7 @@ func TestLabRelaysInReadOrder(t *testing.T) {
 	lab := startLab(t, sipproxy.Config{})
 	a := startUA(t, labUA(lab, "1001", sip.UDP))
 	b := startUA(t, labUA(lab, "1002", sip.UDP))
-	for _, p := range []*phone{a, b} {
-		if err := p.Register(ctxT(t)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	register(t, a, b)
 	for i := range 50 {
 		call, err := a.Invite(ctxT(t), "1002", sip.SDP(testOffer), sip.InviteOptions{})
 		if err != nil {
@@ -391,17 +375,6 @@ func TestLabRelaysInReadOrder(t *testing.T) {
 		if err := call.Hangup(ctxT(t)); err != nil {
 			t.Fatal(err)
 		}
-		var got []string
-		for len(got) < 2 {
-			switch e := siptest.Wait[sip.Event](b.ev).(type) {
-			case sip.CallConfirmedEvent:
-				got = append(got, "confirmed")
-			case sip.CallEndedEvent:
-				got = append(got, "ended: "+e.Cause)
-			}
-		}
-		if got[0] != "confirmed" || got[1] != "ended: bye" {
-			t.Fatalf("call %d: the callee saw %v, want confirmed, then ended by the BYE", i+1, got)
-		}
+		confirmedThenEnded(t, b, i+1)
 	}
 }

@@ -336,18 +336,7 @@ func TestRingingRightBeforeTheAnswerFromSIPp(t *testing.T) {
 			cfg := directUA(t, "1001", s.Addr())
 			cfg.Transport = tr.ua
 			p := startUA(t, cfg)
-			for i := range calls {
-				call, err := p.Invite(ctxT(t), "sip:sipp@"+s.Addr(), sip.SDP(testOffer), sip.InviteOptions{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got := callProgress(t, p, call); len(got) != 1 || got[0] != 180 {
-					t.Fatalf("call %d: progress before the answer %v, want [180]", i+1, got)
-				}
-				if err := call.Hangup(ctxT(t)); err != nil {
-					t.Fatal(err)
-				}
-			}
+			ringsThenAnswered(t, p, "sip:sipp@"+s.Addr(), calls)
 			if err := s.Wait(t, 20*time.Second); err != nil {
 				t.Fatal(err)
 			}
@@ -394,17 +383,7 @@ func TestInfoDigitsInOneSegmentFromSIPp(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var digits []rune
-		for len(digits) < 2 {
-			ev, err := siptest.WaitFor(p.ev, func(e sip.DTMFEvent) bool { return e.Call == call })
-			if err != nil {
-				t.Fatalf("call %d: digits %q, then none, want \"12\"", i+1, string(digits))
-			}
-			digits = append(digits, ev.Digit)
-		}
-		if string(digits) != "12" {
-			t.Fatalf("call %d: digits %q, want \"12\"", i+1, string(digits))
-		}
+		twoDigits(t, p, call, i+1)
 		if err := call.Hangup(ctxT(t)); err != nil {
 			t.Fatal(err)
 		}

@@ -38,6 +38,23 @@ func handled(l *sipinorder.Requests, req *sipgosip.Request) <-chan struct{} {
 	return done
 }
 
+// handledAfter checks that the request whose handler closes secondDone
+// waits, and goes once first has been handled.
+func handledAfter(t *testing.T, l *sipinorder.Requests, secondDone <-chan struct{}, first *sipgosip.Request) {
+	t.Helper()
+	select {
+	case <-secondDone:
+		t.Fatal("the second request was handled before the first")
+	case <-time.After(50 * time.Millisecond):
+	}
+	<-handled(l, first)
+	select {
+	case <-secondDone:
+	case <-time.After(sipinorder.Wait / 2):
+		t.Fatal("the second request still waits once the first was handled")
+	}
+}
+
 func TestRequestsOfADialogInReadOrder(t *testing.T) {
 	var l sipinorder.Requests
 	first, second, other := info("d1", "a", 1), info("d1", "b", 2), info("d2", "c", 1)
@@ -54,17 +71,7 @@ func TestRequestsOfADialogInReadOrder(t *testing.T) {
 	case <-time.After(sipinorder.Wait / 2):
 		t.Fatal("a request of another dialog waited")
 	}
-	select {
-	case <-secondDone:
-		t.Fatal("the second request was handled before the first")
-	case <-time.After(50 * time.Millisecond):
-	}
-	<-handled(&l, first)
-	select {
-	case <-secondDone:
-	case <-time.After(sipinorder.Wait / 2):
-		t.Fatal("the second request still waits once the first was handled")
-	}
+	handledAfter(t, &l, secondDone, first)
 	if n := l.Len(); n != 0 {
 		t.Fatalf("%d requests still lined up", n)
 	}
@@ -98,17 +105,7 @@ func TestRequestHandledBeforeItIsRead(t *testing.T) {
 	secondDone := handled(&l, second)
 	time.Sleep(20 * time.Millisecond)
 	l.Read(second)
-	select {
-	case <-secondDone:
-		t.Fatal("the second request was handled before the first")
-	case <-time.After(50 * time.Millisecond):
-	}
-	<-handled(&l, first)
-	select {
-	case <-secondDone:
-	case <-time.After(sipinorder.Wait / 2):
-		t.Fatal("the second request still waits once the first was handled")
-	}
+	handledAfter(t, &l, secondDone, first)
 }
 
 // A request taken for one sent again (its transaction's key seen before)
