@@ -320,7 +320,7 @@ func (c *Call) Reinvite(ctx context.Context, offer Body) (Body, error) {
 	ack.CSeq().SeqNo = req.CSeq().SeqNo
 	copyAuth(req, ack)
 	ack.SetBody(nil)
-	c.ack = ack
+	c.ack = ack.Clone() // kept as built: sending stamps ack, unlocked
 	c.localBody = offer
 	if !answer.IsZero() {
 		c.remoteBody = answer

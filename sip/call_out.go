@@ -225,7 +225,7 @@ func (c *Call) onAnswered(req *sipgosip.Request, res *sipgosip.Response) {
 	ack.CSeq().SeqNo = req.CSeq().SeqNo
 	copyAuth(req, ack)
 	ack.SetBody(nil)
-	c.ack = ack
+	c.ack = ack.Clone() // kept as built: sending stamps ack, unlocked
 	answer := bodyOf(res)
 	if !answer.IsZero() {
 		c.remoteBody = answer
