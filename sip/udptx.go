@@ -114,11 +114,33 @@ func (t *udpTxs) take(data []byte, from netip.AddrPort) bool {
 	if tx == nil || string(method) != tx.method {
 		return false
 	}
+	in := inbound{data: data, from: from.String()}
 	select {
-	case tx.in <- inbound{data: data, from: from.String()}:
-	default: // a burst of retransmitted responses: one is enough
+	case tx.in <- in:
+	default:
+		// A burst the transaction has not read yet. A provisional response
+		// more is not missed, but a final one must get in (dropped, it
+		// would cost the request sent again, T2 later): it takes the
+		// oldest's place. This reader is the inbox's only sender, so the
+		// room it makes stays free.
+		if !isProvisional(data) {
+			select {
+			case <-tx.in:
+			default:
+			}
+			select {
+			case tx.in <- in:
+			default:
+			}
+		}
 	}
 	return true
+}
+
+// isProvisional reports whether a response's status line is a 1xx.
+func isProvisional(data []byte) bool {
+	const version = "SIP/2.0 "
+	return len(data) > len(version) && data[len(version)] == '1'
 }
 
 // udpTxTarget is where req goes when the UA can run its transaction itself:

@@ -150,6 +150,32 @@ func TestRegisterAnsweredProvisionally(t *testing.T) {
 	}
 }
 
+// A final response right behind a burst of provisional ones reaches its
+// transaction: the phone registers at once, without sending the REGISTER
+// again (27 of 30 such registrations waited T2 for it when the final
+// response was dropped from the full inbox).
+func TestRegisterAnsweredAfterAProvisionalBurst(t *testing.T) {
+	for range 3 {
+		r := startRawRegistrar(t, func(n int, req *sipgosip.Request, _ func(string)) []string {
+			if n > 1 {
+				return []string{registrarResponse(req, 200, "OK")}
+			}
+			trying := registrarResponse(req, 100, "Trying")
+			return []string{trying, trying, trying, registrarResponse(req, 200, "OK")}
+		})
+		p := startUA(t, rawRegistrarUA(r, 10*time.Second))
+		if err := p.Register(ctxT(t)); err != nil {
+			t.Fatal(err)
+		}
+		r.next(t)
+		select {
+		case again := <-r.received:
+			t.Fatalf("sent again after its final response came:\n%s", again.req)
+		default:
+		}
+	}
+}
+
 // A response whose top Via is folded over two lines still reaches its
 // transaction.
 func TestRegisterResponseWithFoldedVia(t *testing.T) {
