@@ -90,6 +90,9 @@ func NeedRoot(t testing.TB) {
 // the machine (test packages run in parallel) before the peer binds it; one
 // outside that range can only collide with another FreePort. Only where the
 // ephemeral range leaves too little room below it does the kernel choose.
+// A port this process handed out in the last minute is not handed out again:
+// a peer given two (nginx's HTTP and its mTLS server) binds neither before
+// both are chosen, and the same one twice had nginx merge the two servers.
 func FreePort(t testing.TB, network string) int {
 	t.Helper()
 	lo, hi := freePortRange()
@@ -101,12 +104,33 @@ func FreePort(t testing.TB, network string) int {
 			port = kernelPort(t, network)
 		}
 		// Prefer ports free on both transports (SIP listens on both).
-		if portFree("tcp4", port) && portFree("udp4", port) {
+		if portFree("tcp4", port) && portFree("udp4", port) && handOut(port) {
 			return port
 		}
 	}
 	t.Fatal("testpeer: no free port")
 	return 0
+}
+
+// handedOut are the ports FreePort gave lately, and when.
+var handedOut struct {
+	sync.Mutex
+	at map[int]time.Time
+}
+
+// handOut records port as given, unless it was given in the last minute.
+func handOut(port int) bool {
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	now := time.Now()
+	if at, ok := handedOut.at[port]; ok && now.Sub(at) < time.Minute {
+		return false
+	}
+	if handedOut.at == nil {
+		handedOut.at = make(map[int]time.Time)
+	}
+	handedOut.at[port] = now
+	return true
 }
 
 // freePortRange is where FreePort draws ports from: 10000-19999, or less

@@ -57,3 +57,17 @@ func TestHoldsPortTellsWhoseSocketItIs(t *testing.T) {
 		t.Errorf("SIPp said to hold port %d, which this test holds", mine)
 	}
 }
+
+// A peer given several ports binds none before it has them all: FreePort
+// never gives the same port twice in a row of calls (nginx given one port
+// for two of its servers merged them, and a CI run's HTTP tests got 400s).
+func TestFreePortGivesEachPortOnce(t *testing.T) {
+	seen := map[int]bool{}
+	for range 300 {
+		port := FreePort(t, "tcp")
+		if seen[port] {
+			t.Fatalf("port %d given twice", port)
+		}
+		seen[port] = true
+	}
+}
