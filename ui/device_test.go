@@ -115,7 +115,14 @@ func waitState(t *testing.T, p *device.Phone, what string, cond func(device.Stat
 	defer cancel()
 	s, err := p.Wait(ctx, cond)
 	if err != nil {
-		t.Fatalf("waiting for %s: %v\nstage=%s lines=%+v calls=%+v notes=%v", what, err, s.Stage, s.Lines, s.Calls, s.Notifications)
+		// What a phone that never came back had: the stage that failed,
+		// and the configuration the keys left (a line gone, say).
+		var cfg map[string]string
+		if s.Config != nil {
+			cfg = s.Config.Explicit()
+		}
+		t.Fatalf("waiting for %s: %v\nstage=%s boot=%d failure=%q lines=%+v calls=%+v notes=%v\nconfiguration: %v",
+			what, err, s.Stage, s.BootCount, s.Failure, s.Lines, s.Calls, s.Notifications, cfg)
 	}
 	return s
 }
