@@ -126,6 +126,10 @@ type Requests struct {
 	seen map[string]time.Time
 	// more is closed (and replaced) when a request is read.
 	more chan struct{}
+	// pruned is when seen and waiting were last cleared of old entries:
+	// once a second, not at every request (a lab proxy's seen holds every
+	// request of its phones' last half minute).
+	pruned time.Time
 }
 
 // lined is a request read whose handler is not done with it.
@@ -176,19 +180,22 @@ func (l *Requests) Read(req *sipgosip.Request) {
 	now := time.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for k, at := range l.seen {
-		if now.Sub(at) > seenFor {
-			delete(l.seen, k)
+	if now.Sub(l.pruned) > time.Second {
+		l.pruned = now
+		for k, at := range l.seen {
+			if now.Sub(at) > seenFor {
+				delete(l.seen, k)
+			}
 		}
+		// One that never reached its handler is forgotten as its
+		// transaction would have been.
+		l.waiting = slices.DeleteFunc(l.waiting, func(w *lined) bool { return now.Sub(w.at) > seenFor })
 	}
-	// One that never reached its handler is forgotten as its transaction
-	// would have been.
-	l.waiting = slices.DeleteFunc(l.waiting, func(w *lined) bool { return now.Sub(w.at) > seenFor })
 	if l.more != nil {
 		close(l.more)
 		l.more = nil
 	}
-	if _, again := l.seen[key]; again {
+	if l.seenLately(key, now) {
 		return
 	}
 	if l.seen == nil {
@@ -196,6 +203,13 @@ func (l *Requests) Read(req *sipgosip.Request) {
 	}
 	l.seen[key] = now
 	l.waiting = append(l.waiting, &lined{req: req, callID: req.CallID().Value(), at: now, done: make(chan struct{})})
+}
+
+// seenLately reports whether a request of the transaction key was read in
+// the last seenFor (an entry not pruned yet may be older).
+func (l *Requests) seenLately(key string, now time.Time) bool {
+	at, ok := l.seen[key]
+	return ok && now.Sub(at) <= seenFor
 }
 
 // Turn waits, in req's handler, until the handlers of the requests of its
@@ -258,7 +272,7 @@ func (l *Requests) before(ctx context.Context, req *sipgosip.Request, key string
 			}
 		}
 		before = before[:0]
-		if _, seen := l.seen[key]; seen {
+		if l.seenLately(key, time.Now()) {
 			l.mu.Unlock()
 			return nil
 		}
