@@ -67,6 +67,11 @@ func TestRunServesWebAndConsole(t *testing.T) {
 	if res.StatusCode != 200 || !strings.Contains(strings.ToLower(string(body)), "password") {
 		t.Fatalf("login page: %d %.300s", res.StatusCode, body)
 	}
+	// The address is announced once the phone is set up around its
+	// servers, which may answer a moment before.
+	for !strings.Contains(errb.String(), "web: http://"+web) && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
 	if !strings.Contains(errb.String(), "web: http://"+web) {
 		t.Errorf("the Web address is not announced: %q", errb.String())
 	}
