@@ -33,6 +33,10 @@ type labPhone struct {
 
 	mu  sync.Mutex
 	rec map[string]*audio.Recorder // by call ID
+
+	// events are the phone's events since it was powered on, when it
+	// was started with ixPhone.watch.
+	events *eventLog
 }
 
 func (lp *labPhone) heard(callID string) []int16 {

@@ -48,6 +48,10 @@ type ixPhone struct {
 	net device.NetConfig
 	// logger receives the phone's log; nil: testLogger.
 	logger *slog.Logger
+	// watch records the phone's events from before it is powered on, in
+	// labPhone.events: a phone may register and take its first NOTIFY
+	// before a test that starts watching afterwards subscribes.
+	watch bool
 }
 
 // kamLine is the configuration of line 0 registered at Kamailio over
@@ -81,6 +85,12 @@ func proxyLine(user, host string, port int, domain, transport string) []string {
 // slot 0 (security/ca_certificate/0), as if provisioned.
 func kamPhone(t *testing.T, k *testpeer.Kamailio, user string, freq float64, transport string, extra ...string) *labPhone {
 	t.Helper()
+	return startIxPhone(t, kamIx(t, k, user, freq, transport, extra...))
+}
+
+// kamIx is kamPhone's phone before it starts.
+func kamIx(t *testing.T, k *testpeer.Kamailio, user string, freq float64, transport string, extra ...string) ixPhone {
+	t.Helper()
 	fl := flash.NewMemory()
 	if transport == "TLS" {
 		ca, err := os.ReadFile(k.CAFile)
@@ -91,7 +101,7 @@ func kamPhone(t *testing.T, k *testpeer.Kamailio, user string, freq float64, tra
 			t.Fatal(err)
 		}
 	}
-	return startIxPhone(t, ixPhone{user: user, freq: freq, cfg: append(kamLine(k, user, transport), extra...), flash: fl})
+	return ixPhone{user: user, freq: freq, cfg: append(kamLine(k, user, transport), extra...), flash: fl}
 }
 
 // startIxPhone makes, runs and powers on a phone; it stops when the test
@@ -149,6 +159,9 @@ func startIxPhone(t testing.TB, o ixPhone) *labPhone {
 			t.Errorf("Run: %v", err)
 		}
 	})
+	if o.watch {
+		lp.events = watchEvents(t, p)
+	}
 	if err := p.PowerOn(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +299,7 @@ type eventLog struct {
 	seen []device.Event
 }
 
-func watchEvents(t *testing.T, p *device.Phone) *eventLog {
+func watchEvents(t testing.TB, p *device.Phone) *eventLog {
 	ch, stop := p.Subscribe(1024)
 	l := &eventLog{ch: ch, stop: stop}
 	t.Cleanup(stop)

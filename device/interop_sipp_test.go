@@ -35,13 +35,15 @@ func TestMWIFromSIPpVoicemail(t *testing.T) {
 	t.Parallel()
 	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true})
 	vm := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uas-mwi-summary.xml")})
-	p := kamPhone(t, k, "1001", 1000, "UDP",
+	o := kamIx(t, k, "1001", 1000, "UDP",
 		"voip/services/msg_waiting_ind/enabled=AUDC_VM",
 		"voip/services/msg_waiting_ind/subscribe=1",
 		"voip/services/msg_waiting_ind/subscribe_address=127.0.0.1",
 		"voip/services/msg_waiting_ind/subscribe_port="+strconv.Itoa(vm.Port),
 		"voip/services/msg_waiting_ind/voice_mail_number=*97")
-	events := watchEvents(t, p.Phone)
+	o.watch = true // the first NOTIFY follows registration at once
+	p := startIxPhone(t, o)
+	events := p.events
 	waitState(t, p.Phone, "registered", registered)
 	events.wait(t, device.EventMWI, "waiting=true new=2 old=8", 10*time.Second)
 	s := waitState(t, p.Phone, "all messages heard", func(s device.State) bool { return !s.MWI.Waiting && s.MWI.Old == 10 })
@@ -66,12 +68,14 @@ func TestBLFKeyFollowsSIPpNotifier(t *testing.T) {
 	t.Parallel()
 	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true})
 	notifier := sippBehind(t, k, "1005", "uas-blf-states.xml")
-	p := kamPhone(t, k, "1001", 1000, "UDP",
+	o := kamIx(t, k, "1001", 1000, "UDP",
 		"voip/services/busy_lamp_field/enabled=1",
 		"personal_settings/functional_key/0/type=SPEED_DIAL",
 		"personal_settings/functional_key/0/speed_dial_number=1005",
 		"personal_settings/functional_key/0/key_label=Boss")
-	events := watchEvents(t, p.Phone)
+	o.watch = true // the first NOTIFY follows registration at once
+	p := startIxPhone(t, o)
+	events := p.events
 	waitState(t, p.Phone, "registered", registered)
 	for _, lamp := range []string{device.BLFIdle, device.BLFRinging, device.BLFBusy, device.BLFIdle} {
 		events.wait(t, device.EventKey, "key 0 BLF "+lamp, 10*time.Second)
@@ -319,9 +323,11 @@ func TestRemoteConferenceAtSIPpServer(t *testing.T) {
 func TestFeatureSyncNotifyBeforeAccept(t *testing.T) {
 	t.Parallel()
 	server := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uas-feature-notify-first.xml"), Service: "1001", Calls: 2})
+	// Watched from power-on: the NOTIFY follows registration within
+	// milliseconds (a CI run's test subscribed after it had been logged).
 	p := startIxPhone(t, ixPhone{user: "1001", freq: 1000, cfg: append(proxyLine("1001", "127.0.0.1", server.Port, "sip.test", "UDP"),
-		"system/feature_key_synchronization/enabled=1")})
-	events := watchEvents(t, p.Phone)
+		"system/feature_key_synchronization/enabled=1"), watch: true})
+	events := p.events
 	waitState(t, p.Phone, "registered", registered)
 	events.wait(t, device.EventLog, "feature sync: dnd=0", 10*time.Second)
 	if err := server.Wait(t, 10*time.Second); err != nil {
@@ -344,8 +350,10 @@ func TestFeatureKeySyncWithSIPpServer(t *testing.T) {
 	// two workers could pass them on in the other order, which the
 	// scenario, strict about order, takes for a failure.
 	k := testpeer.StartKamailio(t, testpeer.KamailioConfig{CallAuth: true, FeatureServer: server.Addr(), Children: 1})
-	p := kamPhone(t, k, "1001", 1000, "UDP", "system/feature_key_synchronization/enabled=1")
-	events := watchEvents(t, p.Phone)
+	o := kamIx(t, k, "1001", 1000, "UDP", "system/feature_key_synchronization/enabled=1")
+	o.watch = true // the first NOTIFY follows registration at once
+	p := startIxPhone(t, o)
+	events := p.events
 	waitState(t, p.Phone, "registered", registered)
 	events.wait(t, device.EventLog, "feature sync: dnd=0", 10*time.Second)
 
