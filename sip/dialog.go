@@ -147,7 +147,7 @@ func (u *UA) sendAck(ctx context.Context, d *dialog, ack *sipgosip.Request) erro
 		return err
 	}
 	u.stamp(ack, targets[0])
-	if err := u.cli.WriteRequest(ack, u.laddr); err != nil {
+	if err := u.fromSocket(ack, func() error { return u.cli.WriteRequest(ack, u.laddr) }); err != nil {
 		return fmt.Errorf("sip: ACK: %w", err)
 	}
 	return nil

@@ -169,6 +169,28 @@ func (u *UA) stamp(req *sipgosip.Request, t Target) {
 	}
 }
 
+// fromSocket hands a request to sipgo with send, unless the UA's listening
+// socket has closed. sipgo sends a UDP request from the socket it holds for
+// the request's local address and port (laddr), and binds a socket of its
+// own there when it holds none: a request sent once the UA's socket had
+// closed, as the UA stopped, left such a socket bound to the phone's
+// address and port 5060, where the next power cycle's agent could not bind
+// (a phone powered off and on again came up with no line). The request is
+// sent under spawnMu, which closeListeners takes before it closes the
+// socket; a TCP or TLS request, sent from a port of its own, is not held
+// (its connection may take a while to open).
+func (u *UA) fromSocket(req *sipgosip.Request, send func() error) error {
+	if req.Transport() != string(UDP) {
+		return send()
+	}
+	u.spawnMu.Lock()
+	defer u.spawnMu.Unlock()
+	if u.socketClosed {
+		return ErrNotRunning
+	}
+	return send()
+}
+
 // laddr makes sipgo send from the phone's own socket (UDP) or address
 // (TCP/TLS connections).
 func (u *UA) laddr(_ *sipgo.Client, r *sipgosip.Request) error {
@@ -272,7 +294,11 @@ func (u *UA) transact(ctx context.Context, req *sipgosip.Request, o exchangeOpts
 			defer u.read.responses.Forget(key)
 		}
 	}
-	tx, err := u.cli.TransactionRequest(ctx, req, u.laddr)
+	var tx sipgosip.ClientTransaction
+	err := u.fromSocket(req, func() (err error) {
+		tx, err = u.cli.TransactionRequest(ctx, req, u.laddr)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errTransport, err)
 	}

@@ -108,8 +108,11 @@ type UA struct {
 
 	auth authCache
 
-	spawnMu sync.Mutex // guards closing
+	spawnMu sync.Mutex // guards closing and socketClosed
 	closing bool
+	// socketClosed is set as the listening socket closes: no request is
+	// handed to sipgo from then on (fromSocket).
+	socketClosed bool
 
 	// read is what the transport read, in order (arrivals.go); made with
 	// sipgo's stack, which a phone that only registers on a fleet's shared
@@ -473,6 +476,9 @@ func (u *UA) halt() {
 }
 
 func (u *UA) closeListeners() {
+	u.spawnMu.Lock() // no send from the socket is under way past here
+	u.socketClosed = true
+	u.spawnMu.Unlock()
 	if u.udpConn != nil {
 		u.udpConn.Close()
 	}

@@ -120,6 +120,11 @@ func waitState(t *testing.T, p *device.Phone, what string, cond func(device.Stat
 		var cfg map[string]string
 		if s.Config != nil {
 			cfg = s.Config.Explicit()
+			for k := range cfg {
+				if prm, ok := s.Config.Catalogue().Param(k); ok && prm.Secret() {
+					cfg[k] = "(secret)"
+				}
+			}
 		}
 		t.Fatalf("waiting for %s: %v\nstage=%s boot=%d failure=%q lines=%+v calls=%+v notes=%v\nconfiguration: %v",
 			what, err, s.Stage, s.BootCount, s.Failure, s.Lines, s.Calls, s.Notifications, cfg)

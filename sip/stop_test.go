@@ -1,0 +1,69 @@
+package sip_test
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"net"
+	"net/netip"
+	"testing"
+	"time"
+
+	sipgosip "github.com/emiago/sipgo/sip"
+
+	"github.com/hdphone/hdphone/sip"
+	"github.com/hdphone/hdphone/sip/siptest"
+)
+
+// A UA that has stopped leaves its address and port free, even when one of
+// its calls sends an ACK as it stops: sipgo binds a socket of its own for a
+// UDP request whose socket is gone, and that socket stayed bound to the
+// phone's port 5060 (a phone powered off and on again could not bind it and
+// came up with no line; TestKeyMashingRealPhone failed so in CI).
+func TestStoppedUALeavesItsPortFree(t *testing.T) {
+	peer, got := startUDPPeer(t, func(*sipgosip.Request, int, func(string)) {})
+	var b [3]byte
+	rand.Read(b[:])
+	addr := netip.AddrFrom4([4]byte{127, 10 + b[0]%200, b[1], 1 + b[2]%250})
+	ua, err := sip.New(sip.Config{User: "1001", Domain: "lab.test", Registrar: peer, Transport: sip.UDP,
+		LocalAddr: addr, LocalPort: 5060, Logger: siptest.Logger(t, logLevel())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { ua.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	target := sipgosip.Uri{Scheme: "sip", User: "1002", Host: peer.Host, Port: peer.Port}
+	// Running, the ACK goes out from the phone's socket.
+	if err := ua.Register(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if err := sip.SendACK(ua, target); err != nil {
+		t.Fatal(err)
+	}
+	for req := range got {
+		if req.Method == sipgosip.ACK {
+			if via := req.Via(); via == nil || via.Host != addr.String() || via.Port != 5060 {
+				t.Errorf("ACK's Via %v, want %s:5060", via, addr)
+			}
+			break
+		}
+	}
+	cancel()
+	<-done
+	// Stopped, it sends nothing, and the port is free for the next agent.
+	if err := sip.SendACK(ua, target); !errors.Is(err, sip.ErrNotRunning) {
+		t.Errorf("ACK after the UA stopped: %v, want ErrNotRunning", err)
+	}
+	c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(addr, 5060)))
+	if err != nil {
+		t.Fatalf("the stopped UA's port: %v", err)
+	}
+	c.Close()
+	select {
+	case req := <-got:
+		t.Errorf("%s sent after the UA stopped", req.Method)
+	case <-time.After(100 * time.Millisecond):
+	}
+}
