@@ -150,12 +150,7 @@ require_certificate = no
 		mem = 64
 	}
 	k.Process = Start(t, "kamailio", dir, bins[0], "-DD", "-E", "-f", conf, "-Y", dir, "-m", strconv.Itoa(mem), "-M", "8")
-	if err := k.WaitTCP(net.JoinHostPort(k.Host, strconv.Itoa(k.TLSPort)), 15*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	if err := k.WaitUDPBound(net.JoinHostPort(k.Host, strconv.Itoa(k.Port)), 15*time.Second); err != nil {
-		t.Fatal(err)
-	}
+	k.waitReady(t)
 	return k
 }
 
@@ -166,12 +161,55 @@ func (k *Kamailio) Restart(t testing.TB) {
 	t.Helper()
 	k.Stop()
 	k.Process = Start(t, "kamailio", k.Dir, k.cmd.Args...)
+	k.waitReady(t)
+}
+
+// waitReady waits until Kamailio accepts TLS connections and answers SIP
+// over UDP. Its UDP socket being bound is not enough: its workers start
+// reading a while after the main process binds it, and a registration sent
+// meanwhile waits in the socket's buffer, which on a loaded machine took
+// longer than a phone's 500 ms no-response timeout (a CI run's phone found
+// the restarted registrar silent).
+func (k *Kamailio) waitReady(t testing.TB) {
+	t.Helper()
 	if err := k.WaitTCP(k.TLSAddr(), 15*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if err := k.WaitUDPBound(k.Addr(), 15*time.Second); err != nil {
+	n := 0
+	err := k.WaitFor(15*time.Second, func() error {
+		n++
+		return k.answersOptions(n)
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// answersOptions sends Kamailio an OPTIONS over UDP (its routing answers one
+// addressed to itself with 200) and reports whether a response came back.
+func (k *Kamailio) answersOptions(n int) error {
+	c, err := net.Dial("udp", k.Addr())
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	local := c.LocalAddr().String()
+	req := fmt.Sprintf("OPTIONS sip:%s SIP/2.0\r\nVia: SIP/2.0/UDP %s;rport;branch=z9hG4bKready%d\r\n"+
+		"From: <sip:ready@%s>;tag=ready\r\nTo: <sip:%s>\r\nCall-ID: ready-%d@%s\r\nCSeq: %d OPTIONS\r\n"+
+		"Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n", k.Addr(), local, n, local, k.Addr(), n, local, n)
+	c.SetDeadline(time.Now().Add(200 * time.Millisecond))
+	if _, err := c.Write([]byte(req)); err != nil {
+		return err
+	}
+	buf := make([]byte, 2048)
+	m, err := c.Read(buf)
+	if err != nil {
+		return fmt.Errorf("no answer to OPTIONS: %w", err)
+	}
+	if !bytes.HasPrefix(buf[:m], []byte("SIP/2.0 ")) {
+		return fmt.Errorf("answer to OPTIONS: %.40q", buf[:m])
+	}
+	return nil
 }
 
 // Addr is host:port of the UDP/TCP listener.
