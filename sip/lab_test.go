@@ -378,3 +378,50 @@ func TestLabRelaysInReadOrder(t *testing.T) {
 		confirmedThenEnded(t, b, i+1)
 	}
 }
+
+// A callee that rang and then went silent (a phone that lost its power
+// while ringing) does not keep its caller ringing for ever: the lab's
+// Timer C (RFC 3261 §16.6, here a second) cancels the branch, and when
+// no final response follows either, the caller's call ends with 408. The
+// same when the caller gives up first: it gets its 487 at once, and the
+// lab gives the silent branch up a second later. (The lab held such a
+// relay, its transaction and the caller's ringing with no end.)
+//
+// behaviour: SIP-1
+func TestLabTimerCEndsACallWhoseCalleeWentSilent(t *testing.T) {
+	lab := startLab(t, sipproxy.Config{TimerC: time.Second})
+	a := startUA(t, labUA(lab, "1001", sip.UDP))
+	for _, callerGivesUp := range []bool{false, true} {
+		b := startUA(t, labUA(lab, "1002", sip.UDP))
+		register(t, a, b)
+		call, err := a.Invite(ctxT(t), "1002", sip.SDP(testOffer), sip.InviteOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := siptest.Wait[sip.IncomingCallEvent](b.ev)
+		if err := in.Call.Ring(ctxT(t), sip.Body{}); err != nil {
+			t.Fatal(err)
+		}
+		siptest.WaitMatch(a.ev, func(e sip.CallProgressEvent) bool { return e.Call == call && e.Code == 180 })
+		b.Close() // the callee's power goes
+		start := time.Now()
+		want := 408
+		if callerGivesUp {
+			if err := call.Hangup(ctxT(t)); err != nil {
+				t.Fatal(err)
+			}
+			want = 487
+		}
+		end := siptest.WaitMatch(a.ev, func(e sip.CallEndedEvent) bool { return e.Call == call })
+		if end.Code != want {
+			t.Errorf("caller gave up %v: the call ended with %d %s after %s, want %d", callerGivesUp, end.Code, end.Reason,
+				time.Since(start).Round(time.Millisecond), want)
+		}
+		// The lab lets the branch go too.
+		for deadline := time.Now().Add(5 * time.Second); lab.Stats().Relaying > 0; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("caller gave up %v: the lab still relays %d requests", callerGivesUp, lab.Stats().Relaying)
+			}
+		}
+	}
+}

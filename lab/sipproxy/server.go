@@ -9,8 +9,9 @@
 // INVITE, SUBSCRIBE, REFER, NOTIFY, MESSAGE and OPTIONS to registered
 // contacts with Record-Route, so that the rest of each dialog (ACK, BYE,
 // re-INVITE, PRACK, INFO, NOTIFY) flows through it by loose routing.
-// CANCEL is forwarded downstream. It listens on UDP, and on TCP at the same
-// port when asked.
+// CANCEL is forwarded downstream, and an INVITE's branch that rang and then
+// went silent is cancelled after Timer C (RFC 3261 §16.6). It listens on UDP,
+// and on TCP at the same port when asked.
 //
 // It never imports the phone: it is the world around the phones.
 package sipproxy
@@ -61,9 +62,23 @@ type Config struct {
 	// ReadBuffer is the UDP socket's receive buffer in bytes; 0 keeps the
 	// system's default (a fleet's boot storm needs megabytes).
 	ReadBuffer int
+	// TimerC bounds how long a proxied INVITE waits for a final response
+	// after its last provisional one (RFC 3261 §16.6 step 11): then the
+	// branch is cancelled and, when it stays silent, the caller gets 408.
+	// Zero means DefaultTimerC.
+	TimerC time.Duration
 	// Logger receives the server's log; nil discards it.
 	Logger *slog.Logger
 }
+
+// DefaultTimerC is Config.TimerC's default: RFC 3261 wants more than three
+// minutes.
+const DefaultTimerC = 3*time.Minute + time.Second
+
+// cancelWait is how long a cancelled branch has for its final response
+// (487) before the proxy gives it up: a CANCEL transaction's own time-out
+// over UDP (64·T1), or Timer C when that is shorter.
+func (s *Server) cancelWait() time.Duration { return min(64*sipgosip.T1, s.cfg.TimerC) }
 
 // Binding is a registered contact.
 type Binding struct {
@@ -116,6 +131,9 @@ type Server struct {
 // Stats counts what the server did.
 type Stats struct {
 	Registers, Challenges, Registered, Forwarded int
+	// Relaying counts the forwarded requests whose final response the
+	// proxy still waits for.
+	Relaying int
 }
 
 // New binds the server's sockets.
@@ -139,6 +157,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxExpires <= 0 {
 		cfg.MaxExpires = 2 * time.Hour
+	}
+	if cfg.TimerC <= 0 {
+		cfg.TimerC = DefaultTimerC
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -654,7 +675,13 @@ func (s *Server) forward(read, req *sipgosip.Request, tx sipgosip.ServerTransact
 	}
 	s.mu.Lock()
 	s.stats.Forwarded++
+	s.stats.Relaying++
 	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.stats.Relaying--
+		s.mu.Unlock()
+	}()
 	// The transaction's own timers bound it; the context only covers
 	// connection set-up.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -674,9 +701,38 @@ func (s *Server) forward(read, req *sipgosip.Request, tx sipgosip.ServerTransact
 		return
 	}
 	defer ctr.Terminate()
+	// Timer C and, once the branch is cancelled, the wait for its final
+	// response: an INVITE's client transaction has no timer of its own
+	// past the first provisional response, and a callee that rang and then
+	// went silent (a phone that lost its power while ringing) would hold
+	// this relay, its transaction and the caller's ringing for ever.
+	var timerC, giveUp <-chan time.Time
+	var tc, gu *time.Timer
+	cancelled := make(chan struct{}, 1)
+	if req.Method == sipgosip.INVITE {
+		tc = time.NewTimer(s.cfg.TimerC)
+		defer tc.Stop()
+		timerC = tc.C
+	}
+	giveUpIn := func() {
+		if gu == nil {
+			gu = time.NewTimer(s.cancelWait())
+			giveUp = gu.C
+		}
+	}
+	defer func() {
+		if gu != nil {
+			gu.Stop()
+		}
+	}()
+	rang := false
 	relay := func(res *sipgosip.Response) {
 		if res.StatusCode == 100 {
 			return // hop by hop: we sent our own 100
+		}
+		if res.IsProvisional() && tc != nil {
+			rang = true
+			tc.Reset(s.cfg.TimerC)
 		}
 		up := res.Clone()
 		up.RemoveHeader("Via")
@@ -687,7 +743,13 @@ func (s *Server) forward(read, req *sipgosip.Request, tx sipgosip.ServerTransact
 		}
 	}
 	if req.Method == sipgosip.INVITE {
-		tx.OnCancel(func(*sipgosip.Request) { go s.cancelDownstream(fwd) })
+		tx.OnCancel(func(*sipgosip.Request) {
+			go s.cancelDownstream(fwd)
+			select {
+			case cancelled <- struct{}{}:
+			default:
+			}
+		})
 		ctr.OnRetransmission(func(res *sipgosip.Response) { s.relayStateless(req, res) })
 	}
 	for {
@@ -715,6 +777,22 @@ func (s *Server) forward(read, req *sipgosip.Request, tx sipgosip.ServerTransact
 			if !errors.Is(ctr.Err(), sipgosip.ErrTransactionTerminated) {
 				s.respond(tx, req, 408, "Request Timeout")
 			}
+			return
+		case <-timerC:
+			// RFC 3261 §16.8: a branch that rang is cancelled; one that
+			// never answered at all is taken as having answered 408.
+			timerC = nil
+			if !rang {
+				s.respond(tx, req, 408, "Request Timeout")
+				return
+			}
+			go s.cancelDownstream(fwd)
+			giveUpIn()
+		case <-cancelled:
+			giveUpIn() // the caller has its 487 (sipgo's); the branch has this long
+		case <-giveUp:
+			s.log.Debug("cancelled branch gave no final response", "dest", dest)
+			s.respond(tx, req, 408, "Request Timeout") // refused by a transaction the caller cancelled
 			return
 		case <-s.stopped:
 			return
