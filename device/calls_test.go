@@ -48,9 +48,17 @@ func (lp *labPhone) heard(callID string) []int16 {
 	return nil
 }
 
-func startProxy(t *testing.T) *sipproxy.Server {
+func startProxy(t *testing.T) *sipproxy.Server { return startProxyWith(t, nil) }
+
+// startProxyWith is startProxy with more of the server's configuration set
+// by with (nil: none).
+func startProxyWith(t *testing.T, with func(*sipproxy.Config)) *sipproxy.Server {
 	t.Helper()
-	srv, err := sipproxy.New(sipproxy.Config{Domain: "lab.test", Users: sipproxy.Numbered(1001, 1099, "pass"), AuthCalls: true, Logger: testLogger(t)})
+	cfg := sipproxy.Config{Domain: "lab.test", Users: sipproxy.Numbered(1001, 1099, "pass"), AuthCalls: true, Logger: testLogger(t)}
+	if with != nil {
+		with(&cfg)
+	}
+	srv, err := sipproxy.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

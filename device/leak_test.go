@@ -1,0 +1,89 @@
+package device_test
+
+import (
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hdphone/hdphone/device"
+	"github.com/hdphone/hdphone/lab/sipproxy"
+)
+
+// A phone powered off and on twenty times, in a call, calling, or called
+// as the power goes, comes back registered each time and leaves nothing
+// behind: once the transactions' timers have run out, the process has no
+// more goroutines and open files than before (a fleet cuts its phones'
+// power as a step). Two leaks were found so: a socket sipgo bound on the
+// phone's SIP port as its agent stopped (the next power cycle's agent could
+// not bind it), and the lab's relay of a call to a phone that lost its
+// power while ringing, which had no end before Timer C (here a second).
+func TestPowerCyclesLeaveNothingBehind(t *testing.T) {
+	srv := startProxyWith(t, func(c *sipproxy.Config) { c.TimerC = time.Second })
+	a := newLabPhone(t, srv, "1031", 1000)
+	b := newLabPhone(t, srv, "1032", 600)
+	waitState(t, a.Phone, "A registered", registered)
+	waitState(t, b.Phone, "B registered", registered)
+	cycle := func(what string) {
+		t.Helper()
+		if err := a.PowerOff(bg); err != nil {
+			t.Fatal(err)
+		}
+		waitState(t, a.Phone, "A off "+what, func(s device.State) bool { return !s.Power })
+		if err := a.PowerOn(bg); err != nil {
+			t.Fatal(err)
+		}
+		waitState(t, a.Phone, "A registered again "+what, registered)
+		for _, c := range b.Snapshot().Calls {
+			b.Hangup(bg, c.ID)
+		}
+	}
+	g0, f0 := runtime.NumGoroutine(), openFiles(t)
+	settled := func() bool { return runtime.NumGoroutine() <= g0 && openFiles(t) <= f0 }
+
+	for i := range 20 {
+		var what string
+		switch i % 3 {
+		case 0:
+			connect(t, a, b)
+			what = "in a call"
+		case 1:
+			a.Dial(bg, b.user)
+			time.Sleep(time.Duration(i) * 5 * time.Millisecond)
+			what = "calling"
+		case 2:
+			b.Dial(bg, a.user)
+			time.Sleep(time.Duration(i) * 5 * time.Millisecond)
+			what = "called"
+		}
+		cycle(what)
+	}
+	// sipgo's transactions wait out their timers (Timer I, J: 5 s over
+	// UDP on a loopback), the lab's relays Timer C and a cancelled
+	// branch's second.
+	deadline := time.Now().Add(20 * time.Second)
+	for !settled() {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			var left []string
+			for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
+				if !strings.Contains(g, "testing.") {
+					left = append(left, g)
+				}
+			}
+			t.Fatalf("after 20 power cycles: %d goroutines (%d before), %d open files (%d before); goroutines:\n%s",
+				runtime.NumGoroutine(), g0, openFiles(t), f0, strings.Join(left, "\n\n"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// openFiles counts the process's open file descriptors.
+func openFiles(t *testing.T) int {
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skipf("no /proc/self/fd: %v", err)
+	}
+	return len(fds)
+}
