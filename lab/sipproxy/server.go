@@ -845,7 +845,7 @@ func (s *Server) cancelDownstream(fwd *sipgosip.Request) {
 	c.SetDestination(fwd.Destination())
 	c.SetTransport(fwd.Transport())
 	c.Laddr = fwd.Laddr
-	ctx, cancel := context.WithTimeout(context.Background(), 32*time.Second)
+	ctx, cancel := context.WithTimeout(s.done, 64*sipgosip.T1) // the CANCEL's own time-out, or the server's end
 	defer cancel()
 	res, err := s.cli.Do(ctx, c, func(*sipgo.Client, *sipgosip.Request) error { return nil })
 	if err != nil {
