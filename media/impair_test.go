@@ -187,11 +187,27 @@ func TestMOSFallsWithImpairment(t *testing.T) {
 			t.Errorf("%s: measured loss %.1f%%, want %.1f-%.1f%%", im.name, st.LossRate*100, lo*100, hi*100)
 		}
 		if i > 0 {
-			prev := results[i-1].Quality
-			if st.Quality.MOSCQ >= prev.MOSCQ || st.Quality.MOSLQ >= prev.MOSLQ {
+			// The MOS follows the loss measured, which the random drops
+			// can put in the other order for two neighbouring levels (a
+			// CI run: 4% dropped lost 8.6% of its packets, 10% with
+			// jitter 8.3%); the levels further apart are compared below.
+			prev := results[i-1]
+			if st.LossRate <= prev.LossRate {
+				t.Logf("%q lost no more than %q (%.1f%% against %.1f%%): their MOS not compared",
+					im.name, levels[i-1].name, st.LossRate*100, prev.LossRate*100)
+			} else if st.Quality.MOSCQ >= prev.Quality.MOSCQ || st.Quality.MOSLQ >= prev.Quality.MOSLQ {
 				t.Errorf("MOS did not fall from %q (LQ %.2f, CQ %.2f) to %q (LQ %.2f, CQ %.2f)",
-					levels[i-1].name, prev.MOSLQ, prev.MOSCQ, im.name, st.Quality.MOSLQ, st.Quality.MOSCQ)
+					levels[i-1].name, prev.Quality.MOSLQ, prev.Quality.MOSCQ, im.name, st.Quality.MOSLQ, st.Quality.MOSCQ)
 			}
+		}
+	}
+	// Whatever the draws, the clean call is the best and the worst
+	// impairment (25% dropped, against at most 10%) the worst.
+	last := len(results) - 1
+	for i := 1; i < last; i++ {
+		if q := results[i].Quality; q.MOSCQ >= results[0].Quality.MOSCQ || q.MOSCQ <= results[last].Quality.MOSCQ {
+			t.Errorf("%q: MOS-CQ %.2f not between the clean call's %.2f and %q's %.2f",
+				levels[i].name, q.MOSCQ, results[0].Quality.MOSCQ, levels[last].name, results[last].Quality.MOSCQ)
 		}
 	}
 	if results[0].Quality.MOSLQ < 4.3 {
