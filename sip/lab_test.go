@@ -358,11 +358,7 @@ func TestLabRelaysInReadOrder(t *testing.T) {
 	b := startUA(t, labUA(lab, "1002", sip.UDP))
 	register(t, a, b)
 	for i := range 50 {
-		call, err := a.Invite(ctxT(t), "1002", sip.SDP(testOffer), sip.InviteOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		in := siptest.Wait[sip.IncomingCallEvent](b.ev)
+		call, in := invite(t, a, b, "1002", "1001")
 		if err := in.Call.Ring(ctxT(t), sip.Body{}); err != nil {
 			t.Fatal(err)
 		}
@@ -394,11 +390,7 @@ func TestLabTimerCEndsACallWhoseCalleeWentSilent(t *testing.T) {
 	for _, callerGivesUp := range []bool{false, true} {
 		b := startUA(t, labUA(lab, "1002", sip.UDP))
 		register(t, a, b)
-		call, err := a.Invite(ctxT(t), "1002", sip.SDP(testOffer), sip.InviteOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		in := siptest.Wait[sip.IncomingCallEvent](b.ev)
+		call, in := invite(t, a, b, "1002", "1001")
 		if err := in.Call.Ring(ctxT(t), sip.Body{}); err != nil {
 			t.Fatal(err)
 		}
