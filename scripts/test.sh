@@ -40,6 +40,7 @@ deps() {
 vet() {
 	local rc=0 unformatted
 	go vet ./... || rc=1
+	go vet -tags soak ./device || rc=1 # the soaks (make soak) build too
 	unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 	if [ -n "$unformatted" ]; then
 		echo "not gofmt-formatted:"
