@@ -7,7 +7,6 @@ import (
 	"os"
 	"runtime"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -94,21 +93,7 @@ func TestSoakRandomCalls(t *testing.T) {
 	// gone waits for the proxy's Timer C (Kamailio's fr_inv_timer: two
 	// minutes): the phone does not give it up 64·T1 after its CANCEL as
 	// RFC 3261 §9.1 suggests.
-	deadline := time.Now().Add(3 * time.Minute)
-	for runtime.NumGoroutine() > g0 || openFiles(t) > f0 {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			var left []string
-			for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
-				if !strings.Contains(g, "testing.") {
-					left = append(left, g)
-				}
-			}
-			t.Fatalf("%d goroutines (%d before), %d open files (%d before); goroutines:\n%s",
-				runtime.NumGoroutine(), g0, openFiles(t), f0, strings.Join(left, "\n\n"))
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitSettled(t, g0, f0, 3*time.Minute, "at the soak's end")
 }
 
 // randomStep has p do one thing at random, towards q where it calls or

@@ -193,12 +193,8 @@ func (k *Kamailio) answersOptions(n int) error {
 		return err
 	}
 	defer c.Close()
-	local := c.LocalAddr().String()
-	req := fmt.Sprintf("OPTIONS sip:%s SIP/2.0\r\nVia: SIP/2.0/UDP %s;rport;branch=z9hG4bKready%d\r\n"+
-		"From: <sip:ready@%s>;tag=ready\r\nTo: <sip:%s>\r\nCall-ID: ready-%d@%s\r\nCSeq: %d OPTIONS\r\n"+
-		"Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n", k.Addr(), local, n, local, k.Addr(), n, local, n)
 	c.SetDeadline(time.Now().Add(200 * time.Millisecond))
-	if _, err := c.Write([]byte(req)); err != nil {
+	if _, err := c.Write([]byte(optionsRequest("UDP", c.LocalAddr().String(), k.Addr(), "ready"+strconv.Itoa(n)))); err != nil {
 		return err
 	}
 	buf := make([]byte, 2048)
@@ -210,6 +206,18 @@ func (k *Kamailio) answersOptions(n int) error {
 		return fmt.Errorf("answer to OPTIONS: %.40q", buf[:m])
 	}
 	return nil
+}
+
+// optionsRequest is an OPTIONS for target (a server's address or domain,
+// which it answers itself), sent over transport from via; id makes its
+// branch, tag and Call-ID.
+func optionsRequest(transport, via, target, id string) string {
+	return "OPTIONS sip:" + target + " SIP/2.0\r\n" +
+		"Via: SIP/2.0/" + transport + " " + via + ";rport;branch=z9hG4bK" + id + "\r\n" +
+		"From: <sip:probe@" + target + ">;tag=" + id + "\r\n" +
+		"To: <sip:" + target + ">\r\n" +
+		"Call-ID: " + id + "\r\n" +
+		"CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
 }
 
 // Addr is host:port of the UDP/TCP listener.

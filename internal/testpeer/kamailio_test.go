@@ -49,13 +49,7 @@ func tlsOptions(addr, domain string, conf *tls.Config, id string) error {
 		return err
 	}
 	defer c.Close()
-	req := "OPTIONS sip:" + domain + " SIP/2.0\r\n" +
-		"Via: SIP/2.0/TLS 127.0.0.1:5999;branch=z9hG4bK" + id + "\r\n" +
-		"From: <sip:probe@" + domain + ">;tag=" + id + "\r\n" +
-		"To: <sip:" + domain + ">\r\n" +
-		"Call-ID: " + id + "\r\n" +
-		"CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
-	if _, err := c.Write([]byte(req)); err != nil {
+	if _, err := c.Write([]byte(optionsRequest("TLS", "127.0.0.1:5999", domain, id))); err != nil {
 		return err
 	}
 	if err := c.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
