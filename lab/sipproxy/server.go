@@ -211,6 +211,9 @@ func New(cfg Config) (*Server, error) {
 	s.srv.OnRegister(s.inOrder(s.onRegister))
 	s.srv.OnAck(s.inOrder(s.onAck))
 	s.srv.OnCancel(func(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
+		if s.late() {
+			return
+		}
 		s.respond(tx, req, 481, "Call/Transaction Does Not Exist")
 	})
 	s.srv.OnPublish(s.inOrder(s.onPublish))
@@ -236,8 +239,24 @@ func (s *Server) inOrder(h sipgo.RequestHandler) sipgo.RequestHandler {
 	return func(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
 		s.requests.Turn(s.done, req)
 		defer s.requests.Done(req)
+		if s.late() {
+			return
+		}
 		h(req, tx)
 	}
+}
+
+// late reports whether a request reached its handler after the server
+// began to stop, and then closes sipgo's transport again: sipgo hands each
+// request to a goroutine of its own, and one that ran after the transport
+// closed bound a socket of its own for the answer, which nothing else
+// would close.
+func (s *Server) late() bool {
+	if s.done.Err() == nil {
+		return false
+	}
+	s.sua.TransportLayer().Close()
+	return true
 }
 
 // listen opens the UDP socket of cfg.Addr and, when asked, the TCP one of

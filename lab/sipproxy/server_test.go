@@ -16,6 +16,7 @@ import (
 	"github.com/hdphone/hdphone/internal/testpeer"
 	"github.com/hdphone/hdphone/lab/sipproxy"
 	"github.com/hdphone/hdphone/sip"
+	"github.com/hdphone/hdphone/sip/siptest"
 )
 
 // TestMain sets sipgo's process-wide UDP size as the composition root does:
@@ -278,4 +279,26 @@ func TestRegisterAnswerGoesWhereViaSays(t *testing.T) {
 	if !strings.Contains(got, "branch=z9hG4bK-via-2") || !strings.Contains(got, "rport="+strconv.Itoa(sp)) || !strings.Contains(got, "received=127.0.0.1") {
 		t.Fatalf("the sender got:\n%s", got)
 	}
+}
+
+// The lab stopping while requests pour in leaves no socket behind (sipgo
+// bound one for the answer to a request its goroutine handled after the
+// transport had closed).
+func TestStoppingLabLeavesNoSocketBehind(t *testing.T) {
+	before := siptest.StackSockets()
+	for range 10 {
+		s, err := sipproxy.New(sipproxy.Config{Users: sipproxy.Numbered(1001, 1010, "pass")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { s.Run(ctx); close(done) }()
+		stop := siptest.Flood(t, s.Addr())
+		time.Sleep(20 * time.Millisecond)
+		cancel()
+		<-done
+		stop()
+	}
+	siptest.NoStackSocketsLeft(t, before)
 }
