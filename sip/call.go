@@ -73,7 +73,9 @@ type Call struct {
 	invite       *sipgosip.Request // the INVITE of the current attempt (CANCEL copies it)
 	cancelWanted bool
 	provisional  bool
-	ack          *sipgosip.Request // last ACK sent, resent on 2xx retransmissions
+	giveUp       context.CancelFunc // ends the INVITE's wait (nil once over)
+	giveUpTimer  clock.Timer        // giveUp 64·T1 after the CANCEL
+	ack          *sipgosip.Request  // last ACK sent, resent on 2xx retransmissions
 	// others are the ACKs of the 2xx of other branches of a forked INVITE,
 	// by their To tag: each was acknowledged and ended with a BYE, and gets
 	// its ACK again when its 2xx comes again (made by the first).

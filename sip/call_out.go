@@ -90,9 +90,22 @@ func (u *UA) Invite(ctx context.Context, target string, offer Body, opt InviteOp
 // runInvite drives the INVITE client transaction(s) of an outgoing call.
 func (c *Call) runInvite(req *sipgosip.Request, targets []Target) {
 	u := c.ua
+	ctx, giveUp := context.WithCancel(u.runCtx)
+	c.mu.Lock()
+	c.giveUp = giveUp
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.giveUp = nil
+		if c.giveUpTimer != nil {
+			c.giveUpTimer.Stop()
+		}
+		c.mu.Unlock()
+		giveUp()
+	}()
 	tooSmall := 0
 	for {
-		res, _, err := u.roundTrip(u.runCtx, req, targets, exchangeOpts{
+		res, _, err := u.roundTrip(ctx, req, targets, exchangeOpts{
 			provisional: c.onProvisional,
 			sent: func(r *sipgosip.Request, _ sipgosip.ClientTransaction) {
 				c.mu.Lock()
@@ -102,13 +115,18 @@ func (c *Call) runInvite(req *sipgosip.Request, targets []Target) {
 			},
 		})
 		if err != nil {
-			cause := "failed"
-			if u.runCtx.Err() != nil {
-				cause = "shutdown"
-			} else if strings.Contains(err.Error(), "no response") {
-				cause = "timeout"
+			ev := CallEndedEvent{Code: 408, Reason: "Request Timeout", Cause: "failed", Err: err}
+			switch {
+			case u.runCtx.Err() != nil:
+				ev.Cause = "shutdown"
+			case ctx.Err() != nil:
+				// Cancelled, and no final response came within 64·T1.
+				ev.Code, ev.Reason, ev.Cause = 487, "Request Terminated", "cancel"
+				ev.Err = fmt.Errorf("sip: INVITE: %w after its CANCEL", ErrNoResponse)
+			case strings.Contains(err.Error(), "no response"):
+				ev.Cause = "timeout"
 			}
-			c.end(CallEndedEvent{Code: 408, Reason: "Request Timeout", Cause: cause, Err: err})
+			c.end(ev)
 			return
 		}
 		switch {
@@ -297,6 +315,15 @@ func (c *Call) sendCancel(inv *sipgosip.Request) error {
 	cancel.SetBody(nil)
 	cancel.SetTransport(inv.Transport())
 	cancel.SetDestination(inv.Destination())
+	// RFC 3261 §9.1: an INVITE with no final response 64·T1 after its
+	// CANCEL is taken as cancelled (a callee that lost its power while
+	// ringing never sends its 487; a proxy's Timer C ends the call only
+	// minutes later, and a callee reached directly never).
+	c.mu.Lock()
+	if c.giveUp != nil && c.giveUpTimer == nil {
+		c.giveUpTimer = u.clk.AfterFunc(64*sipgosip.T1, c.giveUp)
+	}
+	c.mu.Unlock()
 	ctx, stop := context.WithTimeout(u.runCtx, 32*time.Second)
 	defer stop()
 	res, err := u.transact(ctx, cancel, exchangeOpts{})

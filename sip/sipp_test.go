@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	sipgosip "github.com/emiago/sipgo/sip"
+
 	"github.com/hdphone/hdphone/clock/clocktest"
 	"github.com/hdphone/hdphone/internal/testpeer"
 	"github.com/hdphone/hdphone/sip"
@@ -390,5 +392,44 @@ func TestInfoDigitsInOneSegmentFromSIPp(t *testing.T) {
 	}
 	if err := s.Wait(t, 20*time.Second); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A cancelled call whose callee answers the CANCEL but never sends the
+// INVITE's final response ends 64·T1 after the CANCEL, as cancelled (RFC
+// 3261 §9.1). Before, the INVITE waited for a proxy's Timer C (Kamailio's
+// two minutes) or, with the callee reached directly, for ever.
+func TestCancelledCallEndsWithoutItsFinalResponse(t *testing.T) {
+	s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uas-ring-ignore-cancel.xml")})
+	clk := clocktest.New(time.Now())
+	cfg := directUA(t, "1001", s.Addr())
+	cfg.Clock = clk
+	p := startUA(t, cfg)
+	call, err := p.Invite(ctxT(t), "sip:sipp@"+s.Addr(), sip.SDP(testOffer), sip.InviteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pr := siptest.Wait[sip.CallProgressEvent](p.ev); pr.Code != 180 {
+		t.Fatalf("progress %+v", pr)
+	}
+	start := clk.Now()
+	if err := call.Cancel(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Wait(t, 10*time.Second); err != nil {
+		t.Fatal(err) // SIPp had the CANCEL and answered it
+	}
+	if next, ok := clk.NextDeadline(); !ok || next.Sub(start) != 64*sipgosip.T1 {
+		t.Fatalf("next timer at %v (armed %v), want 64·T1 after the CANCEL", next.Sub(start), ok)
+	}
+	select {
+	case <-call.Done():
+		t.Fatal("the call ended before 64·T1")
+	default:
+	}
+	clk.Advance(64 * sipgosip.T1)
+	end := siptest.WaitMatch(p.ev, func(e sip.CallEndedEvent) bool { return e.Call == call })
+	if end.Code != 487 || end.Cause != "cancel" || !errors.Is(end.Err, sip.ErrNoResponse) {
+		t.Fatalf("call ended %+v", end)
 	}
 }
