@@ -122,11 +122,20 @@ type Server struct {
 	responses sipinorder.Responses
 	requests  sipinorder.Requests
 
+	// sendMu makes the relay's UDP sends and the socket's closing take
+	// turns (fromSocket): a request handed to sipgo once the socket
+	// closed would bind the lab's port anew.
+	sendMu       sync.Mutex
+	socketClosed bool
+
 	mu       sync.Mutex // guards the following fields
 	bindings map[string][]*Binding
 	stats    Stats
 	reports  []QualityReport
 }
+
+// errStopped refuses a send once the server's socket has closed.
+var errStopped = errors.New("sipproxy: stopped")
 
 // Stats counts what the server did.
 type Stats struct {
@@ -333,6 +342,9 @@ func (s *Server) Run(ctx context.Context) error {
 }
 
 func (s *Server) close() {
+	s.sendMu.Lock()
+	s.socketClosed = true
+	s.sendMu.Unlock()
 	s.udp.Close()
 	if s.tcp != nil {
 		s.tcp.Close()
@@ -712,7 +724,11 @@ func (s *Server) forward(read, req *sipgosip.Request, tx sipgosip.ServerTransact
 		more = arrived.More()
 		defer s.responses.Forget(key)
 	}
-	ctr, err := s.cli.TransactionRequest(ctx, fwd, func(*sipgo.Client, *sipgosip.Request) error { return nil })
+	var ctr sipgosip.ClientTransaction
+	err := s.fromSocket(fwd, func() (err error) {
+		ctr, err = s.cli.TransactionRequest(ctx, fwd, func(*sipgo.Client, *sipgosip.Request) error { return nil })
+		return err
+	})
 	s.requests.Done(read)
 	if err != nil {
 		s.log.Debug("forward failed", "dest", dest, "err", err)
@@ -866,12 +882,45 @@ func (s *Server) cancelDownstream(fwd *sipgosip.Request) {
 	c.Laddr = fwd.Laddr
 	ctx, cancel := context.WithTimeout(s.done, 64*sipgosip.T1) // the CANCEL's own time-out, or the server's end
 	defer cancel()
-	res, err := s.cli.Do(ctx, c, func(*sipgo.Client, *sipgosip.Request) error { return nil })
+	var ctr sipgosip.ClientTransaction
+	err := s.fromSocket(c, func() (err error) {
+		ctr, err = s.cli.TransactionRequest(ctx, c, func(*sipgo.Client, *sipgosip.Request) error { return nil })
+		return err
+	})
 	if err != nil {
 		s.log.Debug("CANCEL downstream failed", "err", err)
 		return
 	}
-	_ = res
+	defer ctr.Terminate()
+	for {
+		select {
+		case res := <-ctr.Responses():
+			if !res.IsProvisional() {
+				return
+			}
+		case <-ctr.Done():
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// fromSocket hands a request to sipgo with send, unless the server's
+// socket has closed: sipgo sends a UDP request from the socket it holds for
+// the request's local address and port, and binds one there when it holds
+// none, which nothing would close (a lab started again at the same address
+// could not bind). A TCP request, from a port of its own, is not held.
+func (s *Server) fromSocket(req *sipgosip.Request, send func() error) error {
+	if req.Transport() != "UDP" {
+		return send()
+	}
+	s.sendMu.Lock()
+	defer s.sendMu.Unlock()
+	if s.socketClosed {
+		return errStopped
+	}
+	return send()
 }
 
 // onAck forwards the ACK of a 2xx along the record-routed path (ACKs of
@@ -894,7 +943,9 @@ func (s *Server) onAck(req *sipgosip.Request, _ sipgosip.ServerTransaction) {
 	if transport != "UDP" {
 		fwd.Laddr = sipgosip.Addr{IP: s.ip}
 	}
-	if err := s.cli.WriteRequest(fwd, func(*sipgo.Client, *sipgosip.Request) error { return nil }); err != nil {
+	if err := s.fromSocket(fwd, func() error {
+		return s.cli.WriteRequest(fwd, func(*sipgo.Client, *sipgosip.Request) error { return nil })
+	}); err != nil {
 		s.log.Debug("ACK forward failed", "err", err)
 	}
 }
