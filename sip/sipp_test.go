@@ -128,6 +128,21 @@ func TestRetransmissionsUntilPRACKAndACKFromSIPp(t *testing.T) {
 	t.Logf("%d 180s, %d 200s", ringing, ok200)
 }
 
+// sippOnFakeClock starts SIPp with scenario and a phone that sends it
+// everything, on a fake clock (with, when not nil, changes the phone's
+// configuration).
+func sippOnFakeClock(t *testing.T, scenario string, with func(*sip.Config)) (*testpeer.SIPp, *clocktest.Fake, *phone) {
+	t.Helper()
+	s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario(scenario)})
+	clk := clocktest.New(time.Now())
+	cfg := directUA(t, "1001", s.Addr())
+	cfg.Clock = clk
+	if with != nil {
+		with(&cfg)
+	}
+	return s, clk, startUA(t, cfg)
+}
+
 // waitDeadline waits until the fake clock's next timer is due after t0+d
 // (a component re-armed its timer).
 func waitDeadline(t *testing.T, clk *clocktest.Fake, after time.Time) {
@@ -145,13 +160,8 @@ func waitDeadline(t *testing.T, clk *clocktest.Fake, after time.Time) {
 }
 
 func TestSessionTimerRefreshWithSIPp(t *testing.T) {
-	s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uas-session-refresh.xml")})
-	start := time.Now()
-	clk := clocktest.New(start)
-	cfg := directUA(t, "1001", s.Addr())
-	cfg.Clock = clk
-	cfg.SessionExpires = 90 * time.Second
-	p := startUA(t, cfg)
+	s, clk, p := sippOnFakeClock(t, "uas-session-refresh.xml", func(c *sip.Config) { c.SessionExpires = 90 * time.Second })
+	start := clk.Now()
 	call, err := p.Invite(ctxT(t), "sip:sipp@"+s.Addr(), sip.SDP(testOffer), sip.InviteOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -169,11 +179,7 @@ func TestSessionTimerRefreshWithSIPp(t *testing.T) {
 }
 
 func TestSessionTimerExpiryWithSIPp(t *testing.T) {
-	s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uas-session-expiry.xml")})
-	clk := clocktest.New(time.Now())
-	cfg := directUA(t, "1001", s.Addr())
-	cfg.Clock = clk
-	p := startUA(t, cfg)
+	s, clk, p := sippOnFakeClock(t, "uas-session-expiry.xml", nil)
 	call, err := p.Invite(ctxT(t), "sip:sipp@"+s.Addr(), sip.SDP(testOffer), sip.InviteOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -251,11 +257,7 @@ func TestRegisterIntervalTooBriefWithSIPp(t *testing.T) {
 }
 
 func TestRegistrarFailureAndRecoveryWithSIPp(t *testing.T) {
-	s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uas-registrar-503.xml")})
-	clk := clocktest.New(time.Now())
-	cfg := directUA(t, "1001", s.Addr())
-	cfg.Clock = clk
-	p := startUA(t, cfg)
+	s, clk, p := sippOnFakeClock(t, "uas-registrar-503.xml", nil)
 	err := p.Register(ctxT(t))
 	var re *sip.ResponseError
 	if !errors.As(err, &re) || re.Code != 503 {
@@ -400,11 +402,7 @@ func TestInfoDigitsInOneSegmentFromSIPp(t *testing.T) {
 // 3261 §9.1). Before, the INVITE waited for a proxy's Timer C (Kamailio's
 // two minutes) or, with the callee reached directly, for ever.
 func TestCancelledCallEndsWithoutItsFinalResponse(t *testing.T) {
-	s := testpeer.StartSIPp(t, testpeer.SIPpConfig{Scenario: sippScenario("uas-ring-ignore-cancel.xml")})
-	clk := clocktest.New(time.Now())
-	cfg := directUA(t, "1001", s.Addr())
-	cfg.Clock = clk
-	p := startUA(t, cfg)
+	s, clk, p := sippOnFakeClock(t, "uas-ring-ignore-cancel.xml", nil)
 	call, err := p.Invite(ctxT(t), "sip:sipp@"+s.Addr(), sip.SDP(testOffer), sip.InviteOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -22,18 +22,8 @@ import (
 // came up with no line; TestKeyMashingRealPhone failed so in CI).
 func TestStoppedUALeavesItsPortFree(t *testing.T) {
 	peer, got := startUDPPeer(t, func(*sipgosip.Request, int, func(string)) {})
-	var b [3]byte
-	rand.Read(b[:])
-	addr := netip.AddrFrom4([4]byte{127, 10 + b[0]%200, b[1], 1 + b[2]%250})
-	ua, err := sip.New(sip.Config{User: "1001", Domain: "lab.test", Registrar: peer, Transport: sip.UDP,
-		LocalAddr: addr, LocalPort: 5060, Logger: siptest.Logger(t, logLevel())})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { ua.Run(ctx); close(done) }()
-	defer func() { cancel(); <-done }()
+	ua, addr, stop := runAt5060(t, peer)
+	defer stop()
 	target := sipgosip.Uri{Scheme: "sip", User: "1002", Host: peer.Host, Port: peer.Port}
 	// Running, the ACK goes out from the phone's socket.
 	if err := ua.Register(ctxT(t)); err != nil {
@@ -50,8 +40,7 @@ func TestStoppedUALeavesItsPortFree(t *testing.T) {
 			break
 		}
 	}
-	cancel()
-	<-done
+	stop()
 	// Stopped, it sends nothing, and the port is free for the next agent.
 	if err := sip.SendACK(ua, target); !errors.Is(err, sip.ErrNotRunning) {
 		t.Errorf("ACK after the UA stopped: %v, want ErrNotRunning", err)
@@ -77,22 +66,29 @@ func TestStoppedUALeavesItsPortFree(t *testing.T) {
 func TestStoppingUALeavesNoSocketBehind(t *testing.T) {
 	before := siptest.StackSockets()
 	for range 10 {
-		var b [3]byte
-		rand.Read(b[:])
-		addr := netip.AddrFrom4([4]byte{127, 10 + b[0]%200, b[1], 1 + b[2]%250})
-		ua, err := sip.New(sip.Config{User: "1001", Domain: "lab.test", Registrar: sip.Server{Host: "127.0.0.1", Port: 9}, Transport: sip.UDP,
-			LocalAddr: addr, LocalPort: 5060, Logger: siptest.Logger(t, logLevel())})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { ua.Run(ctx); close(done) }()
-		stop := siptest.Flood(t, netip.AddrPortFrom(addr, 5060))
+		_, addr, stop := runAt5060(t, sip.Server{Host: "127.0.0.1", Port: 9})
+		stopFlood := siptest.Flood(t, netip.AddrPortFrom(addr, 5060))
 		time.Sleep(20 * time.Millisecond)
-		cancel()
-		<-done
 		stop()
+		stopFlood()
 	}
 	siptest.NoStackSocketsLeft(t, before)
+}
+
+// runAt5060 runs a UA at port 5060 of a random loopback address, with
+// registrar reg; stop stops it and waits for Run to return.
+func runAt5060(t *testing.T, reg sip.Server) (ua *sip.UA, addr netip.Addr, stop func()) {
+	t.Helper()
+	var b [3]byte
+	rand.Read(b[:])
+	addr = netip.AddrFrom4([4]byte{127, 10 + b[0]%200, b[1], 1 + b[2]%250})
+	ua, err := sip.New(sip.Config{User: "1001", Domain: "lab.test", Registrar: reg, Transport: sip.UDP,
+		LocalAddr: addr, LocalPort: 5060, Logger: siptest.Logger(t, logLevel())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { ua.Run(ctx); close(done) }()
+	return ua, addr, func() { cancel(); <-done }
 }

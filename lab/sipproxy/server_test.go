@@ -282,34 +282,18 @@ func TestRegisterAnswerGoesWhereViaSays(t *testing.T) {
 	}
 }
 
-// The lab stopping while requests pour in leaves no socket behind (sipgo
-// bound one for the answer to a request its goroutine handled after the
-// transport had closed).
-func TestStoppingLabLeavesNoSocketBehind(t *testing.T) {
-	before := siptest.StackSockets()
-	for range 10 {
-		s, err := sipproxy.New(sipproxy.Config{Users: sipproxy.Numbered(1001, 1010, "pass")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { s.Run(ctx); close(done) }()
-		stop := siptest.Flood(t, s.Addr())
-		time.Sleep(20 * time.Millisecond)
-		cancel()
-		<-done
-		stop()
-	}
-	siptest.NoStackSocketsLeft(t, before)
-}
-
-// The lab stopping as it relays requests leaves its port free: sipgo binds
-// a socket of its own at a request's local address and port when it holds
-// none, and a request relayed once the lab's socket had closed bound one at
-// the lab's address and port, which nothing closed (a lab started again at
-// the same address could not bind; about one lab in thirty here).
-func TestStoppingLabLeavesItsPortFree(t *testing.T) {
+// The lab stopping as requests pour in leaves nothing behind. sipgo
+// answers a request on a goroutine of its own, and one that ran after the
+// transport had closed bound a socket of its own for the answer; and sipgo
+// sends a UDP request from the socket it holds for the request's local
+// address and port, binding one there when it holds none, so a request
+// relayed once the lab's socket had closed bound the lab's own address and
+// port again (a lab started again at the same address could not bind).
+// Neither socket was ever closed. Each of thirty labs relays a flood of
+// OPTIONS to a registered phone as it stops; before, 6 sockets of the first
+// kind were left in every run and the port stayed bound in one lab in
+// thirty or so.
+func TestStoppingLabLeavesNothingBehind(t *testing.T) {
 	before := siptest.StackSockets()
 	for range 30 {
 		s, err := sipproxy.New(sipproxy.Config{Users: sipproxy.Numbered(1001, 1010, "pass")})
