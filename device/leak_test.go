@@ -1,15 +1,13 @@
 package device_test
 
 import (
-	"net/netip"
 	"os"
 	"runtime"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/hdphone/hdphone/device"
+	"github.com/hdphone/hdphone/internal/proctest"
 	"github.com/hdphone/hdphone/lab/sipproxy"
 )
 
@@ -73,15 +71,8 @@ func waitSettled(t *testing.T, g0, f0 int, within time.Duration, what string) {
 	deadline := time.Now().Add(within)
 	for runtime.NumGoroutine() > g0 || openFiles(t) > f0 {
 		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			var left []string
-			for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
-				if !strings.Contains(g, "testing.") {
-					left = append(left, g)
-				}
-			}
 			t.Fatalf("%s: %d goroutines (%d before), %d open files (%d before); UDP sockets:\n%s\ngoroutines:\n%s",
-				what, runtime.NumGoroutine(), g0, openFiles(t), f0, udpSockets(), strings.Join(left, "\n\n"))
+				what, runtime.NumGoroutine(), g0, openFiles(t), f0, proctest.UDPSockets(), proctest.Goroutines())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -98,40 +89,4 @@ func openFiles(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return len(fds)
-}
-
-// udpSockets lists the process's IPv4 UDP sockets, local and remote
-// address, for a failure's report (goroutine dumps do not print them).
-func udpSockets() string {
-	ours := map[string]bool{}
-	fds, _ := os.ReadDir("/proc/self/fd")
-	for _, fd := range fds {
-		if l, err := os.Readlink("/proc/self/fd/" + fd.Name()); err == nil && strings.HasPrefix(l, "socket:[") {
-			ours[strings.TrimSuffix(strings.TrimPrefix(l, "socket:["), "]")] = true
-		}
-	}
-	table, err := os.ReadFile("/proc/self/net/udp")
-	if err != nil {
-		return err.Error()
-	}
-	var out []string
-	for _, line := range strings.Split(string(table), "\n")[1:] {
-		f := strings.Fields(line)
-		if len(f) > 9 && ours[f[9]] {
-			out = append(out, hexAddr(f[1])+" -> "+hexAddr(f[2]))
-		}
-	}
-	return strings.Join(out, "\n")
-}
-
-// hexAddr reads /proc/net/udp's address form, AABBCCDD:PPPP with the
-// address in host byte order (little-endian here).
-func hexAddr(s string) string {
-	ip, port, ok := strings.Cut(s, ":")
-	a, err1 := strconv.ParseUint(ip, 16, 32)
-	p, err2 := strconv.ParseUint(port, 16, 16)
-	if !ok || err1 != nil || err2 != nil {
-		return s
-	}
-	return netip.AddrPortFrom(netip.AddrFrom4([4]byte{byte(a), byte(a >> 8), byte(a >> 16), byte(a >> 24)}), uint16(p)).String()
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hdphone/hdphone/fleet"
+	"github.com/hdphone/hdphone/internal/proctest"
 	"github.com/hdphone/hdphone/internal/testpeer"
 	"github.com/hdphone/hdphone/lab/sipproxy"
 )
@@ -721,5 +722,5 @@ scenario:
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Errorf("%d of 3 phones collected after the fleet's run", collected.Load())
+	t.Errorf("%d of 3 phones collected after the fleet's run; goroutines:\n%s", collected.Load(), proctest.Goroutines())
 }
