@@ -155,8 +155,21 @@ func (tp *testPhone) events() []device.Event {
 }
 
 // saw reports whether an event of kind whose stage, text or error contains
-// text has been recorded.
-func (tp *testPhone) saw(kind device.EventKind, text string) bool { return tp.count(kind, text) > 0 }
+// text has been recorded, giving the recorder a moment to catch up: it
+// reads the phone's events on a goroutine of its own, behind the phone, so
+// an event emitted before the state a test waited for may not be recorded
+// yet (TestMalformedDHCPOptionsCostNothing failed so in CI). To check that
+// an event did not happen, use count.
+func (tp *testPhone) saw(kind device.EventKind, text string) bool {
+	deadline := time.Now().Add(2 * time.Second)
+	for tp.count(kind, text) == 0 {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return true
+}
 
 // count is how many events of kind whose stage, text or error contains text
 // have been recorded.
@@ -186,7 +199,7 @@ func (tp *testPhone) wait(t testing.TB, what string, cond func(device.State) boo
 func (tp *testPhone) waitEvent(t testing.TB, kind device.EventKind, text string) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
-	for !tp.saw(kind, text) {
+	for tp.count(kind, text) == 0 {
 		if time.Now().After(deadline) {
 			t.Fatalf("no %s event with %q", kind, text)
 		}

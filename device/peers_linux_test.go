@@ -634,7 +634,7 @@ func TestRaw8021XPhoneAndComputerOnOnePort(t *testing.T) {
 	// sees after its own, and saw none (hostapd's log names identities only
 	// in hexdumps without the station, so it cannot tell).
 	time.Sleep(time.Second)
-	if p.saw(device.EventLog, "802.1X re-authentication") {
+	if p.count(device.EventLog, "802.1X re-authentication") > 0 {
 		t.Error("the phone took part in the computer's exchange")
 	}
 }
