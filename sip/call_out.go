@@ -2,6 +2,7 @@ package sip
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -123,7 +124,7 @@ func (c *Call) runInvite(req *sipgosip.Request, targets []Target) {
 				// Cancelled, and no final response came within 64·T1.
 				ev.Code, ev.Reason, ev.Cause = 487, "Request Terminated", "cancel"
 				ev.Err = fmt.Errorf("sip: INVITE: %w after its CANCEL", ErrNoResponse)
-			case strings.Contains(err.Error(), "no response"):
+			case errors.Is(err, ErrNoResponse):
 				ev.Cause = "timeout"
 			}
 			c.end(ev)

@@ -4,10 +4,11 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hdphone/hdphone/internal/proctest"
 )
 
 // Flood sends OPTIONS, each a new transaction, to addr as fast as it can
@@ -41,8 +42,7 @@ func Flood(t testing.TB, addr netip.AddrPort) (stop func()) {
 // StackSockets counts the UDP sockets sipgo bound itself (their reading
 // goroutines), in the whole process.
 func StackSockets() int {
-	buf := make([]byte, 1<<22)
-	return strings.Count(string(buf[:runtime.Stack(buf, true)]), "(*TransportUDP).readUDPConnection")
+	return strings.Count(proctest.Goroutines(), "(*TransportUDP).readUDPConnection")
 }
 
 // NoStackSocketsLeft fails t unless StackSockets comes down to before and
