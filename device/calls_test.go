@@ -142,7 +142,7 @@ func waitState(t *testing.T, p *device.Phone, what string, cond func(device.Stat
 	defer cancel()
 	s, err := p.Wait(ctx, cond)
 	if err != nil {
-		t.Fatalf("waiting for %s: %v\nstate: stage=%s lines=%+v calls=%+v notes=%v", what, err, s.Stage, s.Lines, s.Calls, s.Notifications)
+		t.Fatalf("waiting for %s: %v\nstate: stage=%s failure=%q lines=%+v calls=%+v notes=%v", what, err, s.Stage, s.Failure, s.Lines, s.Calls, s.Notifications)
 	}
 	return s
 }
