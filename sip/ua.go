@@ -113,6 +113,9 @@ type UA struct {
 	// socketClosed is set as the listening socket closes: no request is
 	// handed to sipgo from then on (fromSocket).
 	socketClosed bool
+	// closedOnce closes the sockets once; a second closer waits for the
+	// first (see closeListeners).
+	closedOnce sync.Once
 
 	// read is what the transport read, in order (arrivals.go); made with
 	// sipgo's stack, which a phone that only registers on a fleet's shared
@@ -271,7 +274,7 @@ func (u *UA) listen() error {
 		} else {
 			c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(ap))
 			if err != nil {
-				return fmt.Errorf("sip: listen udp %s: %w", addr(), err)
+				return fmt.Errorf("sip: %w", err) // it names the address
 			}
 			if dg, err = datagram.New(c); err != nil {
 				c.Close()
@@ -286,7 +289,7 @@ func (u *UA) listen() error {
 	case TCP:
 		l, err := net.Listen("tcp", addr())
 		if err != nil {
-			return fmt.Errorf("sip: listen tcp %s: %w", addr(), err)
+			return fmt.Errorf("sip: %w", err)
 		}
 		u.tcpLn = l
 		u.port = l.Addr().(*net.TCPAddr).Port
@@ -298,7 +301,7 @@ func (u *UA) listen() error {
 		taddr := net.JoinHostPort(u.cfg.LocalAddr.String(), strconv.Itoa(u.cfg.LocalTLSPort))
 		l, err := tls.Listen("tcp", taddr, conf)
 		if err != nil {
-			return fmt.Errorf("sip: listen tls %s: %w", taddr, err)
+			return fmt.Errorf("sip: %w", err)
 		}
 		u.tlsLn = l
 		u.port = l.Addr().(*net.TCPAddr).Port
@@ -475,19 +478,28 @@ func (u *UA) halt() {
 	u.closeListeners()
 }
 
+// closeListeners closes the UA's sockets and returns once they are closed,
+// whichever goroutine began it. Go's Close returns at once, with an error,
+// to all but the first caller, while the first waits for the socket's
+// reader to let go before the descriptor is closed: Run's shutdown, the
+// second caller after the halt that ctx's end ran on another goroutine,
+// returned with the port still bound, and an agent started at once on the
+// same address (a phone powered off and on) failed to bind it.
 func (u *UA) closeListeners() {
-	u.spawnMu.Lock() // no send from the socket is under way past here
-	u.socketClosed = true
-	u.spawnMu.Unlock()
-	if u.udpConn != nil {
-		u.udpConn.Close()
-	}
-	if u.tcpLn != nil {
-		u.tcpLn.Close()
-	}
-	if u.tlsLn != nil {
-		u.tlsLn.Close()
-	}
+	u.closedOnce.Do(func() {
+		u.spawnMu.Lock() // no send from the socket is under way past here
+		u.socketClosed = true
+		u.spawnMu.Unlock()
+		if u.udpConn != nil {
+			u.udpConn.Close()
+		}
+		if u.tcpLn != nil {
+			u.tcpLn.Close()
+		}
+		if u.tlsLn != nil {
+			u.tlsLn.Close()
+		}
+	})
 }
 
 // setStarted lets intents through (waitRunning).

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"sync"
 	"syscall"
 	"unsafe"
 
@@ -23,7 +24,18 @@ const muxReadBuffer = 8 << 20
 // muxSocket is the shared socket, told to report each datagram's
 // destination address (IP_PKTINFO).
 type muxSocket struct {
-	udp *net.UDPConn
+	udp  *net.UDPConn
+	once sync.Once
+	err  error
+}
+
+// close closes the socket once and returns when it is closed, whichever
+// goroutine called first: Go's Close returns at once to a second caller
+// while the first still waits for the reader to let go of the descriptor,
+// and a Mux started again at once on the same port could not bind it.
+func (s *muxSocket) close() error {
+	s.once.Do(func() { s.err = s.udp.Close() })
+	return s.err
 }
 
 // NewMux binds the UDP port on every IPv4 address (port 0: one the kernel
@@ -48,10 +60,10 @@ func NewMux(port int) (*Mux, error) {
 // destination address until ctx ends or Close is called; then the socket
 // is closed and every Conn's reads end with net.ErrClosed.
 func (m *Mux) Run(ctx context.Context) error {
-	stop := context.AfterFunc(ctx, func() { m.sock.udp.Close() })
+	stop := context.AfterFunc(ctx, func() { m.sock.close() })
 	defer stop()
 	defer m.closeAll()
-	defer m.sock.udp.Close()
+	defer m.sock.close()
 	buf := make([]byte, maxDatagram)
 	oob := make([]byte, syscall.CmsgSpace(syscall.SizeofInet4Pktinfo)+64)
 	for {
@@ -74,7 +86,7 @@ func (m *Mux) Run(ctx context.Context) error {
 
 // Close stops Run (and closes the socket when Run never ran).
 func (m *Mux) Close() error {
-	err := m.sock.udp.Close()
+	err := m.sock.close()
 	m.closeAll()
 	return err
 }
