@@ -128,6 +128,9 @@ func (c *Call) runInvite(req *sipgosip.Request, targets []Target) {
 				ev.Cause = "timeout"
 			}
 			c.end(ev)
+			if ev.Cause == "cancel" {
+				u.rememberGivenUp(c)
+			}
 			return
 		}
 		switch {
@@ -343,9 +346,15 @@ func (u *UA) onStrayResponse(res *sipgosip.Response) {
 	if res.CSeq() == nil || res.CSeq().MethodName != sipgosip.INVITE || !res.IsSuccess() {
 		return
 	}
-	d := u.findDialog(dialogKey(callIDOf(res), fromTag(res)))
-	c, ok := d.(*Call)
+	key := dialogKey(callIDOf(res), fromTag(res))
+	c, ok := u.findDialog(key).(*Call)
 	if !ok {
+		if c = u.givenUpCall(key); c != nil {
+			// The callee answered after all: the answer is taken, and
+			// the call it would make ended at once.
+			c.mu.Lock()
+			c.otherAnswer(res)
+		}
 		return
 	}
 	c.mu.Lock()
@@ -367,6 +376,46 @@ func (u *UA) onStrayResponse(res *sipgosip.Response) {
 	}
 }
 
+// givenUpCall is an outgoing call whose INVITE was given up after its
+// CANCEL (runInvite), kept for a 2xx that still comes.
+type givenUpCall struct {
+	c     *Call
+	until time.Time
+}
+
+// rememberGivenUp keeps c for 64·T1, the time an INVITE's server
+// transaction may still answer it: a callee's 2xx that crossed the
+// give-up is acknowledged and its call ended with a BYE (RFC 3261 §15),
+// rather than left to retransmit until the callee gives up on its ACK.
+// Entries are pruned as calls are added; a UA that cancels no such call
+// holds none.
+func (u *UA) rememberGivenUp(c *Call) {
+	now := u.clk.Now()
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for k, g := range u.givenUp {
+		if now.After(g.until) {
+			delete(u.givenUp, k)
+		}
+	}
+	if u.givenUp == nil {
+		u.givenUp = map[string]givenUpCall{}
+	}
+	u.givenUp[c.key] = givenUpCall{c: c, until: now.Add(64 * sipgosip.T1)}
+}
+
+// givenUpCall returns the call given up under key, if it is still kept.
+func (u *UA) givenUpCall(key string) *Call {
+	now := u.clk.Now()
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	g, ok := u.givenUp[key]
+	if !ok || now.After(g.until) {
+		return nil
+	}
+	return g.c
+}
+
 // otherAnswer takes the 2xx of another branch of the call's INVITE (a
 // forking proxy's): the call keeps the dialog it has, and this one is
 // acknowledged and ended with a BYE (RFC 3261 §13.2.2.4); the 2xx sent
@@ -380,7 +429,13 @@ func (c *Call) otherAnswer(res *sipgosip.Response) {
 	if !seen {
 		ack = d.request(u, sipgosip.ACK)
 		ack.CSeq().SeqNo = res.CSeq().SeqNo
-		copyAuth(c.ack, ack)
+		// The ACK carries the INVITE's credentials (RFC 3261 §13.2.2.4),
+		// as the call's own ACK does; a call given up has none of its own.
+		if c.ack != nil {
+			copyAuth(c.ack, ack)
+		} else if c.invite != nil {
+			copyAuth(c.invite, ack)
+		}
 		ack.SetBody(nil)
 		if c.others == nil {
 			c.others = make(map[string]*sipgosip.Request)
@@ -395,7 +450,7 @@ func (c *Call) otherAnswer(res *sipgosip.Response) {
 	if seen {
 		return
 	}
-	u.log.Info("another branch answered too: ending it", "call", c.id, "tag", tag)
+	u.log.Info("an answer the call does not keep (another branch, or after the call was given up): ending it", "call", c.id, "tag", tag)
 	bye := d.request(u, sipgosip.BYE)
 	bye.SetBody(nil)
 	u.spawn(func() {

@@ -431,3 +431,38 @@ func TestCancelledCallEndsWithoutItsFinalResponse(t *testing.T) {
 		t.Fatalf("call ended %+v", end)
 	}
 }
+
+// A callee's 200 that comes after the phone gave its cancelled INVITE up
+// is acknowledged, with the INVITE's CSeq, and its call ended with a BYE
+// (RFC 3261 §15): SIPp fails the scenario without the ACK and the BYE.
+// Before, such an answer found no call and was dropped, and the callee
+// retransmitted it until it gave up on the ACK and hung up itself. The
+// phone's call ends once, as given up.
+func TestLateAnswerToAGivenUpCallIsEnded(t *testing.T) {
+	s, clk, p := sippOnFakeClock(t, "uas-ring-answer-late.xml", nil)
+	call, err := p.Invite(ctxT(t), "sip:sipp@"+s.Addr(), sip.SDP(testOffer), sip.InviteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pr := siptest.Wait[sip.CallProgressEvent](p.ev); pr.Code != 180 {
+		t.Fatalf("progress %+v", pr)
+	}
+	if err := call.Cancel(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	waitDeadline(t, clk, clk.Now())
+	clk.Advance(64 * sipgosip.T1)
+	// Given up before SIPp's answer (sent 1.5 s after the CANCEL's 200).
+	end := siptest.WaitMatch(p.ev, func(e sip.CallEndedEvent) bool { return e.Call == call })
+	if end.Cause != "cancel" || !errors.Is(end.Err, sip.ErrNoResponse) {
+		t.Fatalf("call ended %+v", end)
+	}
+	if err := s.Wait(t, 10*time.Second); err != nil {
+		t.Fatal(err) // no ACK, a wrong one, or no BYE
+	}
+	for _, e := range p.ev.Drain(200 * time.Millisecond) {
+		if c, ok := e.(sip.CallEndedEvent); ok && c.Call == call {
+			t.Errorf("the call ended again: %+v", c)
+		}
+	}
+}

@@ -124,7 +124,8 @@ type UA struct {
 
 	mu       sync.Mutex // guards the following fields
 	dialogs  map[string]dialogUser
-	failed   map[Target]time.Time // targets skipped until then
+	givenUp  map[string]givenUpCall // calls whose INVITE was given up
+	failed   map[Target]time.Time   // targets skipped until then
 	reg      *registration
 	regState RegState
 	mwi      *Subscription
