@@ -402,18 +402,7 @@ func TestInfoDigitsInOneSegmentFromSIPp(t *testing.T) {
 // 3261 §9.1). Before, the INVITE waited for a proxy's Timer C (Kamailio's
 // two minutes) or, with the callee reached directly, for ever.
 func TestCancelledCallEndsWithoutItsFinalResponse(t *testing.T) {
-	s, clk, p := sippOnFakeClock(t, "uas-ring-ignore-cancel.xml", nil)
-	call, err := p.Invite(ctxT(t), "sip:sipp@"+s.Addr(), sip.SDP(testOffer), sip.InviteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if pr := siptest.Wait[sip.CallProgressEvent](p.ev); pr.Code != 180 {
-		t.Fatalf("progress %+v", pr)
-	}
-	start := clk.Now()
-	if err := call.Cancel(ctxT(t)); err != nil {
-		t.Fatal(err)
-	}
+	s, clk, p, call, start := cancelWhileRinging(t, "uas-ring-ignore-cancel.xml")
 	if err := s.Wait(t, 10*time.Second); err != nil {
 		t.Fatal(err) // SIPp had the CANCEL and answered it
 	}
@@ -439,18 +428,8 @@ func TestCancelledCallEndsWithoutItsFinalResponse(t *testing.T) {
 // retransmitted it until it gave up on the ACK and hung up itself. The
 // phone's call ends once, as given up.
 func TestLateAnswerToAGivenUpCallIsEnded(t *testing.T) {
-	s, clk, p := sippOnFakeClock(t, "uas-ring-answer-late.xml", nil)
-	call, err := p.Invite(ctxT(t), "sip:sipp@"+s.Addr(), sip.SDP(testOffer), sip.InviteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if pr := siptest.Wait[sip.CallProgressEvent](p.ev); pr.Code != 180 {
-		t.Fatalf("progress %+v", pr)
-	}
-	if err := call.Cancel(ctxT(t)); err != nil {
-		t.Fatal(err)
-	}
-	waitDeadline(t, clk, clk.Now())
+	s, clk, p, call, start := cancelWhileRinging(t, "uas-ring-answer-late.xml")
+	waitDeadline(t, clk, start)
 	clk.Advance(64 * sipgosip.T1)
 	// Given up before SIPp's answer (sent 1.5 s after the CANCEL's 200).
 	end := siptest.WaitMatch(p.ev, func(e sip.CallEndedEvent) bool { return e.Call == call })
@@ -465,4 +444,23 @@ func TestLateAnswerToAGivenUpCallIsEnded(t *testing.T) {
 			t.Errorf("the call ended again: %+v", c)
 		}
 	}
+}
+
+// cancelWhileRinging calls SIPp running scenario, on a fake clock, and
+// cancels the call once it rings; the CANCEL has had its 200 at start.
+func cancelWhileRinging(t *testing.T, scenario string) (s *testpeer.SIPp, clk *clocktest.Fake, p *phone, call *sip.Call, start time.Time) {
+	t.Helper()
+	s, clk, p = sippOnFakeClock(t, scenario, nil)
+	call, err := p.Invite(ctxT(t), "sip:sipp@"+s.Addr(), sip.SDP(testOffer), sip.InviteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pr := siptest.Wait[sip.CallProgressEvent](p.ev); pr.Code != 180 {
+		t.Fatalf("progress %+v", pr)
+	}
+	start = clk.Now()
+	if err := call.Cancel(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	return s, clk, p, call, start
 }
