@@ -714,21 +714,27 @@ scenario:
 	r = nil
 	// Cleanups run on one goroutine of the runtime's, late on a loaded
 	// machine (a race-detector run beside others once saw 1 of 3 after a
-	// second): up to five seconds.
-	for range 250 {
+	// second, CI once 2 of 3 after five). What the test guards against is
+	// a phone held for good, or for as long as a timer of hours (the time
+	// resynchronisation's did): a phone collected within a minute is the
+	// process's again, and one held longer than five seconds is only
+	// logged, with what ran then.
+	var slow string
+	start := time.Now()
+	for collected.Load() < 3 && time.Since(start) < time.Minute {
 		runtime.GC()
-		if collected.Load() == 3 {
-			return
+		if slow == "" && time.Since(start) > 5*time.Second {
+			slow = fmt.Sprintf("%d of 3 phones collected five seconds after the fleet's run; goroutines then:\n%s",
+				collected.Load(), proctest.Goroutines())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	// What holds a phone may be a timer (no goroutine shows it): how
-	// long it holds says which.
-	n, goroutines, start := collected.Load(), proctest.Goroutines(), time.Now()
-	for collected.Load() < 3 && time.Since(start) < time.Minute {
-		runtime.GC()
-		time.Sleep(100 * time.Millisecond)
+	if slow != "" {
+		t.Log(slow)
 	}
-	t.Errorf("%d of 3 phones collected five seconds after the fleet's run, %d a further %s later; goroutines then:\n%s",
-		n, collected.Load(), time.Since(start).Round(100*time.Millisecond), goroutines)
+	if n := collected.Load(); n < 3 {
+		t.Errorf("%d of 3 phones collected a minute after the fleet's run", n)
+	} else if slow != "" {
+		t.Logf("all collected %s after the run", time.Since(start).Round(100*time.Millisecond))
+	}
 }
