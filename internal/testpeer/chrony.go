@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -24,12 +25,11 @@ type Chrony struct {
 func StartChrony(t testing.TB, ns *NS, bind string, port int) *Chrony {
 	t.Helper()
 	bin := Need(t, "chronyd")[0]
-	if port == 0 {
-		port = FreePort(t, "udp")
-	}
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "chrony.conf")
-	WriteFile(t, conf, fmt.Sprintf(`local stratum 8
+	c := &Chrony{}
+	start := func(port int) (*Process, error) {
+		dir := t.TempDir()
+		conf := filepath.Join(dir, "chrony.conf")
+		WriteFile(t, conf, fmt.Sprintf(`local stratum 8
 allow all
 bindaddress %s
 port %d
@@ -38,33 +38,38 @@ bindcmdaddress /
 driftfile %s
 pidfile %s
 `, bind, port, filepath.Join(dir, "drift"), filepath.Join(dir, "chronyd.pid")))
-	argv := []string{bin, "-d", "-x", "-u", "root", "-f", conf}
-	var cmd *exec.Cmd
-	if ns != nil {
-		cmd = ns.Command(argv...)
-	} else {
-		cmd = exec.Command(argv[0], argv[1:]...)
-	}
-	c := &Chrony{Addr: net.JoinHostPort(bind, strconv.Itoa(port))}
-	c.Process = StartCmd(t, "chronyd", dir, cmd)
-	var err error
-	if ns == nil {
-		err = c.WaitUDPBound(c.Addr, 15*time.Second)
-	} else {
-		// Bound, as seen from inside the namespace.
-		err = c.WaitFor(15*time.Second, func() error {
-			return ns.Do(func() error {
-				pc, err := net.ListenPacket("udp4", c.Addr)
-				if err == nil {
-					pc.Close()
-					return fmt.Errorf("%s not bound yet", c.Addr)
-				}
+		argv := []string{bin, "-d", "-x", "-u", "root", "-f", conf}
+		var cmd *exec.Cmd
+		if ns != nil {
+			cmd = ns.Command(argv...) // ip netns exec: chronyd keeps its pid
+		} else {
+			cmd = exec.Command(argv[0], argv[1:]...)
+		}
+		c.Addr = net.JoinHostPort(bind, strconv.Itoa(port))
+		p := StartCmd(t, "chronyd", dir, cmd)
+		// chronyd that cannot bind its port says so and runs on without it.
+		lost := func() bool { return strings.Contains(p.Output(), "Could not open NTP socket") }
+		err := p.WaitFor(15*time.Second, func() error {
+			if lost() || p.holdsPort(port) {
 				return nil
-			})
+			}
+			return fmt.Errorf("%s not bound yet", c.Addr)
 		})
+		if err == nil && lost() {
+			err = fmt.Errorf("%w: chronyd: %s", errPortTaken, p.Output())
+		}
+		return p, err
 	}
-	if err != nil {
-		t.Fatal(err)
+	if port != 0 {
+		p, err := start(port)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Process = p
+		return c
 	}
+	// A port FreePort found can be taken before chronyd binds it (other
+	// tests run in parallel): try another.
+	c.Process = startOnFreePort(t, func() (*Process, error) { return start(FreePort(t, "udp")) })
 	return c
 }

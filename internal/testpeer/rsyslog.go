@@ -2,7 +2,6 @@ package testpeer
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,14 +48,10 @@ template(name="fields" type="string" string="%s")
 		// rsyslogd that cannot bind its input says so and runs on without it.
 		lost := func() bool { return strings.Contains(p.Output(), "Could not create udp listener") }
 		err := p.WaitFor(15*time.Second, func() error {
-			if lost() {
+			if lost() || p.holdsPort(r.Port) {
 				return nil
 			}
-			if c, err := net.ListenPacket("udp4", r.Addr); err == nil {
-				c.Close()
-				return fmt.Errorf("%s not bound yet", r.Addr)
-			}
-			return nil
+			return fmt.Errorf("%s not bound yet", r.Addr)
 		})
 		if err == nil && lost() {
 			err = fmt.Errorf("%w: rsyslogd: %s", errPortTaken, p.Output())

@@ -311,11 +311,15 @@ func (p *Process) WaitFor(timeout time.Duration, ready func() error) error {
 
 // holdsPort reports whether the process has a socket bound to port (UDP or
 // TCP, IPv4), as /proc shows it: unlike a probe bind, it tells the process's
-// own socket from another process's on the same port.
+// own socket from another process's on the same port, and it takes nothing
+// from a peer still starting (a probe that held the port for a moment as
+// chronyd bound it left chronyd running without its socket). The tables
+// are the process's own, so a peer in a network namespace is seen in its
+// namespace.
 func (p *Process) holdsPort(port int) bool {
 	inodes := map[string]bool{}
-	for _, table := range []string{"/proc/net/udp", "/proc/net/tcp"} {
-		b, err := os.ReadFile(table)
+	for _, table := range []string{"udp", "tcp"} {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/net/%s", p.Pid(), table))
 		if err != nil {
 			continue
 		}
@@ -357,13 +361,21 @@ func (p *Process) WaitTCP(addr string, timeout time.Duration) error {
 	})
 }
 
-// WaitUDPBound waits until something has bound UDP port on 127.0.0.1 (or
-// the namespace's address), judged by a failing bind.
+// WaitUDPBound waits until the process holds a socket on addr's port (see
+// holdsPort; in its own network namespace). It does not probe the port by
+// binding it: a probe bind as the peer bound its port took it from the
+// peer.
 func (p *Process) WaitUDPBound(addr string, timeout time.Duration) error {
+	_, portText, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("testpeer: %w", err)
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		return fmt.Errorf("testpeer: port of %s: %w", addr, err)
+	}
 	return p.WaitFor(timeout, func() error {
-		c, err := net.ListenPacket("udp4", addr)
-		if err == nil {
-			c.Close()
+		if !p.holdsPort(port) {
 			return fmt.Errorf("%s not bound yet", addr)
 		}
 		return nil

@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // FreePort's ports lie below the kernel's ephemeral range, where no socket
@@ -73,5 +74,21 @@ func TestFreePortGivesEachPortOnce(t *testing.T) {
 			t.Fatalf("port %d given twice", port)
 		}
 		seen[port] = true
+	}
+}
+
+// WaitUDPBound waits for the peer's own socket, found in /proc, not for a
+// probe bind to fail: a probe took the port from a peer binding it that
+// moment (chronyd then ran on without its socket: a CI run), and a port
+// someone else holds is not the peer's.
+func TestWaitUDPBoundWaitsForThePeersOwnSocket(t *testing.T) {
+	p := Start(t, "sleep", t.TempDir(), "sleep", "30")
+	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := p.WaitUDPBound(c.LocalAddr().String(), 300*time.Millisecond); err == nil {
+		t.Errorf("a peer that binds nothing was taken to hold %s, which this test holds", c.LocalAddr())
 	}
 }
