@@ -295,10 +295,3 @@ func (l *Requests) before(ctx context.Context, req *sipgosip.Request, key string
 		}
 	}
 }
-
-// Len is how many requests are lined up (for tests).
-func (l *Requests) Len() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.waiting)
-}
