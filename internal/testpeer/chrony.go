@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 )
@@ -47,18 +46,7 @@ pidfile %s
 		}
 		c.Addr = net.JoinHostPort(bind, strconv.Itoa(port))
 		p := StartCmd(t, "chronyd", dir, cmd)
-		// chronyd that cannot bind its port says so and runs on without it.
-		lost := func() bool { return strings.Contains(p.Output(), "Could not open NTP socket") }
-		err := p.WaitFor(15*time.Second, func() error {
-			if lost() || p.holdsPort(port) {
-				return nil
-			}
-			return fmt.Errorf("%s not bound yet", c.Addr)
-		})
-		if err == nil && lost() {
-			err = fmt.Errorf("%w: chronyd: %s", errPortTaken, p.Output())
-		}
-		return p, err
+		return p, p.waitUDPBoundOrLost(c.Addr, "Could not open NTP socket", 15*time.Second)
 	}
 	if port != 0 {
 		p, err := start(port)

@@ -45,17 +45,7 @@ template(name="fields" type="string" string="%s")
 *.* action(type="omfile" file=%q template="fields" flushOnTXEnd="on" asyncWriting="off")
 `, filepath.Join(dir, "work"), r.Port, strings.ReplaceAll(RsyslogTemplate, `"`, `\"`), r.Log))
 		p := Start(t, "rsyslogd", dir, bin, "-n", "-f", conf, "-i", filepath.Join(dir, "rsyslogd.pid"))
-		// rsyslogd that cannot bind its input says so and runs on without it.
-		lost := func() bool { return strings.Contains(p.Output(), "Could not create udp listener") }
-		err := p.WaitFor(15*time.Second, func() error {
-			if lost() || p.holdsPort(r.Port) {
-				return nil
-			}
-			return fmt.Errorf("%s not bound yet", r.Addr)
-		})
-		if err == nil && lost() {
-			err = fmt.Errorf("%w: rsyslogd: %s", errPortTaken, p.Output())
-		}
+		err := p.waitUDPBoundOrLost(r.Addr, "Could not create udp listener", 15*time.Second)
 		return p, err
 	})
 	return r

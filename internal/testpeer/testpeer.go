@@ -366,6 +366,11 @@ func (p *Process) WaitTCP(addr string, timeout time.Duration) error {
 // binding it: a probe bind as the peer bound its port took it from the
 // peer.
 func (p *Process) WaitUDPBound(addr string, timeout time.Duration) error {
+	return p.waitUDP(addr, timeout, func() bool { return false })
+}
+
+// waitUDP waits until the process holds addr's port, or done reports true.
+func (p *Process) waitUDP(addr string, timeout time.Duration, done func() bool) error {
 	_, portText, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("testpeer: %w", err)
@@ -375,11 +380,24 @@ func (p *Process) WaitUDPBound(addr string, timeout time.Duration) error {
 		return fmt.Errorf("testpeer: port of %s: %w", addr, err)
 	}
 	return p.WaitFor(timeout, func() error {
-		if !p.holdsPort(port) {
+		if !done() && !p.holdsPort(port) {
 			return fmt.Errorf("%s not bound yet", addr)
 		}
 		return nil
 	})
+}
+
+// waitUDPBoundOrLost waits until the process holds addr's port or prints
+// lostLine: a peer that says it could not bind runs on without its socket,
+// and its start is reported as errPortTaken (startOnFreePort tries another
+// port).
+func (p *Process) waitUDPBoundOrLost(addr, lostLine string, timeout time.Duration) error {
+	lost := func() bool { return strings.Contains(p.Output(), lostLine) }
+	err := p.waitUDP(addr, timeout, lost)
+	if err == nil && lost() {
+		err = fmt.Errorf("%w: %s: %s", errPortTaken, p.Name, p.Output())
+	}
+	return err
 }
 
 // WaitOutput waits until the peer has printed substr.
