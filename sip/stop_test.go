@@ -83,19 +83,12 @@ func TestStoppingUALeavesNoSocketBehind(t *testing.T) {
 // TestStoppedUALeavesItsPortFree and TestPowerCyclesLeaveNothingBehind
 // failed so in CI). Before the mend a few of every thousand cycles failed.
 func TestRestartedAtOnceOnItsPort(t *testing.T) {
-	_, addr, stop := runAt5060(t, sip.Server{Host: "127.0.0.1", Port: 9})
+	reg := sip.Server{Host: "127.0.0.1", Port: 9}
+	_, addr, stop := runAt5060(t, reg)
 	stop()
-	for i := range 1000 {
-		ua, err := sip.New(sip.Config{User: "1001", Domain: "lab.test", Registrar: sip.Server{Host: "127.0.0.1", Port: 9},
-			Transport: sip.UDP, LocalAddr: addr, LocalPort: 5060, Logger: siptest.Logger(t, logLevel())})
-		if err != nil {
-			t.Fatalf("cycle %d: %v", i, err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { ua.Run(ctx); close(done) }()
-		cancel()
-		<-done
+	for range 1000 {
+		_, stop := runAt(t, addr, reg) // fails t when the port is still bound
+		stop()
 	}
 }
 
@@ -106,6 +99,14 @@ func runAt5060(t *testing.T, reg sip.Server) (ua *sip.UA, addr netip.Addr, stop 
 	var b [3]byte
 	rand.Read(b[:])
 	addr = netip.AddrFrom4([4]byte{127, 10 + b[0]%200, b[1], 1 + b[2]%250})
+	ua, stop = runAt(t, addr, reg)
+	return ua, addr, stop
+}
+
+// runAt runs a UA at port 5060 of addr, with registrar reg; stop stops it
+// and waits for Run to return.
+func runAt(t *testing.T, addr netip.Addr, reg sip.Server) (ua *sip.UA, stop func()) {
+	t.Helper()
 	ua, err := sip.New(sip.Config{User: "1001", Domain: "lab.test", Registrar: reg, Transport: sip.UDP,
 		LocalAddr: addr, LocalPort: 5060, Logger: siptest.Logger(t, logLevel())})
 	if err != nil {
@@ -114,5 +115,5 @@ func runAt5060(t *testing.T, reg sip.Server) (ua *sip.UA, addr netip.Addr, stop 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { ua.Run(ctx); close(done) }()
-	return ua, addr, func() { cancel(); <-done }
+	return ua, func() { cancel(); <-done }
 }

@@ -1,7 +1,6 @@
 package datagram_test
 
 import (
-	"context"
 	"errors"
 	"net"
 	"net/netip"
@@ -289,17 +288,8 @@ func TestMuxRestartedAtOnceOnItsPort(t *testing.T) {
 	m, stop := datagramtest.StartMux(t)
 	port := m.Port()
 	stop()
-	for i := range 1000 {
-		m, err := datagram.NewMux(port)
-		if err != nil {
-			t.Fatalf("restart %d: %v", i, err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- m.Run(ctx) }()
-		cancel()
-		if err := <-done; err != nil {
-			t.Fatalf("restart %d: Run: %v", i, err)
-		}
+	for range 1000 {
+		_, stop := datagramtest.StartMuxAt(t, port) // fails t when the port is still bound
+		stop()
 	}
 }

@@ -14,7 +14,13 @@ import (
 // an error.
 func StartMux(t testing.TB) (m *datagram.Mux, stop func()) {
 	t.Helper()
-	m, err := datagram.NewMux(0)
+	return StartMuxAt(t, 0)
+}
+
+// StartMuxAt is StartMux on port.
+func StartMuxAt(t testing.TB, port int) (m *datagram.Mux, stop func()) {
+	t.Helper()
+	m, err := datagram.NewMux(port)
 	if err != nil {
 		t.Fatal(err)
 	}
