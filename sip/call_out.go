@@ -393,15 +393,16 @@ func (u *UA) rememberGivenUp(c *Call) {
 	now := u.clk.Now()
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	for k, g := range u.givenUp {
+	sd := u.seldomLocked()
+	for k, g := range sd.givenUp {
 		if now.After(g.until) {
-			delete(u.givenUp, k)
+			delete(sd.givenUp, k)
 		}
 	}
-	if u.givenUp == nil {
-		u.givenUp = map[string]givenUpCall{}
+	if sd.givenUp == nil {
+		sd.givenUp = map[string]givenUpCall{}
 	}
-	u.givenUp[c.key] = givenUpCall{c: c, until: now.Add(64 * sipgosip.T1)}
+	sd.givenUp[c.key] = givenUpCall{c: c, until: now.Add(64 * sipgosip.T1)}
 }
 
 // givenUpCall returns the call given up under key, if it is still kept.
@@ -409,7 +410,10 @@ func (u *UA) givenUpCall(key string) *Call {
 	now := u.clk.Now()
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	g, ok := u.givenUp[key]
+	if u.seldom == nil {
+		return nil
+	}
+	g, ok := u.seldom.givenUp[key]
 	if !ok || now.After(g.until) {
 		return nil
 	}

@@ -74,13 +74,17 @@ func (u *UA) orderTargets(ts []Target) []Target {
 	now := u.clk.Now()
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	if u.seldom == nil || len(u.seldom.failed) == 0 {
+		return ts
+	}
+	failed := u.seldom.failed
 	var good, bad []Target
 	for _, t := range ts {
-		if until, ok := u.failed[t]; ok && now.Before(until) {
+		if until, ok := failed[t]; ok && now.Before(until) {
 			bad = append(bad, t)
 			continue
 		}
-		delete(u.failed, t)
+		delete(failed, t)
 		good = append(good, t)
 	}
 	return append(good, bad...)
@@ -88,10 +92,11 @@ func (u *UA) orderTargets(ts []Target) []Target {
 
 func (u *UA) markFailed(t Target) {
 	u.mu.Lock()
-	if u.failed == nil {
-		u.failed = map[Target]time.Time{}
+	sd := u.seldomLocked()
+	if sd.failed == nil {
+		sd.failed = map[Target]time.Time{}
 	}
-	u.failed[t] = u.clk.Now().Add(u.cfg.FailbackRetry)
+	sd.failed[t] = u.clk.Now().Add(u.cfg.FailbackRetry)
 	u.mu.Unlock()
 }
 

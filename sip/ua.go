@@ -77,12 +77,13 @@ type UA struct {
 	srv *sipgo.Server
 	cli *sipgo.Client
 
-	stacking  atomic.Bool   // lazy: Run is making the stack, or made it
+	// (In this order the fields leave no gaps; see seldomState.)
 	serveNow  chan struct{} // lazy: closed (once, serveOne) by an intent that needs sipgo
-	serveOne  sync.Once
 	serving   chan struct{} // lazy: closed once sipgo serves the socket, or never will
+	stackErr  error         // lazy: why the stack could not be made (set before serving is closed)
+	serveOne  sync.Once
 	servedOne sync.Once
-	stackErr  error // lazy: why the stack could not be made (set before serving is closed)
+	stacking  atomic.Bool // lazy: Run is making the stack, or made it
 
 	udpConn *datagram.Conn
 	udpTxs  udpTxs // the non-INVITE transactions over udpConn (udptx.go)
@@ -124,11 +125,27 @@ type UA struct {
 
 	mu       sync.Mutex // guards the following fields
 	dialogs  map[string]dialogUser
-	givenUp  map[string]givenUpCall // calls whose INVITE was given up
-	failed   map[Target]time.Time   // targets skipped until then
+	seldom   *seldomState // made by its first use: most phones never need it
 	reg      *registration
 	regState RegState
 	mwi      *Subscription
+}
+
+// seldomState is what few phones ever hold, behind one pointer rather
+// than a field each in every UA: an idle phone's UA stays within the
+// allocator's 1,408-byte class (1,400 bytes and the allocator's 8-byte
+// header, on 64-bit platforms).
+type seldomState struct {
+	failed  map[Target]time.Time   // targets skipped until then
+	givenUp map[string]givenUpCall // calls whose INVITE was given up
+}
+
+// seldomLocked returns u.seldom, made if need be; u.mu is held.
+func (u *UA) seldomLocked() *seldomState {
+	if u.seldom == nil {
+		u.seldom = &seldomState{}
+	}
+	return u.seldom
 }
 
 // dialogUser is what owns a dialog: a Call, a Subscription or an
