@@ -110,3 +110,45 @@ func BenchmarkDecodeCFX(b *testing.B) {
 		}
 	}
 }
+
+// bootKeys are keys a phone reads as it boots, literals as at their call
+// sites, some set in fleetPhoneFile and most left at their defaults.
+var bootKeys = []string{"voip/media/media_port", "voip/line/0/id", "provisioning/url_option_value",
+	"voip/headset_only/enabled", "network/lan/vlan/priority", "network/lan/vlan/id",
+	"voip/signalling/sip/proxy_gateway", "voip/signalling/sip/proxy_address", "voip/signalling/sip/digit_map",
+	"voip/line/0/enabled", "voip/line/0/description", "voip/line/0/auth_name", "provisioning/period/weekly/day",
+	"provisioning/period/type", "provisioning/method", "network/lan_type", "network/lan/vlan/mode",
+	"voip/line/0/do_not_disturb/enabled", "voip/line/0/call_forward/enabled", "voip/number_of_calls_per_line",
+	"voip/dialing/auto_dialing/timeout", "system/syslog/server_port", "system/ntp/sync_time/hours",
+	"provisioning/random_provisioning_time", "network/lan/vlan/period", "ems_server/keep_alive_period",
+	"voip/services/reject_code", "voip/answer_device", "system/type", "system/syslog/server_address"}
+
+// BenchmarkGetBootKeys reads bootKeys from the configurations of 1 and of
+// 10,000 phones in turn, as a storm of booting phones does (each phone's
+// values cold in the cache).
+func BenchmarkGetBootKeys(b *testing.B) {
+	for _, n := range []int{1, 10000} {
+		b.Run(fmt.Sprintf("phones=%d", n), func(b *testing.B) {
+			cfgs := make([]*Config, n)
+			for i := range cfgs {
+				c := Default().New("450HD")
+				if _, issues, err := c.ApplyBytes("bench.cfg", fleetPhoneFile()); err != nil || len(Errors(issues)) != 0 {
+					b.Fatal(err, issues)
+				}
+				cfgs[i] = c
+			}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				c := cfgs[i%n]
+				i++
+				for _, k := range bootKeys {
+					if _, _, err := c.Lookup(k); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(bootKeys)), "ns/get")
+		})
+	}
+}

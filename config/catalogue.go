@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // catalogueTSV is the built-in catalogue; see the column list in
@@ -47,6 +48,19 @@ type Catalogue struct {
 	// whose heap leaves sync.Map's nodes cold in the cache.
 	canonicalOnce sync.Once
 	canonical     map[string]resolution
+
+	// byAddress remembers canonical keys' resolutions by where the key's
+	// bytes lie (see Resolve).
+	byAddress [addressSlots]atomic.Pointer[addressedResolution]
+}
+
+// addressSlots is the size of Catalogue.byAddress: a few times the keys a
+// phone reads as it boots.
+const addressSlots = 1024
+
+type addressedResolution struct {
+	key string
+	resolution
 }
 
 type resolution struct {
@@ -299,9 +313,25 @@ func (c *Catalogue) Param(key string) (*Param, bool) {
 // any letter case, and returns it with the canonical concrete key and the
 // index (-1 for a key without {n}). An index outside every model's range is
 // ErrBadIndex; a key the catalogue does not know is ErrUnknownKey.
+//
+// Keys come mostly as literals at their call sites, the same bytes at the
+// same address every call: a booting phone reads about eighty, and hashing
+// each and probing the canonical map was most of what reading its
+// configuration cost. So a canonical key's resolution is also kept in a
+// slot chosen by its address, which a later call with that literal finds
+// by comparing the key (at once, for the same address). A slot is filled
+// once and kept: a key built at run time may take one and never be asked
+// for again, but the slots stay few and nothing is allocated after them.
 func (c *Catalogue) Resolve(key string) (p *Param, canonical string, index int, err error) {
+	slot := &c.byAddress[addressSlot(key)]
+	if e := slot.Load(); e != nil && e.key == key {
+		return e.p, e.canonical, e.index, nil
+	}
 	c.canonicalOnce.Do(c.makeCanonical)
 	if r, ok := c.canonical[key]; ok {
+		if slot.Load() == nil {
+			slot.CompareAndSwap(nil, &addressedResolution{key, r})
+		}
 		return r.p, r.canonical, r.index, nil
 	}
 	if v, ok := c.resolved.Load(key); ok {
@@ -315,6 +345,13 @@ func (c *Catalogue) Resolve(key string) (p *Param, canonical string, index int, 
 		}
 	}
 	return p, canonical, index, err
+}
+
+// addressSlot picks key's slot in Catalogue.byAddress from the address of
+// its bytes.
+func addressSlot(key string) uintptr {
+	a := uintptr(unsafe.Pointer(unsafe.StringData(key)))
+	return (a>>3 ^ a>>13) % addressSlots
 }
 
 // makeCanonical fills c.canonical.

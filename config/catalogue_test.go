@@ -250,6 +250,37 @@ func TestResolve(t *testing.T) {
 	}
 }
 
+// Resolve answers from a key's address the first time and every time
+// after as the canonical map does: every canonical key, each asked for in
+// two copies at different addresses (more keys than slots, so slots are
+// shared and each is taken by the first key to come).
+func TestResolveByAddressAnswersAsTheMap(t *testing.T) {
+	c, err := ParseCatalogue(catalogueTSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.canonicalOnce.Do(c.makeCanonical)
+	for round := range 3 {
+		for key, want := range c.canonical {
+			for _, k := range []string{key, strings.Clone(key)} {
+				p, canon, n, err := c.Resolve(k)
+				if err != nil || p != want.p || canon != want.canonical || n != want.index {
+					t.Fatalf("round %d: Resolve(%q) = %v, %q, %d, %v; want %v, %q, %d", round, k, p, canon, n, err, want.p, want.canonical, want.index)
+				}
+			}
+		}
+	}
+	taken := 0
+	for i := range c.byAddress {
+		if c.byAddress[i].Load() != nil {
+			taken++
+		}
+	}
+	if taken == 0 || taken > addressSlots {
+		t.Errorf("%d slots taken", taken)
+	}
+}
+
 func TestValueSpellings(t *testing.T) {
 	c := Default().New("450HD")
 	tests := []struct{ key, in, want string }{
