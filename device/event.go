@@ -2,6 +2,7 @@ package device
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -57,13 +58,16 @@ func (e Event) String() string {
 
 // hub fans events out to subscribers without ever blocking the publisher.
 type hub struct {
-	mu      sync.Mutex // guards subs and next
-	subs    map[int]subscriber
+	mu sync.Mutex // guards subs and next
+	// subs are few (a fleet's watcher, a waiter or two, a UI): a slice,
+	// where a map cost a booting phone more to make, grow and walk.
+	subs    []subscriber
 	next    int
 	dropped atomic.Uint64
 }
 
 type subscriber struct {
+	id int
 	ch chan Event
 	// wake marks a subscriber that only needs to know something happened
 	// (Wait): a full buffer already holds its wake-up, so a dropped event
@@ -96,12 +100,10 @@ func (h *hub) watch(check func() bool) (stop func()) {
 
 func (h *hub) add(sub subscriber) (<-chan Event, func()) {
 	h.mu.Lock()
-	if h.subs == nil {
-		h.subs = map[int]subscriber{}
-	}
 	id := h.next
 	h.next++
-	h.subs[id] = sub
+	sub.id = id
+	h.subs = append(h.subs, sub)
 	h.mu.Unlock()
 	var once sync.Once
 	return sub.ch, func() {
@@ -116,11 +118,10 @@ func (h *hub) add(sub subscriber) (<-chan Event, func()) {
 	}
 }
 
-// drop removes a subscriber; the last one's leaving frees the map (a map
-// keeps its size once grown, and most phones of a fleet have nobody
-// listening once booted).
+// drop removes a subscriber; the last one's leaving frees the slice (most
+// phones of a fleet have nobody listening once booted).
 func (h *hub) drop(id int) {
-	delete(h.subs, id)
+	h.subs = slices.DeleteFunc(h.subs, func(s subscriber) bool { return s.id == id })
 	if len(h.subs) == 0 {
 		h.subs = nil
 	}
@@ -141,11 +142,12 @@ func (h *hub) publishAll(events []Event, changed bool) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for id, sub := range h.subs {
+	dropped := false
+	for i, sub := range h.subs {
 		switch {
 		case sub.check != nil:
 			if sub.check() {
-				h.drop(id)
+				h.subs[i].check, dropped = nil, true
 			}
 		case sub.wake:
 			select {
@@ -160,6 +162,14 @@ func (h *hub) publishAll(events []Event, changed bool) {
 					h.dropped.Add(1)
 				}
 			}
+		}
+	}
+	if dropped {
+		// A watcher that is done is left without its check above; its
+		// stop, if it comes, finds nothing.
+		h.subs = slices.DeleteFunc(h.subs, func(s subscriber) bool { return s.ch == nil && s.check == nil })
+		if len(h.subs) == 0 {
+			h.subs = nil
 		}
 	}
 }

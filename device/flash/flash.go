@@ -122,17 +122,23 @@ func (s *Store) path(name string) string { return filepath.Join(s.dir, filepath.
 
 // Read returns the content of record name.
 func (s *Store) Read(name string) ([]byte, error) {
-	if err := checkName(name); err != nil {
-		return nil, err
-	}
 	if s.dir == "" {
+		// A name found was checked as it was written; one not found is
+		// checked now, for its error (a booting phone reads several
+		// records, and checking a good name cost more than finding it).
 		s.mu.Lock()
-		defer s.mu.Unlock()
 		b, ok := s.mem[name]
+		s.mu.Unlock()
 		if !ok {
+			if err := checkName(name); err != nil {
+				return nil, err
+			}
 			return nil, notFoundError{name}
 		}
 		return slices.Clone(b), nil
+	}
+	if err := checkName(name); err != nil {
+		return nil, err
 	}
 	b, err := os.ReadFile(s.path(name))
 	if errors.Is(err, fs.ErrNotExist) {
