@@ -260,12 +260,34 @@ func (u *UA) writeUDP(req *sipgosip.Request, to netip.AddrPort) error {
 	buf := writeBufs.Get().(*bytes.Buffer)
 	defer writeBufs.Put(buf)
 	buf.Reset()
-	req.StringWrite(buf)
+	writeRequest(buf, req)
 	if buf.Len() > sipgosip.UDPMTUSize-200 {
 		return sipgosip.ErrUDPMTUCongestion
 	}
 	_, err := u.udpConn.WriteToUDPAddrPort(buf.Bytes(), to)
 	return err
+}
+
+// writeRequest writes req as sipgo's Request.StringWrite does, its
+// request line without the string sipgo makes of the URI first (a few
+// allocations a request, the most of anything a phone's REGISTER wrote).
+func writeRequest(buf *bytes.Buffer, req *sipgosip.Request) {
+	if req.CompactHeaders || len(req.Headers()) == 0 {
+		req.StringWrite(buf)
+		return
+	}
+	buf.WriteString(string(req.Method))
+	buf.WriteByte(' ')
+	req.Recipient.StringWrite(buf)
+	buf.WriteByte(' ')
+	buf.WriteString(req.SipVersion)
+	buf.WriteString("\r\n")
+	for _, h := range req.Headers() {
+		h.StringWrite(buf)
+		buf.WriteString("\r\n")
+	}
+	buf.WriteString("\r\n")
+	buf.Write(req.Body())
 }
 
 // responseParser is sipgo's parser as its transport has it, for a
