@@ -275,7 +275,7 @@ func (s Settings) OfferCodecs(reg *codec.Registry) ([]sdp.Codec, []error) {
 		}
 		c, err := reg.ByConfigName(e.Name)
 		if err != nil {
-			skipped = append(skipped, fmt.Errorf("codec_info/%d: %w", i, err))
+			skipped = append(skipped, skippedCodec{i, err})
 			continue
 		}
 		if slices.Contains(seen, c) {
@@ -286,6 +286,19 @@ func (s Settings) OfferCodecs(reg *codec.Registry) ([]sdp.Codec, []error) {
 	}
 	return out, skipped
 }
+
+// skippedCodec is why OfferCodecs left out the codec of codec_info/index;
+// formatted only if read (every booting phone skips the default list's
+// SILK and, without cgo, G.729).
+type skippedCodec struct {
+	index int
+	err   error
+}
+
+func (e skippedCodec) Error() string {
+	return "codec_info/" + strconv.Itoa(e.index) + ": " + e.err.Error()
+}
+func (e skippedCodec) Unwrap() error { return e.err }
 
 // PagingCodec finds the paging codec in the registry.
 func (s Settings) PagingCodec(reg *codec.Registry) (codec.Codec, error) {

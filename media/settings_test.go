@@ -117,6 +117,9 @@ voip/services/group_paging/group/4/multicast_addr=224.0.1.21
 	}
 	if len(skipped) != 1 || !errors.Is(skipped[0], codec.ErrNotInBuild) {
 		t.Errorf("skipped %v, want SILK not in build", skipped)
+	} else if want := "codec_info/"; !strings.HasPrefix(skipped[0].Error(), want) || !strings.Contains(skipped[0].Error(), ": codec: SILK") ||
+		!strings.HasSuffix(skipped[0].Error(), "codec: not in this build (no SILK implementation is available)") {
+		t.Errorf("skipped %q: the log says which entry and why", skipped[0])
 	}
 	if !s.Recording.active() || s.Recording.Remote != netip.MustParseAddrPort("192.0.2.7:50010") {
 		t.Errorf("recording %+v", s.Recording)

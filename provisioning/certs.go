@@ -35,15 +35,16 @@ func (k KeyPairURIs) set() bool { return k.Cert != "" || k.Key != "" }
 
 // CertificateURIsFrom reads the certificate keys of c.
 func CertificateURIsFrom(c *config.Config) CertificateURIs {
-	var u CertificateURIs
-	for i := range u.CA {
-		u.CA[i] = strings.TrimSpace(c.Get("security/ca_certificate/" + strconv.Itoa(i) + "/uri"))
+	// Literal keys, not built ones: every booting phone reads them, and
+	// config finds a literal again by its address.
+	get := func(k string) string { return strings.TrimSpace(c.Get(k)) }
+	return CertificateURIs{
+		CA: [5]string{get("security/ca_certificate/0/uri"), get("security/ca_certificate/1/uri"),
+			get("security/ca_certificate/2/uri"), get("security/ca_certificate/3/uri"), get("security/ca_certificate/4/uri")},
+		SIP:        KeyPairURIs{get("security/sip_certificate_uri"), get("security/sip_private_key_uri")},
+		Dot1X:      KeyPairURIs{get("security/ieee802_1x_certificate_uri"), get("security/ieee802_1x_private_key_uri")},
+		AutoUpdate: KeyPairURIs{get("security/autoupdate_certificate_uri"), get("security/autoupdate_private_key_uri")},
 	}
-	get := func(k string) string { return strings.TrimSpace(c.Get("security/" + k)) }
-	u.SIP = KeyPairURIs{get("sip_certificate_uri"), get("sip_private_key_uri")}
-	u.Dot1X = KeyPairURIs{get("ieee802_1x_certificate_uri"), get("ieee802_1x_private_key_uri")}
-	u.AutoUpdate = KeyPairURIs{get("autoupdate_certificate_uri"), get("autoupdate_private_key_uri")}
-	return u
 }
 
 // Certificates are downloaded, checked certificate files (PEM).

@@ -87,7 +87,7 @@ func (r *Registry) Lookup(name string) (Codec, error) {
 func (r *Registry) ByConfigName(name string) (Codec, error) {
 	n := strings.ToUpper(strings.TrimSpace(name))
 	if strings.HasPrefix(n, "SILK") {
-		return nil, fmt.Errorf("codec: %s: %w (no SILK implementation is available)", name, ErrNotInBuild)
+		return nil, silkError{name}
 	}
 	base, rate, hasRate := strings.Cut(n, "_")
 	for _, c := range r.codecs {
@@ -101,6 +101,16 @@ func (r *Registry) ByConfigName(name string) (Codec, error) {
 	}
 	return nil, fmt.Errorf("%w: %s", ErrUnknown, name)
 }
+
+// silkError is ErrNotInBuild for a SILK codec; a type, not a formatted
+// error: the default codec list names SILK, and every booting phone skips it.
+type silkError struct{ name string }
+
+func (e silkError) Error() string {
+	return "codec: " + e.name + ": " + ErrNotInBuild.Error() + " (no SILK implementation is available)"
+}
+
+func (e silkError) Unwrap() error { return ErrNotInBuild }
 
 // ByPayloadType finds a codec by its static RTP payload type.
 func (r *Registry) ByPayloadType(pt int) (Codec, error) {
