@@ -118,10 +118,16 @@ func (h *hub) add(sub subscriber) (<-chan Event, func()) {
 	}
 }
 
-// drop removes a subscriber; the last one's leaving frees the slice (most
-// phones of a fleet have nobody listening once booted).
+// drop removes a subscriber.
 func (h *hub) drop(id int) {
-	h.subs = slices.DeleteFunc(h.subs, func(s subscriber) bool { return s.id == id })
+	h.removeWhere(func(s subscriber) bool { return s.id == id })
+}
+
+// removeWhere removes the subscribers gone reports; the last one's leaving
+// frees the slice (most phones of a fleet have nobody listening once
+// booted).
+func (h *hub) removeWhere(gone func(subscriber) bool) {
+	h.subs = slices.DeleteFunc(h.subs, gone)
 	if len(h.subs) == 0 {
 		h.subs = nil
 	}
@@ -167,9 +173,6 @@ func (h *hub) publishAll(events []Event, changed bool) {
 	if dropped {
 		// A watcher that is done is left without its check above; its
 		// stop, if it comes, finds nothing.
-		h.subs = slices.DeleteFunc(h.subs, func(s subscriber) bool { return s.ch == nil && s.check == nil })
-		if len(h.subs) == 0 {
-			h.subs = nil
-		}
+		h.removeWhere(func(s subscriber) bool { return s.ch == nil && s.check == nil })
 	}
 }
