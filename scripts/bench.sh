@@ -65,6 +65,7 @@ awk '
 	if ("whole-phones/s" in m) printf "  whole run %s phones/s (from before the fleet is made)", m["whole-phones/s"]
 	if ("ratio-vs-sipp" in m) printf "  SIPp at its best %s reg/s (%s in flight), ratio %s (SIPp CPU %s µs/reg; Kamailio CPU %s µs/phone, %s µs/SIPp reg)", \
 		m["sipp-reg/s"], m["sipp-in-flight"], m["ratio-vs-sipp"], m["sipp-cpu-µs/user"], m["kam-cpu-µs/phone"], m["kam-cpu-µs/sipp-user"]
+	if ("phone-budget-µs" in m) printf "  a phone's budget at SIPp's rate %s µs (the cores less Kamailio's share)", m["phone-budget-µs"]
 	if ("streams/core" in m) printf "  %s streams/core (%s cores, send jitter p99 %s µs)", m["streams/core"], m["cores"], m["send-jitter-p99-µs"]
 	if ("machine-fault-µs" in m) printf "  machine: fresh page %s µs, system call %s µs", m["machine-fault-µs"], m["machine-syscall-µs"]
 	printf "\n"
