@@ -20,3 +20,6 @@ func SendACK(u *UA, target sipgosip.Uri) error {
 	d := &dialog{callID: newCallID(), localTag: newTag(), remoteTag: newTag(), local: u.aor, remote: target, remoteTarget: target, localSeq: 1}
 	return u.sendAck(context.Background(), d, d.request(u, sipgosip.ACK))
 }
+
+// WriteRequest is writeRequest, the UA's writer of its UDP requests.
+var WriteRequest = writeRequest

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	sipgosip "github.com/emiago/sipgo/sip"
+
 	"github.com/hdphone/hdphone/internal/testpeer"
 	"github.com/hdphone/hdphone/sip"
 	"github.com/hdphone/hdphone/sip/siptest"
@@ -295,5 +297,36 @@ func TestMalformedRequestsFromSIPp(t *testing.T) {
 	}
 	if evs := p.ev.Drain(100 * time.Millisecond); len(evs) != 0 {
 		t.Fatalf("malformed INVITEs became events: %v", evs)
+	}
+}
+
+// The UA's writer of its UDP requests writes what sipgo writes: the
+// torture corpus's valid requests (bodies, odd URIs, many headers), one
+// with compact headers, one with none.
+func TestWriteRequestWritesWhatSipgoWrites(t *testing.T) {
+	files, err := filepath.Glob("testdata/torture/valid/*.sip")
+	if err != nil || len(files) == 0 {
+		t.Fatal(files, err)
+	}
+	var reqs []*sipgosip.Request
+	for _, f := range files {
+		msg, err := sipgosip.NewParser().ParseSIP(torture(t, f, "127.0.0.1:5070", "127.0.0.1:5060"))
+		if req, ok := msg.(*sipgosip.Request); ok && err == nil {
+			reqs = append(reqs, req)
+		}
+	}
+	if len(reqs) < 10 {
+		t.Fatalf("%d requests read", len(reqs))
+	}
+	compact := reqs[0].Clone()
+	compact.CompactHeaders = true
+	bare := sipgosip.NewRequest(sipgosip.OPTIONS, sipgosip.Uri{Scheme: "sip", Host: "example.com"})
+	reqs = append(reqs, compact, bare)
+	for _, req := range reqs {
+		var buf bytes.Buffer
+		sip.WriteRequest(&buf, req)
+		if want := req.String(); buf.String() != want {
+			t.Errorf("wrote\n%q\nsipgo writes\n%q", buf.String(), want)
+		}
 	}
 }

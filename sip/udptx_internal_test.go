@@ -1,10 +1,6 @@
 package sip
 
 import (
-	"bytes"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -148,46 +144,6 @@ func TestParseResponseKeepsWhatTheUAReads(t *testing.T) {
 	} {
 		if !strings.Contains(res.String(), line) {
 			t.Errorf("written back without %q:\n%s", line, res.String())
-		}
-	}
-}
-
-// writeRequest writes what sipgo writes: the torture tests' valid requests
-// (bodies, odd URIs, many headers), one with compact headers, one with none.
-func TestWriteRequestWritesWhatSipgoWrites(t *testing.T) {
-	files, err := filepath.Glob("testdata/torture/valid/*.sip")
-	if err != nil || len(files) == 0 {
-		t.Fatal(files, err)
-	}
-	var reqs []*sipgosip.Request
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		// As torture() in torture_test.go sends it.
-		_, raw, _ := strings.Cut(string(b), "\n")
-		raw = strings.NewReplacer("{{VIA}}", "127.0.0.1:5070", "{{UA}}", "127.0.0.1:5060", "\n", "\r\n").Replace(raw)
-		if i := strings.Index(raw, "\r\n\r\n"); i >= 0 {
-			raw = strings.ReplaceAll(raw, "{{LEN}}", strconv.Itoa(len(raw)-i-4))
-		}
-		msg, err := sipgosip.NewParser().ParseSIP([]byte(raw))
-		if req, ok := msg.(*sipgosip.Request); ok && err == nil {
-			reqs = append(reqs, req)
-		}
-	}
-	if len(reqs) < 10 {
-		t.Fatalf("%d requests read", len(reqs))
-	}
-	compact := reqs[0].Clone()
-	compact.CompactHeaders = true
-	bare := sipgosip.NewRequest(sipgosip.OPTIONS, sipgosip.Uri{Scheme: "sip", Host: "example.com"})
-	reqs = append(reqs, compact, bare)
-	for _, req := range reqs {
-		var buf bytes.Buffer
-		writeRequest(&buf, req)
-		if want := req.String(); buf.String() != want {
-			t.Errorf("wrote\n%q\nsipgo writes\n%q", buf.String(), want)
 		}
 	}
 }
