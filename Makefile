@@ -1,7 +1,7 @@
 # hdphone — see README.md. Every target works from a fresh checkout with Go.
 GO ?= go
 
-.PHONY: build test demo cross bench soak lint fuzz behaviours
+.PHONY: build test demo cross bench soak lint fuzz behaviours pgo
 
 build:
 	$(GO) build -o bin/hdphone ./cmd/hdphone
@@ -24,6 +24,11 @@ bench:
 
 soak:
 	scripts/soak.sh
+
+# Profile a fleet's work again into cmd/hdphone/default.pgo, the profile go
+# build optimises hdphone with (make bench uses it too).
+pgo:
+	scripts/pgo.sh
 
 # vet, gofmt and staticcheck's correctness checks (SA; deprecations left to
 # review).
