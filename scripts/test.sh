@@ -151,7 +151,7 @@ if [ ${#failed[@]} -ne 0 ]; then
 	echo "test.sh: dependencies missing; stopping before the tests" >&2
 	exit 1
 fi
-run_step "vet, gofmt, staticcheck, scripts parse" vet
+run_step "vet, gofmt, staticcheck, bash -n" vet
 run_step "tests (race detector, real peers)" race_tests
 run_step "cross builds (pure Go)" cross
 run_step "ARM tests under qemu-user-static" arm
