@@ -31,11 +31,12 @@ pgo:
 	scripts/pgo.sh
 
 # vet, gofmt and staticcheck's correctness checks (SA; deprecations left to
-# review).
+# review), and the scripts' syntax.
 lint:
 	$(GO) vet ./...
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))"
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 -checks 'SA*,-SA1019' ./...
+	for s in scripts/*.sh .ci/run; do bash -n "$$s" || exit 1; done
 
 # Run every fuzz target for FUZZTIME each (default 30s).
 fuzz:
