@@ -276,8 +276,8 @@ func TestResolveByAddressAnswersAsTheMap(t *testing.T) {
 			taken++
 		}
 	}
-	if taken == 0 || taken > addressSlots {
-		t.Errorf("%d slots taken", taken)
+	if taken == 0 {
+		t.Error("no slot taken: every key went through the map")
 	}
 }
 
