@@ -16,13 +16,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# Profiled without the current profile, so that what it records is not
-# shaped by an older one.
-go test -pgo=off -c -o "$tmp/fleet.test" ./fleet
+# Each benchmark through make bench's runner (HDPHONE_BENCH_ONLY: one
+# benchmark, in a process of its own, once), built without the current
+# profile, so that what it records is not shaped by an older one.
 run() { # profile-variable profile-file benchmark
-	local re
-	re="^Benchmark$(echo "$3" | sed 's|/|$/^|g')\$"
-	if ! (cd fleet && env "$1=$2" "$tmp/fleet.test" -test.run '^$' -test.bench "$re" -test.benchtime 1x -test.timeout 30m) >"$tmp/out" 2>&1; then
+	if ! env "$1=$2" HDPHONE_BENCH_ONLY="^$3\$" STORM_RUNS=1 PGO=off scripts/bench.sh >"$tmp/out" 2>&1; then
 		cat "$tmp/out" >&2
 		echo "pgo: $3 failed" >&2
 		exit 1
