@@ -20,7 +20,12 @@ passed=0
 inputs() { ls "$1/testdata/fuzz/$2" 2>/dev/null | sort; }
 for pkg in $(go list ./...); do
 	dir=$(go list -f '{{.Dir}}' "$pkg")
-	for f in $(go test -list '^Fuzz' "$pkg" 2>/dev/null | grep '^Fuzz' || true); do
+	if ! list=$(go test -list '^Fuzz' "$pkg" 2>&1); then
+		echo "$list"
+		found+=("$pkg (its tests do not build)")
+		continue
+	fi
+	for f in $(grep '^Fuzz' <<<"$list"); do
 		ok=
 		for again in "" " (again)"; do
 			echo "== $pkg $f$again"
@@ -46,6 +51,9 @@ for pkg in $(go list ./...); do
 		esac
 	done
 done
+if [ $((passed + ${#flaked[@]} + ${#found[@]})) -eq 0 ]; then
+	found+=("no fuzz target found")
+fi
 echo "fuzz: $passed targets passed for $FUZZTIME each; ${#flaked[@]} ended twice by the toolchain's deadline race; ${#found[@]} failed"
 for t in "${flaked[@]}"; do echo "  deadline race: $t"; done
 for t in "${found[@]}"; do echo "  FAILED: $t (see the output above and testdata/fuzz/)"; done
