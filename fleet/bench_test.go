@@ -129,13 +129,11 @@ scenario:
 	var idleG, idleFD int
 	var cpu0, cpu1, boot0, boot1, storm0 syscall.Rusage
 	var stormOnce sync.Once
-	// The storm alone, as storm-cpu-µs counts it: from the first phone
-	// powered on (not the heap readied and the phones made before it) to
-	// the last booted, without the settling and the peer's run after it:
-	// go tool pprof fleet.test path.
+	// A CPU profile to the file the environment variable env names, if
+	// any, until stopProfile: go tool pprof fleet.test path.
 	stopProfile := func() {}
-	startProfile := func() {
-		if path := os.Getenv("HDPHONE_BENCH_CPUPROFILE"); path != "" {
+	startProfile := func(env string) {
+		if path := os.Getenv(env); path != "" {
 			if f, err := os.Create(path); err == nil {
 				if err := pprof.StartCPUProfile(f); err == nil {
 					stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
@@ -157,7 +155,10 @@ scenario:
 		if pr.Result == nil && pr.Index == -1 {
 			// The first phone powered on: the storm begins.
 			stormOnce.Do(func() {
-				startProfile()
+				// The storm alone, as storm-cpu-µs counts it: from the
+				// first phone powered on (not the heap readied and the
+				// phones made before it) to the last booted.
+				startProfile("HDPHONE_BENCH_CPUPROFILE")
 				syscall.Getrusage(syscall.RUSAGE_SELF, &storm0)
 			})
 		}
@@ -204,14 +205,8 @@ scenario:
 			}
 		case "answer":
 			fl.ResetPacing()
-			// The talk alone: go tool pprof fleet.test path.
-			if path := os.Getenv("HDPHONE_BENCH_TALKPROFILE"); path != "" {
-				if f, err := os.Create(path); err == nil {
-					if err := pprof.StartCPUProfile(f); err == nil {
-						stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
-					}
-				}
-			}
+			// The talk alone.
+			startProfile("HDPHONE_BENCH_TALKPROFILE")
 			syscall.Getrusage(syscall.RUSAGE_SELF, &cpu0)
 			talkStart = time.Now()
 		case "talk":
