@@ -30,13 +30,10 @@ soak:
 pgo:
 	scripts/pgo.sh
 
-# vet, gofmt and staticcheck's correctness checks (SA; deprecations left to
-# review), and the scripts' syntax.
+# vet, gofmt, staticcheck's correctness checks and the scripts' syntax, as
+# make test's second step runs them.
 lint:
-	$(GO) vet ./...
-	test -z "$$(gofmt -l $$(git ls-files '*.go'))"
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 -checks 'SA*,-SA1019' ./...
-	for s in scripts/*.sh .ci/run; do bash -n "$$s" || exit 1; done
+	scripts/lint.sh
 
 # Run every fuzz target for FUZZTIME each (default 30s).
 fuzz:

@@ -38,26 +38,7 @@ deps() {
 # The steps' functions run in an || list, where set -e does not apply: each
 # one passes its failures on explicitly.
 vet() {
-	local rc=0 unformatted
-	go vet ./... || rc=1
-	go vet -tags soak ./device || rc=1 # the soaks (make soak) build too
-	unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
-	if [ -n "$unformatted" ]; then
-		echo "not gofmt-formatted:"
-		echo "$unformatted"
-		rc=1
-	fi
-	# staticcheck's correctness checks (the version is pinned; the module
-	# proxy serves it like any other module).
-	go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 -checks 'SA*,-SA1019' ./... || rc=1
-	# The scripts CI does not run (make bench, soak, pgo, fuzz) parse: a
-	# quote astray in one ended make bench with a syntax error after its
-	# twenty minutes of runs.
-	local script
-	for script in scripts/*.sh .ci/run; do
-		bash -n "$script" || rc=1
-	done
-	return $rc
+	scripts/lint.sh
 }
 
 race_tests() {
