@@ -18,9 +18,8 @@ found=() flaked=()
 passed=0
 # inputs lists the failing inputs kept for target $2 in directory $1.
 inputs() { ls "$1/testdata/fuzz/$2" 2>/dev/null | sort; }
-for pkg in $(go list ./...); do
-	dir=$(go list -f '{{.Dir}}' "$pkg")
-	if ! list=$(go test -list '^Fuzz' "$pkg" 2>&1); then
+while read -r pkg dir; do
+	if ! list=$(go test -list '^Fuzz' "$pkg" 2>&1 </dev/null); then
 		echo "$list"
 		found+=("$pkg (its tests do not build)")
 		continue
@@ -30,7 +29,7 @@ for pkg in $(go list ./...); do
 		for again in "" " (again)"; do
 			echo "== $pkg $f$again"
 			before=$(inputs "$dir" "$f")
-			if go test -run '^$' -fuzz "^$f\$" -fuzztime "$FUZZTIME" "$pkg" 2>&1 | tee "$out"; then
+			if go test -run '^$' -fuzz "^$f\$" -fuzztime "$FUZZTIME" "$pkg" 2>&1 </dev/null | tee "$out"; then
 				ok=pass
 				break
 			fi
@@ -50,7 +49,7 @@ for pkg in $(go list ./...); do
 		*) flaked+=("$pkg $f") ;;
 		esac
 	done
-done
+done < <(go list -f '{{.ImportPath}} {{.Dir}}' ./...)
 if [ $((passed + ${#flaked[@]} + ${#found[@]})) -eq 0 ]; then
 	found+=("no fuzz target found")
 fi
