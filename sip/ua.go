@@ -78,10 +78,8 @@ type UA struct {
 	cli *sipgo.Client
 
 	// (In this order the fields leave no gaps; see seldomState.)
-	serveNow  chan struct{} // lazy: closed (once, serveOne) by an intent that needs sipgo
 	serving   chan struct{} // lazy: closed once sipgo serves the socket, or never will
 	stackErr  error         // lazy: why the stack could not be made (set before serving is closed)
-	serveOne  sync.Once
 	servedOne sync.Once
 	stacking  atomic.Bool // lazy: Run is making the stack, or made it
 
@@ -193,7 +191,6 @@ func New(cfg Config) (*UA, error) {
 	// reach it without a reader, and sipgo's stack is made when something
 	// first needs it: a fleet's phone that only registers never makes it.
 	if u.lazy() {
-		u.serveNow = make(chan struct{})
 		u.serving = make(chan struct{})
 	} else if err := u.makeStack(); err != nil {
 		u.closeListeners()
@@ -391,23 +388,37 @@ func (u *UA) Run(ctx context.Context) error {
 	}
 	// The listener is served on Run's own goroutine (a fleet's idle phone
 	// holds as few as it can): ctx's end or Close closes it, which ends the
-	// serving, and Run shuts the UA down.
+	// serving, and Run shuts the UA down. The serving is in functions of
+	// its own so that Run's frame stays small: a lazy UA's goroutine waits
+	// on its first 2 KiB of stack (see awaitNeed).
 	defer context.AfterFunc(ctx, u.halt)()
 	if u.lazy() {
-		// Register and Unregister go at once: their transactions need
-		// no sipgo (udptx.go).
-		u.setStarted()
-		if u.awaitNeed() {
-			u.udpConn.Serving = u.setServing
-			if err := u.srv.ServeUDP(u.udpConn); err != nil && u.runCtx.Err() == nil {
-				u.log.Warn("listener stopped", "err", err)
-			}
-		}
-		u.setServing() // sipgo never served: intents fail, not wait
-		<-u.runCtx.Done()
-		u.shutdown()
-		return ctx.Err()
+		u.serveWhenNeeded()
+	} else {
+		u.serve()
 	}
+	<-u.runCtx.Done() // a listener that failed on its own leaves the UA up
+	u.shutdown()
+	return ctx.Err()
+}
+
+// serveWhenNeeded serves a lazy UA's socket with sipgo once something
+// needs it (awaitNeed), until the socket closes.
+func (u *UA) serveWhenNeeded() {
+	// Register and Unregister go at once: their transactions need no
+	// sipgo (udptx.go).
+	u.setStarted()
+	if u.awaitNeed() {
+		u.udpConn.Serving = u.setServing
+		if err := u.srv.ServeUDP(u.udpConn); err != nil && u.runCtx.Err() == nil {
+			u.log.Warn("listener stopped", "err", err)
+		}
+	}
+	u.setServing() // sipgo never served: intents fail, not wait
+}
+
+// serve serves the UA's listener with sipgo until it closes.
+func (u *UA) serve() {
 	var serve func() error
 	switch {
 	case u.udpConn != nil:
@@ -428,10 +439,7 @@ func (u *UA) Run(ctx context.Context) error {
 	if err := serve(); err != nil && u.runCtx.Err() == nil {
 		u.log.Warn("listener stopped", "err", err)
 	}
-	u.setStarted()    // a listener that never read: intents fail, not wait
-	<-u.runCtx.Done() // a listener that failed on its own leaves the UA up
-	u.shutdown()
-	return ctx.Err()
+	u.setStarted() // a listener that never read: intents fail, not wait
 }
 
 // lazy reports whether the UA is on a shared socket, where sipgo's stack
@@ -443,13 +451,14 @@ func (u *UA) lazy() bool { return u.udpConn != nil && u.udpConn.UDP() == nil }
 // an intent that sends through sipgo (useStack) — and makes sipgo's stack.
 // It reports false when the UA stopped first or the stack could not be
 // made.
+//
+// It waits on the socket's Arrived alone, which useStack wakes and the
+// socket's close (halt, the only end of runCtx while Run waits) signals
+// too: one channel, not a select of three, keeps an idle fleet phone's
+// goroutine on its first 2 KiB of stack (a select's frames grew it to 4)
+// and its wait cheaper.
 func (u *UA) awaitNeed() bool {
-	select {
-	case <-u.runCtx.Done():
-		return false
-	case <-u.udpConn.Arrived():
-	case <-u.serveNow:
-	}
+	<-u.udpConn.Arrived()
 	if u.runCtx.Err() != nil {
 		return false
 	}
@@ -473,7 +482,7 @@ func (u *UA) useStack(ctx context.Context) error {
 	if !u.lazy() {
 		return nil
 	}
-	u.serveOne.Do(func() { close(u.serveNow) })
+	u.udpConn.Wake() // awaitNeed
 	select {
 	case <-u.serving:
 	case <-u.runCtx.Done():

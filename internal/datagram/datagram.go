@@ -73,6 +73,15 @@ func (c *Conn) Arrived() <-chan struct{} {
 	return c.in.ready
 }
 
+// Wake makes Arrived receive, as a datagram would, for an owner that wants
+// its reader started now; the reader finds nothing more to read. It does
+// nothing on a Conn with its own socket.
+func (c *Conn) Wake() {
+	if c.in != nil {
+		c.in.signal()
+	}
+}
+
 // LocalAddr returns the socket's address (one value, which Filter compares
 // to tell this socket's reads from other sockets').
 func (c *Conn) LocalAddr() net.Addr { return c.laddr }

@@ -142,6 +142,11 @@ func (in *muxInbox) put(data []byte, from netip.AddrPort) {
 	}
 	in.q = append(in.q, queued{data, from})
 	in.mu.Unlock()
+	in.signal()
+}
+
+// signal leaves a token in ready unless one waits there already.
+func (in *muxInbox) signal() {
 	select {
 	case in.ready <- struct{}{}:
 	default:
@@ -177,10 +182,7 @@ func (in *muxInbox) close() bool {
 	was := in.closed
 	in.closed, in.q = true, nil
 	in.mu.Unlock()
-	select {
-	case in.ready <- struct{}{}:
-	default:
-	}
+	in.signal()
 	return !was
 }
 

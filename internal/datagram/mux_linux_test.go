@@ -293,3 +293,43 @@ func TestMuxRestartedAtOnceOnItsPort(t *testing.T) {
 		stop()
 	}
 }
+
+// Arrived, which a lazy UA's goroutine waits on alone, receives for each
+// thing that should start the Conn's reader: a datagram the take function
+// left, Wake (an intent that needs sipgo) and Close. A Wake leaves nothing
+// for the reader: its first read is the next datagram.
+func TestMuxArrivedForDatagramWakeAndClose(t *testing.T) {
+	m, _ := datagramtest.StartMux(t)
+	c, peer := listenWithPeer(t, m, "127.77.5.1", nil)
+	arrived := func(what string) {
+		t.Helper()
+		select {
+		case <-c.Arrived():
+		case <-time.After(5 * time.Second):
+			t.Fatalf("Arrived did not receive after %s", what)
+		}
+	}
+	quiet := func(what string) {
+		t.Helper()
+		select {
+		case <-c.Arrived():
+			t.Fatalf("Arrived received %s", what)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	quiet("before anything happened")
+	c.Wake()
+	c.Wake() // one token, not two
+	arrived("Wake")
+	quiet("twice for two Wakes")
+	to := net.UDPAddrFromAddrPort(netip.AddrPortFrom(netip.MustParseAddr("127.77.5.1"), uint16(m.Port())))
+	if _, err := peer.WriteToUDP([]byte("OPTIONS sip:a SIP/2.0\r\n\r\n"), to); err != nil {
+		t.Fatal(err)
+	}
+	arrived("a datagram")
+	if got, _ := readSIP(t, c); !strings.HasPrefix(got, "OPTIONS") {
+		t.Errorf("read %q after a Wake and a datagram, want the datagram", got)
+	}
+	c.Close()
+	arrived("Close")
+}
