@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hdphone/hdphone/config"
@@ -41,6 +42,9 @@ type Boot struct {
 	vlanAgent *vlan.Agent
 	// dot1x is the port's 802.1X state for Network.Dot1X.
 	dot1x string
+	// finished is set once the owner has made the phone idle at the
+	// first registration outcome (signedIn), before the boot would.
+	finished atomic.Bool
 }
 
 // Context is cancelled when the power cycle ends.
@@ -196,12 +200,7 @@ func (b *Boot) doThenAtEnd(change func(*state), f func()) error {
 		if change != nil {
 			change(s)
 		}
-		c := b.c
-		c.wg.Add(1)
-		context.AfterFunc(c.ctx, func() {
-			defer c.wg.Done()
-			f()
-		})
+		b.atEndLocked(f)
 		registered = true
 	})
 	if !registered {
@@ -211,6 +210,18 @@ func (b *Boot) doThenAtEnd(change func(*state), f func()) error {
 		}
 	}
 	return err
+}
+
+// atEndLocked has f run once the power cycle ends, as part of the work
+// the cycle's end waits for. On the owner goroutine, in a command of the
+// cycle (which runs only while the cycle lasts).
+func (b *Boot) atEndLocked(f func()) {
+	c := b.c
+	c.wg.Add(1)
+	context.AfterFunc(c.ctx, func() {
+		defer c.wg.Done()
+		f()
+	})
 }
 
 // Reboot restarts the phone (from a service; stages return ErrReboot).
@@ -270,11 +281,17 @@ func (p *Phone) boot(b *Boot) {
 	if seq[0] == StageRecovery {
 		return
 	}
-	// The boot text goes with the idle screen, in one change.
-	b.post(func(s *state) {
-		b.setStatus(s, "")
-		b.p.setStage(s, StageIdle)
-	})
+	if b.finished.Load() {
+		return // at the registration's outcome, in its step
+	}
+	b.post(b.finishLocked)
+}
+
+// finishLocked ends the boot: the boot text goes with the idle screen, in
+// one change.
+func (b *Boot) finishLocked(s *state) {
+	b.setStatus(s, "")
+	b.p.setStage(s, StageIdle)
 }
 
 // stage returns the implementation of st: Config.Stages' when it gives one,

@@ -103,3 +103,47 @@ func TestBootUpgradesFirmwareThenAppliesConfiguration(t *testing.T) {
 		})
 	}
 }
+
+// A boot ends with its line's first registration outcome: no state shows
+// the line registered while the phone is still signing in (the owner makes
+// the phone idle in the outcome's own step, a hand-off fewer than the boot
+// going idle after it), and the events keep their order: the registration,
+// then the idle stage.
+func TestBootGoesIdleWithTheFirstRegistration(t *testing.T) {
+	l := startLab(t, lab.Config{})
+	net := fastNet()
+	net.DHCPServer = l.DHCPAddr()
+	for range 5 {
+		p := newBootPhone(t, phoneOpts{net: net})
+		if err := p.PowerOn(p.ctx); err != nil {
+			t.Fatal(err)
+		}
+		var signingIn []device.State
+		p.wait(t, "registered and idle", func(s device.State) bool {
+			registered := len(s.Lines) > 0 && s.Lines[0].State == device.RegRegistered
+			if registered && s.Stage != device.StageIdle {
+				signingIn = append(signingIn, s)
+			}
+			return registered && s.Stage == device.StageIdle
+		})
+		for _, s := range signingIn {
+			t.Errorf("line 0 registered in stage %s, status %q", s.Stage, s.Status)
+		}
+		p.waitEvent(t, device.EventStage, string(device.StageIdle))
+		reg, idle := -1, -1
+		for i, e := range p.events() {
+			switch {
+			case e.Kind == device.EventRegistration && strings.Contains(e.Text, "registered") && reg < 0:
+				reg = i
+			case e.Kind == device.EventStage && e.Stage == device.StageIdle && idle < 0:
+				idle = i
+			}
+		}
+		if reg < 0 || idle < reg {
+			t.Errorf("registration event at %d, idle stage at %d: want the registration first", reg, idle)
+		}
+		if s := p.Snapshot(); s.Status != "" || s.Lines[0].Registrar == "" {
+			t.Errorf("idle with status %q, registrar %q", s.Status, s.Lines[0].Registrar)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hdphone/hdphone/device/dialing"
@@ -37,6 +38,20 @@ type sipLine struct {
 	// synchronization), nil until the server accepts it.
 	features        *sip.Subscription
 	featuresStarted bool
+	// fresh is true until the agent's first event (skipFirst).
+	fresh atomic.Bool
+}
+
+// skipFirst reports whether ev need not reach the owner: the agent's
+// first event, RegRegistering, which startLine's hand-off has shown
+// already (a step of the owner's fewer a boot). The agent hands its events
+// over in order, one at a time.
+func (l *sipLine) skipFirst(ev sip.Event) bool {
+	if !l.fresh.Load() || !l.fresh.Swap(false) {
+		return false
+	}
+	e, ok := ev.(sip.RegistrationEvent)
+	return ok && e.State == sip.RegRegistering
 }
 
 // track maps the agent's call c to the phone's r.
@@ -63,12 +78,18 @@ type sipLeg struct {
 // cycle's ctx). The agent calls it in order from a goroutine of its own
 // (sip.Config.OnEvent); onSIP drops the events of a line being replaced.
 func (p *Phone) onSIPEvent(ctx context.Context, l *sipLine, ev sip.Event) {
+	if l.skipFirst(ev) {
+		return
+	}
 	p.post(ctx, func(s *state) { p.onSIP(s, l, ev) })
 }
 
 // trySIPEvent is onSIPEvent when the owner can take the event at once
 // (sip.Config.TryEvent).
 func (p *Phone) trySIPEvent(ctx context.Context, l *sipLine, ev sip.Event) bool {
+	if l.skipFirst(ev) {
+		return true
+	}
 	return p.tryPost(ctx, func(s *state) { p.onSIP(s, l, ev) })
 }
 
@@ -189,6 +210,9 @@ func (p *Phone) onRegistration(s *state, l *sipLine, e sip.RegistrationEvent) {
 			text += " (" + ln.Reason + ")"
 		}
 		p.emit(Event{Kind: EventRegistration, Stage: s.Stage, Text: text})
+	}
+	if l.index == 0 && (e.State == sip.RegRegistered || e.State == sip.RegFailed) {
+		p.signedIn(s)
 	}
 }
 

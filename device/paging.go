@@ -51,12 +51,19 @@ func (g *gateSink) WritePCM(pcm []int16) error {
 	return nil
 }
 
+// pages reports whether the phone listens to paging groups with pm's
+// settings.
+func (p *Phone) pages(pm *phoneMedia) bool {
+	pg := pm.settings.Paging
+	return pg.Enabled && p.cfg.Model.Caps.Paging && len(pg.Groups) > 0
+}
+
 // startPaging joins the activated paging groups.
 func (p *Phone) startPaging(b *Boot, pm *phoneMedia) error {
-	pg := pm.settings.Paging
-	if !pg.Enabled || !p.cfg.Model.Caps.Paging {
+	if !p.pages(pm) {
 		return nil
 	}
+	pg := pm.settings.Paging
 	for _, g := range pg.Groups {
 		rx := &pageRx{group: g, gate: &gateSink{}}
 		if p.cfg.Audio != nil {

@@ -142,8 +142,11 @@ type state struct {
 	paging paging
 	// media is the cycle's media engine, nil until the SignIn stage.
 	media *phoneMedia
-	// signInDone is closed by the first registration outcome.
+	// signInDone is closed by the first registration outcome; signInBoot
+	// is the boot whose SignIn stage waits for it, which the outcome
+	// finishes (signedIn).
 	signInDone chan struct{}
+	signInBoot *Boot
 	cycle      *cycle
 	// afterCycle runs once the ending cycle's workers are gone (reboot).
 	afterCycle func(*state)

@@ -101,6 +101,7 @@ func (p *Phone) startLine(b *Boot) (<-chan struct{}, error) {
 	// Its maps are made by their first entries: a fleet's idle phones
 	// never have calls or BLF keys.
 	l = &sipLine{index: 0, ua: ua, done: make(chan struct{})}
+	l.fresh.Store(true)
 	outcome := make(chan struct{})
 	running := false
 	if err := b.do(func(s *state) {
@@ -111,9 +112,14 @@ func (p *Phone) startLine(b *Boot) (<-chan struct{}, error) {
 		if ln.Display == "" {
 			ln.Display = sc.User
 		}
-		ln.State, ln.Reason = RegRegistering, ""
+		// As the agent's first event (RegRegistering) would set it:
+		// that event is not posted (sipLine.skipFirst).
+		ln.State, ln.Reason, ln.Registrar = RegRegistering, "", ""
 		p.syncLineFeatures(s)
 		s.signInDone = outcome
+		if s.Stage == StageSignIn {
+			s.signInBoot = b
+		}
 		// The agent's goroutine, in the same hand-off (Boot.Go's).
 		p.goCycle(b.c, func(context.Context) {
 			defer close(l.done)
@@ -264,12 +270,23 @@ func (p *Phone) registrationNotes(s *state, e sip.RegistrationEvent) {
 	case e.State == sip.RegFailed && (e.Code == 0 || e.Code == 408 || e.Code >= 500):
 		p.addNote(s, noServer())
 	}
-	if e.State == sip.RegRegistered || e.State == sip.RegFailed {
-		if s.signInDone != nil {
-			close(s.signInDone)
-			s.signInDone = nil
-		}
+}
+
+// signedIn ends the SignIn stage's wait at line 0's first registration
+// outcome. SignIn is the boot's last stage: the boot goes idle here, in
+// the outcome's own step, as it would next (one hand-off and snapshot
+// fewer a boot; a fleet's phones all boot so).
+func (p *Phone) signedIn(s *state) {
+	done := s.signInDone
+	if done == nil {
+		return
 	}
+	if b := s.signInBoot; b != nil && s.Stage == StageSignIn && s.cycle == b.c {
+		b.finishLocked(s)
+		b.finished.Store(true)
+	}
+	s.signInDone, s.signInBoot = nil, nil
+	close(done)
 }
 
 // badCertificate reports whether err is a TLS server certificate that did
@@ -315,6 +332,21 @@ func (p *Phone) startMedia(b *Boot, cfg *config.Config, addr netip.Addr) error {
 		pm.engine = engine
 	}
 	setMedia := func(s *state) { s.media = pm }
+	if pm.make != nil && !p.pages(pm) {
+		// Posted, not waited for: the engine is made only when a call
+		// first asks s.media for it, so a cycle that ends before the
+		// owner runs this (which drops it) leaves nothing to close. The
+		// line's hand-off, next, then often runs in the same step. (The
+		// paging groups' listeners make it at once, below.)
+		if err := b.post(func(s *state) {
+			setMedia(s)
+			b.atEndLocked(pm.close)
+		}); err != nil {
+			pm.close()
+			return err
+		}
+		return nil
+	}
 	if pm.make != nil {
 		// One hand-off for both (a storm's phones boot side by side).
 		if err := b.doThenAtEnd(setMedia, pm.close); err != nil {
