@@ -449,6 +449,44 @@ func TestSyslogLinesFollowTheConfiguration(t *testing.T) {
 	waitLine(t, secondLines, "stage")
 }
 
+// A phone whose stored configuration sends System Logging nowhere skips
+// it at the link stage, and the configuration it is provisioned with in
+// the same boot turns it on: the boot's later lines reach the server.
+//
+// behaviour: DIAG-2
+func TestSyslogTurnedOnByTheProvisionedConfiguration(t *testing.T) {
+	t.Parallel()
+	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	lines := make(chan string, 1024)
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, _, err := c.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			select {
+			case lines <- string(buf[:n]):
+			default:
+			}
+		}
+	}()
+	dir := t.TempDir()
+	l := startLab(t, lab.Config{Dir: dir})
+	nc := fastNet()
+	nc.DHCPServer = l.DHCPAddr()
+	p := newBootPhone(t, phoneOpts{net: nc})
+	writeFile(t, dir, p.MAC()+".cfg", []byte("system/syslog/mode=Network\nsystem/syslog/server_address=127.0.0.1\n"+
+		"system/syslog/server_port="+strconv.Itoa(c.LocalAddr().(*net.UDPAddr).Port)+"\n"))
+	p.PowerOn(p.ctx)
+	p.wait(t, "idle", idleAt(1))
+	waitLine(t, lines, "sign-in")
+}
+
 func waitLine(t *testing.T, lines chan string, want string) string {
 	t.Helper()
 	deadline := time.After(10 * time.Second)

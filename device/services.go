@@ -36,10 +36,7 @@ func (t *syslogTap) handler(s syslog.Settings) *syslog.Handler {
 	if h := t.h.Load(); h != nil {
 		return h
 	}
-	network := (s.Mode == syslog.ModeNetwork || s.Mode == syslog.ModeAll) && s.Server.IsValid()
-	console := (s.Mode == syslog.ModeSerial || s.Mode == syslog.ModeAll) && t.console != nil
-	local := (s.Mode == syslog.ModeLocal || s.Mode == "") && t.local != nil
-	if s.LogLevel == syslog.LevelNone || !network && !console && !local {
+	if !t.wants(s) {
 		return nil
 	}
 	t.mu.Lock()
@@ -52,9 +49,25 @@ func (t *syslogTap) handler(s syslog.Settings) *syslog.Handler {
 	return h
 }
 
+// wants reports whether s sends lines somewhere, so that a handler is
+// needed.
+func (t *syslogTap) wants(s syslog.Settings) bool {
+	network := (s.Mode == syslog.ModeNetwork || s.Mode == syslog.ModeAll) && s.Server.IsValid()
+	console := (s.Mode == syslog.ModeSerial || s.Mode == syslog.ModeAll) && t.console != nil
+	local := (s.Mode == syslog.ModeLocal || s.Mode == "") && t.local != nil
+	return s.LogLevel != syslog.LevelNone && (network || console || local)
+}
+
 // startSyslog applies system/syslog/* for a new power cycle; every
 // configuration applied afterwards applies it again (storeConfigLocked).
+// It waits for that, so that no line the boot logs next is lost to System
+// Logging; a phone that has no handler and whose configuration wants none
+// has nothing to apply (applySyslog would do nothing), and skips the
+// hand-off (a fleet's phones, which log nowhere, boot so).
 func (p *Phone) startSyslog(b *Boot) {
+	if s, err := syslog.SettingsFrom(b.Config()); err == nil && p.sys.h.Load() == nil && !p.sys.wants(s) {
+		return
+	}
 	b.do(p.applySyslog)
 }
 
