@@ -402,30 +402,8 @@ func (a *shared[T]) get() T  { a.mu.Lock(); defer a.mu.Unlock(); return a.v }
 // behaviour: DIAG-3
 func TestSyslogLinesFollowTheConfiguration(t *testing.T) {
 	t.Parallel()
-	listen := func() (net.PacketConn, chan string) {
-		c, err := net.ListenPacket("udp4", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		lines := make(chan string, 1024)
-		go func() {
-			buf := make([]byte, 4096)
-			for {
-				n, _, err := c.ReadFrom(buf)
-				if err != nil {
-					return
-				}
-				select {
-				case lines <- string(buf[:n]):
-				default:
-				}
-			}
-		}()
-		return c, lines
-	}
-	first, firstLines := listen()
-	second, secondLines := listen()
+	first, firstLines := syslogServer(t)
+	second, secondLines := syslogServer(t)
 	port := func(c net.PacketConn) string { return strconv.Itoa(c.LocalAddr().(*net.UDPAddr).Port) }
 	fl := storedConfig(t, "system/syslog/mode=Network\nsystem/syslog/server_address=127.0.0.1\nsystem/syslog/server_port="+port(first)+"\n")
 	dir := t.TempDir()
@@ -456,6 +434,22 @@ func TestSyslogLinesFollowTheConfiguration(t *testing.T) {
 // behaviour: DIAG-2
 func TestSyslogTurnedOnByTheProvisionedConfiguration(t *testing.T) {
 	t.Parallel()
+	c, lines := syslogServer(t)
+	dir := t.TempDir()
+	l := startLab(t, lab.Config{Dir: dir})
+	nc := fastNet()
+	nc.DHCPServer = l.DHCPAddr()
+	p := newBootPhone(t, phoneOpts{net: nc})
+	writeFile(t, dir, p.MAC()+".cfg", []byte("system/syslog/mode=Network\nsystem/syslog/server_address=127.0.0.1\n"+
+		"system/syslog/server_port="+strconv.Itoa(c.LocalAddr().(*net.UDPAddr).Port)+"\n"))
+	p.PowerOn(p.ctx)
+	p.wait(t, "idle", idleAt(1))
+	waitLine(t, lines, "sign-in")
+}
+
+// syslogServer is a UDP socket on loopback whose datagrams (syslog lines)
+// arrive on the channel; both end with the test.
+func syslogServer(t *testing.T) (net.PacketConn, chan string) {
 	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -475,16 +469,7 @@ func TestSyslogTurnedOnByTheProvisionedConfiguration(t *testing.T) {
 			}
 		}
 	}()
-	dir := t.TempDir()
-	l := startLab(t, lab.Config{Dir: dir})
-	nc := fastNet()
-	nc.DHCPServer = l.DHCPAddr()
-	p := newBootPhone(t, phoneOpts{net: nc})
-	writeFile(t, dir, p.MAC()+".cfg", []byte("system/syslog/mode=Network\nsystem/syslog/server_address=127.0.0.1\n"+
-		"system/syslog/server_port="+strconv.Itoa(c.LocalAddr().(*net.UDPAddr).Port)+"\n"))
-	p.PowerOn(p.ctx)
-	p.wait(t, "idle", idleAt(1))
-	waitLine(t, lines, "sign-in")
+	return c, lines
 }
 
 func waitLine(t *testing.T, lines chan string, want string) string {
