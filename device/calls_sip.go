@@ -38,8 +38,8 @@ type sipLine struct {
 	// synchronization), nil until the server accepts it.
 	features        *sip.Subscription
 	featuresStarted bool
-	// fresh is true until the agent's first event (skipFirst).
-	fresh atomic.Bool
+	// heard is set by the agent's first event (skipFirst).
+	heard atomic.Bool
 }
 
 // skipFirst reports whether ev need not reach the owner: the agent's
@@ -47,7 +47,7 @@ type sipLine struct {
 // already (a step of the owner's fewer a boot). The agent hands its events
 // over in order, one at a time.
 func (l *sipLine) skipFirst(ev sip.Event) bool {
-	if !l.fresh.Load() || !l.fresh.Swap(false) {
+	if l.heard.Load() || l.heard.Swap(true) {
 		return false
 	}
 	e, ok := ev.(sip.RegistrationEvent)

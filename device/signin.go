@@ -101,7 +101,6 @@ func (p *Phone) startLine(b *Boot) (<-chan struct{}, error) {
 	// Its maps are made by their first entries: a fleet's idle phones
 	// never have calls or BLF keys.
 	l = &sipLine{index: 0, ua: ua, done: make(chan struct{})}
-	l.fresh.Store(true)
 	outcome := make(chan struct{})
 	running := false
 	if err := b.do(func(s *state) {
